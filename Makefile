@@ -1,0 +1,122 @@
+# wsinspect - WebSocket protocol inspector and handshake calculator.
+#
+#   make            build build/wsaccept and build/wsinspect
+#   make test       install missing packages (make deps), build, run every test
+#   make demo       install missing packages, build, run both tools on bundled examples
+#   make test SANITIZE=1   the same built with -fsanitize=address,undefined (in build-san/)
+#   make install PREFIX=/usr/local      programs and man pages
+#   make bench | fuzz | lessons | captures | clean
+#
+# One static library per tool folder: calc/ -> libwscalc.a (the Accept
+# computation and the HTTP handshake rules), inspector/ -> libwsinspect.a (the
+# pipeline). wsinspect links both; the Accept is computed in one place.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+VERSION  := 0.1.0
+
+PKGS     := libpcap libcrypto zlib
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lcrypto -lz)
+TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+OPT      ?= -O2 -g
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DWS_VERSION='"$(VERSION)"' -Icommon -Icalc -Iinspector
+CFLAGS   += $(WARN) $(OPT) $(PKG_CFLAGS)
+
+ifeq ($(SANITIZE),1)
+BUILD    ?= build-san
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+else
+BUILD    ?= build
+endif
+
+CALC_LIB_SRC := $(filter-out calc/wsaccept.c,$(wildcard calc/*.c))
+INSP_LIB_SRC := $(filter-out inspector/main.c,$(wildcard inspector/*.c))
+UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+
+CALC_LIB := $(BUILD)/libwscalc.a
+INSP_LIB := $(BUILD)/libwsinspect.a
+WSACCEPT := $(BUILD)/wsaccept
+WSINSPECT := $(BUILD)/wsinspect
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+TOOLS_SRC := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOLS_SRC))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all all-tests deps demo test unit cli e2e lessons bench fuzz captures install uninstall clean check-deps
+
+all: $(WSACCEPT) $(WSINSPECT)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(CALC_LIB): $(call obj,$(CALC_LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(INSP_LIB): $(call obj,$(INSP_LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(WSACCEPT): $(call obj,calc/wsaccept.c) $(CALC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(WSINSPECT): $(call obj,inspector/main.c) $(INSP_LIB) $(CALC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(INSP_LIB) $(CALC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
+
+$(BUILD)/tools/%: $(call obj,tests/tools/%.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# ---- set-up ---------------------------------------------------------------
+deps:
+	@sh tests/deps.sh
+
+# ---- tests ----------------------------------------------------------------
+# Each suite prints its own summary; tests/run-suite.sh adds them up into one
+# closing line "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory all-tests
+	@sh tests/run-all.sh $(BUILD)
+
+all-tests: $(WSACCEPT) $(WSINSPECT) $(UNIT_BINS) $(TOOL_BINS)
+
+unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+demo: deps all
+	@sh tests/demo.sh $(BUILD)
+
+lessons: all
+	@sh lessons/check.sh $(BUILD)
+
+bench: all
+	@sh bench/run.sh $(BUILD)
+
+captures:
+	@sh captures/make-captures.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 $(WSACCEPT) $(WSINSPECT) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/wsaccept.1 man/wsinspect.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/wsaccept $(DESTDIR)$(BINDIR)/wsinspect
+	rm -f $(DESTDIR)$(MANDIR)/man1/wsaccept.1 $(DESTDIR)$(MANDIR)/man1/wsinspect.1
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,50 @@
+/* capture.h - stage 1: packets in, from a capture file or a live interface, through libpcap. */
+#ifndef WSI_CAPTURE_H
+#define WSI_CAPTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define WSI_ERRBUF 512
+
+/* One captured packet, valid only during the callback (libpcap reuses the buffer). */
+struct wsi_packet {
+    uint64_t num;        /* 1-based packet number in the file, as tshark numbers it */
+    int64_t ts_sec;      /* timestamp, seconds */
+    uint32_t ts_nsec;    /* timestamp, nanoseconds (pcapng/nanosecond pcap kept exact) */
+    uint32_t caplen;     /* bytes captured */
+    uint32_t len;        /* bytes on the wire (> caplen: cut by the snap length) */
+    int linktype;        /* DLT_* of this packet's interface */
+    const uint8_t *data; /* caplen bytes */
+};
+
+typedef void (*wsi_packet_fn)(void *user, const struct wsi_packet *pkt);
+
+struct wsi_capture; /* opaque */
+
+/* Open a capture file ("-" = standard input): pcap or pcapng. NULL with errbuf set
+ * ("FILE: not a pcap or pcapng file (bad magic 0x...)"). */
+struct wsi_capture *wsi_capture_open_file(const char *path, char errbuf[WSI_ERRBUF]);
+
+/* Open a live interface (promiscuous off, immediate mode). */
+struct wsi_capture *wsi_capture_open_live(const char *iface, int snaplen, char errbuf[WSI_ERRBUF]);
+
+/* Apply a BPF filter expression (tcpdump syntax). 0 or -1 with errbuf set. */
+int wsi_capture_set_filter(struct wsi_capture *cap, const char *expr, char errbuf[WSI_ERRBUF]);
+
+/* The capture's link type and its name ("EN10MB"). */
+int wsi_capture_linktype(const struct wsi_capture *cap);
+
+/* Deliver packets to fn until the end, count packets (count <= 0: all), or an error.
+ * Returns 0 at a clean end, -1 on a read error with errbuf naming the file, the packet
+ * number and what is wrong ("x.pcap: packet 17: truncated record"); the packets
+ * before the error have been delivered. */
+int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void *user,
+                    char errbuf[WSI_ERRBUF]);
+
+/* Stop a running wsi_capture_run from a signal handler or callback. */
+void wsi_capture_break(struct wsi_capture *cap);
+
+void wsi_capture_close(struct wsi_capture *cap);
+
+#endif

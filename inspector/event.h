@@ -1,0 +1,161 @@
+/* event.h - the one event stream the decoders emit and the renderers (ladder, JSON) consume. */
+#ifndef WSI_EVENT_H
+#define WSI_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "netdecode.h"
+#include "reasm.h"
+#include "wsframe.h"
+
+/*
+ * The session stage (session.c) turns what the TCP, HTTP and WebSocket stages
+ * report into events, in capture order, and hands each to a sink. Nobody but a
+ * sink prints. Every pointer inside an event is valid only during the call:
+ * a sink that keeps something copies it.
+ */
+
+/* Direction of an event, from the WebSocket point of view. */
+enum wsi_side {
+    WSI_NONE = -1,   /* about the connection, not one direction */
+    WSI_C2S = 0,     /* client -> server */
+    WSI_S2C = 1,     /* server -> client */
+};
+
+enum wsi_ev_kind {
+    WSI_EV_CONN = 1,   /* a TCP connection was seen (endpoints) */
+    WSI_EV_HTTP,       /* an HTTP/1.x message head (request or response) */
+    WSI_EV_HANDSHAKE,  /* the upgrade ended: its facts and verdict */
+    WSI_EV_FRAME,      /* a WebSocket frame, complete */
+    WSI_EV_MESSAGE,    /* a WebSocket message (data message or control frame), complete */
+    WSI_EV_VIOLATION,  /* an RFC 6455 rule broken by a frame or message */
+    WSI_EV_GAP,        /* bytes missing from the capture in one direction */
+    WSI_EV_TCP,        /* a TCP anomaly (retransmission that differs, snap length cut, eviction...) */
+    WSI_EV_LOST,       /* the WebSocket stream of one direction can no longer be framed */
+    WSI_EV_END,        /* one direction ended (FIN, RST, end of capture) */
+    WSI_EV_CLOSE,      /* the connection is over: its summary; the last event of a connection */
+};
+
+/* The handshake's outcome. */
+enum wsi_hs_verdict {
+    WSI_HS_VALID = 0,      /* 101 with the right Accept */
+    WSI_HS_MISMATCH,       /* 101 with an Accept that is not the key's */
+    WSI_HS_NO_ACCEPT,      /* 101 without Sec-WebSocket-Accept */
+    WSI_HS_NO_KEY,         /* 101, but the request had no Sec-WebSocket-Key */
+    WSI_HS_BAD_101,        /* 101 without Upgrade: websocket / Connection: Upgrade */
+    WSI_HS_REFUSED,        /* a status other than 101 */
+    WSI_HS_NO_RESPONSE,    /* the request got no response in the capture */
+    WSI_HS_NOT_SEEN,       /* the capture started after the handshake (mid-stream) */
+};
+
+const char *wsi_hs_verdict_id(enum wsi_hs_verdict v); /* "valid", "mismatch", ... */
+
+/* An HTTP head as seen on the wire. Strings are NUL-terminated views. */
+struct wsi_http_ev {
+    int is_request;
+    const char *method;      /* request */
+    const char *target;      /* request */
+    int status;              /* response */
+    const char *reason;      /* response */
+    int upgrade;             /* request: asks for a WebSocket upgrade; response: 101 */
+    uint64_t body_len;       /* bytes of body that followed (Content-Length), when known */
+};
+
+/* The upgrade's facts; any string may be NULL when the header was absent. */
+struct wsi_handshake_ev {
+    const char *path, *host, *origin, *version;
+    const char *protocols_offered, *protocol_selected;
+    const char *extensions_offered, *extensions_selected;
+    const char *key, *accept;
+    const char *expected_accept;  /* computed with calc/'s ws_accept_compute; NULL without a key */
+    int status;                   /* the response status (0 when none) */
+    const char *reason;           /* the response reason phrase */
+    enum wsi_hs_verdict verdict;
+    const char *rule;             /* the RFC rule behind a verdict other than valid */
+    const char *why;              /* a sentence explaining it */
+    int key_warning;              /* the key is not the base64 of 16 bytes (§4.1 item 7) */
+    int deflate;                  /* permessage-deflate negotiated */
+    double latency;               /* seconds from request to response (-1 when unknown) */
+};
+
+struct wsi_frame_ev {
+    const struct wsi_frame *f;
+    const uint8_t *preview;       /* unmasked payload, first preview_len bytes */
+    size_t preview_len;
+    uint64_t index;               /* 1-based frame number in this direction */
+};
+
+struct wsi_message_ev {
+    const struct wsi_message *m;
+    double rtt;                   /* pong: seconds since the ping it answers, or -1 */
+};
+
+struct wsi_violation_ev {
+    enum wsi_violation v;
+    const char *detail;           /* may be NULL */
+    uint64_t offset;              /* stream offset of the frame concerned */
+};
+
+struct wsi_gap_ev {
+    uint64_t offset, len;
+};
+
+struct wsi_tcp_ev {
+    enum wsi_tcp_anomaly kind;
+    const char *detail;
+};
+
+struct wsi_lost_ev {
+    uint64_t offset;
+    const char *why;
+};
+
+struct wsi_end_ev {
+    enum wsi_end_reason why;
+};
+
+/* The connection's summary, with its endpoints and what happened. */
+struct wsi_close_ev {
+    int websocket;                /* a handshake was seen or the traffic looked like WebSocket */
+    enum wsi_hs_verdict verdict;  /* when websocket */
+    int close_code[2];            /* [side] status code of the close frame sent, -1 none, 0 empty close */
+    int closed_cleanly;           /* both sides sent close */
+    int abnormal;                 /* ended without a close frame: 1006 semantics */
+    uint64_t frames[2], messages[2], bytes[2];
+    uint64_t violations, gaps;
+    double duration;              /* seconds from first to last packet */
+    uint64_t first_packet, last_packet;
+};
+
+struct wsi_event {
+    enum wsi_ev_kind kind;
+    uint64_t conn;                /* connection id, 1-based */
+    enum wsi_side side;
+    uint64_t packet;              /* the packet that completed the event */
+    int64_t ts_sec;               /* its timestamp */
+    uint32_t ts_nsec;
+    double t;                     /* seconds since the connection's first packet */
+    const struct wsi_conn_info *ci; /* endpoints: ci->addr[d]/port[d] of the sender of reasm direction d */
+    int client_dir;               /* which reasm direction is the client's (0 or 1) */
+    union {
+        struct wsi_http_ev http;
+        struct wsi_handshake_ev hs;
+        struct wsi_frame_ev frame;
+        struct wsi_message_ev msg;
+        struct wsi_violation_ev viol;
+        struct wsi_gap_ev gap;
+        struct wsi_tcp_ev tcp;
+        struct wsi_lost_ev lost;
+        struct wsi_end_ev end;
+        struct wsi_close_ev close;
+    } u;
+};
+
+/* A consumer of events. */
+struct wsi_sink {
+    void (*event)(void *self, const struct wsi_event *ev);
+    void *self;
+};
+
+#endif

@@ -1,0 +1,58 @@
+/* session.h - stage 4: per-connection HTTP handshake tracking, feeding WebSocket decoders, emitting events. */
+#ifndef WSI_SESSION_H
+#define WSI_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "event.h"
+#include "reasm.h"
+
+/*
+ * The session owns the pipeline from a captured packet to events:
+ *   packet -> netdecode -> reasm -> per-connection HTTP/1.1 parsing (requests and
+ *   responses on a keep-alive connection, the upgrade request and its response,
+ *   the handshake verdict computed with calc/) -> after a 101, one WebSocket
+ *   decoder per direction -> events to the sink.
+ * A connection whose capture starts after its handshake is recognised from its
+ * frames (client frames are masked) and decoded with the verdict "not seen".
+ */
+
+struct wsi_session_opts {
+    size_t preview_max;                /* payload bytes kept per frame/message for previews (default 256) */
+    struct wsi_reasm_limits limits;    /* reassembly limits (0 = defaults) */
+    uint64_t only_conn;                /* emit only this connection's events (0 = all) */
+    /* Packet-level problems (truncated header, fragment, invalid header), already
+     * phrased ("IPv4 fragment: not reassembled"); called with the packet number. */
+    void (*warn)(void *user, uint64_t packet, const char *what);
+    void *warn_user;
+};
+
+struct wsi_session_stats {
+    uint64_t packets;          /* packets read */
+    uint64_t tcp;              /* TCP segments decoded */
+    uint64_t skipped;          /* packets that were not TCP */
+    uint64_t undecodable;      /* truncated, invalid, fragments, unsupported link */
+    uint64_t connections;      /* TCP connections seen */
+    uint64_t websockets;       /* of which WebSocket */
+    uint64_t failed_handshakes;/* verdicts other than valid / not seen */
+    uint64_t violations;       /* RFC 6455 violations found */
+    uint64_t gaps;             /* gaps in streams */
+};
+
+struct wsi_session;
+
+struct wsi_session *wsi_session_new(const struct wsi_session_opts *o, const struct wsi_sink *sink);
+
+/* A wsi_packet_fn: feed one captured packet. */
+void wsi_session_packet(void *session, const struct wsi_packet *pkt);
+
+/* End of input: flush every connection (their CLOSE events are emitted). */
+void wsi_session_finish(struct wsi_session *s);
+
+const struct wsi_session_stats *wsi_session_stats(const struct wsi_session *s);
+
+void wsi_session_free(struct wsi_session *s);
+
+#endif
