@@ -1,0 +1,282 @@
+#!/usr/bin/python3
+"""Python `websockets` peers for captures/make-captures.sh.
+
+Usage: /usr/bin/python3 py_peer.py server|client SCENARIO HOST PORT
+
+Each scenario is one short, scripted conversation with fixed messages, so a
+capture made again holds the same frames (only keys, masks, ports and timing
+change).  Servers run until they are killed; clients exit when their
+conversation is over (exit status 0 when it went as planned).
+
+Written for websockets 10.x (Debian 12's python3-websockets), legacy API.
+"""
+import asyncio
+import http
+import socket
+import struct
+import sys
+
+import websockets
+
+# Keep-alive pings are off everywhere: a ping may only appear where a
+# scenario sends one.
+COMMON = dict(ping_interval=None, close_timeout=5)
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+# ---- servers -----------------------------------------------------------
+
+async def srv_chat(ws):
+    """Lesson 05's ladder, server side."""
+    if await ws.recv() != "hello":
+        return
+    await ws.send("hi there")
+    await ws.send("news update")          # pushed without being asked
+    if await ws.recv() != "typing...":
+        return
+    await ws.send("user joined")          # pushed again
+    await ws.wait_closed()                # the client starts the close
+
+
+async def srv_echo(ws):
+    """Echoes every message back as one message of the same type."""
+    try:
+        async for msg in ws:
+            await ws.send(msg)
+    except websockets.ConnectionClosed as exc:
+        log("server: connection closed:", exc.code, exc.reason)
+
+
+async def srv_multi(ws):
+    """Echoes with a prefix, so the reply names the connection's path."""
+    async for msg in ws:
+        await ws.send("echo " + ws.path + ": " + msg)
+
+
+async def srv_close_reason(ws):
+    """Answers one message, then closes with 1001 and a reason."""
+    msg = await ws.recv()
+    await ws.send(msg)
+    await ws.close(1001, "server shutting down")
+
+
+async def refuse_private(path, request_headers):
+    """process_request hook: /private is refused with 403 before the upgrade."""
+    if path == "/private":
+        return (http.HTTPStatus.FORBIDDEN, [("Content-Type", "text/plain"), ("Connection", "close")],
+                b"forbidden: no WebSocket here\n")
+    return None
+
+
+SERVERS = {
+    # scenario: (handler, extra keyword arguments for websockets.serve)
+    "chat": (srv_chat, dict(compression=None)),
+    "deflate": (srv_echo, dict()),                 # permessage-deflate on (default)
+    "binary": (srv_echo, dict(compression=None, max_size=1 << 20)),
+    "fragmented": (srv_echo, dict(compression=None)),
+    "rst": (srv_echo, dict(compression=None)),
+    "close-reason": (srv_close_reason, dict(compression=None)),
+    "refused": (srv_echo, dict(compression=None, process_request=refuse_private)),
+    "ipv6": (srv_echo, dict(compression=None)),
+    "multi": (srv_multi, dict(compression=None)),
+}
+
+
+async def run_server(scenario, host, port):
+    handler, extra = SERVERS[scenario]
+    async with websockets.serve(handler, host, port, **COMMON, **extra):
+        log("server %s listening on %s port %d" % (scenario, host, port))
+        await asyncio.Future()            # until killed
+
+
+# ---- clients -----------------------------------------------------------
+
+def uri(host, port, path):
+    if ":" in host:
+        host = "[" + host + "]"
+    return "ws://%s:%d%s" % (host, port, path)
+
+
+def expect(got, want):
+    if got != want:
+        raise SystemExit("client: expected %r, got %r" % (want, got))
+
+
+async def cli_chat(host, port):
+    """Lesson 05's ladder, client side: hello / hi there / news update /
+    typing... / user joined / close 1000 started by the client."""
+    ws = await websockets.connect(uri(host, port, "/chat"), compression=None, **COMMON)
+    await ws.send("hello")
+    expect(await ws.recv(), "hi there")
+    expect(await ws.recv(), "news update")
+    await ws.send("typing...")
+    expect(await ws.recv(), "user joined")
+    await ws.close(1000)
+
+
+async def cli_deflate(host, port):
+    """permessage-deflate as websockets offers it by default; the same text
+    twice shows the shared window (context takeover) at work."""
+    ws = await websockets.connect(uri(host, port, "/deflate"), **COMMON)
+    log("client: extensions", ws.extensions)
+    msgs = [
+        "compress me: " + "the quick brown fox jumps over the lazy dog. " * 4,
+        "compress me: " + "the quick brown fox jumps over the lazy dog. " * 4,
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+        "short",
+    ]
+    for m in msgs:
+        await ws.send(m)
+        expect(await ws.recv(), m)
+    await ws.close(1000)
+
+
+def pattern(n):
+    return bytes(i % 251 for i in range(n))
+
+
+async def cli_binary(host, port):
+    """Binary messages whose lengths take each length encoding:
+    125 (7-bit), 126 and 65535 (16-bit), 70000 (64-bit)."""
+    ws = await websockets.connect(uri(host, port, "/binary"), compression=None,
+                                  max_size=1 << 20, **COMMON)
+    for n in (125, 126, 65535, 70000):
+        data = pattern(n)
+        await ws.send(data)
+        expect(await ws.recv(), data)
+    await ws.close(1000)
+
+
+async def cli_fragmented(host, port):
+    """A text and a binary message sent in fragments (websockets sends each
+    item of a list as one frame, then an empty final continuation)."""
+    ws = await websockets.connect(uri(host, port, "/fragmented"), compression=None, **COMMON)
+    parts = ["frag", "mented ", "text"]
+    await ws.send(parts)
+    expect(await ws.recv(), "".join(parts))
+    bparts = [b"\x00\x01\x02\x03", b"\x04\x05", b"\x06\x07\x08"]
+    await ws.send(bparts)
+    expect(await ws.recv(), b"".join(bparts))
+    await ws.close(1000)
+
+
+async def cli_rst(host, port):
+    """Sends one message, reads the echo, then resets the TCP connection
+    (SO_LINGER 0 and close): no close frame, the server sees 1006."""
+    ws = await websockets.connect(uri(host, port, "/rst"), compression=None, **COMMON)
+    await ws.send("goodbye without a close frame")
+    expect(await ws.recv(), "goodbye without a close frame")
+    sock = ws.transport.get_extra_info("socket")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    ws.transport.abort()
+    await asyncio.sleep(0.2)
+
+
+async def cli_close_reason(host, port):
+    """The server closes with 1001 "server shutting down"; the client answers."""
+    ws = await websockets.connect(uri(host, port, "/close-reason"), compression=None, **COMMON)
+    await ws.send("are you there?")
+    expect(await ws.recv(), "are you there?")
+    await ws.wait_closed()
+    log("client: closed by server:", ws.close_code, ws.close_reason)
+    expect(ws.close_code, 1001)
+
+
+async def cli_refused(host, port):
+    """Asks to upgrade /private; the server answers 403 and no WebSocket opens."""
+    try:
+        ws = await websockets.connect(uri(host, port, "/private"), compression=None, **COMMON)
+    except websockets.InvalidStatusCode as exc:
+        log("client: refused as expected:", exc.status_code)
+        expect(exc.status_code, 403)
+        return
+    await ws.close()
+    raise SystemExit("client: the upgrade was accepted")
+
+
+async def cli_wrong_accept(host, port):
+    """Connects to the broken server; websockets must refuse its Accept."""
+    try:
+        ws = await websockets.connect(uri(host, port, "/chat"), compression=None, **COMMON)
+    except websockets.InvalidHandshake as exc:
+        log("client: refused the handshake as expected:", exc)
+        return
+    await ws.close()
+    raise SystemExit("client: the wrong Accept was accepted")
+
+
+async def cli_ipv6(host, port):
+    ws = await websockets.connect(uri(host, port, "/ipv6"), compression=None, **COMMON)
+    for m in ("hello over ::1", "still IPv6"):
+        await ws.send(m)
+        expect(await ws.recv(), m)
+    await ws.close(1000)
+
+
+async def cli_multi(host, port):
+    """Three connections open at once; messages go round-robin so the
+    connections' packets interleave in the capture."""
+    conns = []
+    for i in (1, 2, 3):
+        conns.append(await websockets.connect(uri(host, port, "/client%d" % i),
+                                              compression=None, **COMMON))
+    for rnd in (1, 2, 3):
+        for i, ws in enumerate(conns, 1):
+            m = "client %d message %d" % (i, rnd)
+            await ws.send(m)
+            expect(await ws.recv(), "echo /client%d: %s" % (i, m))
+    for ws in conns:
+        await ws.close(1000)
+
+
+async def cli_lws(host, port):
+    """Against libwebsockets-test-server: dumb-increment-protocol streams
+    counting numbers (read five), lws-mirror-protocol sends back what it gets."""
+    ws = await websockets.connect(uri(host, port, "/"), compression=None,
+                                  subprotocols=["dumb-increment-protocol"], **COMMON)
+    expect(ws.subprotocol, "dumb-increment-protocol")
+    for _ in range(5):
+        log("client: dumb-increment says", await ws.recv())
+    await ws.close(1000)
+    ws = await websockets.connect(uri(host, port, "/"), compression=None,
+                                  subprotocols=["lws-mirror-protocol"], **COMMON)
+    expect(ws.subprotocol, "lws-mirror-protocol")
+    for m in ("mirror one", "mirror two", "mirror three"):
+        await ws.send(m)
+        expect(await ws.recv(), m)
+    await ws.close(1000)
+
+
+CLIENTS = {
+    "chat": cli_chat,
+    "deflate": cli_deflate,
+    "binary": cli_binary,
+    "fragmented": cli_fragmented,
+    "rst": cli_rst,
+    "close-reason": cli_close_reason,
+    "refused": cli_refused,
+    "wrong-accept": cli_wrong_accept,
+    "ipv6": cli_ipv6,
+    "multi": cli_multi,
+    "lws": cli_lws,
+}
+
+
+def main():
+    if len(sys.argv) != 5 or sys.argv[1] not in ("server", "client"):
+        raise SystemExit(__doc__)
+    role, scenario, host, port = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    table = SERVERS if role == "server" else CLIENTS
+    if scenario not in table:
+        raise SystemExit("unknown %s scenario %r" % (role, scenario))
+    if role == "server":
+        asyncio.run(run_server(scenario, host, port))
+    else:
+        asyncio.run(asyncio.wait_for(CLIENTS[scenario](host, port), 30))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,559 @@
+/* gen_hostile.c - writes the hostile and protocol-violation test captures.
+ *
+ *   gen_hostile OUTDIR
+ *
+ * Every file is one WebSocket conversation between 192.0.2.10:51000 (client)
+ * and 192.0.2.80:80 (server), built packet by packet (Ethernet, IPv4, TCP)
+ * and written through libpcap's savefile writer. The conversation is lesson
+ * 05's chat (handshake with the RFC 6455 sample key, "hello", "hi there",
+ * "news update", "typing...", "user joined", close 1000 both ways, TCP FIN).
+ *
+ * hostile-*.pcap change how the bytes travel (TCP order, loss, overlap,
+ * sequence wrap, capture limits) while the WebSocket traffic stays valid;
+ * violation-*.pcap each break exactly one RFC 6455 rule and are otherwise
+ * the same conversation. Output is byte-for-byte deterministic: fixed
+ * addresses, sequence numbers, masking keys and timestamps. main() lists
+ * every file with the one thing it shows.
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- the conversation as TCP segments ---------------------------------- */
+
+enum { C2S = 0, S2C = 1 };              /* direction: client to server, back */
+
+enum {                                  /* TCP flags */
+    TH_FIN = 0x01, TH_SYN = 0x02, TH_PSH = 0x08, TH_ACK = 0x10
+};
+
+#define MAX_SEGS 64                     /* segments in one conversation */
+#define MAX_DATA 512                    /* payload bytes in one segment */
+
+struct seg {
+    int dir;                            /* C2S or S2C */
+    uint8_t flags;                      /* TH_* */
+    uint32_t seq;                       /* sequence number of data[0] */
+    uint32_t ack;                       /* acknowledgement number */
+    int lost;                           /* 1: left out of the capture */
+    size_t len;                         /* bytes in data */
+    uint8_t data[MAX_DATA];             /* TCP payload */
+};
+
+struct conv {
+    struct seg seg[MAX_SEGS];           /* in capture order */
+    int n;                              /* segments used */
+    uint32_t next[2];                   /* next sequence number, per direction */
+    unsigned masks;                     /* masking keys used so far */
+    int cut;                            /* segment whose record a truncated file ends in, or -1 */
+};
+
+static void die(const char *what)
+{
+    fprintf(stderr, "gen_hostile: %s\n", what);
+    exit(1);
+}
+
+/* Appends one segment with explicit sequence number; does not move next[]. */
+static int add_seg(struct conv *c, int dir, uint8_t flags, uint32_t seq,
+                   const uint8_t *data, size_t len)
+{
+    struct seg *s;
+
+    if (c->n == MAX_SEGS || len > MAX_DATA)
+        die("conversation too large");
+    s = &c->seg[c->n];
+    memset(s, 0, sizeof *s);
+    s->dir = dir;
+    s->flags = flags;
+    s->seq = seq;
+    s->ack = (flags & TH_ACK) ? c->next[!dir] : 0;
+    s->len = len;
+    if (len)
+        memcpy(s->data, data, len);
+    return c->n++;
+}
+
+/* Sends len bytes from dir as segments of at most mss bytes; returns the
+ * index of the first segment. */
+static int send_bytes(struct conv *c, int dir, const uint8_t *data, size_t len, size_t mss)
+{
+    int first = c->n;
+    size_t off = 0;
+
+    while (off < len) {
+        size_t k = len - off < mss ? len - off : mss;
+        add_seg(c, dir, TH_PSH | TH_ACK, c->next[dir], data + off, k);
+        c->next[dir] += (uint32_t)k;
+        off += k;
+    }
+    return first;
+}
+
+static void swap_segs(struct conv *c, int i, int j)
+{
+    struct seg t = c->seg[i];
+    c->seg[i] = c->seg[j];
+    c->seg[j] = t;
+}
+
+/* Sends segment i again, unchanged (a retransmission). */
+static void resend(struct conv *c, int i)
+{
+    if (c->n == MAX_SEGS)
+        die("conversation too large");
+    c->seg[c->n++] = c->seg[i];
+}
+
+/* The three-way handshake from the given initial sequence numbers. */
+static void tcp_open(struct conv *c, uint32_t isn_client, uint32_t isn_server)
+{
+    memset(c, 0, sizeof *c);
+    c->cut = -1;
+    c->next[C2S] = isn_client;
+    c->next[S2C] = isn_server;
+    add_seg(c, C2S, TH_SYN, c->next[C2S]++, NULL, 0);
+    add_seg(c, S2C, TH_SYN | TH_ACK, c->next[S2C]++, NULL, 0);
+    add_seg(c, C2S, TH_ACK, c->next[C2S], NULL, 0);
+}
+
+/* The server closes TCP first, as RFC 6455 section 7.1.1 asks. */
+static void tcp_close(struct conv *c)
+{
+    add_seg(c, S2C, TH_FIN | TH_ACK, c->next[S2C]++, NULL, 0);
+    add_seg(c, C2S, TH_FIN | TH_ACK, c->next[C2S]++, NULL, 0);
+    add_seg(c, S2C, TH_ACK, c->next[S2C], NULL, 0);
+}
+
+/* ---- WebSocket frames ---------------------------------------------------- */
+
+enum {
+    FIN = 0x80, RSV1 = 0x40,
+    OP_CONT = 0x0, OP_TEXT = 0x1, OP_BIN = 0x2, OP_CLOSE = 0x8, OP_PING = 0x9
+};
+
+enum { MASK_NO = 0, MASK_YES = 1, MASK_AUTO = 2 };      /* AUTO: the client masks */
+enum { LEN_MIN = 0, LEN_16 = 16, LEN_64 = 64 };         /* length encoding */
+
+/* Masking keys handed out in turn, so files stay deterministic. */
+static const uint8_t mask_keys[4][4] = {
+    { 0x37, 0xfa, 0x21, 0x3d }, { 0x5a, 0x1c, 0xe0, 0x07 },
+    { 0x81, 0x42, 0x99, 0x6e }, { 0x0d, 0xf0, 0x3c, 0xa5 },
+};
+
+/* Encodes one frame into out (at least len + 14 bytes); returns its size. */
+static size_t encode_frame(uint8_t *out, unsigned b0, const uint8_t *key,
+                           const uint8_t *payload, size_t len, int lenform)
+{
+    size_t n = 0;
+    uint8_t maskbit = key ? 0x80 : 0;
+
+    out[n++] = (uint8_t)b0;
+    if (lenform == LEN_MIN && len < 126) {
+        out[n++] = (uint8_t)(maskbit | len);
+    } else if (lenform != LEN_64 && len < 65536) {
+        out[n++] = maskbit | 126;
+        out[n++] = (uint8_t)(len >> 8);
+        out[n++] = (uint8_t)len;
+    } else {
+        out[n++] = maskbit | 127;
+        for (int i = 7; i >= 0; i--)
+            out[n++] = (uint8_t)((uint64_t)len >> (8 * i));
+    }
+    if (key) {
+        memcpy(out + n, key, 4);
+        n += 4;
+    }
+    for (size_t i = 0; i < len; i++)
+        out[n + i] = key ? (uint8_t)(payload[i] ^ key[i % 4]) : payload[i];
+    return n + len;
+}
+
+/* Builds one frame from dir into buf; returns its size. */
+static size_t make_frame(struct conv *c, uint8_t *buf, int dir, unsigned b0, int mask,
+                         const void *payload, size_t len, int lenform)
+{
+    const uint8_t *key = NULL;
+
+    if (len + 14 > MAX_DATA)
+        die("frame too large");
+    if (mask == MASK_YES || (mask == MASK_AUTO && dir == C2S))
+        key = mask_keys[c->masks++ % 4];
+    return encode_frame(buf, b0, key, payload, len, lenform);
+}
+
+/* Sends one frame in one segment; returns the segment's index. */
+static int frame(struct conv *c, int dir, unsigned b0, int mask,
+                 const void *payload, size_t len, int lenform)
+{
+    uint8_t buf[MAX_DATA];
+    size_t n = make_frame(c, buf, dir, b0, mask, payload, len, lenform);
+    return send_bytes(c, dir, buf, n, MAX_DATA);
+}
+
+/* A final text frame, masked when the client sends it. */
+static int text(struct conv *c, int dir, const char *s)
+{
+    return frame(c, dir, FIN | OP_TEXT, MASK_AUTO, s, strlen(s), LEN_MIN);
+}
+
+static int close_frame(struct conv *c, int dir, unsigned code)
+{
+    uint8_t p[2] = { (uint8_t)(code >> 8), (uint8_t)code };
+    return frame(c, dir, FIN | OP_CLOSE, MASK_AUTO, p, 2, LEN_MIN);
+}
+
+/* ---- the handshake ------------------------------------------------------- */
+
+static const char request[] =
+    "GET /chat HTTP/1.1\r\n"
+    "Host: example.com\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+    "Origin: https://example.com\r\n"
+    "\r\n";
+
+static const char response[] =
+    "HTTP/1.1 101 Switching Protocols\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+    "\r\n";
+
+/* The Accept computed without the GUID: base64(SHA-1(key)). */
+static const char wrong_response[] =
+    "HTTP/1.1 101 Switching Protocols\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Accept: hHLtf2V1k8aDQZfNjw3Ia1hCwt0=\r\n"
+    "\r\n";
+
+/* ---- the conversation and its variants ----------------------------------- */
+
+enum variant {
+    /* hostile: valid WebSocket, difficult transport or capture */
+    H_BASELINE, H_OOO, H_RETRANSMIT, H_OVERLAP, H_GAP_PAYLOAD, H_GAP_HEADER,
+    H_SEQWRAP, H_MIDSTREAM, H_SNAPLEN, H_TRUNCATED,
+    /* violations: one broken rule each */
+    V_CLIENT_UNMASKED, V_SERVER_MASKED, V_CONTROL_TOO_LONG, V_CONTROL_FRAGMENTED,
+    V_RSV1, V_RESERVED_OPCODE, V_NON_MINIMAL_LENGTH, V_INVALID_CLOSE_CODE,
+    V_CLOSE_1_BYTE, V_INVALID_UTF8, V_DATA_AFTER_CLOSE, V_CONT_WITHOUT_START,
+    V_NEW_DATA_IN_FRAGMENTED, V_WRONG_ACCEPT
+};
+
+/* Lesson 05's conversation, with variant v's one deviation in place. */
+static void build(struct conv *c, enum variant v)
+{
+    uint8_t buf[MAX_DATA], buf2[MAX_DATA];
+    size_t n;
+    int i, hello, hi;
+
+    if (v == H_SEQWRAP) {
+        /* Both streams cross 2^32 inside a WebSocket frame: the client's in
+         * "hello" (3 bytes after the request), the server's in "hi there". */
+        tcp_open(c, (uint32_t)0 - 1 - (uint32_t)(sizeof request - 1) - 3,
+                 (uint32_t)0 - 1 - (uint32_t)(sizeof response - 1) - 5);
+    } else {
+        tcp_open(c, 0x1a2b3c4d, 0x5e6f7081);
+    }
+    send_bytes(c, C2S, (const uint8_t *)request, sizeof request - 1, MAX_DATA);
+    if (v == V_WRONG_ACCEPT)
+        send_bytes(c, S2C, (const uint8_t *)wrong_response, sizeof wrong_response - 1, MAX_DATA);
+    else
+        send_bytes(c, S2C, (const uint8_t *)response, sizeof response - 1, MAX_DATA);
+
+    /* client: "hello" */
+    if (v == V_CLIENT_UNMASKED)
+        hello = frame(c, C2S, FIN | OP_TEXT, MASK_NO, "hello", 5, LEN_MIN);
+    else if (v == V_RSV1)
+        hello = frame(c, C2S, FIN | RSV1 | OP_TEXT, MASK_AUTO, "hello", 5, LEN_MIN);
+    else
+        hello = text(c, C2S, "hello");
+
+    /* server: "hi there" */
+    if (v == V_SERVER_MASKED) {
+        hi = frame(c, S2C, FIN | OP_TEXT, MASK_YES, "hi there", 8, LEN_MIN);
+    } else if (v == V_NON_MINIMAL_LENGTH) {
+        hi = frame(c, S2C, FIN | OP_TEXT, MASK_AUTO, "hi there", 8, LEN_16);
+    } else if (v == H_OVERLAP) {
+        /* Bytes 0-5 of the frame, then bytes 3-9 whose first three differ
+         * from what was already sent: "hi there" or "hI-There" depending on
+         * which copy a reassembler keeps. */
+        n = make_frame(c, buf, S2C, FIN | OP_TEXT, MASK_AUTO, "hi there", 8, LEN_MIN);
+        memcpy(buf2, buf, n);
+        buf2[3] = 'I';
+        buf2[4] = '-';
+        buf2[5] = 'T';
+        hi = add_seg(c, S2C, TH_PSH | TH_ACK, c->next[S2C], buf, 6);
+        add_seg(c, S2C, TH_PSH | TH_ACK, c->next[S2C] + 3, buf2 + 3, n - 3);
+        c->next[S2C] += (uint32_t)n;
+    } else if (v == H_GAP_HEADER) {
+        /* "hi there" and "news update" written together in 8-byte segments;
+         * the lost middle one holds the end of the first frame and the header
+         * and first payload bytes of the second. */
+        n = make_frame(c, buf, S2C, FIN | OP_TEXT, MASK_AUTO, "hi there", 8, LEN_MIN);
+        n += make_frame(c, buf + n, S2C, FIN | OP_TEXT, MASK_AUTO, "news update", 11, LEN_MIN);
+        hi = send_bytes(c, S2C, buf, n, 8);
+        c->seg[hi + 1].lost = 1;
+    } else {
+        hi = text(c, S2C, "hi there");
+    }
+    if (v == H_RETRANSMIT)
+        resend(c, hello);               /* "hello" again, same bytes, same seq */
+
+    /* server: "news update", pushed */
+    if (v == H_OOO) {
+        /* Two segments (7 + 6 bytes), the second one captured first. */
+        n = make_frame(c, buf, S2C, FIN | OP_TEXT, MASK_AUTO, "news update", 11, LEN_MIN);
+        i = send_bytes(c, S2C, buf, n, 7);
+        swap_segs(c, i, i + 1);
+    } else if (v == H_GAP_PAYLOAD) {
+        /* A 200-byte news item (16-bit length) in 64-byte segments; the
+         * second segment, all payload, is lost. */
+        char item[201];
+        memcpy(item, "news update: ", 13);
+        for (i = 13; i < 200; i++)
+            item[i] = (char)('a' + (i - 13) % 26);
+        item[200] = '\0';
+        n = make_frame(c, buf, S2C, FIN | OP_TEXT, MASK_AUTO, item, 200, LEN_MIN);
+        i = send_bytes(c, S2C, buf, n, 64);
+        c->seg[i + 1].lost = 1;
+    } else if (v != H_GAP_HEADER) {
+        text(c, S2C, "news update");
+    }
+    if (v == H_MIDSTREAM)               /* the capture starts at "hi there" */
+        for (i = 0; i < hi; i++)
+            c->seg[i].lost = 1;
+
+    /* client: "typing..." */
+    if (v == V_NEW_DATA_IN_FRAGMENTED) {
+        frame(c, C2S, OP_TEXT, MASK_AUTO, "typ", 3, LEN_MIN);
+        frame(c, C2S, FIN | OP_TEXT, MASK_AUTO, "oops", 4, LEN_MIN);   /* the violation */
+        frame(c, C2S, FIN | OP_CONT, MASK_AUTO, "ing...", 6, LEN_MIN);
+    } else {
+        text(c, C2S, "typing...");
+    }
+    if (v == V_CONTROL_TOO_LONG) {
+        memset(buf2, 'p', 126);
+        frame(c, C2S, FIN | OP_PING, MASK_AUTO, buf2, 126, LEN_MIN);
+    } else if (v == V_CONTROL_FRAGMENTED) {
+        frame(c, C2S, OP_PING, MASK_AUTO, "ping", 4, LEN_MIN);
+    } else if (v == V_RESERVED_OPCODE) {
+        frame(c, C2S, FIN | 0x3, MASK_AUTO, "opcode 3", 8, LEN_MIN);
+    } else if (v == V_CONT_WITHOUT_START) {
+        frame(c, C2S, FIN | OP_CONT, MASK_AUTO, "orphan", 6, LEN_MIN);
+    }
+
+    /* server: "user joined", pushed */
+    if (v == V_INVALID_UTF8)
+        i = frame(c, S2C, FIN | OP_TEXT, MASK_AUTO, "user \xc3\x28joined", 13, LEN_MIN);
+    else
+        i = text(c, S2C, "user joined");
+    if (v == H_TRUNCATED)
+        c->cut = i;
+
+    /* close 1000 both ways, the client first */
+    if (v == V_INVALID_CLOSE_CODE) {
+        close_frame(c, C2S, 1005);      /* reserved: never sent on the wire */
+    } else if (v == V_CLOSE_1_BYTE) {
+        uint8_t one = 0x03;
+        frame(c, C2S, FIN | OP_CLOSE, MASK_AUTO, &one, 1, LEN_MIN);
+    } else {
+        close_frame(c, C2S, 1000);
+    }
+    if (v == V_DATA_AFTER_CLOSE)
+        text(c, C2S, "too late");
+    close_frame(c, S2C, 1000);
+    tcp_close(c);
+}
+
+/* ---- packets and the savefile -------------------------------------------- */
+
+static const uint8_t ip_addr[2][4] = { { 192, 0, 2, 10 }, { 192, 0, 2, 80 } };
+static const uint16_t tcp_port[2] = { 51000, 80 };
+static const uint8_t mac_addr[2][6] = {
+    { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a }, { 0x02, 0x00, 0x00, 0x00, 0x00, 0x50 },
+};
+
+static void put16(uint8_t *p, unsigned v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);  p[3] = (uint8_t)v;
+}
+
+/* Adds bytes to a ones'-complement sum (RFC 1071). */
+static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i += 2)
+        sum += (uint32_t)p[i] << 8 | p[i + 1];
+    if (n & 1)
+        sum += (uint32_t)p[n - 1] << 8;
+    return sum;
+}
+
+static uint16_t fold(uint32_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint16_t)~sum;
+}
+
+/* Ethernet + IPv4 + TCP around segment s; returns the packet length. */
+static size_t build_packet(uint8_t *pkt, const struct seg *s, unsigned ip_id)
+{
+    uint8_t *ip = pkt + 14, *tcp = ip + 20;
+    size_t tcp_len = 20 + s->len;
+    uint32_t sum;
+    uint8_t pseudo[12];
+
+    memcpy(pkt, mac_addr[!s->dir], 6);
+    memcpy(pkt + 6, mac_addr[s->dir], 6);
+    put16(pkt + 12, 0x0800);
+
+    memset(ip, 0, 20);
+    ip[0] = 0x45;
+    put16(ip + 2, (unsigned)(20 + tcp_len));
+    put16(ip + 4, ip_id);
+    put16(ip + 6, 0x4000);              /* don't fragment */
+    ip[8] = 64;
+    ip[9] = 6;
+    memcpy(ip + 12, ip_addr[s->dir], 4);
+    memcpy(ip + 16, ip_addr[!s->dir], 4);
+    put16(ip + 10, fold(sum_bytes(0, ip, 20)));
+
+    memset(tcp, 0, 20);
+    put16(tcp, tcp_port[s->dir]);
+    put16(tcp + 2, tcp_port[!s->dir]);
+    put32(tcp + 4, s->seq);
+    put32(tcp + 8, s->ack);
+    tcp[12] = 5 << 4;
+    tcp[13] = s->flags;
+    put16(tcp + 14, 65535);
+    memcpy(tcp + 20, s->data, s->len);
+
+    memcpy(pseudo, ip + 12, 8);
+    pseudo[8] = 0;
+    pseudo[9] = 6;
+    put16(pseudo + 10, (unsigned)tcp_len);
+    sum = sum_bytes(0, pseudo, 12);
+    sum = sum_bytes(sum, tcp, tcp_len);
+    put16(tcp + 16, fold(sum));
+    return 14 + 20 + tcp_len;
+}
+
+/* Writes the conversation to dir/name with the given snap length. When
+ * c->cut is set, the file is then cut 30 bytes into that segment's packet
+ * data, in the middle of its record. */
+static void write_capture(const char *dir, const char *name, const struct conv *c, int snaplen)
+{
+    char path[4096];
+    uint8_t pkt[14 + 20 + 20 + MAX_DATA];
+    pcap_t *pd;
+    pcap_dumper_t *dumper;
+    long offset = 24, cut_at = -1;      /* the file header is 24 bytes */
+    unsigned ip_id[2] = { 0x1000, 0x5000 };
+    int written = 0;
+
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        die("path too long");
+    pd = pcap_open_dead(DLT_EN10MB, snaplen);
+    if (!pd)
+        die("pcap_open_dead failed");
+    dumper = pcap_dump_open(pd, path);
+    if (!dumper) {
+        fprintf(stderr, "gen_hostile: %s: %s\n", path, pcap_geterr(pd));
+        exit(1);
+    }
+    for (int i = 0; i < c->n; i++) {
+        const struct seg *s = &c->seg[i];
+        struct pcap_pkthdr h;
+        size_t len;
+
+        if (s->lost)
+            continue;
+        len = build_packet(pkt, s, ip_id[s->dir]++);
+        memset(&h, 0, sizeof h);
+        /* 2023-11-14 22:13:20 UTC, then one packet every 1.5 ms */
+        h.ts.tv_sec = 1700000000 + (written * 1500) / 1000000;
+        h.ts.tv_usec = (written * 1500) % 1000000;
+        h.len = (bpf_u_int32)len;
+        h.caplen = (bpf_u_int32)(len < (size_t)snaplen ? len : (size_t)snaplen);
+        if (i == c->cut)
+            cut_at = offset + 16 + 30;
+        pcap_dump((u_char *)dumper, &h, pkt);
+        offset += 16 + (long)h.caplen;
+        written++;
+    }
+    if (pcap_dump_flush(dumper) != 0)
+        die("pcap_dump_flush failed");
+    pcap_dump_close(dumper);
+    pcap_close(pd);
+    if (cut_at >= 0 && truncate(path, cut_at) != 0) {
+        fprintf(stderr, "gen_hostile: truncate %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+struct output {
+    const char *name;                   /* file name in OUTDIR */
+    enum variant v;                     /* the deviation it holds */
+    int snaplen;                        /* snap length of the savefile */
+};
+
+static const struct output outputs[] = {
+    { "hostile-baseline.pcap", H_BASELINE, 262144 },          /* the clean conversation */
+    { "hostile-ooo.pcap", H_OOO, 262144 },                    /* "news update" in 2 segments, 2nd first */
+    { "hostile-retransmit.pcap", H_RETRANSMIT, 262144 },      /* "hello" segment twice */
+    { "hostile-overlap.pcap", H_OVERLAP, 262144 },            /* overlap with different bytes */
+    { "hostile-gap-payload.pcap", H_GAP_PAYLOAD, 262144 },    /* lost segment inside a payload */
+    { "hostile-gap-header.pcap", H_GAP_HEADER, 262144 },      /* lost segment holding a header */
+    { "hostile-seqwrap.pcap", H_SEQWRAP, 262144 },            /* both streams cross 2^32 */
+    { "hostile-midstream.pcap", H_MIDSTREAM, 262144 },        /* no SYN, no handshake */
+    { "hostile-snaplen.pcap", H_SNAPLEN, 96 },                /* packets cut at 96 bytes */
+    { "hostile-truncated.pcap", H_TRUNCATED, 262144 },        /* file ends mid-record */
+    { "violation-client-unmasked.pcap", V_CLIENT_UNMASKED, 262144 },
+    { "violation-server-masked.pcap", V_SERVER_MASKED, 262144 },
+    { "violation-control-too-long.pcap", V_CONTROL_TOO_LONG, 262144 },
+    { "violation-control-fragmented.pcap", V_CONTROL_FRAGMENTED, 262144 },
+    { "violation-rsv1-no-extension.pcap", V_RSV1, 262144 },
+    { "violation-reserved-opcode.pcap", V_RESERVED_OPCODE, 262144 },
+    { "violation-non-minimal-length.pcap", V_NON_MINIMAL_LENGTH, 262144 },
+    { "violation-invalid-close-code.pcap", V_INVALID_CLOSE_CODE, 262144 },
+    { "violation-close-1-byte.pcap", V_CLOSE_1_BYTE, 262144 },
+    { "violation-invalid-utf8.pcap", V_INVALID_UTF8, 262144 },
+    { "violation-data-after-close.pcap", V_DATA_AFTER_CLOSE, 262144 },
+    { "violation-continuation-without-start.pcap", V_CONT_WITHOUT_START, 262144 },
+    { "violation-new-data-in-fragmented.pcap", V_NEW_DATA_IN_FRAGMENTED, 262144 },
+    { "violation-wrong-accept.pcap", V_WRONG_ACCEPT, 262144 },
+};
+
+int main(int argc, char **argv)
+{
+    static struct conv c;
+    struct stat st;
+
+    if (argc != 2) {
+        fprintf(stderr, "usage: gen_hostile OUTDIR\n");
+        return 2;
+    }
+    if (stat(argv[1], &st) != 0 || !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "gen_hostile: %s is not a directory\n", argv[1]);
+        return 1;
+    }
+    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
+        build(&c, outputs[i].v);
+        write_capture(argv[1], outputs[i].name, &c, outputs[i].snaplen);
+    }
+    return 0;
+}
