@@ -1,0 +1,377 @@
+#!/bin/sh
+# wsaccept.sh - every mode and exit status of the wsaccept program ($WSACCEPT), run from the repository root.
+# Expected Accepts are computed here with the openssl pipeline, not taken from the program.
+set -u
+. tests/lib.sh
+
+W=${WSACCEPT:-build/wsaccept}
+FX=tests/cli/fixtures
+GUID=258EAFA5-E914-47DA-95CA-C5AB0DC85B11
+RFC_KEY=dGhlIHNhbXBsZSBub25jZQ==
+RFC_ACC='s3pPLMBiTxaQ9kYGzzhZRbK+xOo='
+T=$(mktemp -d)
+trap 'rm -rf "$T" "$_out"' EXIT
+
+if [ ! -x "$W" ]; then
+    echo "wsaccept: $W is not built"
+    _bad "program built" "$W missing"
+    finish
+    exit 1
+fi
+
+# The Accept of a key, by the shell pipeline the man page documents.
+ref_accept() { printf '%s' "$1$GUID" | openssl sha1 -binary | base64; }
+
+# Run wsaccept; stdout to $T/out, stderr to $T/err; the exit status in $rc.
+run() { "$W" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+run_in() { input=$1; shift; printf "$input" | "$W" "$@" >"$T/out" 2>"$T/err"; rc=$?; }
+
+# all_crlf FILE: the file is not empty and every line of it ends in CR LF.
+all_crlf() {
+    cr=$(printf '\r')
+    [ -s "$1" ] && [ "$(grep -c "$cr\$" "$1")" = "$(wc -l <"$1" | tr -d ' ')" ] && [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" = '\n' ]
+}
+
+# has FILE TEXT: the file contains TEXT (a fixed string).
+has() { grep -qF -- "$2" "$1"; }
+
+HAVE_PY=0
+command -v python3 >/dev/null 2>&1 && HAVE_PY=1
+# json_each FILE: every line of FILE is one valid JSON object.
+json_each() {
+    [ -s "$1" ] || return 1
+    while IFS= read -r line; do
+        printf '%s' "$line" | python3 -m json.tool >/dev/null || return 1
+    done <"$1"
+}
+# jget FILE LINE EXPR: a Python expression over the object `o` parsed from line LINE.
+jget() { python3 -c 'import json,sys; o=json.loads(open(sys.argv[1],encoding="utf-8").read().splitlines()[int(sys.argv[2])-1]); print(eval(sys.argv[3]))' "$1" "$2" "$3"; }
+
+# ---- help, version, usage errors -------------------------------------------
+run --help
+expect_eq "--help exits 0" "$rc" 0
+check "--help prints usage on stdout" has "$T/out" "usage: wsaccept"
+expect_eq "--help writes nothing on stderr" "$(cat "$T/err")" ""
+
+run --version
+expect_eq "--version exits 0" "$rc" 0
+want_ver=$(sed -n 's/^VERSION *:= *//p' Makefile)
+expect_eq "--version first line" "$(head -n 1 "$T/out")" "wsaccept $want_ver"
+check "--version names OpenSSL" has "$T/out" "OpenSSL"
+
+run --no-such-option
+expect_eq "unknown option exits 2" "$rc" 2
+check "unknown option: usage on stderr" has "$T/err" "usage: wsaccept"
+expect_eq "unknown option: nothing on stdout" "$(cat "$T/out")" ""
+
+run ""
+expect_eq "empty key exits 2" "$rc" 2
+check "empty key says what was expected" has "$T/err" "expected a Sec-WebSocket-Key"
+run "  "
+expect_eq "blank key exits 2" "$rc" 2
+
+run --explain --verify "$RFC_KEY" "$RFC_ACC"
+expect_eq "two modes exit 2" "$rc" 2
+run --request
+expect_eq "--request without FILE exits 2" "$rc" 2
+
+if command -v script >/dev/null 2>&1; then
+    # standard input a terminal and no argument: nothing to read, a usage error
+    script -qec "$W" /dev/null </dev/null >"$T/out" 2>&1
+    expect_eq "no argument and a terminal on stdin exits 2" "$?" 2
+    check "no argument and a terminal: says what was expected" has "$T/out" "expected a Sec-WebSocket-Key"
+else
+    skip "no argument and a terminal on stdin" "script(1) not installed"
+fi
+run </dev/null
+expect_eq "no key on an empty stdin exits 2" "$rc" 2
+check "no key on stdin: message" has "$T/err" "no keys on standard input"
+
+# ---- computing ------------------------------------------------------------------
+run "$RFC_KEY"
+expect_eq "RFC 6455 example exits 0" "$rc" 0
+expect_eq "RFC 6455 example Accept" "$(cat "$T/out")" "$RFC_ACC"
+expect_eq "RFC key: no warning" "$(cat "$T/err")" ""
+
+# fresh random keys, each checked against the openssl pipeline
+keys=""
+want=""
+i=0
+while [ $i -lt 20 ]; do
+    k=$(openssl rand -base64 16)
+    keys="$keys $k"
+    want="$want$(ref_accept "$k")
+"
+    i=$((i + 1))
+done
+# shellcheck disable=SC2086
+run $keys
+expect_eq "20 random keys as arguments: exit" "$rc" 0
+expect_eq "20 random keys as arguments: Accepts in order" "$(cat "$T/out")
+" "$want"
+
+# the same keys on stdin, with blank lines and CR line ends
+printf '%s\n' $keys | sed 's/$/\r/' | awk '{print; print ""}' | "$W" >"$T/out" 2>"$T/err"
+rc=$?
+expect_eq "stdin list (no argument): exit" "$rc" 0
+expect_eq "stdin list (no argument): Accepts in order" "$(cat "$T/out")
+" "$want"
+printf '%s\n' $keys | "$W" - >"$T/out" 2>"$T/err"
+expect_eq "stdin list with '-'" "$(cat "$T/out")
+" "$want"
+
+# '-' mixed with arguments keeps the order
+run_in "$RFC_KEY\n" AAAA - AAAA
+expect_eq "arguments around '-' keep their order" "$(cat "$T/out")" "$(ref_accept AAAA)
+$RFC_ACC
+$(ref_accept AAAA)"
+
+# trimming
+run_in "  $RFC_KEY\r\n"
+expect_eq "stdin key '  key\\r' is trimmed" "$(cat "$T/out")" "$RFC_ACC"
+expect_eq "trimmed key: no warning" "$(cat "$T/err")" ""
+run " $RFC_KEY	"
+expect_eq "argument key with spaces and a tab is trimmed" "$(cat "$T/out")" "$RFC_ACC"
+
+# keys that are not the base64 of 16 bytes: warned, computed anyway; --strict refuses
+for k in AAAA FJ/w1khpoakCbHck/BTE 'dGhlIHNhbXBsZSBub25jZQ' 'not base64!' 'dGhlIHNhbXBsZSBub25jZR=='; do
+    run "$k"
+    expect_eq "invalid key '$k' exits 0" "$rc" 0
+    expect_eq "invalid key '$k' computed like openssl" "$(cat "$T/out")" "$(ref_accept "$k")"
+    check "invalid key '$k' warns" has "$T/err" "warning"
+    run --strict "$k"
+    expect_eq "--strict '$k' exits 1" "$rc" 1
+    expect_eq "--strict '$k' prints no Accept" "$(cat "$T/out")" ""
+done
+run --strict "$RFC_KEY"
+expect_eq "--strict with a good key exits 0" "$rc" 0
+
+# an embedded NUL on stdin: warned, hashed with the NUL
+printf 'dGhlIHNh\000bXBsZSBub25jZQ==\n' | "$W" >"$T/out" 2>"$T/err"
+rc=$?
+expect_eq "NUL key exits 0" "$rc" 0
+check "NUL key warns" has "$T/err" "NUL"
+expect_eq "NUL key hashed with the NUL" "$(cat "$T/out")" \
+    "$(printf "dGhlIHNh\\000bXBsZSBub25jZQ==$GUID" | openssl sha1 -binary | base64)"
+printf 'dGhlIHNh\000bXBsZSBub25jZQ==\n' | "$W" --strict >"$T/out" 2>"$T/err"
+expect_eq "NUL key under --strict exits 1" "$?" 1
+
+# too long
+long=$(head -c 9000 /dev/zero | tr '\0' A)
+run "$long"
+expect_eq "key over WS_KEY_MAX exits 1" "$rc" 1
+check "key over WS_KEY_MAX: says so" has "$T/err" "8192"
+expect_eq "key over WS_KEY_MAX: no Accept" "$(cat "$T/out")" ""
+at_max=$(head -c 8192 /dev/zero | tr '\0' A)
+run "$at_max"
+expect_eq "key of exactly WS_KEY_MAX bytes is computed" "$(cat "$T/out")" "$(ref_accept "$at_max")"
+# one bad key in a list: the others are still printed, the exit says 1
+run "$RFC_KEY" "$long" "$RFC_KEY"
+expect_eq "list with a too-long key exits 1" "$rc" 1
+expect_eq "list with a too-long key: the others printed" "$(cat "$T/out")" "$RFC_ACC
+$RFC_ACC"
+
+# write error
+if [ -w /dev/full ]; then
+    "$W" "$RFC_KEY" >/dev/full 2>"$T/err"
+    expect_eq "write error exits 2" "$?" 2
+else
+    skip "write error exits 2" "no /dev/full"
+fi
+
+# ---- --explain -----------------------------------------------------------------
+run --explain "$RFC_KEY"
+expect_eq "--explain exits 0" "$rc" 0
+check "--explain shows the key" has "$T/out" "$RFC_KEY"
+check "--explain shows the GUID" has "$T/out" "$GUID"
+check "--explain shows the concatenation" has "$T/out" "$RFC_KEY$GUID"
+ref_hex=$(printf '%s' "$RFC_KEY$GUID" | openssl sha1 | sed 's/.*= *//')
+check "--explain shows the SHA-1 hex" has "$T/out" "$ref_hex"
+check "--explain shows the Accept" has "$T/out" "Sec-WebSocket-Accept: $RFC_ACC"
+
+# explain_pipeline_check KEY: run the one-line pipelines --explain prints and
+# compare them with the digest and Accept it shows.
+explain_pipeline_check() {
+    "$W" --explain "$1" >"$T/ex" 2>/dev/null || return 1
+    line=$(grep '^  printf .*| openssl sha1 -binary | base64$' "$T/ex") || return 1
+    got=$(sh -c "$line") || return 1
+    shown=$(sed -n 's/^ *Sec-WebSocket-Accept: //p' "$T/ex")
+    [ -n "$got" ] && [ "$got" = "$shown" ] && [ "$got" = "$(ref_accept "$1")" ] || {
+        echo "pipeline gave '$got', --explain shows '$shown'"; return 1; }
+    hexline=$(grep '^  printf .*| openssl sha1$' "$T/ex") || return 1
+    hexgot=$(sh -c "$hexline" | sed 's/.*= *//')
+    grep -q "^     $hexgot\$" "$T/ex" || { echo "hex $hexgot not shown"; return 1; }
+}
+check "--explain: its printed pipeline gives its Accept (RFC key)" explain_pipeline_check "$RFC_KEY"
+check "--explain: its printed pipeline gives its Accept (random key)" explain_pipeline_check "$(openssl rand -base64 16)"
+check "--explain: shell quoting of a key with a quote" explain_pipeline_check "it's a \"key\" \$HOME \`x\` %s \\n"
+
+# a key with a NUL on stdin: the printed pipeline uses octal escapes
+printf 'ab\000c%%d\n' | "$W" --explain >"$T/ex" 2>/dev/null
+line=$(grep '^  printf .*| openssl sha1 -binary | base64$' "$T/ex")
+expect_eq "--explain: pipeline for a NUL key" "$(sh -c "$line")" \
+    "$(printf "ab\\000c%%d$GUID" | openssl sha1 -binary | base64)"
+
+run --explain AAAA
+check "--explain warns about a short key" has "$T/out" "Warning"
+run --explain --strict AAAA
+expect_eq "--explain --strict AAAA exits 1" "$rc" 1
+
+# ---- --verify ------------------------------------------------------------------
+run --verify "$RFC_KEY" "$RFC_ACC"
+expect_eq "--verify match exits 0" "$rc" 0
+expect_eq "--verify match prints match" "$(cat "$T/out")" "match"
+run --verify " $RFC_KEY" "$RFC_ACC
+"
+expect_eq "--verify trims both" "$rc" 0
+run --verify "$RFC_KEY" "$(ref_accept AAAA)"
+expect_eq "--verify mismatch exits 1" "$rc" 1
+check "--verify mismatch: expected" has "$T/out" "expected: $RFC_ACC"
+check "--verify mismatch: given" has "$T/out" "given:    $(ref_accept AAAA)"
+run --verify "$RFC_KEY"
+expect_eq "--verify with one argument exits 2" "$rc" 2
+check "--verify with one argument says what is expected" has "$T/err" "KEY ACCEPT"
+run --verify "" "$RFC_ACC"
+expect_eq "--verify with an empty key exits 2" "$rc" 2
+run --verify --strict AAAA "$(ref_accept AAAA)"
+expect_eq "--verify --strict with a short key exits 1" "$rc" 1
+run --verify AAAA "$(ref_accept AAAA)"
+expect_eq "--verify with a short key still matches" "$rc" 0
+
+# ---- --new-key -----------------------------------------------------------------
+run --new-key
+expect_eq "--new-key exits 0" "$rc" 0
+k1=$(cat "$T/out")
+expect_eq "--new-key is 24 characters" "${#k1}" 24
+expect_eq "--new-key decodes to 16 bytes" "$(printf '%s' "$k1" | base64 -d | wc -c | tr -d ' ')" 16
+run --strict "$k1"
+expect_eq "--new-key passes --strict" "$rc" 0
+k2=$("$W" --new-key)
+check "--new-key twice differs" test "$k1" != "$k2"
+run --new-key extra
+expect_eq "--new-key with an argument exits 2" "$rc" 2
+
+# ---- --request -----------------------------------------------------------------
+printf 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n' \
+    "$RFC_ACC" >"$T/want101"
+for f in request-valid-crlf request-valid-lf; do
+    run --request "$FX/$f.http"
+    expect_eq "$f: exit 0" "$rc" 0
+    check "$f: the exact 101 bytes" cmp "$T/out" "$T/want101"
+    check "$f: subprotocol note" has "$T/err" "selects none"
+done
+run --request - <"$FX/request-valid-crlf.http"
+check "request on stdin: the exact 101 bytes" cmp "$T/out" "$T/want101"
+run --request "$FX/request-keep-alive-upgrade.http"
+expect_eq "Connection: keep-alive, Upgrade: exit 0" "$rc" 0
+check "Connection: keep-alive, Upgrade: 101" cmp "$T/out" "$T/want101"
+expect_eq "no subprotocols: no note" "$(cat "$T/err")" ""
+
+# refusals: fixture, status line, RFC rule on stderr
+refused() {
+    f=$1 status=$2 rule=$3
+    run --request "$FX/$f.http"
+    expect_eq "$f: exit 1" "$rc" 1
+    expect_eq "$f: status line" "$(head -n 1 "$T/out" | tr -d '\r')" "$status"
+    check "$f: rule on stderr" has "$T/err" "$rule"
+}
+refused request-no-host "HTTP/1.1 400 Bad Request" "4.2.1 item 2"
+refused request-no-key "HTTP/1.1 400 Bad Request" "4.2.1 item 5"
+refused request-post "HTTP/1.1 400 Bad Request" "4.2.1 item 1"
+refused request-version-8 "HTTP/1.1 426 Upgrade Required" "4.2.1 item 6"
+check "426 carries Sec-WebSocket-Version: 13" has "$T/out" "Sec-WebSocket-Version: 13"
+check "426 response: every line ends in CRLF" all_crlf "$T/out"
+
+run --request "$FX/request-short-key.http"
+expect_eq "short key in a request: 101 anyway" "$rc" 0
+check "short key in a request: warning" has "$T/err" "warning"
+expect_eq "short key in a request: Accept of the key as sent" \
+    "$(sed -n 's/^Sec-WebSocket-Accept: //p' "$T/out" | tr -d '\r')" "$(ref_accept AAAA)"
+run --request "$FX/request-short-key.http" --strict
+expect_eq "short key in a request under --strict: exit 1" "$rc" 1
+expect_eq "short key under --strict: 400" "$(head -n 1 "$T/out" | tr -d '\r')" "HTTP/1.1 400 Bad Request"
+
+run --request "$FX/request-no-blank-line.http"
+expect_eq "request without the closing blank line: 101" "$rc" 0
+check "request without the closing blank line: note" has "$T/err" "empty line"
+
+run --request "$FX/not-http.txt"
+expect_eq "not an HTTP request: exit 1" "$rc" 1
+check "not an HTTP request: the parser's reason" has "$T/err" "not an HTTP request:"
+run --request /dev/null
+expect_eq "empty request file: exit 1" "$rc" 1
+run --request "$T/no-such-file"
+expect_eq "unreadable file: exit 2" "$rc" 2
+check "unreadable file: named" has "$T/err" "$T/no-such-file"
+run --request "$T"
+expect_eq "a directory: exit 2" "$rc" 2
+run --request "$FX/request-valid-crlf.http" extra
+expect_eq "--request with a stray argument: exit 2" "$rc" 2
+
+# ---- --json --------------------------------------------------------------------
+if [ "$HAVE_PY" -eq 1 ]; then
+    run --json "$RFC_KEY" AAAA
+    check "--json keys: one valid object per line" json_each "$T/out"
+    expect_eq "--json keys: two lines" "$(wc -l <"$T/out" | tr -d ' ')" 2
+    expect_eq "--json accept" "$(jget "$T/out" 1 'o["accept"]')" "$RFC_ACC"
+    expect_eq "--json valid" "$(jget "$T/out" 1 'o["valid"]')" "True"
+    expect_eq "--json invalid key: valid false" "$(jget "$T/out" 2 'o["valid"]')" "False"
+    expect_eq "--json invalid key: decoded_length" "$(jget "$T/out" 2 'o["decoded_length"]')" 3
+    expect_eq "--json invalid key: accept" "$(jget "$T/out" 2 'o["accept"]')" "$(ref_accept AAAA)"
+
+    printf 'a"b\\c\001\000\n' | "$W" --json >"$T/out" 2>/dev/null
+    check "--json escapes quotes, backslashes and control bytes" json_each "$T/out"
+    expect_eq "--json escaped key round-trips" "$(jget "$T/out" 1 'repr(o["key"])')" "'a\"b\\\\c\\x01\\x00'"
+    printf 'caf\303\251 \377\n' | "$W" --json >"$T/out" 2>/dev/null
+    check "--json: UTF-8 and stray bytes" json_each "$T/out"
+
+    run --json "$long"
+    check "--json too-long key: an error object" json_each "$T/out"
+    check "--json too-long key: error field" test "$(jget "$T/out" 1 '"error" in o')" = True
+
+    run --json --explain "$RFC_KEY"
+    check "--json --explain: valid JSON" json_each "$T/out"
+    expect_eq "--json --explain sha1_hex" "$(jget "$T/out" 1 'o["sha1_hex"]')" "$ref_hex"
+    expect_eq "--json --explain concatenated" "$(jget "$T/out" 1 'o["concatenated"]')" "$RFC_KEY$GUID"
+    expect_eq "--json --explain shell line runs" "$(sh -c "$(jget "$T/out" 1 'o["shell"]')")" "$RFC_ACC"
+
+    run --json --verify "$RFC_KEY" nope
+    expect_eq "--json --verify mismatch exits 1" "$rc" 1
+    check "--json --verify: valid JSON" json_each "$T/out"
+    expect_eq "--json --verify match false" "$(jget "$T/out" 1 'o["match"]')" "False"
+    expect_eq "--json --verify expected" "$(jget "$T/out" 1 'o["expected"]')" "$RFC_ACC"
+
+    run --json --new-key
+    check "--json --new-key: valid JSON" json_each "$T/out"
+    expect_eq "--json --new-key: bytes match key" \
+        "$(jget "$T/out" 1 'o["key"]' | base64 -d | od -An -tx1 | tr -d ' \n')" "$(jget "$T/out" 1 'o["bytes_hex"]')"
+
+    run --json --request "$FX/request-valid-crlf.http"
+    check "--json --request: valid JSON" json_each "$T/out"
+    expect_eq "--json --request status" "$(jget "$T/out" 1 'o["status"]')" 101
+    expect_eq "--json --request response bytes" "$(jget "$T/out" 1 'repr(o["response"])')" \
+        "$(python3 -c 'import sys; print(repr(open(sys.argv[1], newline="").read()))' "$T/want101")"
+    expect_eq "--json --request subprotocols" "$(jget "$T/out" 1 'o["subprotocols"]')" "chat, superchat"
+    run --json --request "$FX/request-version-8.http"
+    expect_eq "--json --request refused exits 1" "$rc" 1
+    expect_eq "--json --request rule" "$(jget "$T/out" 1 'o["rule"]')" "bad_version"
+    expect_eq "--json --request section" "$(jget "$T/out" 1 'o["section"]')" "RFC 6455 §4.2.1 item 6"
+    run --json --request "$FX/not-http.txt"
+    check "--json --request parse error: valid JSON" json_each "$T/out"
+    expect_eq "--json --request parse error: ok false" "$(jget "$T/out" 1 'o["ok"]')" "False"
+else
+    skip "--json checks" "python3 not installed"
+fi
+
+# ---- man page ------------------------------------------------------------------
+if command -v groff >/dev/null 2>&1; then
+    groff -man -Tutf8 -ww -z man/wsaccept.1 >"$T/groff" 2>&1
+    expect_eq "man page renders without groff warnings" "$(cat "$T/groff")" ""
+    for sec in NAME SYNOPSIS DESCRIPTION OPTIONS "EXIT STATUS" EXAMPLES "SEE ALSO"; do
+        check "man page has $sec" grep -q "^\\.SH \"*$sec\"*\$" man/wsaccept.1
+    done
+else
+    skip "man page renders" "groff not installed"
+fi
+
+finish
