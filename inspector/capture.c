@@ -1,0 +1,246 @@
+/* capture.c - stage 1: read packets from a pcap/pcapng file or a live interface through libpcap. */
+#include "capture.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+/* An open capture. */
+struct wsi_capture {
+    pcap_t *p;                   /* the libpcap handle */
+    char *label;                 /* file name or interface for messages ("-" shown as "<stdin>") */
+    int offline;                 /* 1 for a file, 0 for a live interface */
+    int nano;                    /* 1 when libpcap gives nanoseconds in tv_usec */
+    struct bpf_program prog;     /* compiled filter of a file, applied here to keep packet numbers */
+    int have_prog;               /* prog holds a program that must be freed */
+    uint64_t seen;               /* packets read so far (filtered out ones included) */
+    volatile sig_atomic_t stop;        /* set by wsi_capture_break, ends the current run */
+    volatile sig_atomic_t in_callback; /* 1 while the packet callback runs */
+    volatile sig_atomic_t pcap_broken; /* pcap_breakloop called, its PCAP_ERROR_BREAK not seen yet */
+};
+
+/* A new capture record around an opened handle; NULL (handle closed) when out of memory. */
+static struct wsi_capture *capture_new(pcap_t *p, const char *label, int offline, char errbuf[WSI_ERRBUF])
+{
+    struct wsi_capture *cap = calloc(1, sizeof *cap);
+    if (cap) cap->label = strdup(label);
+    if (!cap || !cap->label) {
+        free(cap);
+        pcap_close(p);
+        snprintf(errbuf, WSI_ERRBUF, "%s: out of memory", label);
+        return NULL;
+    }
+    cap->p = p;
+    cap->offline = offline;
+    cap->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
+    return cap;
+}
+
+/* "LABEL: msg", without doubling the label when libpcap's message already starts with it. */
+static void prefixed(char errbuf[WSI_ERRBUF], const char *label, const char *msg)
+{
+    size_t n = strlen(label);
+    if (strncmp(msg, label, n) == 0 && msg[n] == ':')
+        snprintf(errbuf, WSI_ERRBUF, "%s", msg);
+    else
+        snprintf(errbuf, WSI_ERRBUF, "%s: %s", label, msg);
+}
+
+/*
+ * libpcap could not open a file. When it did not recognise the format, look at
+ * the first bytes ourselves to say what they were (not possible for standard
+ * input, whose bytes libpcap has consumed).
+ */
+static void explain_open_failure(const char *path, const char *label, const char *pcap_msg,
+                                 char errbuf[WSI_ERRBUF])
+{
+    int unknown = strstr(pcap_msg, "unknown file format") != NULL;
+    int short_hdr = strstr(pcap_msg, "tried to read 4 file header bytes") != NULL; /* not even a magic */
+    FILE *f = (unknown || short_hdr) && strcmp(path, "-") != 0 ? fopen(path, "rb") : NULL;
+    unsigned char m[4];
+    size_t got = 0;
+    if (f) {
+        got = fread(m, 1, sizeof m, f);
+        fclose(f);
+    } else if (short_hdr) {
+        /* Standard input: libpcap's message has the count ("..., only got 3"). */
+        const char *at = strstr(pcap_msg, "only got ");
+        if (!at || sscanf(at, "only got %zu", &got) != 1 || got >= sizeof m) {
+            prefixed(errbuf, label, pcap_msg);
+            return;
+        }
+    } else {
+        if (unknown)
+            snprintf(errbuf, WSI_ERRBUF, "%s: not a pcap or pcapng file (%s)", label, pcap_msg);
+        else
+            prefixed(errbuf, label, pcap_msg);
+        return;
+    }
+    if (got == 0)
+        snprintf(errbuf, WSI_ERRBUF, "%s: empty file, not a pcap or pcapng file", label);
+    else if (got < sizeof m)
+        snprintf(errbuf, WSI_ERRBUF, "%s: only %zu bytes, too short for a pcap or pcapng file", label, got);
+    else
+        snprintf(errbuf, WSI_ERRBUF, "%s: not a pcap or pcapng file (bad magic 0x%02x%02x%02x%02x)", label,
+                 m[0], m[1], m[2], m[3]);
+}
+
+struct wsi_capture *wsi_capture_open_file(const char *path, char errbuf[WSI_ERRBUF])
+{
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    const char *label = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pe);
+    if (!p) {
+        explain_open_failure(path, label, pe, errbuf);
+        return NULL;
+    }
+    return capture_new(p, label, 1, errbuf);
+}
+
+struct wsi_capture *wsi_capture_open_live(const char *iface, int snaplen, char errbuf[WSI_ERRBUF])
+{
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    if (!iface) iface = "any"; /* what libpcap does with NULL, named for messages */
+    pcap_t *p = pcap_create(iface, pe);
+    if (!p) {
+        prefixed(errbuf, iface, pe);
+        return NULL;
+    }
+    pcap_set_snaplen(p, snaplen > 0 ? snaplen : 262144);
+    pcap_set_promisc(p, 0);
+    pcap_set_immediate_mode(p, 1);
+    pcap_set_timeout(p, 200); /* wake now and then so a break is noticed */
+    /* Nanoseconds when the platform can; microseconds otherwise (converted on delivery). */
+    (void)pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
+    int st = pcap_activate(p);
+    if (st < 0) {
+        const char *detail = pcap_geterr(p);
+        if ((st == PCAP_ERROR && detail && *detail) || (detail && strcmp(detail, pcap_statustostr(st)) == 0))
+            prefixed(errbuf, iface, detail);
+        else if (detail && *detail)
+            snprintf(errbuf, WSI_ERRBUF, "%s: %s (%s)", iface, pcap_statustostr(st), detail);
+        else
+            snprintf(errbuf, WSI_ERRBUF, "%s: %s", iface, pcap_statustostr(st));
+        pcap_close(p);
+        return NULL;
+    }
+    /* st > 0 is a warning (e.g. promiscuous mode unsupported): the capture works. */
+    return capture_new(p, iface, 0, errbuf);
+}
+
+int wsi_capture_set_filter(struct wsi_capture *cap, const char *expr, char errbuf[WSI_ERRBUF])
+{
+    struct bpf_program prog;
+    if (pcap_compile(cap->p, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        snprintf(errbuf, WSI_ERRBUF, "filter \"%s\": %s", expr, pcap_geterr(cap->p));
+        return -1;
+    }
+    if (cap->offline) {
+        /* Filtering inside libpcap would hide the skipped packets from us and the
+         * numbers would no longer be the file's: keep the program and test each
+         * packet in wsi_capture_run instead. */
+        if (cap->have_prog) pcap_freecode(&cap->prog);
+        cap->prog = prog;
+        cap->have_prog = 1;
+        return 0;
+    }
+    int rc = pcap_setfilter(cap->p, &prog);
+    if (rc != 0) snprintf(errbuf, WSI_ERRBUF, "filter \"%s\": %s", expr, pcap_geterr(cap->p));
+    pcap_freecode(&prog);
+    return rc == 0 ? 0 : -1;
+}
+
+int wsi_capture_linktype(const struct wsi_capture *cap)
+{
+    return pcap_datalink(cap->p);
+}
+
+/*
+ * libpcap 1.10 reads pcapng files with one link type per handle and stops with
+ * an error at an interface whose link type (or snap length) differs from the
+ * first one's. Say what that means for the user.
+ */
+static void read_error(const struct wsi_capture *cap, uint64_t num, char errbuf[WSI_ERRBUF])
+{
+    const char *msg = pcap_geterr(cap->p);
+    if (strstr(msg, "different from the type of the first interface") ||
+        strstr(msg, "different from the snapshot length of the first interface"))
+        snprintf(errbuf, WSI_ERRBUF,
+                 "%s: packet %llu: the pcapng file mixes interfaces with different link types or snap "
+                 "lengths, and libpcap reads only files whose interfaces all agree (%s); split it per "
+                 "interface first (e.g. tshark -r FILE -Y frame.interface_id==0 -w PART)",
+                 cap->label, (unsigned long long)num, msg);
+    else
+        snprintf(errbuf, WSI_ERRBUF, "%s: packet %llu: %s", cap->label, (unsigned long long)num, msg);
+}
+
+/*
+ * Breaking: a break from the callback only sets `stop`, which the loop checks
+ * before reading again. A break from elsewhere (a signal handler while libpcap
+ * waits for a live packet) must also wake libpcap with pcap_breakloop; libpcap
+ * then answers some later read with PCAP_ERROR_BREAK. If that answer comes in
+ * a later run (the loop had already stopped on `stop`), it is stale and the
+ * read is simply retried.
+ */
+int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void *user, char errbuf[WSI_ERRBUF])
+{
+    long delivered = 0;
+    int rc = 0;
+    while (!cap->stop && (count <= 0 || delivered < count)) {
+        struct pcap_pkthdr *h;
+        const u_char *data;
+        int got = pcap_next_ex(cap->p, &h, &data);
+        if (got == 0) continue; /* live timeout, nothing arrived */
+        if (got == PCAP_ERROR_BREAK) {
+            if (!cap->pcap_broken) break; /* end of the file */
+            cap->pcap_broken = 0;
+            continue;                     /* our break: the loop test sees `stop` (or it was stale) */
+        }
+        if (got < 0) {
+            /* The record that failed is the one after the last one read. */
+            read_error(cap, cap->seen + 1, errbuf);
+            rc = -1;
+            break;
+        }
+        cap->seen++;
+        if (cap->have_prog && !pcap_offline_filter(&cap->prog, h, data)) continue;
+
+        struct wsi_packet pkt;
+        pkt.num = cap->seen;
+        pkt.ts_sec = (int64_t)h->ts.tv_sec;
+        pkt.ts_nsec = (uint32_t)h->ts.tv_usec * (cap->nano ? 1u : 1000u);
+        pkt.caplen = h->caplen;
+        pkt.len = h->len;
+        /* libpcap 1.10 has no per-packet link type: the handle's is every packet's. */
+        pkt.linktype = pcap_datalink(cap->p);
+        pkt.data = data;
+        cap->in_callback = 1;
+        fn(user, &pkt);
+        cap->in_callback = 0;
+        delivered++;
+    }
+    cap->stop = 0; /* a break ends this run only */
+    return rc;
+}
+
+void wsi_capture_break(struct wsi_capture *cap)
+{
+    cap->stop = 1;
+    if (!cap->in_callback) {
+        cap->pcap_broken = 1;
+        pcap_breakloop(cap->p);
+    }
+}
+
+void wsi_capture_close(struct wsi_capture *cap)
+{
+    if (!cap) return;
+    if (cap->have_prog) pcap_freecode(&cap->prog);
+    pcap_close(cap->p);
+    free(cap->label);
+    free(cap);
+}
