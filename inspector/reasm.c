@@ -60,6 +60,11 @@
  *     WSI_TCP_SNAPLEN_CUT (each such segment, retransmissions included); its
  *     missing tail is a hole like any other, filled by a retransmission or
  *     declared a gap at the end.
+ *   - A hole that the peer's ACK covers, with bytes buffered beyond it, was
+ *     lost by the capture: it becomes a gap at once (not at the FIN), so the
+ *     bytes after it keep their own packet and time. Without buffered bytes
+ *     nothing is declared, since capture reordering can show an ACK before
+ *     the data it covers.
  *   - A FIN ends its direction at once: holes before it become gaps, buffered
  *     bytes beyond it are dropped and reported (WSI_TCP_DATA_AFTER_FIN), as are
  *     later bytes beyond it. A RST ends both directions at once (its own
@@ -657,6 +662,25 @@ static void after_end(struct wsi_reasm *r, struct conn *c, int dir, uint32_t seq
     }
 }
 
+/* The peer acknowledged bytes of direction dir up to stream offset ack_off. If
+ * bytes are buffered beyond a hole that the acknowledgement covers, the hole
+ * was lost by the capture, not by the network (the receiver had those bytes):
+ * it becomes a gap now, rather than at the FIN, so that what follows is
+ * delivered with its own packet and time. Without buffered bytes nothing is
+ * declared: an ACK captured before the data it covers (capture reordering)
+ * must not turn that data into a gap. */
+static void ack_confirms(struct wsi_reasm *r, struct conn *c, int dir, uint32_t ack, const struct wsi_pktref *pkt)
+{
+    struct dirstate *d = &c->d[dir];
+    if (!d->started || d->ended || !d->ooo_head) return;
+    int64_t aoff = seq_to_off(d, ack);
+    if (aoff <= (int64_t)d->next_off || (uint64_t)aoff > d->hi_off) return;
+    while (d->ooo_head && d->ooo_head->off < (uint64_t)aoff) {
+        gap(r, c, dir, d->ooo_head->off - d->next_off, pkt);
+        ooo_drain(r, c, dir, pkt);
+    }
+}
+
 /* Handle one segment of direction dir of an open connection. */
 static void conn_segment(struct wsi_reasm *r, struct conn *c, int dir, const struct wsi_tcpseg *seg,
                          const struct wsi_pktref *pkt)
@@ -680,6 +704,7 @@ static void conn_segment(struct wsi_reasm *r, struct conn *c, int dir, const str
         }
         seq += 1;
     }
+    if (fl & WSI_TH_ACK) ack_confirms(r, c, 1 - dir, seg->ack, pkt);
     uint32_t cap = seg->payload ? seg->payload_len : 0;
     uint32_t wire = seg->wire_payload_len > cap ? seg->wire_payload_len : cap;
     int fin = (fl & WSI_TH_FIN) != 0;

@@ -1109,6 +1109,68 @@ static void test_no_callbacks(void **state)
     wsi_reasm_free(r);
 }
 
+/* The peer's ACK covers a hole that has bytes buffered beyond it: the capture lost
+ * those bytes, so the gap is declared with that ACK, not later at the FIN. */
+static void ack_from(struct tb *t, const struct flow *f, int side, uint32_t seq, uint32_t ack)
+{
+    struct wsi_tcpseg s;
+    memset(&s, 0, sizeof s);
+    s.src = side ? f->b : f->a;
+    s.dst = side ? f->a : f->b;
+    s.sport = side ? f->pb : f->pa;
+    s.dport = side ? f->pa : f->pb;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = ACK;
+    t->num++;
+    struct wsi_pktref p = {.num = t->num, .ts_sec = 1700000000 + (int64_t)t->num, .ts_nsec = 0};
+    wsi_reasm_segment(t->r, &s, &p);
+}
+
+static void test_ack_confirms_gap(void **state)
+{
+    (void)state;
+    struct tb t;
+    char log[4096];
+    tb_init(&t, 0, 0);
+    struct flow f = mkflow(1, 40000, 2, 80);
+    tx(&t, &f, 0, 10, SYN_ONLY, NULL);
+    tx(&t, &f, 1, 500, SYNACK, NULL);
+    tx(&t, &f, 0, 11, ACK, "hello");
+    /* "xyz" at offset 5 is never captured */
+    tx(&t, &f, 0, 19, ACK, "1234");
+    /* an ACK that covers only part of what was seen, below the hole: nothing yet */
+    ack_from(&t, &f, 1, 501, 16);
+    assert_null(find_ev(&t.rec, 1, EV_GAP, -1));
+    /* an ACK for everything up to offset 12 (seq 23): the receiver had "xyz" */
+    ack_from(&t, &f, 1, 501, 23);                /* packet 6 */
+    const struct ev *g = find_ev(&t.rec, 1, EV_GAP, -1);
+    assert_non_null(g);
+    assert_int_equal(g->pkt, 6);
+    assert_string_equal(log_of(&t.rec, 1, log, sizeof log), "open d0:0+5 g0:5+3 d0:8+4");
+    tx(&t, &f, 0, 23, ACK, "56");
+    tb_finish(&t);
+    assert_bytes(&t, 1, 0, "hello123456", 11);
+    tb_free(&t);
+}
+
+/* An ACK captured before the data it covers (capture reordering), with nothing buffered: no gap. */
+static void test_ack_before_data(void **state)
+{
+    (void)state;
+    struct tb t;
+    tb_init(&t, 0, 0);
+    struct flow f = mkflow(1, 40000, 2, 80);
+    tx(&t, &f, 0, 10, SYN_ONLY, NULL);
+    tx(&t, &f, 1, 500, SYNACK, NULL);
+    ack_from(&t, &f, 1, 501, 16);                /* acks "hello" before we see it */
+    tx(&t, &f, 0, 11, ACK, "hello");
+    tb_finish(&t);
+    assert_null(find_ev(&t.rec, 1, EV_GAP, -1));
+    assert_bytes(&t, 1, 0, "hello", 5);
+    tb_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1121,6 +1183,8 @@ int main(void)
         cmocka_unit_test(test_partial_overlap),
         cmocka_unit_test(test_wraparound),
         cmocka_unit_test(test_lost_segment),
+        cmocka_unit_test(test_ack_confirms_gap),
+        cmocka_unit_test(test_ack_before_data),
         cmocka_unit_test(test_gap_at_fin),
         cmocka_unit_test(test_rst),
         cmocka_unit_test(test_reuse_after_fin),
