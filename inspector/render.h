@@ -44,4 +44,28 @@ char *wsi_escape_preview(const uint8_t *s, size_t len, size_t max_chars, int ell
 /* "1.2 KiB", "65536 B", "3.0 MiB" */
 char *wsi_human_size(uint64_t n, char buf[32]);
 
+/* Internals shared by ladder.c, jsonl.c and summary.c (render_util.c); not for other stages. */
+/* Bytes (1-4) of the well-formed UTF-8 character at s (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), its code point in *cp (may be NULL); 0 when the
+ * bytes at s are not one (invalid, or cut short by len). */
+size_t wsi_utf8_next(const uint8_t *s, size_t len, uint32_t *cp);
+/* len minus a trailing UTF-8 sequence that was cut short (a preview ending mid-character). */
+size_t wsi_utf8_trim_tail(const uint8_t *s, size_t len);
+/* "addr:port" ("[v6]:port") of the sender of reasm direction dir ("?" without ci). */
+char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64]);
+/* Stable ids: "retrans-differs", "snaplen-cut", ...; "fin", "rst", "capture". */
+const char *wsi_tcp_anomaly_id(enum wsi_tcp_anomaly k);
+const char *wsi_end_reason_id(enum wsi_end_reason r);
+/* Connection id -> a renderer's per-connection state (a chained hash; zero-initialised = empty). */
+struct wsi_connmap_node;
+struct wsi_connmap {
+    struct wsi_connmap_node **b; /* buckets (a power of two of them, or NULL while empty) */
+    size_t nb;                   /* number of buckets */
+    size_t n;                    /* entries */
+};
+void *wsi_connmap_get(const struct wsi_connmap *m, uint64_t id);
+int wsi_connmap_put(struct wsi_connmap *m, uint64_t id, void *val);   /* 0, or -1 out of memory */
+void *wsi_connmap_del(struct wsi_connmap *m, uint64_t id);            /* removes; returns the value */
+void **wsi_connmap_take_all(struct wsi_connmap *m, size_t *n);        /* empties m; malloc'd array (NULL when none) */
+
 #endif

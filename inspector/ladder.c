@@ -1,0 +1,1149 @@
+/* ladder.c - the ladder renderer: each connection as lesson 05's diagram, printed when it closes. */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accept.h"
+#include "render.h"
+
+/*
+ * Every connection gets a block: a header (endpoints, the handshake's facts and
+ * verdict, a traffic summary), then the diagram, one line per thing that
+ * happened, with the time since the connection began in a left gutter:
+ *
+ *     Client                          Server
+ *     0.000000 |---- HTTP Upgrade Request GET /chat ->|
+ *     0.001234 |<--- 101 Switching Protocols ---------|
+ *              |========== WebSocket OPEN ============|
+ *
+ * Lines are kept per connection and the block is written at WSI_EV_CLOSE, so
+ * interleaved connections do not mix. Widths are counted in display columns
+ * (UTF-8 characters, wide ones as 2), escape codes not counted.
+ */
+
+#define GUTTER 11       /* the time column: "%10s " */
+#define MIN_WIDTH 40    /* narrower terminals still get 40 columns */
+#define DIAG_MAX 100    /* the diagram (rail to rail) never grows wider than this */
+#define LABEL_PAD 10    /* columns of an arrow that are not its label */
+#define NOTE_INDENT 4   /* annotations start this far right of the gutter */
+#define PREVIEW_CHARS 512 /* previews longer than this could never fit a label anyway */
+
+#define C_C2S "\033[36m"   /* client -> server arrows: cyan */
+#define C_S2C "\033[33m"   /* server -> client arrows: yellow */
+#define C_BAD "\033[31m"   /* violations, failed verdicts: red */
+#define C_GOOD "\033[32m"  /* a valid verdict: green */
+#define C_BOLD "\033[1m"   /* headings and OPEN/CLOSED bars */
+#define C_OFF "\033[0m"
+
+static const char ELLIPSIS[] = "\xE2\x80\xA6"; /* U+2026 */
+
+/* ---- a growable string ---------------------------------------------------- */
+
+struct str {
+    char *p;      /* bytes, NUL-terminated when not NULL */
+    size_t len;   /* bytes used */
+    size_t cap;   /* bytes allocated */
+};
+
+static void s_add(struct str *s, const char *p, size_t n)
+{
+    if (n >= SIZE_MAX / 4 - s->len) return; /* cannot happen; keeps the sizes below overflow */
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 256;
+        while (cap < s->len + n + 1) cap *= 2;
+        char *q = realloc(s->p, cap);
+        if (!q) return; /* out of memory: the text is lost, nothing else */
+        s->p = q;
+        s->cap = cap;
+    }
+    memcpy(s->p + s->len, p, n);
+    s->len += n;
+    s->p[s->len] = '\0';
+}
+
+static void s_puts(struct str *s, const char *p)
+{
+    s_add(s, p, strlen(p));
+}
+
+static void s_printf(struct str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_printf(struct str *s, const char *fmt, ...)
+{
+    char small[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if ((size_t)n < sizeof small) {
+        s_add(s, small, (size_t)n);
+        return;
+    }
+    char *big = malloc((size_t)n + 1);
+    if (!big) return;
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    s_add(s, big, (size_t)n);
+    free(big);
+}
+
+/* `unit` n times. */
+static void s_rep(struct str *s, const char *unit, long n)
+{
+    for (long i = 0; i < n; i++) s_puts(s, unit);
+}
+
+static void s_clear(struct str *s)
+{
+    s->len = 0;
+    if (s->p) s->p[0] = '\0';
+}
+
+static const char *s_get(const struct str *s)
+{
+    return s->p ? s->p : "";
+}
+
+/* ---- display columns ------------------------------------------------------ */
+
+/* Columns a code point takes on a terminal: 0 for combining marks, 2 for East
+ * Asian wide characters and emoji, 1 for the rest. */
+static size_t cp_cols(uint32_t c)
+{
+    if ((c >= 0x300 && c <= 0x36F) || (c >= 0x1AB0 && c <= 0x1AFF) || (c >= 0x1DC0 && c <= 0x1DFF) ||
+        (c >= 0x20D0 && c <= 0x20FF) || (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xFE20 && c <= 0xFE2F) ||
+        c == 0x200D)
+        return 0;
+    if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF && c != 0x303F) ||
+        (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
+        (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+        (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD))
+        return 2;
+    return 1;
+}
+
+/* Bytes of the element at s: an ANSI escape sequence (its width 0), a UTF-8
+ * character, or one stray byte (width 1). *w gets its width. */
+static size_t elem(const char *s, size_t n, size_t *w)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    if (u[0] == 0x1B && n > 1 && u[1] == '[') {
+        size_t i = 2;
+        while (i < n && !(u[i] >= 0x40 && u[i] <= 0x7E)) i++;
+        *w = 0;
+        return i < n ? i + 1 : n;
+    }
+    uint32_t c;
+    size_t k = wsi_utf8_next(u, n, &c);
+    if (!k) {
+        *w = 1;
+        return 1;
+    }
+    *w = cp_cols(c);
+    return k;
+}
+
+static size_t cols_n(const char *s, size_t n)
+{
+    size_t total = 0, w;
+    for (size_t i = 0; i < n; total += w) i += elem(s + i, n - i, &w);
+    return total;
+}
+
+static size_t cols(const char *s)
+{
+    return cols_n(s, strlen(s));
+}
+
+/* Bytes of the longest prefix of s (n bytes) that fits in max columns. */
+static size_t fit_prefix(const char *s, size_t n, size_t max)
+{
+    size_t used = 0, i = 0, w;
+    while (i < n) {
+        size_t k = elem(s + i, n - i, &w);
+        if (used + w > max) break;
+        used += w;
+        i += k;
+    }
+    return i;
+}
+
+/* Append s, cut to at most max columns with "…" when it is wider. */
+static void s_add_fit(struct str *out, const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (cols_n(s, n) <= max) {
+        s_add(out, s, n);
+    } else if (max > 0) {
+        s_add(out, s, fit_prefix(s, n, max - 1));
+        s_puts(out, ELLIPSIS);
+    }
+}
+
+/* ---- per-connection state ------------------------------------------------- */
+
+/* A violation waiting for the arrow of the frame it concerns. */
+struct pend {
+    uint64_t off;   /* stream offset of the frame */
+    char *text;     /* its lines, each ending in "\n" */
+    size_t nlines;  /* how many */
+};
+
+/* The handshake's facts, copied (events do not outlive the call). */
+struct hs_copy {
+    int have;                              /* a HANDSHAKE event was seen */
+    char *path, *host, *origin, *version;  /* request facts (NULL: absent) */
+    char *protocols_offered, *protocol_selected;     /* Sec-WebSocket-Protocol, both ways */
+    char *extensions_offered, *extensions_selected;  /* Sec-WebSocket-Extensions, both ways */
+    char *key, *accept, *expected_accept;  /* the key, the Accept sent, the Accept it should be */
+    int status;                            /* response status, 0 none */
+    char *reason;                          /* response reason phrase */
+    enum wsi_hs_verdict verdict;           /* the outcome */
+    char *rule, *why;                      /* the RFC rule and a sentence (not for valid) */
+    int key_warning;                       /* key is not the base64 of 16 bytes */
+    int deflate;                           /* permessage-deflate negotiated */
+    double latency;                        /* request to response, seconds (-1 unknown) */
+};
+
+/* What one side (direction) of the connection has shown so far. */
+struct lside {
+    int end;                   /* enum wsi_end_reason once ended, else 0 */
+    uint64_t frames;           /* FRAME events seen */
+    int data_open;             /* data frames seen whose message has not come yet */
+    uint64_t data_lo, data_hi; /* stream range of those frames */
+    uint64_t ctl_lo, ctl_hi;   /* stream range of the last control frame */
+    uint64_t drawn_hi;         /* end of the furthest range an arrow was drawn for */
+    uint8_t frag_op;           /* frames mode: opcode of the fragmented message going on (0 none) */
+    struct pend *pend;         /* violations waiting for their arrow */
+    size_t npend, cappend;     /* entries used, allocated */
+};
+
+struct lconn {
+    uint64_t id;               /* connection id */
+    struct str body;           /* diagram lines, each ending in "\n" */
+    size_t nlines;             /* lines in body */
+    uint64_t dropped;          /* events not shown once the line cap was reached */
+    int dropping;              /* the event being handled lost a line to the cap */
+    int added;                 /* the event being handled added a line */
+    int http;                  /* an HTTP head was seen */
+    int upgrade_req;           /* the upgrade request was seen */
+    int drew_req, drew_resp;   /* the upgrade request / its response have their arrow */
+    int opened;                /* the OPEN bar was drawn */
+    struct hs_copy hs;         /* handshake facts */
+    struct lside sd[2];        /* [WSI_C2S], [WSI_S2C] */
+    struct wsi_conn_info ci;   /* endpoints as last seen (for a block printed without its CLOSE) */
+    int have_ci;               /* ci is set */
+    int client_dir;            /* which reasm direction is the client's, as last seen */
+};
+
+struct wsi_ladder {
+    struct wsi_render_opts o;  /* options (out, colour, payload, frames, hexdump) */
+    size_t width;              /* columns of every line, gutter included */
+    size_t diag;               /* columns of the diagram, rail to rail */
+    struct wsi_connmap conns;  /* connection id -> struct lconn */
+    uint64_t blocks;           /* blocks written (a blank line goes between two) */
+    struct str line;           /* scratch: the line being built */
+    struct str blk;            /* scratch: notes and header lines being built */
+};
+
+struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o)
+{
+    struct wsi_ladder *l = calloc(1, sizeof *l);
+    if (!l) return NULL;
+    l->o = *o;
+    if (!l->o.out) l->o.out = stdout;
+    l->width = o->width > 0 ? (size_t)o->width : 80;
+    if (l->width < MIN_WIDTH) l->width = MIN_WIDTH;
+    l->diag = l->width - GUTTER;
+    if (l->diag > DIAG_MAX) l->diag = DIAG_MAX;
+    return l;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static void hs_clear(struct hs_copy *h)
+{
+    char **all[] = {&h->path, &h->host, &h->origin, &h->version, &h->protocols_offered, &h->protocol_selected,
+                    &h->extensions_offered, &h->extensions_selected, &h->key, &h->accept, &h->expected_accept,
+                    &h->reason, &h->rule, &h->why};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        free(*all[i]);
+        *all[i] = NULL;
+    }
+    h->have = 0;
+}
+
+static void lconn_free(struct lconn *c)
+{
+    if (!c) return;
+    free(c->body.p);
+    hs_clear(&c->hs);
+    for (int d = 0; d < 2; d++) {
+        for (size_t i = 0; i < c->sd[d].npend; i++) free(c->sd[d].pend[i].text);
+        free(c->sd[d].pend);
+    }
+    free(c);
+}
+
+/* The index into sd[] of an event's side (a side-less event counts as the client's). */
+static int sidx(enum wsi_side s)
+{
+    return s == WSI_S2C ? 1 : 0;
+}
+
+static const char *dir_words(enum wsi_side s)
+{
+    return s == WSI_S2C ? "server -> client" : s == WSI_C2S ? "client -> server" : "both directions";
+}
+
+/* ---- lines ------------------------------------------------------------------ */
+
+/* Add `nlines` finished lines (text ending in "\n") to the body, or drop them all
+ * once the cap is reached (the event is then counted as not shown). */
+static void add_lines(struct lconn *c, const char *text, size_t len, size_t nlines)
+{
+    if (c->nlines + nlines > WSI_LADDER_MAX_LINES) {
+        c->dropping = 1;
+        return;
+    }
+    s_add(&c->body, text, len);
+    c->nlines += nlines;
+    c->added = 1;
+}
+
+/* Add the scratch line (no newline yet) to the body. */
+static void commit_line(struct wsi_ladder *l, struct lconn *c)
+{
+    s_add(&l->line, "\n", 1);
+    add_lines(c, s_get(&l->line), l->line.len, 1);
+    s_clear(&l->line);
+}
+
+/* The gutter: time since the connection began, right-aligned in 10 columns. */
+static void gutter(struct str *s, double t)
+{
+    char b[32];
+    if (!(t > -99.0 && t < 1e9)) snprintf(b, sizeof b, "?");
+    else if (t < 1000) snprintf(b, sizeof b, "%.6f", t);
+    else if (t < 1e6) snprintf(b, sizeof b, "%.3f", t);
+    else snprintf(b, sizeof b, "%.0f", t);
+    s_printf(s, "%10s ", b);
+}
+
+static void blank_gutter(struct str *s)
+{
+    s_printf(s, "%*s", GUTTER, "");
+}
+
+/* Word-wrap `text` to the ladder's width into out: the first line starts with
+ * `lead`, the next ones with as many spaces; on/off wrap each line's text (colour).
+ * With `seg`, lines break only between segments separated by two spaces. "RFC",
+ * its number and a "§" section stay together. A piece wider than a line is broken at its last
+ * space that fits, else cut. Returns the number of lines written. */
+static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead, const char *text, const char *on,
+                   const char *off, int seg)
+{
+    size_t lw = cols(lead), nlines = 0;
+    size_t avail = l->width > lw + 8 ? l->width - lw : 8;
+    const char *p = text;
+    do {
+        /* the longest run of whole pieces that fits */
+        size_t used = 0, end = 0, i = 0, n = strlen(p);
+        while (i < n) {
+            size_t ws = i;
+            while (ws < n && p[ws] == ' ') ws++;
+            size_t we = ws;
+            for (;;) {
+                while (we < n && !(p[we] == ' ' && (!seg || (we + 1 < n && p[we + 1] == ' ')))) we++;
+                int glue = 0; /* keep "RFC 6455 §5.1" in one piece */
+                if (we + 1 < n && p[we + 1] != ' ') {
+                    if (we - ws >= 3 && memcmp(p + we - 3, "RFC", 3) == 0) glue = 1;
+                    if (n - (we + 1) >= 2 && memcmp(p + we + 1, "\xC2\xA7", 2) == 0) glue = 1;
+                }
+                if (!glue) break;
+                we++;
+            }
+            size_t w = cols_n(p + i, we - i);
+            if (used + w > avail) break;
+            used += w;
+            end = i = we;
+        }
+        if (end == 0 && n > 0) { /* the first piece alone is too wide */
+            end = fit_prefix(p, n, avail);
+            size_t sp = end;
+            while (sp > 0 && p[sp] != ' ') sp--;
+            if (sp > 0 && end < n) end = sp;
+            if (end == 0) end = 1; /* never loop forever */
+        }
+        if (nlines) s_printf(out, "%*s", (int)lw, "");
+        else s_puts(out, lead);
+        s_puts(out, on);
+        s_add(out, p, end);
+        s_puts(out, off);
+        s_puts(out, "\n");
+        nlines++;
+        p += end;
+        while (*p == ' ') p++;
+    } while (*p);
+    return nlines;
+}
+
+/* An annotation line under the diagram ("    ⚠ text"), wrapped, into l->blk. */
+static size_t format_note(struct wsi_ladder *l, const char *mark, const char *text, const char *color)
+{
+    struct str lead = {0};
+    s_clear(&l->blk);
+    blank_gutter(&lead);
+    s_printf(&lead, "%*s%s%s", NOTE_INDENT, "", mark ? mark : "", mark ? " " : "");
+    size_t n = wrap(l, &l->blk, s_get(&lead), text, l->o.color && color ? color : "",
+                    l->o.color && color ? C_OFF : "", 0);
+    free(lead.p);
+    return n;
+}
+
+static void note(struct wsi_ladder *l, struct lconn *c, const char *mark, const char *text, const char *color)
+{
+    size_t n = format_note(l, mark, text, color);
+    add_lines(c, s_get(&l->blk), l->blk.len, n);
+}
+
+/* A bar across the diagram: |===== text =====| into l->line (gutter included). */
+static void bar(struct wsi_ladder *l, const char *text, const char *color)
+{
+    struct str t = {0};
+    size_t inner = l->diag - 2;
+    s_add_fit(&t, text, inner - 4);
+    size_t tw = cols(s_get(&t)) + 2;
+    size_t left = (inner - tw) / 2;
+    blank_gutter(&l->line);
+    if (l->o.color && color) s_puts(&l->line, color);
+    s_puts(&l->line, "|");
+    s_rep(&l->line, "=", (long)left);
+    s_printf(&l->line, " %s ", s_get(&t));
+    s_rep(&l->line, "=", (long)(inner - tw - left));
+    s_puts(&l->line, "|");
+    if (l->o.color && color) s_puts(&l->line, C_OFF);
+    free(t.p);
+}
+
+/* An arrow with its label (already fitted to diag - LABEL_PAD columns). */
+static void arrow(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side side, const char *label)
+{
+    size_t w = cols(label);
+    int right = side != WSI_S2C;
+    gutter(&l->line, t);
+    if (l->o.color) s_puts(&l->line, right ? C_C2S : C_S2C);
+    if (right) {
+        s_printf(&l->line, "|---- %s ", label);
+        s_rep(&l->line, "-", (long)(l->diag - 9 - w));
+        s_puts(&l->line, ">|");
+    } else {
+        s_printf(&l->line, "|<--- %s ", label);
+        s_rep(&l->line, "-", (long)(l->diag - 8 - w));
+        s_puts(&l->line, "|");
+    }
+    if (l->o.color) s_puts(&l->line, C_OFF);
+    commit_line(l, c);
+}
+
+/* An arrow labelled prefix + "quoted" + suffix (quoted may be NULL); when too wide,
+ * the quoted preview gives way first, then the whole label is cut. */
+static void arrow3(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side side, const char *prefix,
+                   const char *quoted, const char *suffix)
+{
+    size_t max = l->diag - LABEL_PAD;
+    size_t wp = cols(prefix), ws = cols(suffix), wq = quoted ? cols(quoted) + 2 : 0;
+    struct str lab = {0};
+    if (wp + wq + ws <= max || (quoted && wp + ws + 3 <= max)) {
+        s_puts(&lab, prefix);
+        if (quoted) {
+            s_puts(&lab, "\"");
+            s_add_fit(&lab, quoted, max - wp - ws - 2);
+            s_puts(&lab, "\"");
+        }
+        s_puts(&lab, suffix);
+    } else {
+        struct str all = {0};
+        s_puts(&all, prefix);
+        if (quoted) s_printf(&all, "\"%s\"", quoted);
+        s_puts(&all, suffix);
+        s_add_fit(&lab, s_get(&all), max);
+        free(all.p);
+    }
+    arrow(l, c, t, side, s_get(&lab));
+    free(lab.p);
+}
+
+/* ---- previews and hex dumps ---------------------------------------------------- */
+
+/* Characters in s (a byte that is not valid UTF-8 counts as one). */
+static size_t count_chars(const uint8_t *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; k++) {
+        size_t m = wsi_utf8_next(s + i, n - i, NULL);
+        i += m ? m : 1;
+    }
+    return k;
+}
+
+/* The escaped preview of a payload of `total` bytes of which `n` are at hand: at
+ * most opts.payload characters, "…" when the payload goes on. */
+static void preview(const struct wsi_ladder *l, const uint8_t *p, size_t n, uint64_t total, char *buf, size_t bufsz)
+{
+    size_t max = l->o.payload < PREVIEW_CHARS ? l->o.payload : PREVIEW_CHARS;
+    if (!p) n = 0;
+    if (n < total) n = wsi_utf8_trim_tail(p, n);
+    wsi_escape_preview(p, n, max, 1, buf, bufsz);
+    if (n < total && count_chars(p, n) <= max) {
+        size_t k = strlen(buf);
+        if (k + 3 < bufsz) memcpy(buf + k, ELLIPSIS, 4);
+    }
+}
+
+/* A hex dump of the first bytes of a payload, under its arrow: offset, hex, ASCII;
+ * 16 bytes a row when the width allows, else 8 or 4. */
+static void hexdump(struct wsi_ladder *l, struct lconn *c, const uint8_t *p, size_t n, uint64_t total)
+{
+    if (!l->o.hexdump || !p) return;
+    if (n > l->o.payload) n = l->o.payload;
+    size_t indent = GUTTER + NOTE_INDENT, per = 16;
+    while (per > 4 && indent + 8 + 4 * per + (per == 16) > l->width) per /= 2;
+    for (size_t off = 0; off < n; off += per) {
+        blank_gutter(&l->line);
+        s_printf(&l->line, "%*s%04zx  ", NOTE_INDENT, "", off);
+        for (size_t i = 0; i < per; i++) {
+            if (per == 16 && i == 8) s_puts(&l->line, " ");
+            if (off + i < n) s_printf(&l->line, "%02x ", p[off + i]);
+            else s_puts(&l->line, "   ");
+        }
+        s_puts(&l->line, "|");
+        for (size_t i = 0; i < per && off + i < n; i++) {
+            uint8_t b = p[off + i];
+            s_add(&l->line, b >= 0x20 && b < 0x7F ? (const char *)&b : ".", 1);
+        }
+        s_puts(&l->line, "|");
+        commit_line(l, c);
+    }
+    if (n < total) {
+        char sz[32];
+        blank_gutter(&l->line);
+        s_printf(&l->line, "%*s%s %s in all", NOTE_INDENT, "", ELLIPSIS, wsi_human_size(total, sz));
+        commit_line(l, c);
+    }
+}
+
+/* "0.4 ms", "85 µs", "1.25 s" */
+static const char *fmt_secs(double s, char buf[32])
+{
+    if (!(s >= 0) || s > 1e12) snprintf(buf, 32, "?");
+    else if (s < 0.0001) snprintf(buf, 32, "%.0f \xC2\xB5s", s * 1e6);
+    else if (s < 1) snprintf(buf, 32, "%.1f ms", s * 1e3);
+    else snprintf(buf, 32, "%.2f s", s);
+    return buf;
+}
+
+/* A string from the wire, escaped for the terminal (NULL stays NULL). */
+static const char *wire(const char *s, char *buf, size_t bufsz)
+{
+    if (!s) return NULL;
+    return wsi_escape_preview((const uint8_t *)s, strlen(s), 1024, 1, buf, bufsz);
+}
+
+/* ---- violations waiting for their arrow -------------------------------------- */
+
+/* Write the waiting violations of side d whose frame lies in [lo, hi) (or all of
+ * them when all is set) under the arrow just drawn. */
+static void flush_pending(struct lconn *c, int d, uint64_t lo, uint64_t hi, int all)
+{
+    struct lside *s = &c->sd[d];
+    size_t keep = 0;
+    for (size_t i = 0; i < s->npend; i++) {
+        struct pend *p = &s->pend[i];
+        if (all || (p->off >= lo && p->off < hi)) {
+            add_lines(c, p->text, strlen(p->text), p->nlines);
+            free(p->text);
+        } else {
+            s->pend[keep++] = *p;
+        }
+    }
+    s->npend = keep;
+}
+
+/* Keep l->blk (a formatted note of n lines) until the arrow of the frame at off. */
+static void stash(struct wsi_ladder *l, struct lconn *c, int d, uint64_t off, size_t n)
+{
+    struct lside *s = &c->sd[d];
+    if (s->npend == s->cappend) {
+        size_t cap = s->cappend ? s->cappend * 2 : 8;
+        struct pend *q = realloc(s->pend, cap * sizeof *q);
+        if (!q) return;
+        s->pend = q;
+        s->cappend = cap;
+    }
+    char *text = strdup(s_get(&l->blk));
+    if (!text) return;
+    s->pend[s->npend++] = (struct pend){.off = off, .text = text, .nlines = n};
+}
+
+/* Before an arrow for frames starting at lo: violations about earlier frames that
+ * never got an arrow of their own (a continuation joining no message...), except
+ * those of a data message still being assembled. */
+static void flush_stale(struct lconn *c, int d, uint64_t lo)
+{
+    struct lside *s = &c->sd[d];
+    size_t keep = 0;
+    for (size_t i = 0; i < s->npend; i++) {
+        struct pend *p = &s->pend[i];
+        if (p->off < lo && !(s->data_open && p->off >= s->data_lo)) {
+            add_lines(c, p->text, strlen(p->text), p->nlines);
+            free(p->text);
+        } else {
+            s->pend[keep++] = *p;
+        }
+    }
+    s->npend = keep;
+}
+
+/* After an arrow for the frames [lo, hi) of side d: its violations. */
+static void drawn(struct lconn *c, int d, uint64_t lo, uint64_t hi)
+{
+    struct lside *s = &c->sd[d];
+    flush_pending(c, d, lo, hi, s->frames == 0);
+    if (hi > s->drawn_hi) s->drawn_hi = hi;
+}
+
+/* ---- events ------------------------------------------------------------------ */
+
+static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    const struct wsi_http_ev *h = &ev->u.http;
+    char a[1100], b[1100], sz[32];
+    struct str pre = {0}, suf = {0};
+    c->http = 1;
+    if (h->is_request) {
+        if (h->upgrade) {
+            s_puts(&pre, "HTTP Upgrade Request ");
+            c->upgrade_req = c->drew_req = 1;
+        }
+        s_printf(&pre, "%s %s", h->method ? wire(h->method, a, sizeof a) : "?",
+                 h->target ? wire(h->target, b, sizeof b) : "?");
+    } else {
+        s_printf(&pre, "%d", h->status);
+        if (h->reason && *h->reason) s_printf(&pre, " %s", wire(h->reason, a, sizeof a));
+        if (c->upgrade_req) c->drew_resp = 1;
+    }
+    if (h->body_len) s_printf(&suf, " + %s body", wsi_human_size(h->body_len, sz));
+    arrow3(l, c, ev->t, ev->side == WSI_NONE ? (h->is_request ? WSI_C2S : WSI_S2C) : ev->side, s_get(&pre), NULL,
+           s_get(&suf));
+    free(pre.p);
+    free(suf.p);
+}
+
+static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    const struct wsi_handshake_ev *h = &ev->u.hs;
+    struct hs_copy *k = &c->hs;
+    char a[1100], b[1100];
+    hs_clear(k);
+    k->have = 1;
+    k->path = dup_or_null(h->path);
+    k->host = dup_or_null(h->host);
+    k->origin = dup_or_null(h->origin);
+    k->version = dup_or_null(h->version);
+    k->protocols_offered = dup_or_null(h->protocols_offered);
+    k->protocol_selected = dup_or_null(h->protocol_selected);
+    k->extensions_offered = dup_or_null(h->extensions_offered);
+    k->extensions_selected = dup_or_null(h->extensions_selected);
+    k->key = dup_or_null(h->key);
+    k->accept = dup_or_null(h->accept);
+    k->expected_accept = dup_or_null(h->expected_accept);
+    k->reason = dup_or_null(h->reason);
+    k->rule = dup_or_null(h->rule);
+    k->why = dup_or_null(h->why);
+    k->status = h->status;
+    k->verdict = h->verdict;
+    k->key_warning = h->key_warning;
+    k->deflate = h->deflate;
+    k->latency = h->latency;
+
+    /* The arrows, when the HTTP heads did not come as events of their own. */
+    if (!c->drew_req && h->path && h->verdict != WSI_HS_NOT_SEEN) {
+        struct str pre = {0};
+        s_printf(&pre, "HTTP Upgrade Request GET %s", wire(h->path, a, sizeof a));
+        arrow3(l, c, ev->t, WSI_C2S, s_get(&pre), NULL, "");
+        free(pre.p);
+        c->drew_req = c->upgrade_req = 1;
+    }
+    if (!c->drew_resp && h->status > 0) {
+        struct str pre = {0};
+        s_printf(&pre, "%d%s%s", h->status, h->reason && *h->reason ? " " : "",
+                 h->reason ? wire(h->reason, a, sizeof a) : "");
+        arrow3(l, c, ev->t, WSI_S2C, s_get(&pre), NULL, "");
+        free(pre.p);
+        c->drew_resp = 1;
+    }
+
+    struct str t = {0};
+    switch (h->verdict) {
+    case WSI_HS_VALID:
+    case WSI_HS_NOT_SEEN:
+        break;
+    case WSI_HS_NO_RESPONSE:
+        s_puts(&t, "handshake: no response to the upgrade request in the capture");
+        break;
+    default:
+        s_printf(&t, "handshake %s", wsi_hs_verdict_id(h->verdict));
+        if (h->why) s_printf(&t, ": %s", wire(h->why, a, sizeof a));
+        if (h->rule) s_printf(&t, " (%s)", wire(h->rule, b, sizeof b));
+        break;
+    }
+    if (t.len) note(l, c, "\xE2\x9C\x97", s_get(&t), C_BAD); /* ✗ */
+    free(t.p);
+    if (h->key_warning)
+        note(l, c, "\xE2\x9A\xA0", "Sec-WebSocket-Key is not the base64 of 16 bytes (RFC 6455 \xC2\xA7" "4.1)",
+             C_BAD); /* ⚠ */
+
+    if (c->opened) return;
+    if (h->verdict == WSI_HS_NOT_SEEN) {
+        bar(l, "WebSocket (open before the capture began)", C_BOLD);
+        commit_line(l, c);
+        c->opened = 1;
+    } else if (h->status == 101 && h->verdict != WSI_HS_REFUSED && h->verdict != WSI_HS_NO_RESPONSE &&
+               h->verdict != WSI_HS_BAD_101) { /* a bad 101 does not switch protocols (nor does the session) */
+        bar(l, h->verdict == WSI_HS_VALID ? "WebSocket OPEN" : "WebSocket OPEN (handshake invalid)", C_BOLD);
+        commit_line(l, c);
+        c->opened = 1;
+    }
+}
+
+/* Track the stream ranges of frames (both modes); draw data frames in frames mode. */
+static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    const struct wsi_frame_ev *fe = &ev->u.frame;
+    const struct wsi_frame *f = fe->f;
+    int d = sidx(ev->side);
+    struct lside *s = &c->sd[d];
+    if (!f) return;
+    uint64_t lo = f->offset, hi = f->offset + f->hdr_len + f->len;
+    s->frames++;
+    if (f->opcode >= 8) {
+        s->ctl_lo = lo;
+        s->ctl_hi = hi;
+        return; /* control frames are drawn from their message (close code, rtt) */
+    }
+    /* A continuation with no message open joins none: no message arrow will come,
+     * so it gets an arrow of its own in both modes. */
+    int orphan = f->opcode == WSI_OP_CONT && !s->data_open;
+    if (!orphan) {
+        if (!s->data_open) {
+            s->data_open = 1;
+            s->data_lo = lo;
+        }
+        s->data_hi = hi;
+    }
+    if (!l->o.frames && !orphan) return;
+
+    int op = f->opcode;
+    int textish = op == WSI_OP_TEXT || (op == WSI_OP_CONT && s->frag_op == WSI_OP_TEXT);
+    int compressed = (f->rsv & 4) && c->hs.deflate;
+    if (op == WSI_OP_TEXT || op == WSI_OP_BINARY) s->frag_op = f->fin ? 0 : (uint8_t)op;
+    else if (op == WSI_OP_CONT && f->fin) s->frag_op = 0;
+
+    char pv[PREVIEW_CHARS * 10 + 8], sz[32];
+    struct str pre = {0}, suf = {0};
+    s_printf(&pre, "%s ", wsi_opcode_name((unsigned)op));
+    int quoted = textish && !compressed && f->len > 0;
+    if (quoted) preview(l, fe->preview, fe->preview_len, f->len, pv, sizeof pv);
+    else s_puts(&pre, wsi_human_size(f->len, sz));
+    if (!f->fin) s_puts(&suf, " FIN=0");
+    if (f->rsv) s_printf(&suf, " RSV=%u", (unsigned)f->rsv);
+    if (compressed) s_puts(&suf, " (compressed)");
+    if (orphan) s_puts(&suf, " (joins no message)");
+    flush_stale(c, d, lo);
+    arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted ? pv : NULL, s_get(&suf));
+    free(pre.p);
+    free(suf.p);
+    drawn(c, d, lo, hi);
+    hexdump(l, c, fe->preview, fe->preview_len, f->len);
+}
+
+static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    const struct wsi_message *m = ev->u.msg.m;
+    int d = sidx(ev->side);
+    struct lside *s = &c->sd[d];
+    if (!m) return;
+    int control = m->opcode >= 8;
+    uint64_t lo = control ? s->ctl_lo : s->data_lo, hi = control ? s->ctl_hi : s->data_hi;
+    if (!control) s->data_open = 0;
+    if (l->o.frames && !control) return; /* its frames were drawn */
+
+    char pv[PREVIEW_CHARS * 10 + 8], sz[32], tm[32];
+    struct str pre = {0}, suf = {0};
+    const char *quoted = NULL;
+    s_printf(&pre, "%s", wsi_opcode_name(m->opcode));
+    switch (m->opcode) {
+    case WSI_OP_TEXT:
+        if (m->rsv1) {
+            s_printf(&pre, " %s", wsi_human_size(m->len, sz));
+            s_puts(&suf, " (compressed)");
+        } else {
+            s_puts(&pre, " ");
+            preview(l, m->preview, m->preview_len, m->len, pv, sizeof pv);
+            quoted = pv;
+            if (m->len > l->o.payload || m->preview_len < m->len) s_printf(&suf, " (%s)", wsi_human_size(m->len, sz));
+        }
+        break;
+    case WSI_OP_CLOSE:
+        if (m->close_code >= 0) {
+            const char *name = wsi_close_code_name(m->close_code);
+            s_printf(&pre, " %d", m->close_code);
+            if (*name) s_printf(&pre, " (%s)", name);
+        } else {
+            s_puts(&pre, " (no status code)");
+        }
+        if (m->close_reason && m->close_reason_len) {
+            s_puts(&pre, " ");
+            preview(l, m->close_reason, m->close_reason_len, m->close_reason_len, pv, sizeof pv);
+            quoted = pv;
+        }
+        break;
+    case WSI_OP_PING:
+    case WSI_OP_PONG:
+        if (m->len) {
+            s_puts(&pre, " ");
+            preview(l, m->preview, m->preview_len, m->len, pv, sizeof pv);
+            quoted = pv;
+        }
+        if (m->opcode == WSI_OP_PONG && ev->u.msg.rtt >= 0) s_printf(&suf, " (rtt %s)", fmt_secs(ev->u.msg.rtt, tm));
+        break;
+    default: /* binary and reserved opcodes */
+        s_printf(&pre, " %s", wsi_human_size(m->len, sz));
+        if (m->rsv1) s_puts(&suf, " (compressed)");
+        break;
+    }
+    if (m->nframes > 1) s_printf(&suf, " (%u frames)", m->nframes);
+    if (m->incomplete) s_puts(&suf, " [incomplete]");
+    flush_stale(c, d, lo);
+    arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
+    free(pre.p);
+    free(suf.p);
+    drawn(c, d, lo, hi);
+    hexdump(l, c, m->preview, m->preview_len, m->len);
+}
+
+static void on_violation(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    const struct wsi_violation_ev *v = &ev->u.viol;
+    int d = sidx(ev->side);
+    struct lside *s = &c->sd[d];
+    char a[1100];
+    struct str t = {0};
+    s_printf(&t, "%s: %s", wsi_violation_section(v->v), wsi_violation_text(v->v));
+    if (v->detail && *v->detail) s_printf(&t, " (%s)", wire(v->detail, a, sizeof a));
+    size_t n = format_note(l, "\xE2\x9A\xA0", s_get(&t), C_BAD); /* ⚠ */
+    free(t.p);
+    /* A frame whose arrow is already drawn gets its mark now; else it waits for it. */
+    if (v->offset < s->drawn_hi && !(s->data_open && v->offset >= s->data_lo))
+        add_lines(c, s_get(&l->blk), l->blk.len, n);
+    else
+        stash(l, c, d, v->offset, n);
+}
+
+static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    char a[1100];
+    struct str t = {0};
+    int d = sidx(ev->side);
+    switch (ev->kind) {
+    case WSI_EV_GAP:
+        s_printf(&t, "gap: %llu bytes missing (%s)", (unsigned long long)ev->u.gap.len, dir_words(ev->side));
+        break;
+    case WSI_EV_TCP:
+        s_printf(&t, "tcp %s (%s)", wsi_tcp_anomaly_id(ev->u.tcp.kind), dir_words(ev->side));
+        if (ev->u.tcp.detail && *ev->u.tcp.detail) s_printf(&t, ": %s", wire(ev->u.tcp.detail, a, sizeof a));
+        break;
+    case WSI_EV_LOST:
+        flush_pending(c, d, 0, 0, 1);
+        s_printf(&t, "lost (%s) from stream offset %llu", dir_words(ev->side), (unsigned long long)ev->u.lost.offset);
+        if (ev->u.lost.why && *ev->u.lost.why) s_printf(&t, ": %s", wire(ev->u.lost.why, a, sizeof a));
+        break;
+    case WSI_EV_END:
+        flush_pending(c, d, 0, 0, 1);
+        if (ev->side != WSI_NONE) c->sd[d].end = (int)ev->u.end.why;
+        else c->sd[0].end = c->sd[1].end = (int)ev->u.end.why;
+        break;
+    default:
+        break;
+    }
+    if (t.len) note(l, c, NULL, s_get(&t), NULL);
+    free(t.p);
+}
+
+/* ---- the block ------------------------------------------------------------------ */
+
+/* One header line "  Label       value" (value wrapped), into l->blk. */
+static void fact(struct wsi_ladder *l, const char *label, const char *value, const char *on)
+{
+    char lead[32];
+    snprintf(lead, sizeof lead, "  %-11s ", label);
+    wrap(l, &l->blk, lead, value, l->o.color && on ? on : "", l->o.color && on ? C_OFF : "", 0);
+}
+
+/* A header value: the escaped string, or "(none)". */
+static const char *val(const char *s, char *buf, size_t bufsz)
+{
+    return s ? wire(s, buf, bufsz) : "(none)";
+}
+
+static void close_words(struct str *t, int code)
+{
+    if (code < 0) {
+        s_puts(t, "none");
+    } else if (code == 0) {
+        s_puts(t, "empty (no status code)");
+    } else {
+        const char *name = wsi_close_code_name(code);
+        s_printf(t, "%d%s%s%s", code, *name ? " (" : "", name, *name ? ")" : "");
+    }
+}
+
+/* The header block of a connection into l->blk. */
+static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi_event *ev)
+{
+    const struct wsi_close_ev *ce = &ev->u.close;
+    const struct hs_copy *h = &c->hs;
+    char cl[64], sv[64], a[1100], b[1100], e[1100], tm[32], sz[32], sz2[32];
+    int cd = ev->client_dir == 1 ? 1 : 0;
+    struct str t = {0};
+
+    s_printf(&t, "Connection %llu  %s -> %s  packets %llu-%llu  %.3f s", (unsigned long long)ev->conn,
+             wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv),
+             (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet,
+             ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
+    if (ev->ci && !ev->ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
+    if (!ce->websocket) s_puts(&t, "  HTTP, no WebSocket");
+    wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
+    s_clear(&t);
+
+    if (h->have && h->verdict == WSI_HS_NOT_SEEN) {
+        fact(l, "Handshake", "not captured: the capture began after it", NULL);
+    } else if (h->have) {
+        s_printf(&t, "GET %s", val(h->path, a, sizeof a));
+        fact(l, "Request", s_get(&t), NULL);
+        s_clear(&t);
+        fact(l, "Host", val(h->host, a, sizeof a), NULL);
+        fact(l, "Origin", val(h->origin, a, sizeof a), NULL);
+        fact(l, "Version", val(h->version, a, sizeof a), NULL);
+        /* offered and selected on lines of their own: extension values hold ';' */
+        s_printf(&t, "offered: %s", val(h->protocols_offered, a, sizeof a));
+        fact(l, "Protocols", s_get(&t), NULL);
+        s_clear(&t);
+        s_printf(&t, "selected: %s", val(h->protocol_selected, a, sizeof a));
+        fact(l, "", s_get(&t), NULL);
+        s_clear(&t);
+        s_printf(&t, "offered: %s", val(h->extensions_offered, a, sizeof a));
+        fact(l, "Extensions", s_get(&t), NULL);
+        s_clear(&t);
+        s_printf(&t, "selected: %s", val(h->extensions_selected, a, sizeof a));
+        fact(l, "", s_get(&t), NULL);
+        s_clear(&t);
+        fact(l, "Key", h->key ? wire(h->key, a, sizeof a) : "missing", NULL);
+        if (h->key_warning) fact(l, "", "\xE2\x9A\xA0 not the base64 of 16 bytes (RFC 6455 \xC2\xA7" "4.1)", C_BAD);
+
+        /* Accept and the verdict */
+        const char *acc = h->accept ? wire(h->accept, a, sizeof a) : "missing";
+        const char *on = NULL;
+        switch (h->verdict) {
+        case WSI_HS_VALID:
+            s_printf(&t, "%s  \xE2\x9C\x93 valid", acc); /* ✓ */
+            on = C_GOOD;
+            break;
+        case WSI_HS_MISMATCH:
+            s_printf(&t, "\xE2\x9C\x97 MISMATCH: expected %s, sent %s", val(h->expected_accept, e, sizeof e), acc);
+            if (h->rule) s_printf(&t, " (%s)", wire(h->rule, b, sizeof b));
+            on = C_BAD;
+            break;
+        case WSI_HS_NO_ACCEPT:
+            s_printf(&t, "missing  \xE2\x9C\x97");
+            if (h->rule) s_printf(&t, " (%s)", wire(h->rule, b, sizeof b));
+            on = C_BAD;
+            break;
+        default:
+            s_puts(&t, h->accept ? acc : "(none)");
+            break;
+        }
+        fact(l, "Accept", s_get(&t), on);
+        s_clear(&t);
+        if (h->verdict == WSI_HS_VALID)
+            fact(l, "", "= base64(SHA-1(Key + \"" WS_GUID "\")), RFC 6455 \xC2\xA7" "4.2.2", NULL);
+        if (h->verdict != WSI_HS_VALID) {
+            s_printf(&t, "\xE2\x9C\x97 %s", wsi_hs_verdict_id(h->verdict));
+            if (h->why) s_printf(&t, ": %s", wire(h->why, b, sizeof b));
+            if (h->rule && h->verdict != WSI_HS_MISMATCH && h->verdict != WSI_HS_NO_ACCEPT)
+                s_printf(&t, " (%s)", wire(h->rule, e, sizeof e));
+            fact(l, "Verdict", s_get(&t), C_BAD);
+            s_clear(&t);
+        }
+        if (h->status > 0) {
+            s_printf(&t, "%d%s%s", h->status, h->reason && *h->reason ? " " : "", h->reason ? wire(h->reason, a, sizeof a) : "");
+            if (h->latency >= 0) s_printf(&t, ", %s after the request", fmt_secs(h->latency, tm));
+        } else {
+            s_puts(&t, "none in the capture");
+        }
+        fact(l, "Response", s_get(&t), NULL);
+        s_clear(&t);
+        if (h->deflate)
+            fact(l, "Compression", "permessage-deflate: RSV1 marks a compressed message (previews show the compressed bytes)",
+                 NULL);
+    }
+    if (ce->websocket) {
+        s_printf(&t, "client %llu (%llu frames, %s), server %llu (%llu frames, %s)",
+                 (unsigned long long)ce->messages[WSI_C2S], (unsigned long long)ce->frames[WSI_C2S],
+                 wsi_human_size(ce->bytes[WSI_C2S], sz), (unsigned long long)ce->messages[WSI_S2C],
+                 (unsigned long long)ce->frames[WSI_S2C], wsi_human_size(ce->bytes[WSI_S2C], sz2));
+        fact(l, "Messages", s_get(&t), NULL);
+        s_clear(&t);
+        s_puts(&t, "client ");
+        close_words(&t, ce->close_code[WSI_C2S]);
+        s_puts(&t, ", server ");
+        close_words(&t, ce->close_code[WSI_S2C]);
+        fact(l, "Close", s_get(&t), NULL);
+        s_clear(&t);
+    }
+    if (ce->violations || ce->gaps) {
+        s_printf(&t, "%llu violation%s, %llu gap%s", (unsigned long long)ce->violations, ce->violations == 1 ? "" : "s",
+                 (unsigned long long)ce->gaps, ce->gaps == 1 ? "" : "s");
+        fact(l, "Problems", s_get(&t), ce->violations ? C_BAD : NULL);
+    }
+    free(t.p);
+}
+
+/* The closing bar, by what the close summary and the END events say. */
+static void final_bar(struct wsi_ladder *l, const struct lconn *c, const struct wsi_close_ev *ce, int never_closed)
+{
+    int rst = c->sd[0].end == WSI_END_RST || c->sd[1].end == WSI_END_RST;
+    int open = !c->sd[0].end || !c->sd[1].end || c->sd[0].end == WSI_END_CAPTURE || c->sd[1].end == WSI_END_CAPTURE;
+    int ws = c->opened || (ce->websocket && !c->hs.have); /* WebSocket traffic went on */
+    if (never_closed) bar(l, "END OF OUTPUT (connection not closed)", C_BAD);
+    else if (ws && ce->closed_cleanly) bar(l, "CLOSED", C_BOLD);
+    else if (rst) bar(l, "TCP RESET", C_BAD);
+    else if (open) bar(l, "END OF CAPTURE (still open)", C_BOLD);
+    else if (ws && (ce->abnormal || (ce->close_code[0] < 0 && ce->close_code[1] < 0)))
+        bar(l, "CLOSED (abnormal, no close frame: 1006)", C_BAD);
+    else if (ws)
+        bar(l, ce->close_code[WSI_C2S] >= 0 ? "CLOSED (only the client sent close)" : "CLOSED (only the server sent close)",
+            C_BAD);
+    else bar(l, "CONNECTION CLOSED", C_BOLD);
+}
+
+/* Write a connection's block and forget it. */
+static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev, int never_closed)
+{
+    FILE *f = l->o.out;
+    const struct wsi_close_ev *ce = &ev->u.close;
+    char cl[64], sv[64], sz[32];
+    int cd = ev->client_dir == 1 ? 1 : 0;
+    for (int d = 0; d < 2; d++) flush_pending(c, d, 0, 0, 1);
+    if (l->blocks++) fputc('\n', f);
+    s_clear(&l->blk);
+    s_clear(&l->line);
+    if (!ce->websocket && !c->http && !c->hs.have) {
+        struct str t = {0};
+        s_printf(&t, "Connection %llu: %s -> %s  not HTTP/WebSocket", (unsigned long long)ev->conn,
+                 wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv));
+        if (ce->bytes[0] + ce->bytes[1])
+            s_printf(&t, "  %llu bytes (%s)", (unsigned long long)(ce->bytes[0] + ce->bytes[1]),
+                     wsi_human_size(ce->bytes[0] + ce->bytes[1], sz));
+        s_printf(&t, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
+        wrap(l, &l->blk, "", s_get(&t), "", "", 1);
+        fputs(s_get(&l->blk), f);
+        fputs(s_get(&c->body), f); /* its notes, if any (a snap length cut, gaps...) */
+        free(t.p);
+        return;
+    }
+    header(l, c, ev);
+    fputs(s_get(&l->blk), f);
+    /* the column heads, each over its rail */
+    fprintf(f, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
+    fputs(s_get(&c->body), f);
+    if (c->dropped)
+        fprintf(f, "%*s... %llu more event%s not shown; use --json\n", GUTTER, "", (unsigned long long)c->dropped,
+                c->dropped == 1 ? "" : "s");
+    final_bar(l, c, ce, never_closed);
+    fprintf(f, "%s\n", s_get(&l->line));
+    s_clear(&l->line);
+}
+
+void wsi_ladder_event(void *self, const struct wsi_event *ev)
+{
+    struct wsi_ladder *l = self;
+    struct lconn *c;
+    if (ev->kind == WSI_EV_CLOSE) {
+        c = wsi_connmap_del(&l->conns, ev->conn);
+        struct lconn empty = {0};
+        print_block(l, c ? c : &empty, ev, 0);
+        lconn_free(c);
+        return;
+    }
+    c = wsi_connmap_get(&l->conns, ev->conn);
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c) return;
+        c->id = ev->conn;
+        if (wsi_connmap_put(&l->conns, ev->conn, c) != 0) {
+            free(c);
+            return;
+        }
+    }
+    c->dropping = c->added = 0;
+    if (ev->ci) {
+        c->ci = *ev->ci;
+        c->have_ci = 1;
+        c->client_dir = ev->client_dir;
+    }
+    switch (ev->kind) {
+    case WSI_EV_HTTP: on_http(l, c, ev); break;
+    case WSI_EV_HANDSHAKE: on_handshake(l, c, ev); break;
+    case WSI_EV_FRAME: on_frame(l, c, ev); break;
+    case WSI_EV_MESSAGE: on_message(l, c, ev); break;
+    case WSI_EV_VIOLATION: on_violation(l, c, ev); break;
+    default: on_other(l, c, ev); break;
+    }
+    if (c->dropping && !c->added) c->dropped++; /* an arrow shown without its whole dump still counts as shown */
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const struct lconn *x = *(struct lconn *const *)a, *y = *(struct lconn *const *)b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void wsi_ladder_free(struct wsi_ladder *l)
+{
+    if (!l) return;
+    /* Connections that never got their CLOSE event are still shown. */
+    size_t n;
+    void **left = wsi_connmap_take_all(&l->conns, &n);
+    if (n) qsort(left, n, sizeof *left, by_id);
+    for (size_t i = 0; i < n; i++) {
+        struct lconn *c = left[i];
+        struct wsi_event ev = {.kind = WSI_EV_CLOSE, .conn = c->id, .side = WSI_NONE,
+                               .ci = c->have_ci ? &c->ci : NULL, .client_dir = c->client_dir};
+        ev.u.close.websocket = c->hs.have;
+        ev.u.close.close_code[0] = ev.u.close.close_code[1] = -1;
+        print_block(l, c, &ev, 1);
+        lconn_free(c);
+    }
+    free(left);
+    free(l->line.p);
+    free(l->blk.p);
+    free(l);
+}

@@ -1,0 +1,312 @@
+/* render_util.c - helpers the three renderers share: previews, sizes, UTF-8, endpoints, ids, a connection map. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+const char *wsi_hs_verdict_id(enum wsi_hs_verdict v)
+{
+    switch (v) {
+    case WSI_HS_VALID: return "valid";
+    case WSI_HS_MISMATCH: return "mismatch";
+    case WSI_HS_NO_ACCEPT: return "no-accept";
+    case WSI_HS_NO_KEY: return "no-key";
+    case WSI_HS_BAD_101: return "bad-101";
+    case WSI_HS_REFUSED: return "refused";
+    case WSI_HS_NO_RESPONSE: return "no-response";
+    case WSI_HS_NOT_SEEN: return "not-seen";
+    }
+    return "unknown";
+}
+
+const char *wsi_tcp_anomaly_id(enum wsi_tcp_anomaly k)
+{
+    switch (k) {
+    case WSI_TCP_RETRANS_DIFFERS: return "retrans-differs";
+    case WSI_TCP_SNAPLEN_CUT: return "snaplen-cut";
+    case WSI_TCP_OOO_LIMIT: return "ooo-limit";
+    case WSI_TCP_DATA_AFTER_FIN: return "data-after-fin";
+    case WSI_TCP_EVICTED: return "evicted";
+    }
+    return "unknown";
+}
+
+const char *wsi_end_reason_id(enum wsi_end_reason r)
+{
+    switch (r) {
+    case WSI_END_FIN: return "fin";
+    case WSI_END_RST: return "rst";
+    case WSI_END_CAPTURE: return "capture";
+    }
+    return "unknown";
+}
+
+/* ---- UTF-8 ---------------------------------------------------------------- */
+
+/* How many bytes a sequence starting with lead byte b has (0: b cannot start one),
+ * and the range its second byte must fall in (what rules out overlongs, surrogates
+ * and code points above U+10FFFF). */
+static size_t utf8_lead(uint8_t b, uint8_t *lo, uint8_t *hi)
+{
+    *lo = 0x80;
+    *hi = 0xBF;
+    if (b < 0x80) return 1;
+    if (b < 0xC2) return 0;
+    if (b < 0xE0) return 2;
+    if (b < 0xF0) {
+        if (b == 0xE0) *lo = 0xA0;
+        if (b == 0xED) *hi = 0x9F;
+        return 3;
+    }
+    if (b < 0xF5) {
+        if (b == 0xF0) *lo = 0x90;
+        if (b == 0xF4) *hi = 0x8F;
+        return 4;
+    }
+    return 0;
+}
+
+size_t wsi_utf8_next(const uint8_t *s, size_t len, uint32_t *cp)
+{
+    uint8_t lo, hi;
+    if (!s || !len) return 0;
+    size_t n = utf8_lead(s[0], &lo, &hi);
+    if (!n || n > len) return 0;
+    uint32_t c = n == 1 ? s[0] : (uint32_t)(s[0] & (0x7F >> n));
+    for (size_t i = 1; i < n; i++) {
+        uint8_t b = s[i];
+        if (i == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) return 0;
+        c = (c << 6) | (b & 0x3F);
+    }
+    if (cp) *cp = c;
+    return n;
+}
+
+size_t wsi_utf8_trim_tail(const uint8_t *s, size_t len)
+{
+    /* A cut sequence is a lead byte followed by fewer continuation bytes than it
+     * announces; it starts at most 3 bytes from the end. */
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        size_t at = len - back;
+        uint8_t lo, hi, b = s[at];
+        if ((b & 0xC0) == 0x80) continue; /* a continuation byte: look further back */
+        size_t n = utf8_lead(b, &lo, &hi);
+        if (n <= back) return len;        /* complete (or not a lead byte at all): keep */
+        for (size_t i = 1; i < back; i++) {
+            uint8_t c = s[at + i];
+            if (i == 1 ? (c < lo || c > hi) : (c & 0xC0) != 0x80) return len; /* invalid, not cut */
+        }
+        return at;
+    }
+    return len;
+}
+
+/* ---- previews ------------------------------------------------------------- */
+
+/* Code points shown escaped although they are valid text: C1 controls and the
+ * invisible formatting characters that could hide or reorder a preview on a terminal. */
+static int invisible(uint32_t c)
+{
+    return (c >= 0x80 && c <= 0x9F) || (c >= 0x200B && c <= 0x200F) || (c >= 0x2028 && c <= 0x202E) ||
+           (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB);
+}
+
+/* The escaped form of the character at s (at most 10 bytes) into piece; *adv gets
+ * how many input bytes it stands for. Returns the piece's length. */
+static size_t esc_piece(const uint8_t *s, size_t len, char piece[16], size_t *adv)
+{
+    uint32_t c;
+    size_t n = wsi_utf8_next(s, len, &c);
+    if (!n) {
+        *adv = 1;
+        return (size_t)snprintf(piece, 16, "\\x%02x", s[0]);
+    }
+    *adv = n;
+    switch (c) {
+    case '\n': memcpy(piece, "\\n", 2); return 2;
+    case '\t': memcpy(piece, "\\t", 2); return 2;
+    case '\r': memcpy(piece, "\\r", 2); return 2;
+    case '"': memcpy(piece, "\\\"", 2); return 2;
+    case '\\': memcpy(piece, "\\\\", 2); return 2;
+    default: break;
+    }
+    if (c < 0x20 || c == 0x7F) return (size_t)snprintf(piece, 16, "\\x%02x", (unsigned)c);
+    if (invisible(c)) return (size_t)snprintf(piece, 16, "\\u%04x", (unsigned)c);
+    memcpy(piece, s, n);
+    return n;
+}
+
+/* Escape up to max_chars characters of s into out (NULL: only measure), never
+ * writing more than limit bytes and never half a character's escape. *more is set
+ * when input was left over. Returns the bytes written (or that would be). */
+static size_t esc_run(const uint8_t *s, size_t len, size_t max_chars, char *out, size_t limit, int *more)
+{
+    size_t pos = 0, i = 0, chars = 0;
+    while (i < len && chars < max_chars) {
+        char piece[16];
+        size_t adv, pl = esc_piece(s + i, len - i, piece, &adv);
+        if (pl > limit - pos) break;
+        if (out) memcpy(out + pos, piece, pl);
+        pos += pl;
+        i += adv;
+        chars++;
+    }
+    *more = i < len;
+    return pos;
+}
+
+char *wsi_escape_preview(const uint8_t *s, size_t len, size_t max_chars, int ellipsis, char *buf, size_t bufsz)
+{
+    static const char ell[] = "\xE2\x80\xA6"; /* U+2026 HORIZONTAL ELLIPSIS */
+    if (!buf || !bufsz) return buf;
+    if (!s) len = 0;
+    int more;
+    size_t need = esc_run(s, len, max_chars, NULL, SIZE_MAX, &more);
+    size_t tail = (more && ellipsis) ? 3 : 0, pos;
+    if (need + tail < bufsz) {
+        pos = esc_run(s, len, max_chars, buf, need, &more);
+    } else {
+        /* The buffer cuts the text: keep room for the ellipsis when there is any. */
+        tail = (ellipsis && bufsz > 3) ? 3 : 0;
+        pos = esc_run(s, len, max_chars, buf, bufsz - 1 - tail, &more);
+    }
+    if (tail) {
+        memcpy(buf + pos, ell, 3);
+        pos += 3;
+    }
+    buf[pos] = '\0';
+    return buf;
+}
+
+char *wsi_human_size(uint64_t n, char buf[32])
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (n < 1024) {
+        snprintf(buf, 32, "%u B", (unsigned)n);
+        return buf;
+    }
+    double v = (double)n;
+    size_t u = 0;
+    while (v >= 1024.0 && u < 6) {
+        v /= 1024.0;
+        u++;
+    }
+    /* 1023.96 KiB would print as "1024.0 KiB": show it as the next unit instead. */
+    if (v >= 1023.95 && u < 6) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, 32, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64])
+{
+    char a[48];
+    if (!ci || dir < 0 || dir > 1) {
+        snprintf(buf, 64, "?");
+        return buf;
+    }
+    wsi_addr_str(&ci->addr[dir], a);
+    if (ci->addr[dir].family == 6) snprintf(buf, 64, "[%s]:%u", a, (unsigned)ci->port[dir]);
+    else snprintf(buf, 64, "%s:%u", a, (unsigned)ci->port[dir]);
+    return buf;
+}
+
+/* ---- the connection map --------------------------------------------------- */
+
+struct wsi_connmap_node {
+    uint64_t id;                   /* connection id */
+    void *val;                     /* the renderer's state */
+    struct wsi_connmap_node *next; /* next in the bucket */
+};
+
+/* The bucket of id (Fibonacci hashing: ids are consecutive, this spreads them). */
+static size_t bucket(size_t nb, uint64_t id)
+{
+    return (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (nb - 1);
+}
+
+/* Double the bucket array (or create it). */
+static int grow(struct wsi_connmap *m)
+{
+    size_t nb = m->nb ? m->nb * 2 : 64;
+    struct wsi_connmap_node **b = calloc(nb, sizeof *b);
+    if (!b) return -1;
+    for (size_t i = 0; i < m->nb; i++) {
+        struct wsi_connmap_node *e = m->b[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            size_t k = bucket(nb, e->id);
+            e->next = b[k];
+            b[k] = e;
+        }
+    }
+    free(m->b);
+    m->b = b;
+    m->nb = nb;
+    return 0;
+}
+
+void *wsi_connmap_get(const struct wsi_connmap *m, uint64_t id)
+{
+    if (!m->nb) return NULL;
+    for (const struct wsi_connmap_node *e = m->b[bucket(m->nb, id)]; e; e = e->next)
+        if (e->id == id) return e->val;
+    return NULL;
+}
+
+int wsi_connmap_put(struct wsi_connmap *m, uint64_t id, void *val)
+{
+    if (m->n >= m->nb && grow(m) != 0 && !m->nb) return -1; /* a failed grow still leaves a usable map */
+    size_t k = bucket(m->nb, id);
+    for (struct wsi_connmap_node *e = m->b[k]; e; e = e->next)
+        if (e->id == id) {
+            e->val = val;
+            return 0;
+        }
+    struct wsi_connmap_node *e = malloc(sizeof *e);
+    if (!e) return -1;
+    e->id = id;
+    e->val = val;
+    e->next = m->b[k];
+    m->b[k] = e;
+    m->n++;
+    return 0;
+}
+
+void *wsi_connmap_del(struct wsi_connmap *m, uint64_t id)
+{
+    if (!m->nb) return NULL;
+    for (struct wsi_connmap_node **pp = &m->b[bucket(m->nb, id)]; *pp; pp = &(*pp)->next) {
+        struct wsi_connmap_node *e = *pp;
+        if (e->id != id) continue;
+        void *val = e->val;
+        *pp = e->next;
+        free(e);
+        m->n--;
+        return val;
+    }
+    return NULL;
+}
+
+void **wsi_connmap_take_all(struct wsi_connmap *m, size_t *n)
+{
+    void **vals = m->n ? malloc(m->n * sizeof *vals) : NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < m->nb; i++) {
+        struct wsi_connmap_node *e = m->b[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            if (vals) vals[k++] = e->val;
+            free(e);
+        }
+    }
+    free(m->b);
+    m->b = NULL;
+    m->nb = m->n = 0;
+    *n = k;
+    return vals;
+}

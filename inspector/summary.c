@@ -1,0 +1,171 @@
+/* summary.c - the summary renderer: one line per connection, written when the connection closes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "render.h"
+
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_RESET "\033[0m"
+
+/* What a connection's line needs that only earlier events tell. */
+struct sconn {
+    uint64_t id;   /* connection id */
+    char *request; /* "GET /chat": the upgrade request, else the first request (NULL: none seen) */
+    int upgrade;   /* request is the upgrade request */
+    int http;      /* an HTTP head was seen */
+    int reset;     /* a direction ended with RST */
+};
+
+struct wsi_summary {
+    struct wsi_render_opts o;  /* output, colour */
+    struct wsi_connmap conns;  /* connection id -> struct sconn */
+};
+
+struct wsi_summary *wsi_summary_new(const struct wsi_render_opts *o)
+{
+    struct wsi_summary *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->o = *o;
+    if (!s->o.out) s->o.out = stdout;
+    return s;
+}
+
+static void sconn_free(struct sconn *c)
+{
+    if (!c) return;
+    free(c->request);
+    free(c);
+}
+
+static int by_id(const void *a, const void *b)
+{
+    const struct sconn *x = *(struct sconn *const *)a, *y = *(struct sconn *const *)b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void wsi_summary_free(struct wsi_summary *s)
+{
+    if (!s) return;
+    /* Connections whose CLOSE never came still get a (short) line. */
+    size_t n;
+    void **left = wsi_connmap_take_all(&s->conns, &n);
+    if (n) qsort(left, n, sizeof *left, by_id);
+    for (size_t i = 0; i < n; i++) {
+        const struct sconn *c = left[i];
+        fprintf(s->o.out, "#%llu%s%s  (connection not closed)\n", (unsigned long long)c->id, c->request ? " " : "",
+                c->request ? c->request : "");
+        sconn_free(left[i]);
+    }
+    free(left);
+    free(s);
+}
+
+/* The state of connection id, created on first use (NULL when out of memory). */
+static struct sconn *get(struct wsi_summary *s, uint64_t id)
+{
+    struct sconn *c = wsi_connmap_get(&s->conns, id);
+    if (c) return c;
+    c = calloc(1, sizeof *c);
+    if (c) c->id = id;
+    if (c && wsi_connmap_put(&s->conns, id, c) != 0) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+/* Remember "METHOD target" unless an upgrade request is already remembered. */
+static void set_request(struct sconn *c, const char *method, const char *target, int upgrade)
+{
+    if (c->request && (c->upgrade || !upgrade)) return;
+    size_t n = strlen(method) + strlen(target) + 2;
+    char *r = malloc(n);
+    if (!r) return;
+    snprintf(r, n, "%s %s", method, target);
+    free(c->request);
+    c->request = r;
+    c->upgrade = upgrade;
+}
+
+/* "1000", "-" for no close frame, "empty" for a close frame without a code. */
+static const char *code_str(int code, char buf[16])
+{
+    if (code < 0) return "-";
+    if (code == 0) return "empty";
+    snprintf(buf, 16, "%d", code);
+    return buf;
+}
+
+/* Write the line of a closed connection. */
+static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct sconn *c)
+{
+    FILE *f = s->o.out;
+    const struct wsi_close_ev *ce = &ev->u.close;
+    const char *on = "", *off = "";
+    char cl[64], sv[64], a[16], b[16], size[32];
+    int cd = ev->client_dir == 1 ? 1 : 0;
+    fprintf(f, "#%llu %s -> %s", (unsigned long long)ev->conn, wsi_endpoint_str(ev->ci, cd, cl),
+            wsi_endpoint_str(ev->ci, 1 - cd, sv));
+    if (c && c->request) fprintf(f, " %s", c->request);
+    if (!ce->websocket && !(c && c->http)) {
+        fputs("  not HTTP/WebSocket", f);
+        if (ce->bytes[0] + ce->bytes[1]) fprintf(f, "  %s", wsi_human_size(ce->bytes[0] + ce->bytes[1], size));
+        fprintf(f, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
+    } else {
+        if (ce->websocket) {
+            if (s->o.color) {
+                on = ce->verdict == WSI_HS_VALID || ce->verdict == WSI_HS_NOT_SEEN ? C_GREEN : C_RED;
+                off = C_RESET;
+            }
+            fprintf(f, "  %s%s%s", on, wsi_hs_verdict_id(ce->verdict), off);
+        } else {
+            fputs("  http", f);
+        }
+        if (ce->websocket || ce->messages[0] || ce->messages[1])
+            fprintf(f, "  c2s %llu msg / s2c %llu msg  close %s/%s", (unsigned long long)ce->messages[WSI_C2S],
+                    (unsigned long long)ce->messages[WSI_S2C], code_str(ce->close_code[WSI_C2S], a),
+                    code_str(ce->close_code[WSI_S2C], b));
+        on = off = "";
+        if (s->o.color && ce->violations) {
+            on = C_RED;
+            off = C_RESET;
+        }
+        fprintf(f, "  %s%llu violation%s%s", on, (unsigned long long)ce->violations, ce->violations == 1 ? "" : "s",
+                off);
+        if (ce->abnormal) fputs("  abnormal (1006)", f);
+    }
+    if (ce->gaps) fprintf(f, "  %llu gap%s", (unsigned long long)ce->gaps, ce->gaps == 1 ? "" : "s");
+    if (c && c->reset) fputs("  reset", f);
+    fprintf(f, "  %.2f s\n", ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
+}
+
+void wsi_summary_event(void *self, const struct wsi_event *ev)
+{
+    struct wsi_summary *s = self;
+    struct sconn *c;
+    switch (ev->kind) {
+    case WSI_EV_HTTP:
+        if (!(c = get(s, ev->conn))) return;
+        c->http = 1;
+        if (ev->u.http.is_request)
+            set_request(c, ev->u.http.method ? ev->u.http.method : "?", ev->u.http.target ? ev->u.http.target : "?",
+                        ev->u.http.upgrade);
+        break;
+    case WSI_EV_HANDSHAKE:
+        if (!(c = get(s, ev->conn))) return;
+        if (ev->u.hs.path) set_request(c, "GET", ev->u.hs.path, 1);
+        break;
+    case WSI_EV_END:
+        if (ev->u.end.why == WSI_END_RST && (c = get(s, ev->conn))) c->reset = 1;
+        break;
+    case WSI_EV_CLOSE:
+        c = wsi_connmap_del(&s->conns, ev->conn);
+        line(s, ev, c);
+        sconn_free(c);
+        break;
+    default:
+        break;
+    }
+}

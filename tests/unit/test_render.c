@@ -1,0 +1,1312 @@
+/* test_render.c - the renderers (ladder, JSON Lines, summary) driven by hand-built event streams, and their helpers. */
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "render.h"
+
+/* ---- output capture ------------------------------------------------------------ */
+
+enum which { LADDER, JSON, SUMMARY };
+
+/* A renderer writing into memory. */
+struct out {
+    enum which w;
+    char *buf;          /* what was written (after out_done) */
+    size_t len;
+    FILE *f;            /* open_memstream */
+    struct wsi_sink sink;
+    void *r;            /* the renderer */
+};
+
+static void out_open(struct out *o, enum which w, const struct wsi_render_opts *base)
+{
+    memset(o, 0, sizeof *o);
+    o->w = w;
+    o->f = open_memstream(&o->buf, &o->len);
+    assert_non_null(o->f);
+    struct wsi_render_opts ro = *base;
+    ro.out = o->f;
+    switch (w) {
+    case LADDER:
+        o->r = wsi_ladder_new(&ro);
+        o->sink = (struct wsi_sink){.event = wsi_ladder_event, .self = o->r};
+        break;
+    case JSON:
+        o->r = wsi_json_new(&ro);
+        o->sink = (struct wsi_sink){.event = wsi_json_event, .self = o->r};
+        break;
+    case SUMMARY:
+        o->r = wsi_summary_new(&ro);
+        o->sink = (struct wsi_sink){.event = wsi_summary_event, .self = o->r};
+        break;
+    }
+    assert_non_null(o->r);
+}
+
+/* Free the renderer (which may still print) and close the stream. */
+static void out_done(struct out *o)
+{
+    switch (o->w) {
+    case LADDER: wsi_ladder_free(o->r); break;
+    case JSON: wsi_json_free(o->r); break;
+    case SUMMARY: wsi_summary_free(o->r); break;
+    }
+    fclose(o->f);
+    assert_non_null(o->buf);
+    if (getenv("WSI_RENDER_DUMP")) fprintf(stderr, "---- output ----\n%s----\n", o->buf); /* for debugging */
+}
+
+static struct wsi_render_opts opts(int width, int color)
+{
+    return (struct wsi_render_opts){.width = width, .color = color, .payload = 32};
+}
+
+/* ---- building events ------------------------------------------------------------- */
+
+/* A connection being replayed into a sink. */
+struct ctx {
+    const struct wsi_sink *sink;
+    struct wsi_conn_info ci;
+    uint64_t conn;
+    uint64_t pkt;           /* last packet number */
+    uint64_t off[2];        /* stream offset per side */
+    uint64_t index[2];      /* frame numbers per side */
+    int violation_first;    /* frames_msg: emit `viol` before the frame (as the decoder does) */
+    enum wsi_violation viol;/* frames_msg: a violation to report about its first frame (0: none) */
+};
+
+static void ctx_init(struct ctx *x, const struct wsi_sink *sink, uint64_t conn)
+{
+    memset(x, 0, sizeof *x);
+    x->sink = sink;
+    x->conn = conn;
+    x->ci.id = conn;
+    x->ci.addr[0].family = 4;
+    x->ci.addr[1].family = 4;
+    memcpy(x->ci.addr[0].bytes, (uint8_t[]){127, 0, 0, 1}, 4);
+    memcpy(x->ci.addr[1].bytes, (uint8_t[]){127, 0, 0, 1}, 4);
+    x->ci.port[0] = 51000;
+    x->ci.port[1] = 8765;
+    x->ci.saw_syn = 1;
+    x->ci.first.num = 1;
+    x->ci.first.ts_sec = 1700000000;
+}
+
+static struct wsi_event mk(struct ctx *x, enum wsi_ev_kind k, enum wsi_side side, double t)
+{
+    struct wsi_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = k;
+    ev.conn = x->conn;
+    ev.side = side;
+    ev.packet = k == WSI_EV_CONN ? 1 : ++x->pkt;
+    if (x->pkt < ev.packet) x->pkt = ev.packet;
+    ev.t = t;
+    ev.ts_sec = 1700000000 + (int64_t)floor(t);
+    ev.ts_nsec = (uint32_t)llround((t - floor(t)) * 1e9);
+    ev.ci = &x->ci;
+    ev.client_dir = 0;
+    return ev;
+}
+
+static void send_ev(struct ctx *x, const struct wsi_event *ev)
+{
+    x->sink->event(x->sink->self, ev);
+}
+
+static void conn_ev(struct ctx *x)
+{
+    x->pkt = 1;
+    struct wsi_event ev = mk(x, WSI_EV_CONN, WSI_NONE, 0);
+    send_ev(x, &ev);
+}
+
+static void http_req(struct ctx *x, double t, const char *method, const char *target, int upgrade)
+{
+    struct wsi_event ev = mk(x, WSI_EV_HTTP, WSI_C2S, t);
+    ev.u.http = (struct wsi_http_ev){.is_request = 1, .method = method, .target = target, .upgrade = upgrade};
+    send_ev(x, &ev);
+}
+
+static void http_resp(struct ctx *x, double t, int status, const char *reason)
+{
+    struct wsi_event ev = mk(x, WSI_EV_HTTP, WSI_S2C, t);
+    ev.u.http = (struct wsi_http_ev){.status = status, .reason = reason, .upgrade = status == 101};
+    send_ev(x, &ev);
+}
+
+#define KEY "dGhlIHNhbXBsZSBub25jZQ=="
+#define ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+#define WRONG "HSmrc0sMlYUkAGmm5OPpG2HaGWk="
+
+static struct wsi_handshake_ev hs_valid(void)
+{
+    return (struct wsi_handshake_ev){
+        .path = "/chat",
+        .host = "localhost:8765",
+        .origin = "http://localhost:8765",
+        .version = "13",
+        .protocols_offered = "chat, superchat",
+        .protocol_selected = "chat",
+        .key = KEY,
+        .accept = ACCEPT,
+        .expected_accept = ACCEPT,
+        .status = 101,
+        .reason = "Switching Protocols",
+        .verdict = WSI_HS_VALID,
+        .latency = 0.001024,
+    };
+}
+
+static void handshake(struct ctx *x, double t, const struct wsi_handshake_ev *h)
+{
+    struct wsi_event ev = mk(x, WSI_EV_HANDSHAKE, WSI_S2C, t);
+    ev.u.hs = *h;
+    send_ev(x, &ev);
+}
+
+static void violation(struct ctx *x, enum wsi_side side, double t, enum wsi_violation v, uint64_t off)
+{
+    struct wsi_event ev = mk(x, WSI_EV_VIOLATION, side, t);
+    ev.u.viol = (struct wsi_violation_ev){.v = v, .detail = "a detail", .offset = off};
+    send_ev(x, &ev);
+}
+
+/* A message of `len` bytes in `nframes` frames (FRAME events, then the MESSAGE).
+ * Close payloads start with their 2-byte code. Returns the offset of the first frame. */
+static uint64_t frames_msg(struct ctx *x, enum wsi_side side, double t, uint8_t op, const void *payload, size_t len,
+                           unsigned nframes, int incomplete, double rtt)
+{
+    const uint8_t *p = payload;
+    int d = side == WSI_S2C;
+    uint64_t first = x->off[d];
+    size_t done = 0;
+    if (x->viol && x->violation_first) violation(x, side, t, x->viol, first);
+    for (unsigned i = 0; i < nframes; i++) {
+        size_t part = i + 1 == nframes ? len - done : len / nframes;
+        struct wsi_frame f = {
+            .fin = i + 1 == nframes,
+            .opcode = i == 0 ? op : WSI_OP_CONT,
+            .masked = side == WSI_C2S,
+            .mask = {1, 2, 3, 4},
+            .len7 = (uint8_t)(part < 126 ? part : part < 65536 ? 126 : 127),
+            .len = part,
+            .offset = x->off[d],
+        };
+        f.hdr_len = (uint8_t)(2 + (part < 126 ? 0 : part < 65536 ? 2 : 8) + (f.masked ? 4 : 0));
+        x->off[d] += f.hdr_len + part;
+        struct wsi_event ev = mk(x, WSI_EV_FRAME, side, t);
+        ev.u.frame = (struct wsi_frame_ev){.f = &f, .preview = p + done, .preview_len = part < 256 ? part : 256,
+                                           .index = ++x->index[d]};
+        send_ev(x, &ev);
+        done += part;
+    }
+    struct wsi_message m = {
+        .opcode = op,
+        .len = len,
+        .nframes = nframes,
+        .preview = p,
+        .preview_len = len < 256 ? len : 256,
+        .utf8_valid = 1,
+        .close_code = -1,
+        .incomplete = incomplete,
+    };
+    if (op == WSI_OP_CLOSE && len >= 2) {
+        m.close_code = (p[0] << 8) | p[1];
+        m.close_reason = p + 2;
+        m.close_reason_len = len - 2;
+    }
+    struct wsi_event ev = mk(x, WSI_EV_MESSAGE, side, t);
+    ev.u.msg = (struct wsi_message_ev){.m = &m, .rtt = rtt};
+    send_ev(x, &ev);
+    if (x->viol && !x->violation_first) violation(x, side, t, x->viol, first);
+    x->viol = 0;
+    return first;
+}
+
+static void text(struct ctx *x, enum wsi_side side, double t, const char *s)
+{
+    frames_msg(x, side, t, WSI_OP_TEXT, s, strlen(s), 1, 0, -1);
+}
+
+static void close_msg(struct ctx *x, enum wsi_side side, double t, int code, const char *reason)
+{
+    uint8_t b[512] = {(uint8_t)(code >> 8), (uint8_t)code};
+    size_t n = strlen(reason);
+    assert_true(n <= sizeof b - 2);
+    memcpy(b + 2, reason, n);
+    frames_msg(x, side, t, WSI_OP_CLOSE, b, 2 + n, 1, 0, -1);
+}
+
+static void end_ev(struct ctx *x, enum wsi_side side, double t, enum wsi_end_reason why)
+{
+    struct wsi_event ev = mk(x, WSI_EV_END, side, t);
+    ev.u.end.why = why;
+    send_ev(x, &ev);
+}
+
+static void close_ev(struct ctx *x, double t, const struct wsi_close_ev *c)
+{
+    struct wsi_event ev = mk(x, WSI_EV_CLOSE, WSI_NONE, t);
+    ev.u.close = *c;
+    ev.u.close.last_packet = ev.packet;
+    ev.u.close.first_packet = 1;
+    send_ev(x, &ev);
+}
+
+/* The lesson-05 chat (with a ping, a fragmented message and a binary one). */
+static uint8_t bin1229[1229];
+
+static void chat(struct ctx *x, const struct wsi_handshake_ev *h)
+{
+    conn_ev(x);
+    http_req(x, 0.000210, "GET", "/chat", 1);
+    http_resp(x, 0.001234, 101, "Switching Protocols");
+    handshake(x, 0.001234, h);
+    text(x, WSI_C2S, 0.002, "hello");
+    text(x, WSI_S2C, 0.0025, "hi there");
+    frames_msg(x, WSI_C2S, 0.1, WSI_OP_PING, "abc", 3, 1, 0, -1);
+    frames_msg(x, WSI_S2C, 0.1004, WSI_OP_PONG, "abc", 3, 1, 0, 0.0004);
+    frames_msg(x, WSI_C2S, 0.2, WSI_OP_TEXT, "hello world", 11, 2, 0, -1);
+    for (size_t i = 0; i < sizeof bin1229; i++) bin1229[i] = (uint8_t)i;
+    frames_msg(x, WSI_S2C, 0.3, WSI_OP_BINARY, bin1229, sizeof bin1229, 1, 0, -1);
+    close_msg(x, WSI_C2S, 0.5, 1000, "bye");
+    close_msg(x, WSI_S2C, 0.5005, 1000, "");
+    end_ev(x, WSI_C2S, 0.52, WSI_END_FIN);
+    end_ev(x, WSI_S2C, 0.52, WSI_END_FIN);
+    struct wsi_close_ev c = {
+        .websocket = 1,
+        .verdict = h->verdict,
+        .close_code = {1000, 1000},
+        .closed_cleanly = 1,
+        .frames = {5, 4},
+        .messages = {4, 4},
+        .bytes = {5 + 3 + 11 + 5, 8 + 3 + 1229 + 2},
+        .duration = 0.52,
+    };
+    close_ev(x, 0.52, &c);
+}
+
+/* ---- looking at the output ----------------------------------------------------- */
+
+/* The output split into lines (NUL-terminated in place; the array is malloc'd). */
+struct lines {
+    char **v;
+    size_t n;
+};
+
+static struct lines split(char *buf)
+{
+    struct lines l = {0};
+    size_t cap = 0;
+    for (char *p = buf; *p;) {
+        char *nl = strchr(p, '\n');
+        if (l.n == cap) {
+            cap = cap ? cap * 2 : 64;
+            l.v = realloc(l.v, cap * sizeof *l.v);
+            assert_non_null(l.v);
+        }
+        l.v[l.n++] = p;
+        if (!nl) break;
+        *nl = '\0';
+        p = nl + 1;
+    }
+    return l;
+}
+
+/* The first line at or after `from` that contains s, or -1. */
+static long find(const struct lines *l, size_t from, const char *s)
+{
+    for (size_t i = from; i < l->n; i++)
+        if (strstr(l->v[i], s)) return (long)i;
+    return -1;
+}
+
+/* Display columns of a line: UTF-8 characters, ANSI escape sequences not counted. */
+static size_t width_of(const char *s)
+{
+    size_t w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == 0x1B && p[1] == '[') {
+            p += 2;
+            while (*p && !(*p >= 0x40 && *p <= 0x7E)) p++;
+            if (!*p) break;
+            continue;
+        }
+        if ((*p & 0xC0) != 0x80) w++;
+    }
+    return w;
+}
+
+static int ends_with(const char *s, const char *t)
+{
+    size_t a = strlen(s), b = strlen(t);
+    return a >= b && strcmp(s + a - b, t) == 0;
+}
+
+/* The diagram part of a line: what follows the 11-column time gutter. */
+static const char *after_gutter(const char *s)
+{
+    return strlen(s) > 11 ? s + 11 : "";
+}
+
+/* Find an arrow by label (after `from`), check its direction, return its index. */
+static long arrow_at(const struct lines *l, long from, const char *label, int c2s)
+{
+    long i = find(l, (size_t)from, label);
+    if (i < 0) fail_msg("no arrow with \"%s\" after line %ld", label, from);
+    const char *d = after_gutter(l->v[i]);
+    if (c2s) {
+        if (!(strncmp(d, "|---- ", 6) == 0 && ends_with(d, ">|"))) fail_msg("not client->server: %s", l->v[i]);
+    } else {
+        if (!(strncmp(d, "|<--- ", 6) == 0 && ends_with(d, "-|"))) fail_msg("not server->client: %s", l->v[i]);
+    }
+    return i;
+}
+
+static char *render_chat(enum which w, const struct wsi_render_opts *o, const struct wsi_handshake_ev *h)
+{
+    struct out out;
+    struct ctx x;
+    out_open(&out, w, o);
+    ctx_init(&x, &out.sink, 1);
+    chat(&x, h);
+    out_done(&out);
+    return out.buf;
+}
+
+/* ---- ladder ---------------------------------------------------------------- */
+
+static void test_ladder_chat(void **state)
+{
+    (void)state;
+    struct wsi_handshake_ev h = hs_valid();
+    struct wsi_render_opts o = opts(80, 0);
+    char *buf = render_chat(LADDER, &o, &h);
+    struct lines l = split(buf);
+
+    assert_true(find(&l, 0, "Connection 1  127.0.0.1:51000 -> 127.0.0.1:8765") == 0);
+    long acc = find(&l, 0, "Accept");
+    assert_true(acc > 0);
+    assert_non_null(strstr(l.v[acc], ACCEPT "  \xE2\x9C\x93 valid"));
+    assert_true(find(&l, 0, "Origin      http://localhost:8765") > 0);
+    long prot = find(&l, 0, "Protocols   offered: chat, superchat");
+    assert_true(prot > 0);
+    assert_string_equal(l.v[prot + 1], "              selected: chat");
+    long head = find(&l, 0, "Client");
+    assert_true(head > acc);
+    assert_non_null(strstr(l.v[head], "Server"));
+
+    long i = arrow_at(&l, head, "HTTP Upgrade Request GET /chat", 1);
+    assert_int_equal(strncmp(l.v[i], "  0.000210 ", 11), 0); /* the time gutter */
+    i = arrow_at(&l, i, "101 Switching Protocols", 0);
+    long open = find(&l, (size_t)i, "= WebSocket OPEN =");
+    assert_int_equal(open, i + 1);
+    i = arrow_at(&l, open, "text \"hello\"", 1);
+    i = arrow_at(&l, i, "text \"hi there\"", 0);
+    i = arrow_at(&l, i, "ping \"abc\"", 1);
+    i = arrow_at(&l, i, "pong \"abc\" (rtt 0.4 ms)", 0);
+    i = arrow_at(&l, i, "text \"hello world\" (2 frames)", 1);
+    i = arrow_at(&l, i, "binary 1.2 KiB", 0);
+    i = arrow_at(&l, i, "close 1000 (normal) \"bye\"", 1);
+    i = arrow_at(&l, i, "close 1000 (normal) -", 0); /* no reason this time */
+    long closed = find(&l, (size_t)i, "= CLOSED =");
+    assert_int_equal(closed, i + 1);
+    assert_int_equal((size_t)closed, l.n - 1); /* the last line */
+    /* messages mode: one arrow per message, none per frame */
+    assert_int_equal(find(&l, 0, "continuation"), -1);
+    free(l.v);
+    free(buf);
+}
+
+/* Long payloads, paths and header values: every line within the width. */
+static void check_width(int width, int hexdump, int frames)
+{
+    char longtext[400], origin[300], path[200];
+    memset(longtext, 'x', sizeof longtext - 1);
+    longtext[sizeof longtext - 1] = '\0';
+    memcpy(longtext, "\xE4\xBD\xA0\xE5\xA5\xBD \"q\" \\ \t", 14); /* wide characters and escapes */
+    memset(origin, 'o', sizeof origin - 1);
+    origin[sizeof origin - 1] = '\0';
+    memset(path, 'p', sizeof path - 1);
+    path[0] = '/';
+    path[sizeof path - 1] = '\0';
+
+    struct wsi_render_opts o = opts(width, 0);
+    o.hexdump = hexdump;
+    o.frames = frames;
+    o.payload = 200;
+    struct out out;
+    struct ctx x;
+    out_open(&out, LADDER, &o);
+    ctx_init(&x, &out.sink, 7);
+    struct wsi_handshake_ev h = hs_valid();
+    h.origin = origin;
+    h.path = path;
+    h.verdict = WSI_HS_MISMATCH;
+    h.accept = WRONG;
+    h.rule = "RFC 6455 \xC2\xA7" "4.1 client item 4: the Accept must be base64(SHA-1(key + GUID))";
+    h.why = "the server hashed something other than the key it was sent";
+    conn_ev(&x);
+    http_req(&x, 0.0001, "GET", path, 1);
+    http_resp(&x, 0.0002, 101, "Switching Protocols");
+    handshake(&x, 0.0002, &h);
+    x.viol = WSI_V_CLIENT_UNMASKED;
+    x.violation_first = 1;
+    frames_msg(&x, WSI_C2S, 0.001, WSI_OP_TEXT, longtext, strlen(longtext), 3, 1, -1);
+    frames_msg(&x, WSI_S2C, 1234.5, WSI_OP_BINARY, bin1229, sizeof bin1229, 1, 0, -1);
+    close_msg(&x, WSI_C2S, 2000000.5, 4999, longtext);
+    struct wsi_event ev = mk(&x, WSI_EV_GAP, WSI_S2C, 3);
+    ev.u.gap = (struct wsi_gap_ev){.offset = 99, .len = 1448};
+    send_ev(&x, &ev);
+    struct wsi_close_ev c = {.websocket = 1, .verdict = WSI_HS_MISMATCH, .close_code = {4999, -1}, .violations = 1,
+                             .gaps = 1, .duration = 3};
+    close_ev(&x, 3, &c);
+    out_done(&out);
+
+    struct lines l = split(out.buf);
+    assert_true(l.n > 15);
+    size_t widest = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        size_t w = width_of(l.v[i]);
+        if (w > (size_t)(width < 40 ? 40 : width)) fail_msg("width %d: line %zu is %zu wide: %s", width, i, w, l.v[i]);
+        if (w > widest) widest = w;
+    }
+    /* the long text was cut, not dropped, and wrapped header lines still say it all */
+    assert_true(find(&l, 0, "\xE2\x80\xA6") >= 0);
+    assert_true(find(&l, 0, "MISMATCH") >= 0);
+    assert_true(find(&l, 0, "gap: 1448 bytes missing") >= 0);
+    assert_true(widest >= (size_t)(width < 40 ? 40 : width) - 12); /* the space is used */
+    free(l.v);
+    free(out.buf);
+}
+
+static void test_ladder_width(void **state)
+{
+    (void)state;
+    int widths[] = {60, 80, 120, 20, 40, 41, 200};
+    for (size_t i = 0; i < sizeof widths / sizeof widths[0]; i++) {
+        check_width(widths[i], 0, 0);
+        check_width(widths[i], 1, 0);
+        check_width(widths[i], 1, 1);
+    }
+}
+
+static void test_ladder_color(void **state)
+{
+    (void)state;
+    struct wsi_handshake_ev h = hs_valid();
+    struct wsi_render_opts o = opts(80, 0);
+    char *plain = render_chat(LADDER, &o, &h);
+    assert_null(strchr(plain, '\033'));
+    o.color = 1;
+    char *col = render_chat(LADDER, &o, &h);
+    assert_non_null(strstr(col, "\033[36m|---- text \"hello\""));     /* client -> server colour */
+    assert_non_null(strstr(col, "\033[33m|<--- text \"hi there\""));  /* server -> client colour */
+    assert_non_null(strstr(col, "\033[32m" ACCEPT));                   /* verdict in green */
+    /* without the escapes it is the same text */
+    struct lines a = split(plain), b = split(col);
+    assert_int_equal(a.n, b.n);
+    for (size_t i = 0; i < a.n; i++) assert_int_equal(width_of(a.v[i]), width_of(b.v[i]));
+    free(a.v);
+    free(b.v);
+    free(plain);
+    free(col);
+
+    struct wsi_render_opts so = opts(80, 1);
+    char *sum = render_chat(SUMMARY, &so, &h);
+    assert_non_null(strchr(sum, '\033'));
+    free(sum);
+    so.color = 0;
+    sum = render_chat(SUMMARY, &so, &h);
+    assert_null(strchr(sum, '\033'));
+    free(sum);
+}
+
+/* A violation reported before its frame (as the decoder does) and one reported
+ * after its message both land right under the arrow, in both modes. */
+static void test_ladder_violation(void **state)
+{
+    (void)state;
+    for (int frames = 0; frames < 2; frames++) {
+        for (int before = 0; before < 2; before++) {
+            struct wsi_render_opts o = opts(80, 0);
+            o.frames = frames;
+            struct out out;
+            struct ctx x;
+            out_open(&out, LADDER, &o);
+            ctx_init(&x, &out.sink, 2);
+            struct wsi_handshake_ev h = hs_valid();
+            conn_ev(&x);
+            http_req(&x, 0.0001, "GET", "/chat", 1);
+            http_resp(&x, 0.0002, 101, "Switching Protocols");
+            handshake(&x, 0.0002, &h);
+            text(&x, WSI_C2S, 0.001, "first");
+            x.viol = WSI_V_CLIENT_UNMASKED;
+            x.violation_first = before;
+            frames_msg(&x, WSI_C2S, 0.002, WSI_OP_TEXT, "naked", 5, 1, 0, -1);
+            text(&x, WSI_S2C, 0.003, "reply");
+            x.viol = WSI_V_SERVER_MASKED;
+            x.violation_first = before;
+            frames_msg(&x, WSI_S2C, 0.004, WSI_OP_PING, "p", 1, 1, 0, -1);
+            end_ev(&x, WSI_C2S, 0.01, WSI_END_RST);
+            struct wsi_close_ev c = {.websocket = 1, .close_code = {-1, -1}, .abnormal = 1, .violations = 2};
+            close_ev(&x, 0.01, &c);
+            out_done(&out);
+
+            struct lines l = split(out.buf);
+            long a = arrow_at(&l, 0, "text \"naked\"", 1);
+            assert_non_null(strstr(l.v[a + 1], "\xE2\x9A\xA0 RFC 6455 \xC2\xA7" "5.1: client frame is not masked"));
+            assert_non_null(strstr(l.v[a + 1], "a detail"));
+            assert_true(strncmp(l.v[a + 1], "               \xE2\x9A\xA0", 18) == 0); /* indented */
+            long r = arrow_at(&l, a, "text \"reply\"", 0);
+            assert_int_equal(r, a + 2);
+            long p = arrow_at(&l, r, "ping \"p\"", 0);
+            assert_non_null(strstr(l.v[p + 1], "server frame is masked"));
+            assert_true(find(&l, 0, "= TCP RESET =") > p);
+            /* each violation once */
+            assert_int_equal(find(&l, (size_t)a + 2, "client frame is not masked"), -1);
+            free(l.v);
+            free(out.buf);
+        }
+    }
+}
+
+/* A continuation that joins no message gets its own arrow, its violation under it. */
+static void test_ladder_orphan_frame(void **state)
+{
+    (void)state;
+    for (int frames = 0; frames < 2; frames++) {
+        struct wsi_render_opts o = opts(80, 0);
+        o.frames = frames;
+        struct out out;
+        struct ctx x;
+        out_open(&out, LADDER, &o);
+        ctx_init(&x, &out.sink, 2);
+        struct wsi_handshake_ev h = hs_valid();
+        conn_ev(&x);
+        handshake(&x, 0.0002, &h);
+        text(&x, WSI_C2S, 0.001, "first");
+        violation(&x, WSI_C2S, 0.002, WSI_V_CONT_WITHOUT_START, x.off[0]);
+        struct wsi_frame f = {.fin = 1, .opcode = WSI_OP_CONT, .masked = 1, .len7 = 3, .len = 3, .hdr_len = 6,
+                              .offset = x.off[0]};
+        x.off[0] += 9;
+        struct wsi_event ev = mk(&x, WSI_EV_FRAME, WSI_C2S, 0.002);
+        ev.u.frame = (struct wsi_frame_ev){.f = &f, .preview = (const uint8_t *)"abc", .preview_len = 3, .index = 2};
+        send_ev(&x, &ev);
+        close_msg(&x, WSI_C2S, 0.003, 1000, "");
+        struct wsi_close_ev c = {.websocket = 1, .close_code = {1000, -1}, .violations = 1};
+        close_ev(&x, 0.01, &c);
+        out_done(&out);
+
+        struct lines l = split(out.buf);
+        long a = arrow_at(&l, 0, "text \"first\"", 1);
+        long b = arrow_at(&l, a, "continuation 3 B (joins no message)", 1);
+        assert_int_equal(b, a + 1);
+        assert_non_null(strstr(l.v[b + 1], "RFC 6455 \xC2\xA7" "5.4: continuation frame with no fragmented"));
+        arrow_at(&l, b, "close 1000", 1);
+        assert_true(find(&l, 0, "END OF CAPTURE (still open)") > b); /* no END events came */
+        free(l.v);
+        free(out.buf);
+    }
+}
+
+static void test_ladder_mismatch(void **state)
+{
+    (void)state;
+    struct wsi_handshake_ev h = hs_valid();
+    h.verdict = WSI_HS_MISMATCH;
+    h.accept = WRONG;
+    h.rule = "RFC 6455 \xC2\xA7" "4.1";
+    h.why = "the Accept is not derived from this key";
+    struct wsi_render_opts o = opts(120, 0);
+    char *buf = render_chat(LADDER, &o, &h);
+    struct lines l = split(buf);
+    long acc = find(&l, 0, "Accept");
+    assert_true(acc > 0);
+    assert_non_null(strstr(l.v[acc], "\xE2\x9C\x97 MISMATCH: expected " ACCEPT ", sent " WRONG));
+    assert_non_null(strstr(l.v[acc], "RFC 6455 \xC2\xA7" "4.1"));
+    assert_null(strstr(buf, "\xE2\x9C\x93 valid"));
+    long v = find(&l, 0, "Verdict");
+    assert_true(v > acc);
+    assert_non_null(strstr(l.v[v], "the Accept is not derived from this key"));
+    /* the diagram says so under the 101 too, then OPEN (traffic went on) */
+    long r = arrow_at(&l, find(&l, 0, "Client"), "101 Switching Protocols", 0);
+    assert_non_null(strstr(l.v[r + 1], "handshake mismatch"));
+    assert_non_null(strstr(l.v[r + 2], "WebSocket OPEN (handshake invalid)"));
+    free(l.v);
+    free(buf);
+}
+
+static void test_ladder_hexdump(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(120, 0);
+    o.hexdump = 1;
+    struct out out;
+    struct ctx x;
+    out_open(&out, LADDER, &o);
+    ctx_init(&x, &out.sink, 3);
+    struct wsi_handshake_ev h = hs_valid();
+    conn_ev(&x);
+    handshake(&x, 0.0002, &h);
+    text(&x, WSI_C2S, 0.001, "hello world, this is a dump\n");
+    frames_msg(&x, WSI_S2C, 0.002, WSI_OP_BINARY, bin1229, 40, 1, 0, -1);
+    struct wsi_close_ev c = {.websocket = 1, .close_code = {-1, -1}};
+    close_ev(&x, 0.01, &c);
+    out_done(&out);
+
+    struct lines l = split(out.buf);
+    long a = arrow_at(&l, 0, "text \"hello world, this is a dump\\n\"", 1);
+    assert_string_equal(l.v[a + 1],
+                        "               0000  68 65 6c 6c 6f 20 77 6f  72 6c 64 2c 20 74 68 69 |hello world, thi|");
+    assert_string_equal(l.v[a + 2],
+                        "               0010  73 20 69 73 20 61 20 64  75 6d 70 0a             |s is a dump.|");
+    long b = arrow_at(&l, a, "binary 40 B", 0);
+    assert_non_null(strstr(l.v[b + 1], "0000  00 01 02 03"));
+    assert_non_null(strstr(l.v[b + 2], "0010  10 11 12"));
+    /* payload 32: the dump stops there and says how much there was */
+    assert_non_null(strstr(l.v[b + 2], "1e 1f |"));
+    assert_non_null(strstr(l.v[b + 3], "\xE2\x80\xA6 40 B in all"));
+    free(l.v);
+    free(out.buf);
+
+    /* at 80 columns the rows are 8 bytes wide and still fit */
+    o.width = 80;
+    out_open(&out, LADDER, &o);
+    ctx_init(&x, &out.sink, 3);
+    conn_ev(&x);
+    handshake(&x, 0.0002, &h);
+    text(&x, WSI_C2S, 0.001, "hello world");
+    close_ev(&x, 0.01, &c);
+    out_done(&out);
+    l = split(out.buf);
+    a = arrow_at(&l, 0, "text \"hello world\"", 1);
+    assert_string_equal(l.v[a + 1], "               0000  68 65 6c 6c 6f 20 77 6f |hello wo|");
+    assert_string_equal(l.v[a + 2], "               0008  72 6c 64                |rld|");
+    free(l.v);
+    free(out.buf);
+}
+
+static void test_ladder_line_cap(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(80, 0);
+    struct out out;
+    struct ctx x;
+    out_open(&out, LADDER, &o);
+    ctx_init(&x, &out.sink, 4);
+    struct wsi_handshake_ev h = hs_valid();
+    conn_ev(&x);
+    http_req(&x, 0.0001, "GET", "/chat", 1);
+    http_resp(&x, 0.0002, 101, "Switching Protocols");
+    handshake(&x, 0.0002, &h); /* 3 lines: two arrows and OPEN */
+    const size_t extra = 77, total = WSI_LADDER_MAX_LINES - 3 + extra;
+    for (size_t i = 0; i < total; i++) text(&x, i % 2 ? WSI_S2C : WSI_C2S, 0.001 * (double)i, "m");
+    struct wsi_close_ev c = {.websocket = 1, .close_code = {-1, -1}, .abnormal = 1};
+    end_ev(&x, WSI_C2S, 100, WSI_END_FIN);
+    end_ev(&x, WSI_S2C, 100, WSI_END_FIN);
+    close_ev(&x, 100, &c);
+    out_done(&out);
+
+    struct lines l = split(out.buf);
+    size_t arrows = 0;
+    for (size_t i = 0; i < l.n; i++) arrows += strstr(l.v[i], "text \"m\"") != NULL;
+    assert_int_equal(arrows, WSI_LADDER_MAX_LINES - 3);
+    long more = find(&l, 0, "... 77 more events not shown; use --json");
+    assert_true(more > 0);
+    assert_non_null(strstr(l.v[more + 1], "CLOSED (abnormal, no close frame: 1006)"));
+    free(l.v);
+    free(out.buf);
+}
+
+/* Two connections interleaved: each printed whole at its close, blank line between. */
+static void test_ladder_interleaved(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(80, 0);
+    struct out out;
+    struct ctx a, b;
+    out_open(&out, LADDER, &o);
+    ctx_init(&a, &out.sink, 1);
+    ctx_init(&b, &out.sink, 2);
+    b.ci.port[0] = 51001;
+    struct wsi_handshake_ev h = hs_valid();
+    conn_ev(&a);
+    conn_ev(&b);
+    handshake(&a, 0.001, &h);
+    handshake(&b, 0.001, &h);
+    text(&a, WSI_C2S, 0.002, "from-a");
+    text(&b, WSI_C2S, 0.002, "from-b");
+    struct wsi_close_ev c = {.websocket = 1, .close_code = {-1, -1}};
+    end_ev(&b, WSI_C2S, 0.003, WSI_END_CAPTURE);
+    end_ev(&b, WSI_S2C, 0.003, WSI_END_CAPTURE);
+    close_ev(&b, 0.003, &c);
+    end_ev(&a, WSI_C2S, 0.003, WSI_END_RST);
+    close_ev(&a, 0.004, &c);
+    /* a third one, never closed: shown when the renderer is freed */
+    struct ctx z;
+    ctx_init(&z, &out.sink, 3);
+    conn_ev(&z);
+    http_req(&z, 0.001, "GET", "/status", 0);
+    http_resp(&z, 0.002, 200, "OK");
+    out_done(&out);
+
+    struct lines l = split(out.buf);
+    long b1 = find(&l, 0, "Connection 2  127.0.0.1:51001");
+    long bt = find(&l, 0, "from-b");
+    long be = find(&l, 0, "END OF CAPTURE (still open)");
+    long a1 = find(&l, 0, "Connection 1  127.0.0.1:51000");
+    long at = find(&l, 0, "from-a");
+    long ae = find(&l, 0, "= TCP RESET =");
+    assert_true(b1 == 0 && b1 < bt && bt < be && be < a1 && a1 < at && at < ae);
+    assert_string_equal(l.v[a1 - 1], "");
+    long z1 = find(&l, 0, "Connection 3  127.0.0.1:51000 -> 127.0.0.1:8765");
+    assert_true(z1 > ae);
+    assert_string_equal(l.v[z1 - 1], "");
+    arrow_at(&l, z1, "GET /status", 1);
+    arrow_at(&l, z1, "200 OK", 0);
+    assert_true(find(&l, (size_t)z1, "connection not closed") > z1);
+    assert_int_equal(find(&l, 0, "WebSocket OPEN"), find(&l, 0, "WebSocket OPEN")); /* sanity */
+    free(l.v);
+    free(out.buf);
+}
+
+/* Endings, refusals, plain TCP, gaps and the other annotations. */
+static void test_ladder_edges(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(80, 0);
+    struct out out;
+    struct ctx x;
+    out_open(&out, LADDER, &o);
+
+    /* 1: refused upgrade after an ordinary request on the same connection */
+    ctx_init(&x, &out.sink, 1);
+    conn_ev(&x);
+    http_req(&x, 0.001, "GET", "/status", 0);
+    http_resp(&x, 0.002, 200, "OK");
+    http_req(&x, 0.003, "GET", "/chat", 1);
+    http_resp(&x, 0.004, 403, "Forbidden");
+    struct wsi_handshake_ev h = hs_valid();
+    h.status = 403;
+    h.reason = "Forbidden";
+    h.accept = NULL;
+    h.verdict = WSI_HS_REFUSED;
+    h.rule = "RFC 6455 \xC2\xA7" "4.1";
+    h.why = "the server answered 403 instead of 101";
+    handshake(&x, 0.004, &h);
+    end_ev(&x, WSI_C2S, 0.005, WSI_END_FIN);
+    end_ev(&x, WSI_S2C, 0.005, WSI_END_FIN);
+    struct wsi_close_ev c = {.websocket = 0, .verdict = WSI_HS_REFUSED, .close_code = {-1, -1}};
+    close_ev(&x, 0.005, &c);
+
+    /* 2: plain TCP, not HTTP */
+    ctx_init(&x, &out.sink, 2);
+    x.ci.port[1] = 22;
+    conn_ev(&x);
+    end_ev(&x, WSI_C2S, 1, WSI_END_FIN);
+    struct wsi_close_ev plain = {.close_code = {-1, -1}};
+    close_ev(&x, 1, &plain);
+
+    /* 3: mid-stream capture, a gap inside a message, tcp anomaly, lost stream, abnormal end */
+    ctx_init(&x, &out.sink, 3);
+    x.ci.saw_syn = 0;
+    conn_ev(&x);
+    struct wsi_handshake_ev ns = {.verdict = WSI_HS_NOT_SEEN, .latency = -1};
+    handshake(&x, 0, &ns);
+    struct wsi_event ev = mk(&x, WSI_EV_GAP, WSI_C2S, 0.1);
+    ev.u.gap = (struct wsi_gap_ev){.offset = 10, .len = 1448};
+    send_ev(&x, &ev);
+    frames_msg(&x, WSI_C2S, 0.2, WSI_OP_TEXT, "partial", 7, 1, 1, -1);
+    ev = mk(&x, WSI_EV_TCP, WSI_S2C, 0.3);
+    ev.u.tcp = (struct wsi_tcp_ev){.kind = WSI_TCP_RETRANS_DIFFERS, .detail = "bytes 10-20 differ"};
+    send_ev(&x, &ev);
+    ev = mk(&x, WSI_EV_LOST, WSI_S2C, 0.4);
+    ev.u.lost = (struct wsi_lost_ev){.offset = 4096, .why = "a gap hit a frame header"};
+    send_ev(&x, &ev);
+    end_ev(&x, WSI_C2S, 0.5, WSI_END_FIN);
+    end_ev(&x, WSI_S2C, 0.5, WSI_END_FIN);
+    struct wsi_close_ev ab = {.websocket = 1, .verdict = WSI_HS_NOT_SEEN, .close_code = {-1, -1}, .abnormal = 1,
+                              .gaps = 1};
+    close_ev(&x, 0.5, &ab);
+    out_done(&out);
+
+    struct lines l = split(out.buf);
+    long i = arrow_at(&l, 0, "GET /status", 1);
+    i = arrow_at(&l, i, "200 OK", 0);
+    i = arrow_at(&l, i, "HTTP Upgrade Request GET /chat", 1);
+    i = arrow_at(&l, i, "403 Forbidden", 0);
+    assert_non_null(strstr(l.v[i + 1], "handshake refused: the server answered 403 instead of 101"));
+    long c1end = find(&l, (size_t)i, "= CONNECTION CLOSED =");
+    assert_true(c1end > i);
+    long op = find(&l, 0, "WebSocket OPEN");
+    assert_true(op == -1 || op > c1end); /* no OPEN for the refused one */
+    assert_true(find(&l, 0, "Verdict     \xE2\x9C\x97 refused") > 0);
+
+    long p = find(&l, 0, "Connection 2: 127.0.0.1:51000 -> 127.0.0.1:22  not HTTP/WebSocket");
+    assert_true(p > c1end);
+    assert_string_equal(l.v[p + 1], ""); /* one line, then the next block */
+
+    long c3 = find(&l, 0, "Connection 3");
+    assert_true(c3 > p);
+    assert_true(find(&l, (size_t)c3, "(capture began mid-connection)") <= c3 + 1); /* may wrap */
+    assert_true(find(&l, (size_t)c3, "(capture began mid-connection)") >= c3);
+    assert_true(find(&l, (size_t)c3, "not captured: the capture began after it") > c3);
+    assert_true(find(&l, (size_t)c3, "= WebSocket (open before the capture began) =") > c3);
+    assert_true(find(&l, (size_t)c3, "    gap: 1448 bytes missing (client -> server)") > c3);
+    arrow_at(&l, c3, "text \"partial\" [incomplete]", 1);
+    assert_true(find(&l, (size_t)c3, "tcp retrans-differs (server -> client): bytes 10-20 differ") > c3);
+    assert_true(find(&l, (size_t)c3, "lost (server -> client) from stream offset 4096: a gap hit a") > c3);
+    assert_int_equal(find(&l, (size_t)c3, "= CLOSED (abnormal, no close frame: 1006) ="), (long)l.n - 1);
+    free(l.v);
+    free(out.buf);
+}
+
+/* --frames: one arrow per frame, control frames with their message's facts. */
+static void test_ladder_frames(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(80, 0);
+    o.frames = 1;
+    struct wsi_handshake_ev h = hs_valid();
+    char *buf = render_chat(LADDER, &o, &h);
+    struct lines l = split(buf);
+    long i = arrow_at(&l, 0, "text \"hello\"", 1);
+    i = arrow_at(&l, i, "pong \"abc\" (rtt 0.4 ms)", 0);
+    i = arrow_at(&l, i, "text \"hello\" FIN=0", 1);         /* "hello world" split 5 + 6 */
+    i = arrow_at(&l, i, "continuation \" world\"", 1);
+    assert_null(strstr(l.v[i], "FIN=0"));
+    i = arrow_at(&l, i, "binary 1.2 KiB", 0);
+    i = arrow_at(&l, i, "close 1000 (normal) \"bye\"", 1);
+    assert_int_equal(find(&l, 0, "(2 frames)"), -1);
+    free(l.v);
+    free(buf);
+}
+
+/* ---- JSON ------------------------------------------------------------------- */
+
+static const char PY_PRELUDE[] =
+    "import json, sys\n"
+    "def bad(x):\n"
+    "    raise ValueError('non-finite number ' + x)\n"
+    "objs = []\n"
+    "with open(sys.argv[1], encoding='utf-8', errors='strict', newline='') as f:\n"
+    "    for line in f:\n"
+    "        assert line.endswith('\\n'), line\n"
+    "        objs.append(json.loads(line, parse_constant=bad))\n"
+    "for o in objs:\n"
+    "    for k in ('type', 'conn', 'packet', 'ts', 't'):\n"
+    "        assert k in o, (k, o)\n"
+    "    assert o.get('dir', 'c2s') in ('c2s', 's2c'), o\n"
+    "    assert isinstance(o['ts'], float) and isinstance(o['t'], (float, type(None))), o\n"
+    "def only(**kw):\n"
+    "    m = [o for o in objs if all(o.get(k) == v for k, v in kw.items())]\n"
+    "    assert len(m) == 1, (kw, m)\n"
+    "    return m[0]\n";
+
+/* Run PY_PRELUDE + checks over the JSON Lines in `data`; returns the exit status. */
+static int python_check(const char *data, size_t len, const char *checks)
+{
+    char dir[] = "/tmp/wsi_render_XXXXXX", d[64], s[64], cmd[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(d, sizeof d, "%s/out.jsonl", dir);
+    snprintf(s, sizeof s, "%s/check.py", dir);
+    FILE *f = fopen(d, "wb");
+    assert_non_null(f);
+    fwrite(data, 1, len, f);
+    fclose(f);
+    f = fopen(s, "w");
+    assert_non_null(f);
+    fputs(PY_PRELUDE, f);
+    fputs(checks, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "python3 %s %s", s, d);
+    int rc = system(cmd);
+    unlink(d);
+    unlink(s);
+    rmdir(dir);
+    return rc;
+}
+
+static void test_json_chat(void **state)
+{
+    (void)state;
+    struct wsi_handshake_ev h = hs_valid();
+    struct wsi_render_opts o = opts(80, 1); /* colour never reaches JSON */
+    struct out out;
+    struct ctx x;
+    out_open(&out, JSON, &o);
+    ctx_init(&x, &out.sink, 1);
+    chat(&x, &h);
+    out_done(&out);
+    assert_null(strchr(out.buf, '\033'));
+    /* exactly one line per event: 1 conn + 2 http + 1 handshake + 9 frames + 8 messages + 2 end + 1 close */
+    size_t nl = 0;
+    for (char *p = out.buf; *p; p++) nl += *p == '\n';
+    assert_int_equal(nl, 24);
+    int rc = python_check(out.buf, out.len,
+                          "assert len(objs) == 24\n"
+                          "c = objs[0]\n"
+                          "assert c['type'] == 'connection' and c['conn'] == 1 and 'dir' not in c\n"
+                          "assert c['client'] == '127.0.0.1:51000' and c['server'] == '127.0.0.1:8765'\n"
+                          "assert c['saw_syn'] is True and c['packet'] == 1 and c['ts'] == 1700000000.0\n"
+                          "r = only(type='http', request=True)\n"
+                          "assert r['method'] == 'GET' and r['target'] == '/chat' and r['upgrade'] is True\n"
+                          "assert r['dir'] == 'c2s' and abs(r['t'] - 0.00021) < 1e-12\n"
+                          "s = only(type='http', request=False)\n"
+                          "assert s['status'] == 101 and s['reason'] == 'Switching Protocols' and s['dir'] == 's2c'\n"
+                          "h = only(type='handshake')\n"
+                          "assert h['verdict'] == 'valid' and h['accept'] == 's3pPLMBiTxaQ9kYGzzhZRbK+xOo='\n"
+                          "assert h['expected_accept'] == h['accept'] and h['key'] == 'dGhlIHNhbXBsZSBub25jZQ=='\n"
+                          "assert h['path'] == '/chat' and h['origin'] == 'http://localhost:8765'\n"
+                          "assert h['extensions_offered'] is None and h['rule'] is None and h['deflate'] is False\n"
+                          "assert h['protocols_offered'] == 'chat, superchat' and h['protocol_selected'] == 'chat'\n"
+                          "assert abs(h['latency'] - 0.001024) < 1e-12 and h['status'] == 101\n"
+                          "f = [o for o in objs if o['type'] == 'frame']\n"
+                          "assert len(f) == 9\n"
+                          "f0 = f[0]\n"
+                          "assert f0['dir'] == 'c2s' and f0['fin'] is True and f0['opcode'] == 1\n"
+                          "assert f0['opcode_name'] == 'text' and f0['mask'] is True and f0['masking_key'] == '01020304'\n"
+                          "assert f0['payload_length'] == 5 and f0['len7'] == 5 and f0['header_length'] == 6\n"
+                          "assert f0['offset'] == 0 and f0['index'] == 1 and f0['rsv'] == 0\n"
+                          "assert bytes.fromhex(f0['preview_hex']) == b'hello'\n"
+                          "f1 = f[1]\n"
+                          "assert f1['dir'] == 's2c' and f1['mask'] is False and 'masking_key' not in f1\n"
+                          "frag = [o for o in f if o['dir'] == 'c2s' and o['opcode'] in (0, 1) and o['payload_length'] in (5, 6) and o['offset'] > 0]\n"
+                          "assert [o['fin'] for o in frag] == [False, True], frag\n"
+                          "assert bytes.fromhex(frag[1]['preview_hex']) == b' world'\n"
+                          "big = only(type='frame', opcode=2)\n"
+                          "assert big['payload_length'] == 1229 and big['len7'] == 126 and big['header_length'] == 4\n"
+                          "assert bytes.fromhex(big['preview_hex']) == bytes(range(32)) and big['preview_truncated']\n"
+                          "m = only(type='message', text='hello')\n"
+                          "assert m['opcode'] == 1 and m['length'] == 5 and m['frames'] == 1 and m['utf8_valid'] is True\n"
+                          "assert m['incomplete'] is False and m['rsv1'] is False and 'rtt' not in m\n"
+                          "assert only(type='message', text='hello world')['frames'] == 2\n"
+                          "p = only(type='message', opcode_name='pong')\n"
+                          "assert abs(p['rtt'] - 0.0004) < 1e-12\n"
+                          "b = only(type='message', opcode=2)\n"
+                          "assert 'text' not in b and b['length'] == 1229\n"
+                          "assert bytes.fromhex(b['preview_hex']) == bytes(range(32))\n"
+                          "cc = only(type='message', opcode=8, dir='c2s')\n"
+                          "assert cc['close_code'] == 1000 and cc['close_name'] == 'normal' and cc['close_reason'] == 'bye'\n"
+                          "sc = only(type='message', opcode=8, dir='s2c')\n"
+                          "assert sc['close_reason'] == '' and sc['close_code'] == 1000\n"
+                          "e = [o['reason'] for o in objs if o['type'] == 'end']\n"
+                          "assert e == ['fin', 'fin']\n"
+                          "z = objs[-1]\n"
+                          "assert z['type'] == 'close' and z['websocket'] is True and z['verdict'] == 'valid'\n"
+                          "assert z['client_close'] == 1000 and z['server_close'] == 1000 and z['closed_cleanly']\n"
+                          "assert z['abnormal'] is False and z['client_frames'] == 5 and z['server_frames'] == 4\n"
+                          "assert z['client_messages'] == 4 and z['server_messages'] == 4\n"
+                          "assert z['client_bytes'] == 24 and z['server_bytes'] == 1242\n"
+                          "assert z['violations'] == 0 and z['gaps'] == 0 and z['duration'] == 0.52\n"
+                          "assert z['first_packet'] == 1 and z['last_packet'] == objs[-1]['packet']\n"
+                          "assert [o['packet'] for o in objs] == sorted(o['packet'] for o in objs)\n");
+    assert_int_equal(rc, 0);
+    free(out.buf);
+}
+
+/* Strings from the wire and payloads: quotes, backslashes, control characters,
+ * invalid UTF-8, non-finite numbers; every other event type. */
+static void test_json_escaping(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(80, 0);
+    o.payload = 100;
+    struct out out;
+    struct ctx x;
+    out_open(&out, JSON, &o);
+    ctx_init(&x, &out.sink, 9);
+    x.ci.addr[0].family = x.ci.addr[1].family = 6;
+    memset(x.ci.addr[0].bytes, 0, 16);
+    memset(x.ci.addr[1].bytes, 0, 16);
+    x.ci.addr[0].bytes[15] = x.ci.addr[1].bytes[15] = 1;
+    conn_ev(&x);
+    http_req(&x, 0.001, "GET", "/a\"b\\c\x01\x1f\x7f", 0);
+    struct wsi_handshake_ev h = {.origin = "o\tx\n", .verdict = WSI_HS_NO_RESPONSE, .latency = -1,
+                                 .rule = "RFC 6455 \xC2\xA7" "4.1", .why = "\xff\xfe bad"};
+    handshake(&x, 0.002, &h);
+    static const uint8_t weird[] = {'q', '"', '\\', '\n', 0x00, 0x1b, 0xc3, 0xa9, 0xff, 0xe2, 0x82, 'z',
+                                    0xe2, 0x80, 0xa8, 0xf0, 0x9f, 0x98, 0x80};
+    x.viol = WSI_V_INVALID_UTF8;
+    x.violation_first = 1;
+    frames_msg(&x, WSI_C2S, 0.003, WSI_OP_TEXT, weird, sizeof weird, 1, 0, -1);
+    struct wsi_event ev = mk(&x, WSI_EV_GAP, WSI_S2C, NAN);
+    ev.u.gap = (struct wsi_gap_ev){.offset = 5, .len = 7};
+    send_ev(&x, &ev);
+    ev = mk(&x, WSI_EV_TCP, WSI_C2S, 0.004);
+    ev.u.tcp = (struct wsi_tcp_ev){.kind = WSI_TCP_SNAPLEN_CUT, .detail = "cut\r"};
+    send_ev(&x, &ev);
+    ev = mk(&x, WSI_EV_LOST, WSI_S2C, 0.005);
+    ev.u.lost = (struct wsi_lost_ev){.offset = 12, .why = NULL};
+    send_ev(&x, &ev);
+    frames_msg(&x, WSI_S2C, 0.006, WSI_OP_PONG, "", 0, 1, 0, INFINITY);
+    end_ev(&x, WSI_S2C, 0.007, WSI_END_RST);
+    end_ev(&x, WSI_C2S, 0.007, WSI_END_CAPTURE);
+    struct wsi_close_ev c = {.websocket = 0, .close_code = {-1, 0}, .duration = NAN};
+    close_ev(&x, 0.008, &c);
+    out_done(&out);
+
+    int rc = python_check(out.buf, out.len,
+                          "c = objs[0]\n"
+                          "assert c['client'] == '[::1]:51000' and c['server'] == '[::1]:8765', c\n"
+                          "r = only(type='http')\n"
+                          "assert r['target'] == '/a\"b\\\\c\\x01\\x1f\\x7f', repr(r['target'])\n"
+                          "h = only(type='handshake')\n"
+                          "assert h['origin'] == 'o\\tx\\n' and h['why'] == '\\xff\\xfe bad', h\n"
+                          "assert h['verdict'] == 'no-response' and h['latency'] is None and h['path'] is None\n"
+                          "assert h['status'] is None\n"
+                          "v = only(type='violation')\n"
+                          "assert v['violation'] == 'invalid-utf8' and v['rfc'] == 'RFC 6455 \\u00a78.1'\n"
+                          "assert v['text'] == 'text is not valid UTF-8' and v['detail'] == 'a detail'\n"
+                          "assert v['offset'] == 0 and v['dir'] == 'c2s'\n"
+                          "m = only(type='message', opcode=1)\n"
+                          "want = 'q\"\\\\\\n\\x00\\x1b\\u00e9\\xff\\xe2\\x82z\\u2028\\U0001F600'\n"
+                          "assert m['text'] == want, (m['text'], want)\n"
+                          "assert bytes.fromhex(m['preview_hex']) == bytes([0x71,0x22,0x5c,0x0a,0x00,0x1b,0xc3,0xa9,0xff,0xe2,0x82,0x7a,0xe2,0x80,0xa8,0xf0,0x9f,0x98,0x80])\n"
+                          "fr = only(type='frame', opcode=1)\n"
+                          "assert fr['preview_hex'] == m['preview_hex']\n"
+                          "g = only(type='gap')\n"
+                          "assert g['t'] is None and g['offset'] == 5 and g['length'] == 7\n"
+                          "t = only(type='tcp')\n"
+                          "assert t['anomaly'] == 'snaplen-cut' and t['detail'] == 'cut\\r'\n"
+                          "l = only(type='lost')\n"
+                          "assert l['why'] is None and l['offset'] == 12\n"
+                          "p = only(type='message', opcode=10)\n"
+                          "assert p['rtt'] is None and p['preview_hex'] == '' and p['length'] == 0\n"
+                          "assert [o['reason'] for o in objs if o['type'] == 'end'] == ['rst', 'capture']\n"
+                          "z = only(type='close')\n"
+                          "assert z['websocket'] is False and z['verdict'] is None and z['duration'] is None\n"
+                          "assert z['client_close'] is None and z['server_close'] == 0\n");
+    assert_int_equal(rc, 0);
+    /* raw bytes: control characters never appear unescaped in the output */
+    for (size_t i = 0; i < out.len; i++)
+        if ((unsigned char)out.buf[i] < 0x20 && out.buf[i] != '\n') fail_msg("raw control byte 0x%02x at %zu", out.buf[i], i);
+    assert_non_null(strstr(out.buf, "\\u0000"));
+    assert_non_null(strstr(out.buf, "\\u00ff"));
+    free(out.buf);
+}
+
+/* --payload cuts JSON previews too: bytes for binary, whole characters for text. */
+static void test_json_payload_cap(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(80, 0);
+    o.payload = 2;
+    struct out out;
+    struct ctx x;
+    out_open(&out, JSON, &o);
+    ctx_init(&x, &out.sink, 1);
+    text(&x, WSI_C2S, 0.1, "a\xC3\xA9z"); /* a é z: 2 bytes would split é */
+    out_done(&out);
+    int rc = python_check(out.buf, out.len,
+                          "m = only(type='message')\n"
+                          "assert m['text'] == 'a' and m['preview_hex'] == '61' and m['preview_truncated'] is True\n"
+                          "f = only(type='frame')\n"
+                          "assert f['preview_hex'] == '61c3' and f['preview_truncated'] is True\n");
+    assert_int_equal(rc, 0);
+    free(out.buf);
+}
+
+/* ---- summary ----------------------------------------------------------------- */
+
+static void test_summary(void **state)
+{
+    (void)state;
+    struct wsi_handshake_ev h = hs_valid();
+    struct wsi_render_opts o = opts(80, 0);
+    char *buf = render_chat(SUMMARY, &o, &h);
+    assert_string_equal(buf, "#1 127.0.0.1:51000 -> 127.0.0.1:8765 GET /chat  valid  c2s 4 msg / s2c 4 msg  "
+                             "close 1000/1000  0 violations  0.52 s\n");
+    free(buf);
+
+    struct out out;
+    struct ctx x;
+    out_open(&out, SUMMARY, &o);
+    ctx_init(&x, &out.sink, 5);
+    conn_ev(&x);
+    http_req(&x, 0.001, "GET", "/chat", 1);
+    http_resp(&x, 0.002, 101, "Switching Protocols");
+    h.verdict = WSI_HS_MISMATCH;
+    handshake(&x, 0.002, &h);
+    end_ev(&x, WSI_S2C, 1.5, WSI_END_RST);
+    struct wsi_close_ev c = {.websocket = 1, .verdict = WSI_HS_MISMATCH, .close_code = {-1, 0}, .violations = 1,
+                             .gaps = 2, .messages = {0, 1}, .duration = 1.5};
+    close_ev(&x, 1.5, &c);
+    ctx_init(&x, &out.sink, 6);
+    conn_ev(&x);
+    struct wsi_close_ev p = {.close_code = {-1, -1}, .duration = 0.25};
+    close_ev(&x, 0.25, &p);
+    ctx_init(&x, &out.sink, 7);
+    conn_ev(&x);
+    http_req(&x, 0.001, "POST", "/api", 0);
+    struct wsi_close_ev q = {.close_code = {-1, -1}, .abnormal = 0, .duration = 0.01};
+    close_ev(&x, 0.01, &q);
+    ctx_init(&x, &out.sink, 8); /* never closed: a line when the renderer is freed */
+    conn_ev(&x);
+    http_req(&x, 0.001, "GET", "/x", 0);
+    out_done(&out);
+    struct lines l = split(out.buf);
+    assert_int_equal(l.n, 4);
+    assert_string_equal(l.v[3], "#8 GET /x  (connection not closed)");
+    assert_string_equal(l.v[0], "#5 127.0.0.1:51000 -> 127.0.0.1:8765 GET /chat  mismatch  c2s 0 msg / s2c 1 msg  "
+                                "close -/empty  1 violation  2 gaps  reset  1.50 s");
+    assert_string_equal(l.v[1], "#6 127.0.0.1:51000 -> 127.0.0.1:8765  not HTTP/WebSocket  packets 1-2  0.25 s");
+    assert_string_equal(l.v[2], "#7 127.0.0.1:51000 -> 127.0.0.1:8765 POST /api  http  0 violations  0.01 s");
+    free(l.v);
+    free(out.buf);
+}
+
+/* ---- helpers -------------------------------------------------------------------- */
+
+static void test_escape_preview(void **state)
+{
+    (void)state;
+    char b[64];
+    const uint8_t *u;
+#define ESC(s, n, max, ell) wsi_escape_preview((const uint8_t *)(s), (n), (max), (ell), b, sizeof b)
+    assert_string_equal(ESC("hello", 5, 32, 1), "hello");
+    assert_string_equal(ESC("hello", 5, 3, 1), "hel\xE2\x80\xA6");
+    assert_string_equal(ESC("hello", 5, 3, 0), "hel");
+    assert_string_equal(ESC("hello", 5, 5, 1), "hello"); /* exactly max: no ellipsis */
+    assert_string_equal(ESC("", 0, 5, 1), "");
+    assert_string_equal(ESC("abc", 3, 0, 1), "\xE2\x80\xA6");
+    assert_string_equal(ESC("a\nb\tc\"d\\e\r", 10, 32, 1), "a\\nb\\tc\\\"d\\\\e\\r");
+    assert_string_equal(ESC("\x01\x7f\x1b", 3, 32, 1), "\\x01\\x7f\\x1b");
+    assert_string_equal(ESC("a\0b", 3, 32, 1), "a\\x00b");
+    /* invalid UTF-8: stray continuation, overlong, surrogate, above U+10FFFF, cut short */
+    assert_string_equal(ESC("\x80", 1, 32, 1), "\\x80");
+    assert_string_equal(ESC("\xC0\xAF", 2, 32, 1), "\\xc0\\xaf");
+    assert_string_equal(ESC("\xED\xA0\x80", 3, 32, 1), "\\xed\\xa0\\x80");
+    assert_string_equal(ESC("\xF4\x90\x80\x80", 4, 32, 1), "\\xf4\\x90\\x80\\x80");
+    assert_string_equal(ESC("x\xE2\x82", 3, 32, 1), "x\\xe2\\x82");
+    /* valid multibyte characters count as one each and are never split */
+    assert_string_equal(ESC("\xC3\xA9t\xC3\xA9", 5, 2, 1), "\xC3\xA9t\xE2\x80\xA6");
+    assert_string_equal(ESC("\xF0\x9F\x98\x80!", 5, 1, 1), "\xF0\x9F\x98\x80\xE2\x80\xA6");
+    assert_string_equal(ESC("\xE4\xBD\xA0\xE5\xA5\xBD", 6, 32, 1), "\xE4\xBD\xA0\xE5\xA5\xBD");
+    /* invisible / reordering characters are shown escaped */
+    assert_string_equal(ESC("a\xE2\x80\xAE" "b\xC2\x85", 7, 32, 1), "a\\u202eb\\u0085");
+    /* a small buffer: never overflows, never splits a character or an escape */
+    char small[8];
+    u = (const uint8_t *)"\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9";
+    assert_string_equal(wsi_escape_preview(u, 8, 100, 1, small, sizeof small), "\xC3\xA9\xC3\xA9\xE2\x80\xA6");
+    assert_string_equal(wsi_escape_preview(u, 8, 100, 0, small, sizeof small), "\xC3\xA9\xC3\xA9\xC3\xA9");
+    assert_string_equal(wsi_escape_preview((const uint8_t *)"\x01\x02", 2, 100, 0, small, 6), "\\x01");
+    assert_string_equal(wsi_escape_preview((const uint8_t *)"abcdefg", 7, 100, 1, small, sizeof small), "abcdefg");
+    assert_string_equal(wsi_escape_preview((const uint8_t *)"abcdefgh", 8, 100, 1, small, sizeof small),
+                        "abcd\xE2\x80\xA6");
+    assert_string_equal(wsi_escape_preview((const uint8_t *)"abcdefgh", 8, 100, 1, small, 3), "ab");
+    small[0] = 'Z';
+    assert_ptr_equal(wsi_escape_preview((const uint8_t *)"abc", 3, 100, 1, small, 0), small);
+    assert_int_equal(small[0], 'Z');
+    assert_string_equal(wsi_escape_preview(NULL, 5, 100, 1, small, sizeof small), "");
+    /* every cut of a mixed string is valid UTF-8 with whole characters */
+    static const char mix[] = "a\xC3\xA9\xE4\xBD\xA0\xF0\x9F\x98\x80\x01z";
+    for (size_t max = 0; max < 8; max++) {
+        for (size_t sz = 1; sz < 24; sz++) {
+            char t[24];
+            wsi_escape_preview((const uint8_t *)mix, sizeof mix - 1, max, 1, t, sz);
+            size_t n = strlen(t);
+            assert_true(n < sz);
+            for (size_t i = 0; i < n;) {
+                size_t k = wsi_utf8_next((const uint8_t *)t + i, n - i, NULL);
+                if (!k) fail_msg("max %zu size %zu: split character in \"%s\"", max, sz, t);
+                i += k;
+            }
+        }
+    }
+#undef ESC
+}
+
+static void test_human_size(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(wsi_human_size(0, b), "0 B");
+    assert_string_equal(wsi_human_size(1023, b), "1023 B");
+    assert_string_equal(wsi_human_size(1024, b), "1.0 KiB");
+    assert_string_equal(wsi_human_size(1229, b), "1.2 KiB");
+    assert_string_equal(wsi_human_size(65536, b), "64.0 KiB");
+    assert_string_equal(wsi_human_size(1048575, b), "1.0 MiB"); /* not "1024.0 KiB" */
+    assert_string_equal(wsi_human_size(3u << 20, b), "3.0 MiB");
+    assert_string_equal(wsi_human_size(UINT64_C(5) << 30, b), "5.0 GiB");
+    assert_string_equal(wsi_human_size(UINT64_MAX, b), "16.0 EiB");
+}
+
+static void test_utf8_helpers(void **state)
+{
+    (void)state;
+    uint32_t cp = 0;
+    assert_int_equal(wsi_utf8_next((const uint8_t *)"\xE2\x82\xAC", 3, &cp), 3);
+    assert_int_equal(cp, 0x20AC);
+    assert_int_equal(wsi_utf8_next((const uint8_t *)"\xE2\x82\xAC", 2, &cp), 0);
+    assert_int_equal(wsi_utf8_next((const uint8_t *)"\xE0\x80\x80", 3, &cp), 0); /* overlong */
+    assert_int_equal(wsi_utf8_next((const uint8_t *)"\xF0\x90\x80\x80", 4, &cp), 4);
+    assert_int_equal(cp, 0x10000);
+    assert_int_equal(wsi_utf8_next((const uint8_t *)"\xF5\x80\x80\x80", 4, &cp), 0);
+    assert_int_equal(wsi_utf8_next((const uint8_t *)"", 0, &cp), 0);
+    assert_int_equal(wsi_utf8_trim_tail((const uint8_t *)"ab\xE2\x82", 4), 2);
+    assert_int_equal(wsi_utf8_trim_tail((const uint8_t *)"ab\xE2", 3), 2);
+    assert_int_equal(wsi_utf8_trim_tail((const uint8_t *)"ab\xE2\x82\xAC", 5), 5);
+    assert_int_equal(wsi_utf8_trim_tail((const uint8_t *)"ab\xF0\x9F\x98", 5), 2);
+    assert_int_equal(wsi_utf8_trim_tail((const uint8_t *)"ab\x80", 3), 3);      /* invalid, not cut: kept */
+    assert_int_equal(wsi_utf8_trim_tail((const uint8_t *)"ab\xED\xA0", 4), 4);  /* surrogate prefix: kept */
+    assert_int_equal(wsi_utf8_trim_tail((const uint8_t *)"", 0), 0);
+    assert_string_equal(wsi_hs_verdict_id(WSI_HS_VALID), "valid");
+    assert_string_equal(wsi_hs_verdict_id(WSI_HS_NO_ACCEPT), "no-accept");
+    assert_string_equal(wsi_hs_verdict_id(WSI_HS_NOT_SEEN), "not-seen");
+    assert_string_equal(wsi_hs_verdict_id((enum wsi_hs_verdict)99), "unknown");
+    assert_string_equal(wsi_tcp_anomaly_id(WSI_TCP_OOO_LIMIT), "ooo-limit");
+    assert_string_equal(wsi_tcp_anomaly_id(WSI_TCP_DATA_AFTER_FIN), "data-after-fin");
+    assert_string_equal(wsi_end_reason_id(WSI_END_CAPTURE), "capture");
+}
+
+static void test_connmap(void **state)
+{
+    (void)state;
+    struct wsi_connmap m = {0};
+    static int vals[5000];
+    assert_null(wsi_connmap_get(&m, 1));
+    assert_null(wsi_connmap_del(&m, 1));
+    for (int i = 0; i < 5000; i++) assert_int_equal(wsi_connmap_put(&m, (uint64_t)i + 1, &vals[i]), 0);
+    assert_int_equal(m.n, 5000);
+    for (int i = 0; i < 5000; i += 2) assert_ptr_equal(wsi_connmap_del(&m, (uint64_t)i + 1), &vals[i]);
+    assert_int_equal(m.n, 2500);
+    for (int i = 0; i < 5000; i++)
+        assert_ptr_equal(wsi_connmap_get(&m, (uint64_t)i + 1), i % 2 ? &vals[i] : NULL);
+    size_t n;
+    void **all = wsi_connmap_take_all(&m, &n);
+    assert_int_equal(n, 2500);
+    assert_int_equal(m.n, 0);
+    assert_null(wsi_connmap_get(&m, 2));
+    free(all);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ladder_chat),      cmocka_unit_test(test_ladder_width),
+        cmocka_unit_test(test_ladder_color),     cmocka_unit_test(test_ladder_violation),
+        cmocka_unit_test(test_ladder_mismatch),  cmocka_unit_test(test_ladder_hexdump),
+        cmocka_unit_test(test_ladder_orphan_frame),
+        cmocka_unit_test(test_ladder_line_cap),  cmocka_unit_test(test_ladder_interleaved),
+        cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
+        cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
+        cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size),
+        cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_connmap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
