@@ -1,0 +1,357 @@
+/* main.c - wsinspect's command line: options, input, the pipeline, a renderer, the exit status. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/opensslv.h>
+#include <pcap/pcap.h>
+
+#include "capture.h"
+#include "netdecode.h"
+#include "render.h"
+#include "session.h"
+
+#ifndef WS_VERSION
+#define WS_VERSION "0.0.0"
+#endif
+
+/* Exit statuses (documented in wsinspect(1)). */
+enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_USAGE = 2 };
+
+enum output { OUT_LADDER, OUT_JSON, OUT_SUMMARY };
+
+/* Everything the command line says. */
+struct cli {
+    const char *file;         /* -r FILE or the first argument */
+    const char *iface;        /* -i IFACE */
+    long count;               /* -c N (0 = all) */
+    int snaplen;              /* -s N (live) */
+    enum output out;          /* --json / --summary / ladder */
+    int frames;               /* --frames */
+    long payload;             /* --payload N */
+    int hexdump;              /* -x */
+    uint64_t stream;          /* --stream N */
+    int color;                /* -1 auto, 0 never, 1 always */
+    size_t max_ooo;           /* --max-ooo */
+    size_t max_conns;         /* --max-conns */
+    char *filter;             /* the trailing BPF expression, joined */
+};
+
+/* Where packet warnings go: stderr, naming the input. */
+struct warn_ctx {
+    const char *input;
+};
+
+/* The capture being read, for the SIGINT handler only (a signal handler has no context argument). */
+static struct wsi_capture *interrupt_target;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    if (interrupt_target) wsi_capture_break(interrupt_target);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: wsinspect [options] [FILE] [FILTER...]\n"
+            "Show every WebSocket connection in a capture as a ladder diagram: the HTTP upgrade,\n"
+            "the Sec-WebSocket-Accept verdict, every frame and message, and RFC 6455 violations.\n"
+            "\n"
+            "Input:\n"
+            "  -r FILE          read a pcap or pcapng file ('-' = standard input)\n"
+            "  -i IFACE         capture live on IFACE\n"
+            "  -c N             stop after N packets\n"
+            "  -s SNAPLEN       live snap length (default 262144)\n"
+            "  FILTER...        a BPF filter as in tcpdump, e.g. 'tcp port 8080'\n"
+            "Output:\n"
+            "  --json           JSON Lines, one object per event\n"
+            "  --summary        one line per connection\n"
+            "  --frames         one arrow per frame instead of one per message\n"
+            "  --payload N      preview length in characters or bytes (default 32)\n"
+            "  -x               hex dump of each payload preview\n"
+            "  --stream N       only connection N\n"
+            "  --color=WHEN     auto (default), always or never; NO_COLOR disables auto\n"
+            "Limits:\n"
+            "  --max-ooo BYTES  out-of-order bytes buffered per direction (default 4194304)\n"
+            "  --max-conns N    connections tracked at once (default 65536)\n"
+            "\n"
+            "  -h, --help       this help;  -V, --version  the version\n"
+            "\n"
+            "Exit status: 0 clean, 1 a handshake failed or a violation was found, 2 usage or input error.\n"
+            "See wsinspect(1).\n");
+}
+
+static int parse_num(const char *s, const char *what, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *s == '\0' || *end != '\0' || v < min || v > max) {
+        fprintf(stderr, "wsinspect: %s: expected a whole number from %ld to %ld, got '%s'\n", what, min, max, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Join argv[i..] into one filter string. */
+static char *join_args(int argc, char **argv, int i)
+{
+    size_t n = 1;
+    for (int k = i; k < argc; k++) n += strlen(argv[k]) + 1;
+    char *s = calloc(1, n);
+    if (!s) return NULL;
+    for (int k = i; k < argc; k++) {
+        if (k > i) strcat(s, " ");
+        strcat(s, argv[k]);
+    }
+    return s;
+}
+
+/* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
+static int parse_cli(int argc, char **argv, struct cli *c)
+{
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS };
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, O_JSON},
+        {"summary", no_argument, NULL, O_SUMMARY},
+        {"frames", no_argument, NULL, O_FRAMES},
+        {"payload", required_argument, NULL, O_PAYLOAD},
+        {"stream", required_argument, NULL, O_STREAM},
+        {"color", optional_argument, NULL, O_COLOR},
+        {"colour", optional_argument, NULL, O_COLOR},
+        {"max-ooo", required_argument, NULL, O_MAXOOO},
+        {"max-conns", required_argument, NULL, O_MAXCONNS},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    long v;
+    int opt;
+    /* '+': stop at the first non-option, so that a filter like "tcp port 80" is left alone */
+    while ((opt = getopt_long(argc, argv, "+r:i:c:s:xhV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'r': c->file = optarg; break;
+        case 'i': c->iface = optarg; break;
+        case 'c':
+            if (parse_num(optarg, "-c", 1, LONG_MAX, &v)) return -1;
+            c->count = v;
+            break;
+        case 's':
+            if (parse_num(optarg, "-s", 64, 262144, &v)) return -1;
+            c->snaplen = (int)v;
+            break;
+        case 'x': c->hexdump = 1; break;
+        case O_JSON: c->out = OUT_JSON; break;
+        case O_SUMMARY: c->out = OUT_SUMMARY; break;
+        case O_FRAMES: c->frames = 1; break;
+        case O_PAYLOAD:
+            if (parse_num(optarg, "--payload", 0, 65536, &v)) return -1;
+            c->payload = v;
+            break;
+        case O_STREAM:
+            if (parse_num(optarg, "--stream", 1, LONG_MAX, &v)) return -1;
+            c->stream = (uint64_t)v;
+            break;
+        case O_COLOR:
+            if (!optarg || strcmp(optarg, "auto") == 0) c->color = -1;
+            else if (strcmp(optarg, "always") == 0) c->color = 1;
+            else if (strcmp(optarg, "never") == 0) c->color = 0;
+            else {
+                fprintf(stderr, "wsinspect: --color: expected auto, always or never, got '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case O_MAXOOO:
+            if (parse_num(optarg, "--max-ooo", 0, LONG_MAX, &v)) return -1;
+            c->max_ooo = (size_t)v;
+            break;
+        case O_MAXCONNS:
+            if (parse_num(optarg, "--max-conns", 1, 100000000L, &v)) return -1;
+            c->max_conns = (size_t)v;
+            break;
+        case 'h': usage(stdout); return 1;
+        case 'V':
+            printf("wsinspect %s\n%s\n%s\n", WS_VERSION, pcap_lib_version(), OPENSSL_VERSION_TEXT);
+            return 1;
+        default:
+            fprintf(stderr, "Try 'wsinspect --help'.\n");
+            return -1;
+        }
+    }
+    int i = optind;
+    /* A first argument that names a file is the input, as in `wsinspect capture.pcap`. */
+    if (!c->file && !c->iface && i < argc) {
+        struct stat st;
+        if (strcmp(argv[i], "-") == 0 || stat(argv[i], &st) == 0 || i + 1 == argc) c->file = argv[i++];
+    }
+    if (c->file && c->iface) {
+        fprintf(stderr, "wsinspect: give either -r FILE or -i IFACE, not both\n");
+        return -1;
+    }
+    if (!c->file && !c->iface) {
+        fprintf(stderr, "wsinspect: no input: give a capture FILE (or -r FILE), or -i IFACE\n");
+        usage(stderr);
+        return -1;
+    }
+    if (i < argc) {
+        c->filter = join_args(argc, argv, i);
+        if (!c->filter) return -1;
+    }
+    return 0;
+}
+
+static int terminal_width(void)
+{
+    const char *cols = getenv("COLUMNS");
+    if (cols && *cols) {
+        char *end;
+        long v = strtol(cols, &end, 10);
+        if (*end == '\0' && v >= 20 && v <= 1000) return (int)v;
+    }
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20) return ws.ws_col;
+    return 80;
+}
+
+static int want_color(int setting)
+{
+    if (setting >= 0) return setting;
+    const char *nc = getenv("NO_COLOR");
+    if (nc && *nc) return 0;
+    return isatty(STDOUT_FILENO);
+}
+
+static void on_warn(void *user, uint64_t packet, const char *what)
+{
+    const struct warn_ctx *w = user;
+    if (packet) fprintf(stderr, "wsinspect: %s: packet %llu: %s\n", w->input, (unsigned long long)packet, what);
+    else fprintf(stderr, "wsinspect: %s: %s\n", w->input, what);
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c = {.payload = 32, .color = -1, .snaplen = 262144};
+    char err[WSI_ERRBUF] = "";
+    int rc = parse_cli(argc, argv, &c);
+    if (rc) {
+        free(c.filter);
+        return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+    }
+
+    const char *input = c.file ? (strcmp(c.file, "-") == 0 ? "(stdin)" : c.file) : c.iface;
+    struct wsi_capture *cap = c.file ? wsi_capture_open_file(c.file, err) : wsi_capture_open_live(c.iface, c.snaplen, err);
+    if (!cap) {
+        fprintf(stderr, "wsinspect: %s\n", err);
+        free(c.filter);
+        return EXIT_USAGE;
+    }
+    if (c.filter && wsi_capture_set_filter(cap, c.filter, err) != 0) {
+        fprintf(stderr, "wsinspect: %s\n", err);
+        wsi_capture_close(cap);
+        free(c.filter);
+        return EXIT_USAGE;
+    }
+    int lt = wsi_capture_linktype(cap);
+    if (!wsi_linktype_supported(lt)) {
+        char name[32];
+        fprintf(stderr, "wsinspect: %s: link type %s (%d) is not supported "
+                        "(Ethernet, Linux cooked SLL/SLL2, BSD loopback, raw IP are)\n",
+                input, wsi_linktype_name(lt, name), lt);
+        wsi_capture_close(cap);
+        free(c.filter);
+        return EXIT_USAGE;
+    }
+
+    /* The renderer. */
+    struct wsi_render_opts ro = {
+        .out = stdout,
+        .width = terminal_width(),
+        .color = want_color(c.color),
+        .payload = (size_t)c.payload,
+        .frames = c.frames,
+        .hexdump = c.hexdump,
+    };
+    struct wsi_sink sink = {0};
+    struct wsi_ladder *ladder = NULL;
+    struct wsi_json *json = NULL;
+    struct wsi_summary *summary = NULL;
+    switch (c.out) {
+    case OUT_JSON:
+        json = wsi_json_new(&ro);
+        sink = (struct wsi_sink){.event = wsi_json_event, .self = json};
+        break;
+    case OUT_SUMMARY:
+        summary = wsi_summary_new(&ro);
+        sink = (struct wsi_sink){.event = wsi_summary_event, .self = summary};
+        break;
+    default:
+        ladder = wsi_ladder_new(&ro);
+        sink = (struct wsi_sink){.event = wsi_ladder_event, .self = ladder};
+        break;
+    }
+    if (!sink.self) {
+        fprintf(stderr, "wsinspect: out of memory\n");
+        wsi_capture_close(cap);
+        free(c.filter);
+        return EXIT_USAGE;
+    }
+    if (c.iface) setvbuf(stdout, NULL, _IOLBF, 0);
+    else setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+
+    struct warn_ctx wc = {.input = input};
+    size_t preview = c.payload > 256 ? (size_t)c.payload * 4 : 256;
+    struct wsi_session_opts so = {
+        .preview_max = preview,
+        .limits = {.max_ooo_bytes = c.max_ooo, .max_conns = c.max_conns},
+        .only_conn = c.stream,
+        .warn = on_warn,
+        .warn_user = &wc,
+    };
+    struct wsi_session *s = wsi_session_new(&so, &sink);
+    if (!s) {
+        fprintf(stderr, "wsinspect: out of memory\n");
+        wsi_capture_close(cap);
+        free(c.filter);
+        return EXIT_USAGE;
+    }
+
+    interrupt_target = cap;
+    signal(SIGINT, on_sigint);
+    signal(SIGTERM, on_sigint);
+    int read_failed = wsi_capture_run(cap, c.count, wsi_session_packet, s, err) != 0;
+    interrupt_target = NULL;
+    /* Whatever was read is shown, even after a read error. */
+    wsi_session_finish(s);
+    if (read_failed) fprintf(stderr, "wsinspect: %s\n", err);
+
+    const struct wsi_session_stats *st = wsi_session_stats(s);
+    int status = EXIT_CLEAN;
+    if (st->failed_handshakes || st->violations) status = EXIT_FOUND;
+    if (read_failed) status = EXIT_USAGE;
+    if (st->packets == 0 && !read_failed && c.file)
+        fprintf(stderr, "wsinspect: %s: no packets%s\n", input, c.filter ? " matched the filter" : "");
+    else if (st->websockets == 0 && st->connections == 0 && st->packets > 0)
+        fprintf(stderr, "wsinspect: %s: %llu packets, no TCP connections\n", input, (unsigned long long)st->packets);
+
+    wsi_session_free(s);
+    wsi_ladder_free(ladder);
+    wsi_json_free(json);
+    wsi_summary_free(summary);
+    wsi_capture_close(cap);
+    free(c.filter);
+    if (fflush(stdout) != 0) {
+        fprintf(stderr, "wsinspect: writing the output: %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
+    return status;
+}
