@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inflate.h"
 #include "netdecode.h"
 #include "reasm.h"
 #include "wsframe.h"
@@ -76,6 +77,7 @@ struct wsi_handshake_ev {
     const char *why;              /* a sentence explaining it */
     int key_warning;              /* the key is not the base64 of 16 bytes (§4.1 item 7) */
     int deflate;                  /* permessage-deflate negotiated */
+    const struct wsi_pmd_params *pmd; /* its parameters (RFC 7692 §7.1), when negotiated */
     double latency;               /* seconds from request to response (-1 when unknown) */
 };
 
@@ -89,6 +91,14 @@ struct wsi_frame_ev {
 struct wsi_message_ev {
     const struct wsi_message *m;
     double rtt;                   /* pong: seconds since the ping it answers, or -1 */
+    /* permessage-deflate: a data message with RSV1 on a connection that negotiated it */
+    int inflated;                 /* 1: the payload was compressed; m->len is the compressed length */
+    const uint8_t *plain;         /* the inflated payload's first plain_len bytes (NULL on error) */
+    size_t plain_len;
+    uint64_t plain_total;         /* inflated length */
+    int plain_cut;                /* inflation stopped at WSI_INFLATE_MAX_OUT */
+    int plain_utf8_valid;         /* text: the inflated payload is valid UTF-8 */
+    const char *inflate_error;    /* why it did not inflate (NULL when it did) */
 };
 
 struct wsi_violation_ev {

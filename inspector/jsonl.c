@@ -236,6 +236,13 @@ static void j_message(const struct wsi_json *j, struct jw *w, const struct wsi_m
     const uint8_t *p = m->preview;
     size_t plen = p ? m->preview_len : 0;
     int is_text = m->opcode == WSI_OP_TEXT && !m->rsv1; /* compressed text is not readable as is */
+    uint64_t total = m->len;
+    if (me->inflated && me->plain) { /* permessage-deflate: previews are of the inflated payload */
+        p = me->plain;
+        plen = me->plain_len;
+        total = me->plain_total;
+        is_text = m->opcode == WSI_OP_TEXT;
+    }
     jint(w, "opcode", m->opcode);
     jstr(w, "opcode_name", wsi_opcode_name(m->opcode));
     ju64(w, "length", m->len);
@@ -244,9 +251,19 @@ static void j_message(const struct wsi_json *j, struct jw *w, const struct wsi_m
     size_t n = shown(j, p, plen, is_text);
     if (is_text) jbytes(w, "text", p, n);
     jhex(w, "preview_hex", p, n);
-    jbool(w, "preview_truncated", n < m->len);
+    jbool(w, "preview_truncated", n < total);
+    if (me->inflated) {
+        jbool(w, "compressed", 1);
+        if (me->plain) {
+            ju64(w, "inflated_length", me->plain_total);
+            jbool(w, "inflate_cut", me->plain_cut);
+        } else {
+            jstr(w, "inflate_error", me->inflate_error);
+        }
+    }
     if (m->opcode == WSI_OP_TEXT || m->opcode == WSI_OP_CLOSE) {
-        if (m->utf8_valid < 0) jnull(w, "utf8_valid"); /* compressed text: not checked */
+        if (me->inflated && me->plain && m->opcode == WSI_OP_TEXT) jbool(w, "utf8_valid", me->plain_utf8_valid);
+        else if (m->utf8_valid < 0) jnull(w, "utf8_valid"); /* compressed text that did not inflate: not checked */
         else jbool(w, "utf8_valid", m->utf8_valid);
     }
     if (m->opcode == WSI_OP_CLOSE) {

@@ -205,6 +205,7 @@ struct hs_copy {
     char *rule, *why;                      /* the RFC rule and a sentence (not for valid) */
     int key_warning;                       /* key is not the base64 of 16 bytes */
     int deflate;                           /* permessage-deflate negotiated */
+    struct wsi_pmd_params pmd;             /* its parameters (error is a static string) */
     double latency;                        /* request to response, seconds (-1 unknown) */
 };
 
@@ -671,6 +672,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
     k->verdict = h->verdict;
     k->key_warning = h->key_warning;
     k->deflate = h->deflate;
+    if (h->pmd) k->pmd = *h->pmd;
     k->latency = h->latency;
 
     /* The arrows, when the HTTP heads did not come as events of their own. */
@@ -789,7 +791,29 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     struct str pre = {0}, suf = {0};
     const char *quoted = NULL;
     s_printf(&pre, "%s", wsi_opcode_name(m->opcode));
-    switch (m->opcode) {
+    const struct wsi_message_ev *me = &ev->u.msg;
+    const uint8_t *hx = m->preview;
+    size_t hxlen = m->preview_len;
+    uint64_t hxtotal = m->len;
+    if (me->inflated && me->plain) {
+        /* permessage-deflate: show what the application sent, and the sizes on the wire and inflated */
+        char sz2[32];
+        if (m->opcode == WSI_OP_TEXT) {
+            s_puts(&pre, " ");
+            preview(l, me->plain, me->plain_len, me->plain_total, pv, sizeof pv);
+            quoted = pv;
+        } else {
+            s_printf(&pre, " %s", wsi_human_size(me->plain_total, sz));
+        }
+        s_printf(&suf, " (deflate %s -> %s%s)", wsi_human_size(m->len, sz2), wsi_human_size(me->plain_total, sz),
+                 me->plain_cut ? "+, cut" : "");
+        hx = me->plain;
+        hxlen = me->plain_len;
+        hxtotal = me->plain_total;
+    } else if (me->inflated) {
+        s_printf(&pre, " %s", wsi_human_size(m->len, sz));
+        s_printf(&suf, " (compressed; does not inflate: %s)", me->inflate_error ? me->inflate_error : "?");
+    } else switch (m->opcode) {
     case WSI_OP_TEXT:
         if (m->rsv1) {
             s_printf(&pre, " %s", wsi_human_size(m->len, sz));
@@ -836,7 +860,7 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     free(pre.p);
     free(suf.p);
     drawn(c, d, lo, hi);
-    hexdump(l, c, m->preview, m->preview_len, m->len);
+    hexdump(l, c, hx, hxlen, hxtotal);
 }
 
 static void on_violation(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
@@ -1001,8 +1025,19 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         fact(l, "Response", s_get(&t), NULL);
         s_clear(&t);
         if (h->deflate)
-            fact(l, "Compression", "permessage-deflate: RSV1 marks a compressed message (previews show the compressed bytes)",
-                 NULL);
+        {
+            const struct wsi_pmd_params *pm = &h->pmd;
+            s_puts(&t, "permessage-deflate (RFC 7692): RSV1 marks a compressed message, shown inflated");
+            if (pm) {
+                if (pm->client_no_context_takeover) s_puts(&t, "; client_no_context_takeover");
+                if (pm->server_no_context_takeover) s_puts(&t, "; server_no_context_takeover");
+                if (pm->client_max_window_bits > 0) s_printf(&t, "; client_max_window_bits=%d", pm->client_max_window_bits);
+                if (pm->server_max_window_bits > 0) s_printf(&t, "; server_max_window_bits=%d", pm->server_max_window_bits);
+                if (pm->error) s_printf(&t, "; invalid: %s", pm->error);
+            }
+            fact(l, "Compression", s_get(&t), NULL);
+            s_clear(&t);
+        }
     }
     if (ce->websocket) {
         s_printf(&t, "client %llu (%llu frames, %s), server %llu (%llu frames, %s)",

@@ -8,6 +8,7 @@
 
 #include "accept.h"
 #include "http1.h"
+#include "inflate.h"
 #include "netdecode.h"
 #include "reasm.h"
 #include "wsframe.h"
@@ -79,6 +80,9 @@ struct side {
     size_t fprev_len;       /* bytes in fprev */
     uint64_t frames, messages, bytes; /* counters for the summary */
     int close_code;         /* code of the close frame sent: -1 none, 0 close without code */
+    struct wsi_inflate inf; /* permessage-deflate decompressor of this side's messages */
+    int inf_on;             /* inf is initialised (deflate negotiated) */
+    int msg_compressed;     /* the data message being read has RSV1 and is being inflated */
     struct ping pings[MAX_PINGS]; /* pings sent by this side, awaiting pongs */
     unsigned ping_next;     /* next slot to overwrite */
 };
@@ -95,6 +99,7 @@ struct conn {
     int websocket;          /* the connection carries WebSocket */
     enum wsi_hs_verdict verdict; /* handshake verdict (when websocket or refused) */
     int hs_seen;            /* a handshake event was emitted */
+    struct wsi_pmd_params pmd; /* permessage-deflate parameters selected by the server */
     uint64_t violations, gaps;
     struct wsi_pktref last; /* latest packet of this connection */
 };
@@ -227,18 +232,25 @@ static int looks_like_frame(const uint8_t *p, size_t n)
 
 /* ---- WebSocket callbacks ------------------------------------------------------ */
 
+static int is_data_opcode(unsigned op) { return op == WSI_OP_TEXT || op == WSI_OP_BINARY; }
+
 static void ws_frame_begin(void *user, const struct wsi_frame *f)
 {
     struct side *sd = user;
-    (void)f;
     sd->fprev_len = 0;
+    if (is_data_opcode(f->opcode)) {
+        /* RSV1 on a message's first frame marks it compressed (RFC 7692 §6) */
+        sd->msg_compressed = sd->inf_on && (f->rsv & 4);
+        if (sd->msg_compressed) wsi_inflate_begin(&sd->inf, f->opcode == WSI_OP_TEXT);
+    }
 }
 
 static void ws_frame_data(void *user, const struct wsi_frame *f, const uint8_t *data, size_t len)
 {
     struct side *sd = user;
     size_t max = sd->c->s->o.preview_max;
-    (void)f;
+    if (sd->msg_compressed && (is_data_opcode(f->opcode) || f->opcode == WSI_OP_CONT))
+        wsi_inflate_feed(&sd->inf, data, len);
     if (sd->fprev_len < max) {
         size_t n = len < max - sd->fprev_len ? len : max - sd->fprev_len;
         memcpy(sd->fprev + sd->fprev_len, data, n);
@@ -286,6 +298,8 @@ static double pong_match(struct side *pinger, const struct wsi_message *m, doubl
     return best < 0 ? -1 : best;
 }
 
+static void ws_violation(void *user, enum wsi_violation v, const struct wsi_frame *f, const char *detail);
+
 static void ws_message(void *user, const struct wsi_message *m)
 {
     struct side *sd = user;
@@ -297,8 +311,30 @@ static void ws_message(void *user, const struct wsi_message *m)
     if (m->opcode == WSI_OP_PING) ping_record(sd, m, t);
     else if (m->opcode == WSI_OP_PONG) ev.u.msg.rtt = pong_match(&c->sd[1 - sd->dir], m, t);
     else if (m->opcode == WSI_OP_CLOSE && sd->close_code < 0) sd->close_code = m->close_code < 0 ? 0 : m->close_code;
+    int bad_text = 0;
+    if (sd->msg_compressed && is_data_opcode(m->opcode) && m->rsv1) {
+        struct wsi_inflate *z = &sd->inf;
+        ev.u.msg.inflated = 1;
+        if (m->incomplete) wsi_inflate_break(z, "bytes of the compressed message are missing");
+        if (wsi_inflate_end(z) == 0) {
+            ev.u.msg.plain = z->preview;
+            ev.u.msg.plain_len = z->preview_len;
+            ev.u.msg.plain_total = z->out_len;
+            ev.u.msg.plain_cut = z->cut;
+            ev.u.msg.plain_utf8_valid = m->opcode != WSI_OP_TEXT || wsi_inflate_utf8_ok(z);
+            bad_text = !ev.u.msg.plain_utf8_valid;
+        } else {
+            ev.u.msg.inflate_error = z->error;
+        }
+        sd->msg_compressed = 0;
+    }
     sd->messages++;
     emit(c, &ev, sd->dir, &sd->pkt);
+    if (bad_text) {
+        struct wsi_frame none = {0};
+        none.offset = sd->ws.offset;
+        ws_violation(sd, WSI_V_INVALID_UTF8, &none, "the inflated text is not valid UTF-8");
+    }
 }
 
 static void ws_violation(void *user, enum wsi_violation v, const struct wsi_frame *f, const char *detail)
@@ -420,7 +456,11 @@ static void emit_handshake(struct conn *c, const struct http1_head *resp, int rd
             hs->verdict = WSI_HS_NOT_SEEN;
             hs->why = "the upgrade request is not in the capture";
         }
-        hs->deflate = hs->extensions_selected && strstr(hs->extensions_selected, "permessage-deflate") != NULL;
+        if (hs->extensions_selected) {
+            wsi_pmd_parse(hs->extensions_selected, strlen(hs->extensions_selected), &c->pmd);
+            hs->deflate = c->pmd.negotiated;
+            if (c->pmd.negotiated) hs->pmd = &c->pmd;
+        }
     } else {
         hs->verdict = c->have_req ? WSI_HS_NO_RESPONSE : WSI_HS_NOT_SEEN;
         hs->why = c->have_req ? "the upgrade request got no response in the capture"
@@ -573,6 +613,13 @@ static void on_response(struct conn *c, int dir, struct http1_head *h)
             const struct http1_header *ext = http1_find(h, "Sec-WebSocket-Extensions");
             int rsv1 = ext && ext->value.len > 0;
             c->websocket = 1;
+            if (c->pmd.negotiated) {
+                int cd = c->client_dir < 0 ? 0 : c->client_dir;
+                for (int d = 0; d < 2; d++) {
+                    int nct = d == cd ? c->pmd.client_no_context_takeover : c->pmd.server_no_context_takeover;
+                    c->sd[d].inf_on = wsi_inflate_init(&c->sd[d].inf, nct, c->s->o.preview_max) == 0;
+                }
+            }
             start_ws(c, dir, rsv1);
             /* the client's bytes held since its request are frames too */
             uint8_t *held = cl->buf;
@@ -783,6 +830,7 @@ static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struc
     emit(c, &ev, dir, pkt);
     switch (sd->mode) {
     case M_WS:
+        if (sd->msg_compressed) wsi_inflate_break(&sd->inf, "bytes of the compressed message are missing");
         wsi_ws_gap(&sd->ws, len);
         break;
     case M_HTTP_BODY:
@@ -864,6 +912,7 @@ static void cb_close(void *cu)
     emit(c, &ev, WSI_NONE, &c->last);
     for (int d = 0; d < 2; d++) {
         if (c->sd[d].ws_on) wsi_ws_free(&c->sd[d].ws);
+        if (c->sd[d].inf_on) wsi_inflate_free(&c->sd[d].inf);
         free(c->sd[d].fprev);
         free(c->sd[d].buf);
     }

@@ -1,0 +1,68 @@
+/* inflate.h - permessage-deflate (RFC 7692): negotiated parameters and per-direction inflation with zlib. */
+#ifndef WSI_INFLATE_H
+#define WSI_INFLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The permessage-deflate parameters a server's Sec-WebSocket-Extensions selected (RFC 7692 §7.1). */
+struct wsi_pmd_params {
+    int negotiated;                /* permessage-deflate was selected */
+    int server_no_context_takeover;/* the server starts every message with an empty window */
+    int client_no_context_takeover;/* the client does */
+    int server_max_window_bits;    /* 8..15, or 0 when absent */
+    int client_max_window_bits;    /* 8..15, 0 when absent, -1 when present without a value */
+    const char *error;             /* a parameter that is not valid (the extension is then unusable), or NULL */
+};
+
+/* Parse a Sec-WebSocket-Extensions value (as the server sent it; only the first
+ * extension may be permessage-deflate in a response that selects it). */
+void wsi_pmd_parse(const char *value, size_t len, struct wsi_pmd_params *out);
+
+/* Most inflated bytes counted per message: past this, inflation stops and the
+ * message is marked cut (a decompression bomb costs time, never memory). */
+#define WSI_INFLATE_MAX_OUT ((uint64_t)256 << 20)
+
+/* One direction's decompressor. Nothing is kept but the preview: output is
+ * counted, previewed and (for text) checked as UTF-8, then dropped. */
+struct wsi_inflate {
+    void *zs;                  /* the zlib stream (z_stream *) */
+    int no_context_takeover;   /* reset the window before each message */
+    int started;               /* a message has been inflated since the last reset */
+    int broken;                /* the shared window is lost (an error or a gap): later messages cannot inflate */
+    const char *broken_why;    /* why */
+    /* the message being inflated */
+    int is_text;               /* validate UTF-8 */
+    uint64_t in_len;           /* compressed bytes fed */
+    uint64_t out_len;          /* inflated bytes produced */
+    int cut;                   /* stopped at WSI_INFLATE_MAX_OUT */
+    const char *error;         /* this message did not inflate: why (NULL when fine) */
+    uint32_t utf8_state;       /* UTF-8 validation state over the inflated text */
+    uint8_t *preview;          /* first preview_max inflated bytes */
+    size_t preview_len, preview_max;
+    int stream_end;            /* the deflate stream ended (a BFINAL block) inside this message */
+};
+
+/* 0, or -1 when zlib cannot be set up. preview_max 0 means 256. */
+int wsi_inflate_init(struct wsi_inflate *z, int no_context_takeover, size_t preview_max);
+
+/* A compressed message starts. */
+void wsi_inflate_begin(struct wsi_inflate *z, int is_text);
+
+/* Compressed payload bytes of the message (unmasked), in order, any split. */
+void wsi_inflate_feed(struct wsi_inflate *z, const uint8_t *in, size_t len);
+
+/* The message ended: the 00 00 FF FF tail is appended (RFC 7692 §7.2.2) and the
+ * rest inflated. Returns 0, or -1 with z->error set. */
+int wsi_inflate_end(struct wsi_inflate *z);
+
+/* Bytes of the compressed stream are missing (a gap): this message and, with
+ * context takeover, every later one cannot be inflated. */
+void wsi_inflate_break(struct wsi_inflate *z, const char *why);
+
+/* 1 when the inflated text so far is valid UTF-8 and ends on a character boundary. */
+int wsi_inflate_utf8_ok(const struct wsi_inflate *z);
+
+void wsi_inflate_free(struct wsi_inflate *z);
+
+#endif
