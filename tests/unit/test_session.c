@@ -152,6 +152,11 @@ static void rec_event(void *self, const struct wsi_event *ev)
                             (unsigned long long)ev->u.frame.f->len); break;
     case WSI_EV_MESSAGE:
         if (ev->u.msg.m->opcode == WSI_OP_CLOSE) recf(r, "%s close %d\n", sd(ev->side), ev->u.msg.m->close_code);
+        else if (ev->u.msg.inflated && ev->u.msg.plain)
+            recf(r, "%s msg op=%u inflated %llu->%llu \"%.*s\"\n", sd(ev->side), ev->u.msg.m->opcode,
+                 (unsigned long long)ev->u.msg.m->len, (unsigned long long)ev->u.msg.plain_total,
+                 (int)ev->u.msg.plain_len, (const char *)ev->u.msg.plain);
+        else if (ev->u.msg.inflated) recf(r, "%s msg op=%u inflate-error\n", sd(ev->side), ev->u.msg.m->opcode);
         else recf(r, "%s msg op=%u \"%.*s\"\n", sd(ev->side), ev->u.msg.m->opcode, (int)ev->u.msg.m->preview_len,
                   (const char *)ev->u.msg.m->preview);
         break;
@@ -463,6 +468,46 @@ static void test_only_conn(void **state)
     wsi_session_free(a.s);
 }
 
+/* permessage-deflate negotiated: RFC 7692 §7.2.3.1 then §7.2.3.2 (the second message uses the
+ * first one's window) from the server, inflated; the same bytes without negotiation are an RSV1 violation. */
+static void run_deflate(struct rec *r, const char *ext_line)
+{
+    struct conv cv;
+    char resp[512];
+    new_session(r, &cv);
+    handshake_tcp(&cv);
+    send_str(&cv, 0, REQ);
+    snprintf(resp, sizeof resp, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+             "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n%s\r\n", ext_line);
+    send_str(&cv, 1, resp);
+    seg(&cv, 1, WSI_TH_ACK, "\xc1\x07\xf2\x48\xcd\xc9\xc9\x07\x00", 9);
+    seg(&cv, 1, WSI_TH_ACK, "\xc1\x05\xf2\x00\x11\x00\x00", 7);
+    wsi_session_finish(cv.s);
+    wsi_session_free(cv.s);
+}
+
+static void test_deflate(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    run_deflate(&r, "Sec-WebSocket-Extensions: permessage-deflate\r\n");
+    assert_non_null(strstr(r.log, "<s msg op=1 inflated 7->5 \"Hello\"\n"));
+    assert_non_null(strstr(r.log, "<s msg op=1 inflated 5->5 \"Hello\"\n"));
+    assert_null(strstr(r.log, "violation"));
+
+    /* no context takeover for the server: the second message cannot refer back, so it fails */
+    struct rec r2 = {0};
+    run_deflate(&r2, "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n");
+    assert_non_null(strstr(r2.log, "<s msg op=1 inflated 7->5 \"Hello\"\n"));
+    assert_non_null(strstr(r2.log, "<s msg op=1 inflate-error\n"));
+
+    /* not negotiated: RSV1 is a §5.2 violation and nothing is inflated */
+    struct rec r3 = {0};
+    run_deflate(&r3, "");
+    assert_non_null(strstr(r3.log, "<s violation rsv-not-negotiated\n"));
+    assert_null(strstr(r3.log, "inflated"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_not_websocket),
         cmocka_unit_test(test_no_response),
         cmocka_unit_test(test_only_conn),
+        cmocka_unit_test(test_deflate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
