@@ -36,6 +36,8 @@ enum wsi_ev_kind {
     WSI_EV_LOST,       /* the WebSocket stream of one direction can no longer be framed */
     WSI_EV_END,        /* one direction ended (FIN, RST, end of capture) */
     WSI_EV_CLOSE,      /* the connection is over: its summary; the last event of a connection */
+    WSI_EV_CHUNK,      /* one chunk of a chunked HTTP body (HTTP streaming) */
+    WSI_EV_SSE,        /* one Server-Sent Event of a text/event-stream body */
 };
 
 /* The handshake's outcome. */
@@ -61,6 +63,32 @@ struct wsi_http_ev {
     const char *reason;      /* response */
     int upgrade;             /* request: asks for a WebSocket upgrade; response: 101 */
     uint64_t body_len;       /* bytes of body that followed (Content-Length), when known */
+    int body_known;          /* body_len is the whole body (Content-Length, or none by the rules) */
+    int chunked;             /* Transfer-Encoding: chunked */
+    const char *content_type;/* Content-Type, or NULL */
+    double waited;           /* response: seconds since the request it answers (-1 unknown) */
+    uint64_t index;          /* 1-based number of this request (or response) on the connection */
+};
+
+/* One chunk of a chunked body. */
+struct wsi_chunk_ev {
+    uint64_t size;           /* chunk-size */
+    const uint8_t *preview;  /* its first preview_len bytes */
+    size_t preview_len;
+    uint64_t index;          /* 1-based within the response */
+};
+
+/* One Server-Sent Event (HTML Living Standard, "event stream interpretation"). */
+struct wsi_sse_ev {
+    const char *event;       /* event type ("message" when not given) */
+    const char *data;        /* data lines joined with \n (cut at the preview limit) */
+    size_t data_len;         /* bytes in data */
+    uint64_t data_total;     /* full data length */
+    const char *id;          /* last event id set by this event, or NULL */
+    long retry;              /* retry: milliseconds, -1 when not set */
+    uint64_t comments;       /* comment lines (": ...") since the previous event */
+    uint64_t index;          /* 1-based within the response (blocks, dispatched or not) */
+    int dispatched;          /* a browser fires it: it has data (a block of only retry/id/event sets them, no more) */
 };
 
 /* The upgrade's facts; any string may be NULL when the header was absent. */
@@ -159,6 +187,8 @@ struct wsi_event {
         struct wsi_lost_ev lost;
         struct wsi_end_ev end;
         struct wsi_close_ev close;
+        struct wsi_chunk_ev chunk;
+        struct wsi_sse_ev sse;
     } u;
 };
 

@@ -181,7 +181,35 @@ static void j_http(struct jw *w, const struct wsi_http_ev *h)
         jstr(w, "reason", h->reason);
     }
     jbool(w, "upgrade", h->upgrade);
-    ju64(w, "body_length", h->body_len);
+    ju64(w, "index", h->index);
+    if (h->body_known) ju64(w, "body_length", h->body_len);
+    else jnull(w, "body_length");
+    jbool(w, "chunked", h->chunked);
+    jstr(w, "content_type", h->content_type);
+    if (!h->is_request) jsec_opt(w, "waited", h->waited);
+}
+
+static void j_chunk(const struct wsi_json *j, struct jw *w, const struct wsi_chunk_ev *c)
+{
+    size_t n = shown(j, c->preview, c->preview ? c->preview_len : 0, 0);
+    ju64(w, "index", c->index);
+    ju64(w, "size", c->size);
+    jbytes(w, "text", c->preview, n);
+    jhex(w, "preview_hex", c->preview, n);
+    jbool(w, "preview_truncated", n < c->size);
+}
+
+static void j_sse(struct jw *w, const struct wsi_sse_ev *e)
+{
+    ju64(w, "index", e->index);
+    jstr(w, "event", e->event);
+    jbytes(w, "data", (const uint8_t *)e->data, e->data_len);
+    ju64(w, "data_length", e->data_total);
+    jstr(w, "id", e->id);
+    if (e->retry >= 0) ju64(w, "retry", (uint64_t)e->retry);
+    else jnull(w, "retry");
+    ju64(w, "comments", e->comments);
+    jbool(w, "dispatched", e->dispatched);
 }
 
 static void j_handshake(struct jw *w, const struct wsi_handshake_ev *h)
@@ -315,6 +343,8 @@ static const char *type_name(enum wsi_ev_kind k)
     case WSI_EV_LOST: return "lost";
     case WSI_EV_END: return "end";
     case WSI_EV_CLOSE: return "close";
+    case WSI_EV_CHUNK: return "chunk";
+    case WSI_EV_SSE: return "sse";
     }
     return "unknown";
 }
@@ -336,6 +366,8 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
         jbool(&w, "saw_syn", ev->ci ? ev->ci->saw_syn : 0);
         break;
     case WSI_EV_HTTP: j_http(&w, &ev->u.http); break;
+    case WSI_EV_CHUNK: j_chunk(j, &w, &ev->u.chunk); break;
+    case WSI_EV_SSE: j_sse(&w, &ev->u.sse); break;
     case WSI_EV_HANDSHAKE: j_handshake(&w, &ev->u.hs); break;
     case WSI_EV_FRAME: j_frame(j, &w, &ev->u.frame); break;
     case WSI_EV_MESSAGE: j_message(j, &w, &ev->u.msg); break;

@@ -238,6 +238,12 @@ struct lconn {
     struct wsi_conn_info ci;   /* endpoints as last seen (for a block printed without its CLOSE) */
     int have_ci;               /* ci is set */
     int client_dir;            /* which reasm direction is the client's, as last seen */
+    /* plain HTTP on the connection (polling, long polling, streaming, event streams) */
+    uint64_t nreq, nresp;      /* requests; final responses */
+    uint64_t nempty;           /* responses with an empty body (e.g. 204: "nothing new") */
+    double first_req_t, last_req_t; /* when the first and the latest request were sent */
+    double max_wait;           /* longest wait from a request to its response (-1 none) */
+    uint64_t nchunks, nevents; /* body chunks, Server-Sent Events */
 };
 
 struct wsi_ladder {
@@ -625,8 +631,9 @@ static void drawn(struct lconn *c, int d, uint64_t lo, uint64_t hi)
 static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
 {
     const struct wsi_http_ev *h = &ev->u.http;
-    char a[1100], b[1100], sz[32];
+    char a[1100], b[1100], sz[32], tm[32];
     struct str pre = {0}, suf = {0};
+    if (!c->http) c->max_wait = -1;
     c->http = 1;
     if (h->is_request) {
         if (h->upgrade) {
@@ -635,14 +642,77 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
         }
         s_printf(&pre, "%s %s", h->method ? wire(h->method, a, sizeof a) : "?",
                  h->target ? wire(h->target, b, sizeof b) : "?");
+        /* polling: how long since the previous request on this connection */
+        if (c->nreq) s_printf(&suf, " (+%s)", fmt_secs(ev->t - c->last_req_t, tm));
+        else c->first_req_t = ev->t;
+        c->nreq++;
+        c->last_req_t = ev->t;
     } else {
         s_printf(&pre, "%d", h->status);
         if (h->reason && *h->reason) s_printf(&pre, " %s", wire(h->reason, a, sizeof a));
         if (c->upgrade_req) c->drew_resp = 1;
+        if (h->status >= 200 || h->status == 101) c->nresp++;
+        if (h->status >= 200 && h->body_known && h->body_len == 0) {
+            c->nempty++;
+            s_puts(&suf, " (empty)");
+        }
+        if (h->content_type && strncmp(h->content_type, "text/event-stream", 17) == 0) s_puts(&suf, " event-stream");
+        if (h->chunked) s_puts(&suf, " chunked");
+        if (h->waited >= 0 && h->status != 101) {
+            s_printf(&suf, " after %s", fmt_secs(h->waited, tm));
+            if (h->waited > c->max_wait) c->max_wait = h->waited;
+        }
     }
     if (h->body_len) s_printf(&suf, " + %s body", wsi_human_size(h->body_len, sz));
     arrow3(l, c, ev->t, ev->side == WSI_NONE ? (h->is_request ? WSI_C2S : WSI_S2C) : ev->side, s_get(&pre), NULL,
            s_get(&suf));
+    free(pre.p);
+    free(suf.p);
+}
+
+/* HTTP streaming: one arrow per chunk of a chunked body. */
+static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    const struct wsi_chunk_ev *k = &ev->u.chunk;
+    char pv[PREVIEW_CHARS * 10 + 8], sz[32];
+    struct str pre = {0};
+    c->nchunks++;
+    s_printf(&pre, "chunk %s ", wsi_human_size(k->size, sz));
+    preview(l, k->preview, k->preview_len, k->size, pv, sizeof pv);
+    arrow3(l, c, ev->t, ev->side, s_get(&pre), pv, "");
+    free(pre.p);
+    hexdump(l, c, k->preview, k->preview_len, k->size);
+}
+
+/* Server-Sent Events: one arrow per event. */
+static void on_sse(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    const struct wsi_sse_ev *e = &ev->u.sse;
+    char pv[PREVIEW_CHARS * 10 + 8], a[300];
+    struct str pre = {0}, suf = {0};
+    const char *quoted = NULL;
+    if (!e->dispatched) {
+        /* fields only (retry, id): applied by the browser, but no event fires */
+        s_puts(&pre, "event-stream fields");
+        if (e->id) s_printf(&pre, " id=%s", wire(e->id, a, sizeof a));
+        if (e->retry >= 0) s_printf(&pre, " retry=%ld ms", e->retry);
+        s_puts(&suf, " (no data: not dispatched)");
+        arrow3(l, c, ev->t, ev->side, s_get(&pre), NULL, s_get(&suf));
+        free(pre.p);
+        free(suf.p);
+        return;
+    }
+    c->nevents++;
+    s_printf(&pre, "event %s", wire(e->event, a, sizeof a));
+    if (e->id) s_printf(&pre, " id=%s", wire(e->id, a, sizeof a));
+    if (e->data_len || e->data_total) {
+        s_puts(&pre, " ");
+        preview(l, (const uint8_t *)e->data, e->data_len, e->data_total, pv, sizeof pv);
+        quoted = pv;
+    }
+    if (e->retry >= 0) s_printf(&suf, " retry=%ld ms", e->retry);
+    if (e->comments) s_printf(&suf, " (+%llu comment%s)", (unsigned long long)e->comments, e->comments > 1 ? "s" : "");
+    arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
     free(pre.p);
     free(suf.p);
 }
@@ -957,6 +1027,19 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
     s_clear(&t);
 
+    if (c->nreq > 1 || (c->http && !h->have)) {
+        char ta[32], tb[32];
+        s_printf(&t, "%llu request%s, %llu response%s", (unsigned long long)c->nreq, c->nreq == 1 ? "" : "s",
+                 (unsigned long long)c->nresp, c->nresp == 1 ? "" : "s");
+        if (c->nempty) s_printf(&t, " (%llu empty)", (unsigned long long)c->nempty);
+        if (c->nreq > 1)
+            s_printf(&t, ", one every %s on average", fmt_secs((c->last_req_t - c->first_req_t) / (double)(c->nreq - 1), ta));
+        if (c->max_wait >= 0) s_printf(&t, ", longest wait %s", fmt_secs(c->max_wait, tb));
+        if (c->nchunks) s_printf(&t, ", %llu chunks", (unsigned long long)c->nchunks);
+        if (c->nevents) s_printf(&t, ", %llu events", (unsigned long long)c->nevents);
+        fact(l, "HTTP", s_get(&t), NULL);
+        s_clear(&t);
+    }
     if (h->have && h->verdict == WSI_HS_NOT_SEEN) {
         fact(l, "Handshake", "not captured: the capture began after it", NULL);
     } else if (h->have) {
@@ -1146,6 +1229,8 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
     }
     switch (ev->kind) {
     case WSI_EV_HTTP: on_http(l, c, ev); break;
+    case WSI_EV_CHUNK: on_chunk(l, c, ev); break;
+    case WSI_EV_SSE: on_sse(l, c, ev); break;
     case WSI_EV_HANDSHAKE: on_handshake(l, c, ev); break;
     case WSI_EV_FRAME: on_frame(l, c, ev); break;
     case WSI_EV_MESSAGE: on_message(l, c, ev); break;

@@ -56,6 +56,7 @@ struct ping {
 };
 
 struct conn;
+struct sse;
 
 /* One reasm direction of a connection. */
 struct side {
@@ -72,8 +73,9 @@ struct side {
     int chunk_ext;          /* inside a chunk extension (after ';') */
     int line_empty;         /* CH_TRAILER: the current line has no characters yet */
     int last_req_head;      /* client: the last request was HEAD (its response has no body) */
-    struct wsi_ws_decoder ws; /* the frame decoder (M_WS) */
-    int ws_on;              /* ws is initialised */
+    uint64_t chunk_index;   /* chunks of the current chunked body */
+    struct sse *sse;        /* event-stream parser of the current body, or NULL */
+    struct wsi_ws_decoder *ws; /* the frame decoder (M_WS), allocated when WebSocket starts */
     struct wsi_pktref pkt;  /* the packet whose bytes are being processed */
     uint64_t frame_index;   /* frames completed */
     uint8_t *fprev;         /* preview of the frame being read */
@@ -83,7 +85,7 @@ struct side {
     struct wsi_inflate inf; /* permessage-deflate decompressor of this side's messages */
     int inf_on;             /* inf is initialised (deflate negotiated) */
     int msg_compressed;     /* the data message being read has RSV1 and is being inflated */
-    struct ping pings[MAX_PINGS]; /* pings sent by this side, awaiting pongs */
+    struct ping *pings;     /* MAX_PINGS pings sent by this side, awaiting pongs (allocated at the first) */
     unsigned ping_next;     /* next slot to overwrite */
 };
 
@@ -93,13 +95,16 @@ struct conn {
     int client_dir;         /* reasm direction of the client; -1 while unknown */
     struct side sd[2];      /* per reasm direction */
     char *req_copy;         /* the pending upgrade request head (copy) */
-    struct http1_head req;  /* parsed, pointing into req_copy */
+    struct http1_head *req; /* parsed, pointing into req_copy (allocated with it) */
     int have_req;           /* an upgrade request awaits its response */
     double req_t;           /* when it was seen */
     int websocket;          /* the connection carries WebSocket */
     enum wsi_hs_verdict verdict; /* handshake verdict (when websocket or refused) */
     int hs_seen;            /* a handshake event was emitted */
+    int announced;          /* its CONN event was emitted */
     struct wsi_pmd_params pmd; /* permessage-deflate parameters selected by the server */
+    uint64_t requests, responses; /* HTTP heads seen (final responses only) */
+    double last_req_t;      /* when the latest request was seen */
     uint64_t violations, gaps;
     struct wsi_pktref last; /* latest packet of this connection */
 };
@@ -132,6 +137,13 @@ static void emit(struct conn *c, struct wsi_event *ev, int rdir, const struct ws
 {
     struct wsi_session *s = c->s;
     if (s->o.only_conn && s->o.only_conn != c->ci.id) return;
+    if (!c->announced && ev->kind != WSI_EV_CONN) {
+        /* A connection first seen mid-stream is announced with its first event, once
+         * its first bytes have told which side is the client. */
+        struct wsi_event ce = {.kind = WSI_EV_CONN};
+        emit(c, &ce, WSI_NONE, &c->ci.first);
+    }
+    if (ev->kind == WSI_EV_CONN) c->announced = 1;
     if (!pkt) pkt = &c->last;
     ev->conn = c->ci.id;
     ev->side = side_of(c, rdir);
@@ -275,6 +287,8 @@ static void ws_frame_end(void *user, const struct wsi_frame *f)
 /* Remember a ping; find the ping a pong answers (same payload) and return its round trip. */
 static void ping_record(struct side *sd, const struct wsi_message *m, double t)
 {
+    if (!sd->pings) sd->pings = calloc(MAX_PINGS, sizeof *sd->pings);
+    if (!sd->pings) return;
     struct ping *pg = &sd->pings[sd->ping_next++ % MAX_PINGS];
     pg->len = m->preview_len < sizeof pg->data ? m->preview_len : sizeof pg->data;
     memcpy(pg->data, m->preview, pg->len);
@@ -286,7 +300,7 @@ static double pong_match(struct side *pinger, const struct wsi_message *m, doubl
 {
     double best = -1;
     struct ping *hit = NULL;
-    for (unsigned i = 0; i < MAX_PINGS; i++) {
+    for (unsigned i = 0; pinger->pings && i < MAX_PINGS; i++) {
         struct ping *pg = &pinger->pings[i];
         if (!pg->used || pg->len != m->preview_len || memcmp(pg->data, m->preview, pg->len) != 0) continue;
         if (!hit || pg->t < hit->t) hit = pg;
@@ -332,7 +346,7 @@ static void ws_message(void *user, const struct wsi_message *m)
     emit(c, &ev, sd->dir, &sd->pkt);
     if (bad_text) {
         struct wsi_frame none = {0};
-        none.offset = sd->ws.offset;
+        none.offset = sd->ws ? sd->ws->offset : 0;
         ws_violation(sd, WSI_V_INVALID_UTF8, &none, "the inflated text is not valid UTF-8");
     }
 }
@@ -343,7 +357,7 @@ static void ws_violation(void *user, enum wsi_violation v, const struct wsi_fram
     struct wsi_event ev = {.kind = WSI_EV_VIOLATION};
     ev.u.viol.v = v;
     ev.u.viol.detail = detail;
-    ev.u.viol.offset = f ? f->offset : sd->ws.offset;
+    ev.u.viol.offset = f ? f->offset : (sd->ws ? sd->ws->offset : 0);
     sd->c->violations++;
     sd->c->s->st.violations++;
     emit(sd->c, &ev, sd->dir, &sd->pkt);
@@ -378,13 +392,15 @@ static void start_ws(struct conn *c, int dir, int rsv1_allowed)
         .rsv1_allowed = rsv1_allowed,
         .preview_max = c->s->o.preview_max,
     };
-    if (!sd->ws_on) {
-        if (wsi_ws_init(&sd->ws, &wo, &ws_callbacks, sd) != 0) {
+    if (!sd->ws) {
+        sd->ws = malloc(sizeof *sd->ws);
+        if (!sd->ws || wsi_ws_init(sd->ws, &wo, &ws_callbacks, sd) != 0) {
+            free(sd->ws);
+            sd->ws = NULL;
             sd->mode = M_OPAQUE;
             return;
         }
-        sd->ws_on = 1;
-        sd->fprev = malloc(c->s->o.preview_max ? c->s->o.preview_max : 1);
+        if (!sd->fprev) sd->fprev = malloc(c->s->o.preview_max ? c->s->o.preview_max : 1);
         if (!sd->fprev) {
             sd->mode = M_OPAQUE;
             return;
@@ -402,7 +418,7 @@ static void emit_handshake(struct conn *c, const struct http1_head *resp, int rd
     char arena[8192];
     char *a = arena;
     size_t left = sizeof arena;
-    const struct http1_head *rq = c->have_req ? &c->req : NULL;
+    const struct http1_head *rq = c->have_req ? c->req : NULL;
     struct ws_resp_check rc = {0};
     const struct http1_header *key = rq ? http1_find(rq, "Sec-WebSocket-Key") : NULL;
     const char *kp = NULL;
@@ -475,15 +491,177 @@ static void emit_handshake(struct conn *c, const struct http1_head *resp, int rd
 
 /* ---- HTTP ------------------------------------------------------------------ */
 
-/* Skip body bytes; returns bytes consumed (the body may end inside the chunk). */
-static size_t skip_body(struct side *sd, const uint8_t *p, size_t n)
+/* ---- HTTP bodies: chunks and Server-Sent Events ------------------------------- */
+
+#define SSE_LINE_MAX 4096       /* longest SSE line kept (a longer one is cut, not buffered) */
+#define SSE_NAME_MAX 128        /* event type and id kept */
+
+/* The event-stream parser of one response body. */
+struct sse {
+    char line[SSE_LINE_MAX];    /* the line being read */
+    size_t line_len;            /* bytes in line (cut at SSE_LINE_MAX) */
+    int after_cr;               /* the last byte was CR: a following LF ends nothing */
+    char event[SSE_NAME_MAX];   /* event type of the event being built */
+    char id[SSE_NAME_MAX];      /* id set by it */
+    int have_id;
+    uint8_t *data;              /* data lines, joined with LF (preview_max bytes kept) */
+    size_t data_len;
+    uint64_t data_total;        /* all data bytes */
+    int have_data;              /* a data line was seen */
+    long retry;                 /* retry: value, -1 none */
+    uint64_t comments;          /* comment lines since the last event */
+    uint64_t index;             /* events emitted */
+};
+
+static void sse_reset_event(struct sse *e)
 {
+    e->event[0] = e->id[0] = '\0';
+    e->have_id = e->have_data = 0;
+    e->data_len = 0;
+    e->data_total = 0;
+    e->retry = -1;
+    e->comments = 0;
+}
+
+static void sse_dispatch(struct conn *c, int dir, struct sse *e)
+{
+    if (!e->have_data && !e->have_id && e->retry < 0 && !e->event[0]) return;
+    struct wsi_event ev = {.kind = WSI_EV_SSE};
+    char datastr[1];
+    ev.u.sse.event = e->event[0] ? e->event : "message";
+    ev.u.sse.data = e->data_len ? (const char *)e->data : datastr;
+    datastr[0] = '\0';
+    ev.u.sse.data_len = e->data_len;
+    ev.u.sse.data_total = e->data_total;
+    ev.u.sse.id = e->have_id ? e->id : NULL;
+    ev.u.sse.retry = e->retry;
+    ev.u.sse.comments = e->comments;
+    ev.u.sse.index = ++e->index;
+    ev.u.sse.dispatched = e->have_data;
+    emit(c, &ev, dir, &c->sd[dir].pkt);
+    sse_reset_event(e);
+}
+
+static void copy_field(char *dst, const char *v, size_t n)
+{
+    if (n >= SSE_NAME_MAX) n = SSE_NAME_MAX - 1;
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+}
+
+/* One complete line of the event stream. */
+static void sse_line(struct conn *c, int dir, struct sse *e, size_t preview_max)
+{
+    const char *l = e->line;
+    size_t n = e->line_len;
+    if (n == 0) {
+        sse_dispatch(c, dir, e);
+        return;
+    }
+    if (l[0] == ':') {
+        e->comments++;
+        return;
+    }
+    const char *colon = memchr(l, ':', n);
+    size_t fl = colon ? (size_t)(colon - l) : n;
+    const char *v = colon ? colon + 1 : l + n;
+    size_t vl = colon ? n - fl - 1 : 0;
+    if (vl && *v == ' ') v++, vl--;
+    if (fl == 5 && memcmp(l, "event", 5) == 0) {
+        copy_field(e->event, v, vl);
+    } else if (fl == 4 && memcmp(l, "data", 4) == 0) {
+        /* lines join with LF */
+        if (e->have_data) {
+            if (e->data_len < preview_max) e->data[e->data_len++] = '\n';
+            e->data_total++;
+        }
+        size_t k = vl < preview_max - e->data_len ? vl : preview_max - e->data_len;
+        memcpy(e->data + e->data_len, v, k);
+        e->data_len += k;
+        e->data_total += vl;
+        e->have_data = 1;
+    } else if (fl == 2 && memcmp(l, "id", 2) == 0) {
+        if (!memchr(v, '\0', vl)) {
+            copy_field(e->id, v, vl);
+            e->have_id = 1;
+        }
+    } else if (fl == 5 && memcmp(l, "retry", 5) == 0) {
+        long r = 0;
+        size_t i;
+        for (i = 0; i < vl && v[i] >= '0' && v[i] <= '9' && r < 100000000L; i++) r = r * 10 + (v[i] - '0');
+        if (vl && i == vl) e->retry = r;
+    }
+}
+
+static void sse_feed(struct conn *c, int dir, struct sse *e, const uint8_t *p, size_t n, size_t preview_max)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t ch = p[i];
+        if (ch == '\n' && e->after_cr) {
+            e->after_cr = 0;
+            continue;
+        }
+        e->after_cr = ch == '\r';
+        if (ch == '\r' || ch == '\n') {
+            sse_line(c, dir, e, preview_max);
+            e->line_len = 0;
+        } else if (e->line_len < SSE_LINE_MAX) {
+            e->line[e->line_len++] = (char)ch;
+        }
+    }
+}
+
+/* Content bytes of a body (after dechunking). */
+static void body_data(struct conn *c, int dir, const uint8_t *p, size_t n)
+{
+    struct side *sd = &c->sd[dir];
+    size_t max = c->s->o.preview_max;
+    if (sd->body == B_CHUNKED && sd->fprev && sd->fprev_len < max) {
+        size_t k = n < max - sd->fprev_len ? n : max - sd->fprev_len;
+        memcpy(sd->fprev + sd->fprev_len, p, k);
+        sd->fprev_len += k;
+    }
+    if (sd->sse) sse_feed(c, dir, sd->sse, p, n, max);
+}
+
+/* The body ended: a last event without its blank line is not dispatched (as browsers do). */
+static void body_done(struct side *sd)
+{
+    if (sd->sse) {
+        free(sd->sse->data);
+        free(sd->sse);
+        sd->sse = NULL;
+    }
+    sd->mode = M_HTTP_HEAD;
+}
+
+static void chunk_done(struct conn *c, int dir)
+{
+    struct side *sd = &c->sd[dir];
+    struct wsi_event ev = {.kind = WSI_EV_CHUNK};
+    if (sd->sse) return; /* an event stream is shown as its events, whatever its chunking */
+    ev.u.chunk.size = sd->chunk_size;
+    ev.u.chunk.preview = sd->fprev;
+    ev.u.chunk.preview_len = sd->fprev_len;
+    ev.u.chunk.index = ++sd->chunk_index;
+    emit(c, &ev, dir, &sd->pkt);
+    sd->fprev_len = 0;
+}
+
+/* Read body bytes; returns bytes consumed (the body may end inside the data). */
+static size_t read_body(struct conn *c, int dir, const uint8_t *p, size_t n)
+{
+    struct side *sd = &c->sd[dir];
     size_t i = 0;
-    if (sd->body == B_UNTIL_CLOSE) return n;
+    if (sd->body == B_UNTIL_CLOSE) {
+        body_data(c, dir, p, n);
+        return n;
+    }
     if (sd->body == B_LENGTH) {
         size_t k = sd->body_left < n ? (size_t)sd->body_left : n;
+        body_data(c, dir, p, k);
         sd->body_left -= k;
-        if (sd->body_left == 0) sd->mode = M_HTTP_HEAD;
+        if (sd->body_left == 0) body_done(sd);
         return k;
     }
     /* chunked */
@@ -493,24 +671,28 @@ static size_t skip_body(struct side *sd, const uint8_t *p, size_t n)
         case CH_SIZE:
             i++;
             if (ch == '\n') {
-                if (!sd->chunk_digits) { sd->mode = M_OPAQUE; return i; }
+                if (!sd->chunk_digits) { body_done(sd); sd->mode = M_OPAQUE; return i; }
                 if (sd->chunk_size == 0) { sd->chunk = CH_TRAILER; sd->line_empty = 1; }
-                else { sd->chunk = CH_DATA; sd->body_left = sd->chunk_size; }
+                else { sd->chunk = CH_DATA; sd->body_left = sd->chunk_size; sd->fprev_len = 0; }
             } else if (ch == ';') {
                 sd->chunk_ext = 1;
             } else if (!sd->chunk_ext && ch != '\r' && ch != ' ' && ch != '\t') {
                 int v = (ch >= '0' && ch <= '9') ? ch - '0' : (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10
                         : (ch >= 'A' && ch <= 'F') ? ch - 'A' + 10 : -1;
-                if (v < 0 || sd->chunk_digits >= 15) { sd->mode = M_OPAQUE; return i; }
+                if (v < 0 || sd->chunk_digits >= 15) { body_done(sd); sd->mode = M_OPAQUE; return i; }
                 sd->chunk_size = sd->chunk_size * 16 + (uint64_t)v;
                 sd->chunk_digits++;
             }
             break;
         case CH_DATA: {
             size_t k = sd->body_left < n - i ? (size_t)sd->body_left : n - i;
+            body_data(c, dir, p + i, k);
             sd->body_left -= k;
             i += k;
-            if (sd->body_left == 0) sd->chunk = CH_DATA_CRLF;
+            if (sd->body_left == 0) {
+                chunk_done(c, dir);
+                sd->chunk = CH_DATA_CRLF;
+            }
             break;
         }
         case CH_DATA_CRLF:
@@ -520,7 +702,7 @@ static size_t skip_body(struct side *sd, const uint8_t *p, size_t n)
         case CH_TRAILER:
             i++;
             if (ch == '\n') {
-                if (sd->line_empty) sd->mode = M_HTTP_HEAD;
+                if (sd->line_empty) body_done(sd);
                 sd->line_empty = 1;
             } else if (ch != '\r') {
                 sd->line_empty = 0;
@@ -531,10 +713,23 @@ static size_t skip_body(struct side *sd, const uint8_t *p, size_t n)
     return i;
 }
 
-static void start_body(struct side *sd, const struct http1_head *h, int is_response, int no_body)
+/* Is this response an event stream (Content-Type: text/event-stream)? */
+static int is_event_stream(const struct http1_head *h)
 {
+    const struct http1_header *ct = http1_find(h, "Content-Type");
+    static const char want[] = "text/event-stream";
+    size_t n = sizeof want - 1;
+    if (!ct || ct->value.len < n) return 0;
+    struct http1_str v = {ct->value.p, n};
+    return http1_str_ieq(v, want) && (ct->value.len == n || ct->value.p[n] == ';' || ct->value.p[n] == ' ');
+}
+
+static void start_body(struct conn *c, int dir, const struct http1_head *h, int is_response, int no_body)
+{
+    struct side *sd = &c->sd[dir];
     long long cl = http1_content_length(h);
     sd->mode = M_HTTP_HEAD;
+    sd->chunk_index = 0;
     if (no_body) return;
     if (http1_is_chunked(h)) {
         sd->mode = M_HTTP_BODY;
@@ -543,6 +738,8 @@ static void start_body(struct side *sd, const struct http1_head *h, int is_respo
         sd->chunk_size = 0;
         sd->chunk_digits = 0;
         sd->chunk_ext = 0;
+        if (!sd->fprev) sd->fprev = malloc(c->s->o.preview_max);
+        if (!sd->fprev) sd->mode = M_OPAQUE;
     } else if (cl > 0) {
         sd->mode = M_HTTP_BODY;
         sd->body = B_LENGTH;
@@ -553,6 +750,15 @@ static void start_body(struct side *sd, const struct http1_head *h, int is_respo
     } else if (cl == -2) {
         sd->mode = M_OPAQUE;
     }
+    if (sd->mode == M_HTTP_BODY && is_response && is_event_stream(h)) {
+        sd->sse = calloc(1, sizeof *sd->sse);
+        if (sd->sse) sd->sse->data = malloc(c->s->o.preview_max);
+        if (sd->sse && !sd->sse->data) {
+            free(sd->sse);
+            sd->sse = NULL;
+        }
+        if (sd->sse) sse_reset_event(sd->sse);
+    }
 }
 
 static void emit_http(struct conn *c, int dir, const struct http1_head *h, int upgrade)
@@ -562,15 +768,28 @@ static void emit_http(struct conn *c, int dir, const struct http1_head *h, int u
     char *a = arena;
     size_t left = sizeof arena;
     long long cl = http1_content_length(h);
+    double now = rel_time(c, &c->sd[dir].pkt);
     ev.u.http.is_request = h->is_request;
     ev.u.http.upgrade = upgrade;
     ev.u.http.body_len = cl > 0 ? (uint64_t)cl : 0;
+    ev.u.http.chunked = http1_is_chunked(h);
+    ev.u.http.body_known = cl >= 0 && !ev.u.http.chunked;
+    ev.u.http.content_type = hdr_str(h, "Content-Type", &a, &left);
+    ev.u.http.waited = -1;
     if (h->is_request) {
         ev.u.http.method = view_str(h->method, &a, &left);
         ev.u.http.target = view_str(h->target, &a, &left);
+        ev.u.http.index = ++c->requests;
+        c->last_req_t = now;
     } else {
         ev.u.http.status = h->status;
         ev.u.http.reason = view_str(h->reason, &a, &left);
+        if (h->status >= 200 || h->status == 101) {
+            ev.u.http.index = ++c->responses;
+            if (c->requests >= c->responses) ev.u.http.waited = now - c->last_req_t;
+        }
+        /* a response without Content-Length or chunking to a request that forbids a body has none */
+        if (h->status == 204 || h->status == 304 || (h->status >= 100 && h->status < 200)) ev.u.http.body_known = 1;
     }
     emit(c, &ev, dir, &c->sd[dir].pkt);
 }
@@ -586,15 +805,17 @@ static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
     if (upgrade) {
         free(c->req_copy);
         c->req_copy = malloc(n);
-        if (c->req_copy) {
+        if (!c->req) c->req = malloc(sizeof *c->req);
+        c->have_req = 0;
+        if (c->req_copy && c->req) {
             memcpy(c->req_copy, sd->buf, n);
-            c->have_req = http1_parse_request(c->req_copy, n, &c->req) > 0;
+            c->have_req = http1_parse_request(c->req_copy, n, c->req) > 0;
             c->req_t = rel_time(c, &sd->pkt);
         }
         sd->mode = M_WAIT_101;
         return;
     }
-    start_body(sd, h, 0, 0);
+    start_body(c, dir, h, 0, 0);
 }
 
 /* A complete response head of n bytes is at the start of sd->buf. */
@@ -629,7 +850,7 @@ static void on_response(struct conn *c, int dir, struct http1_head *h)
             start_ws(c, 1 - dir, rsv1);
             if (hl) {
                 cl->mode = M_WS;
-                wsi_ws_feed(&cl->ws, held, hl);
+                if (cl->ws) wsi_ws_feed(cl->ws, held, hl);
             }
             free(held);
             return;
@@ -650,7 +871,7 @@ static void on_response(struct conn *c, int dir, struct http1_head *h)
             free(held);
         }
     }
-    start_body(sd, h, 1, h->status == 204 || h->status == 304 || cl->last_req_head);
+    start_body(c, dir, h, 1, h->status == 204 || h->status == 304 || cl->last_req_head);
 }
 
 /* Collect head bytes and act on a complete head. Returns bytes consumed from p. */
@@ -766,13 +987,13 @@ static void process(struct conn *c, int dir, const uint8_t *p, size_t n)
             k = feed_head(c, dir, p, n);
             break;
         case M_HTTP_BODY:
-            k = skip_body(sd, p, n);
+            k = read_body(c, dir, p, n);
             break;
         case M_WAIT_101:
             if (!buf_append(sd, p, n, WAIT_MAX)) sd->mode = M_OPAQUE;
             return;
         case M_WS:
-            wsi_ws_feed(&sd->ws, p, n);
+            if (sd->ws) wsi_ws_feed(sd->ws, p, n);
             return;
         case M_OPAQUE:
         default:
@@ -800,8 +1021,10 @@ static void *cb_open(void *user, const struct wsi_conn_info *ci)
         c->sd[d].close_code = -1;
     }
     s->st.connections++;
-    struct wsi_event ev = {.kind = WSI_EV_CONN};
-    emit(c, &ev, WSI_NONE, &ci->first);
+    if (ci->saw_syn) {
+        struct wsi_event ev = {.kind = WSI_EV_CONN};
+        emit(c, &ev, WSI_NONE, &ci->first);
+    }
     return c;
 }
 
@@ -831,7 +1054,7 @@ static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struc
     switch (sd->mode) {
     case M_WS:
         if (sd->msg_compressed) wsi_inflate_break(&sd->inf, "bytes of the compressed message are missing");
-        wsi_ws_gap(&sd->ws, len);
+        if (sd->ws) wsi_ws_gap(sd->ws, len);
         break;
     case M_HTTP_BODY:
         if (sd->body == B_UNTIL_CLOSE) break;
@@ -873,7 +1096,7 @@ static void cb_end(void *cu, int dir, enum wsi_end_reason why, const struct wsi_
     struct side *sd = &c->sd[dir];
     sd->pkt = *pkt;
     if (pkt->num) c->last = *pkt;
-    if (sd->mode == M_WS) wsi_ws_end(&sd->ws);
+    if (sd->mode == M_WS && sd->ws) wsi_ws_end(sd->ws);
     if (sd->mode == M_DETECT && sd->blen) {
         /* a few bytes that never sufficed to decide */
         sd->mode = M_OPAQUE;
@@ -911,12 +1134,19 @@ static void cb_close(void *cu)
     if (c->websocket) s->st.websockets++;
     emit(c, &ev, WSI_NONE, &c->last);
     for (int d = 0; d < 2; d++) {
-        if (c->sd[d].ws_on) wsi_ws_free(&c->sd[d].ws);
+        if (c->sd[d].ws) wsi_ws_free(c->sd[d].ws);
+        free(c->sd[d].ws);
+        free(c->sd[d].pings);
         if (c->sd[d].inf_on) wsi_inflate_free(&c->sd[d].inf);
         free(c->sd[d].fprev);
         free(c->sd[d].buf);
+        if (c->sd[d].sse) {
+            free(c->sd[d].sse->data);
+            free(c->sd[d].sse);
+        }
     }
     free(c->req_copy);
+    free(c->req);
     free(c);
 }
 

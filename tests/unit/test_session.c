@@ -165,6 +165,15 @@ static void rec_event(void *self, const struct wsi_event *ev)
     case WSI_EV_TCP: recf(r, "%s tcp %d\n", sd(ev->side), (int)ev->u.tcp.kind); break;
     case WSI_EV_LOST: recf(r, "%s lost\n", sd(ev->side)); break;
     case WSI_EV_END: recf(r, "%s end %d\n", sd(ev->side), (int)ev->u.end.why); break;
+    case WSI_EV_CHUNK:
+        recf(r, "%s chunk %llu \"%.*s\"\n", sd(ev->side), (unsigned long long)ev->u.chunk.size,
+             (int)ev->u.chunk.preview_len, (const char *)ev->u.chunk.preview);
+        break;
+    case WSI_EV_SSE:
+        recf(r, "%s sse %s id=%s retry=%ld comments=%llu \"%.*s\"\n", sd(ev->side), ev->u.sse.event,
+             ev->u.sse.id ? ev->u.sse.id : "-", ev->u.sse.retry, (unsigned long long)ev->u.sse.comments,
+             (int)ev->u.sse.data_len, ev->u.sse.data);
+        break;
     case WSI_EV_CLOSE:
         r->last_close = ev->u.close;
         recf(r, "close ws=%d clean=%d abnormal=%d\n", ev->u.close.websocket, ev->u.close.closed_cleanly,
@@ -324,6 +333,8 @@ static void test_keepalive_before_upgrade(void **state)
         "<s http 200\n"
         "c> http POST /form\n"
         "<s http 200\n"
+        "<s chunk 4 \"wiki\"\n"
+        "<s chunk 5 \"pedia\"\n"
         "c> http GET /chat upgrade\n"
         "<s http 101\n"
         "handshake valid\n"
@@ -508,6 +519,45 @@ static void test_deflate(void **state)
     assert_null(strstr(r3.log, "inflated"));
 }
 
+/* HTTP streaming and Server-Sent Events: chunks as events, an event stream parsed across chunk
+ * boundaries (CRLF, LF and CR line ends, multi-line data, comments, retry, id), and polling waits. */
+static void test_chunks_and_sse(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct conv cv;
+    new_session(&r, &cv);
+    handshake_tcp(&cv);
+    send_str(&cv, 0, "GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    send_str(&cv, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7\r\ntick 1\n\r\n");
+    send_str(&cv, 1, "7\r\ntick 2\n\r\n0\r\n\r\n");
+    send_str(&cv, 0, "GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    send_str(&cv, 1, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "d\r\nretry: 3000\n\n\r\n");
+    send_str(&cv, 1, "13\r\nid: 1\ndata: hello\n\n\r\n");
+    /* an event split across two chunks, CRLF and CR line ends, a comment */
+    send_str(&cv, 1, "19\r\n: keep-alive\r\nevent: up\r\n\r\n");
+    send_str(&cv, 1, "17\r\ndata: a\rdata: b\rid: 2\r\r\n0\r\n\r\n");
+    send_str(&cv, 0, "GET /poll HTTP/1.1\r\nHost: x\r\n\r\n");
+    send_str(&cv, 1, "HTTP/1.1 204 No Content\r\n\r\n");
+    wsi_session_finish(cv.s);
+    const char *want =
+        "conn 1\n"
+        "c> http GET /stream\n"
+        "<s http 200\n"
+        "<s chunk 7 \"tick 1\n\"\n"
+        "<s chunk 7 \"tick 2\n\"\n"
+        "c> http GET /events\n"
+        "<s http 200\n"
+        "<s sse message id=- retry=3000 comments=0 \"\"\n"
+        "<s sse message id=1 retry=-1 comments=0 \"hello\"\n"
+        "<s sse up id=2 retry=-1 comments=1 \"a\nb\"\n"
+        "c> http GET /poll\n"
+        "<s http 204\n";
+    assert_memory_equal(r.log, want, strlen(want));
+    wsi_session_free(cv.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +574,7 @@ int main(void)
         cmocka_unit_test(test_no_response),
         cmocka_unit_test(test_only_conn),
         cmocka_unit_test(test_deflate),
+        cmocka_unit_test(test_chunks_and_sse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
