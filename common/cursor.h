@@ -29,7 +29,7 @@ struct cursor {
 static inline void cur_init(struct cursor *c, const void *buf, size_t len)
 {
     c->p = (const uint8_t *)buf;
-    c->end = c->p + (buf ? len : 0);
+    c->end = buf ? c->p + len : c->p; /* no arithmetic on a null pointer */
     c->short_read = 0;
 }
 
