@@ -1,0 +1,696 @@
+#!/bin/sh
+# captures.sh - end to end: every capture in captures/ (real, hostile, violations) through wsinspect,
+# each with assertions of its own (what the capture is known to hold: captures/README.md), and the
+# command line's behaviour. Run from the repository root; $WSINSPECT and $WSACCEPT name the programs.
+# JSON questions go to jsonq.py beside this file; tshark, when installed, supplies the handshake key
+# of wrong-accept-python.pcap independently of wsinspect.
+set -u
+. tests/lib.sh
+
+W=${WSINSPECT:-build/wsinspect}
+A=${WSACCEPT:-build/wsaccept}
+C=captures
+E=tests/e2e
+T=$(mktemp -d)
+trap 'rm -rf "$T" "$_out"' EXIT
+LC_ALL=C.UTF-8
+COLUMNS=80
+export LC_ALL COLUMNS
+unset NO_COLOR
+
+if [ ! -x "$W" ] || [ ! -x "$A" ]; then
+    _bad "programs built" "$W or $A is missing (make all)"
+    finish
+    exit 1
+fi
+# Work on a snapshot of the programs: a rebuild in the same tree while the suite runs must not pull
+# the binary from under it (a half-linked file is retried for a few seconds).
+snapshot() {
+    for _try in 1 2 3 4 5 6 7 8 9 10; do
+        if cp "$1" "$T/$2" 2>/dev/null && "$T/$2" --version >/dev/null 2>&1; then
+            echo "$T/$2"
+            return 0
+        fi
+        sleep 1
+    done
+    echo "$1"
+}
+W=$(snapshot "$W" wsinspect)
+A=$(snapshot "$A" wsaccept)
+# python3 once resolved to the real interpreter (a version-manager shim on PATH costs ~50 ms a call),
+# run with -S: these helpers need the standard library only
+PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+[ -n "$PY" ] && [ -x "$PY" ] || PY=python3
+HAVE_TSHARK=0
+command -v tshark >/dev/null 2>&1 && HAVE_TSHARK=1
+
+# ---- helpers -----------------------------------------------------------------------------------
+# ins NAME FILE [OPTION...]: wsinspect's ladder ($T/NAME.txt), JSON ($T/NAME.json) and summary
+# ($T/NAME.sum) of FILE; stderr in .err/.jerr; exit statuses in $T/NAME.rc as "ladder json summary".
+ins() {
+    n=$1; f=$2; shift 2
+    "$W" --color=never "$@" "$f" >"$T/$n.txt" 2>"$T/$n.err"; r1=$?
+    "$W" --json --payload 1024 "$@" "$f" >"$T/$n.json" 2>"$T/$n.jerr"; r2=$?
+    "$W" --summary --color=never "$@" "$f" >"$T/$n.sum" 2>/dev/null; r3=$?
+    echo "$r1 $r2 $r3" >"$T/$n.rc"
+    echo "$f" >>"$T/covered"
+}
+rcs() { cat "$T/$1.rc"; }
+# q NAME EXPR: a value from NAME's JSON (see jsonq.py for the names EXPR may use)
+q() { "$PY" -S "$E/jsonq.py" "$T/$1.json" "$2"; }
+# qa NAME EXPR: passes when EXPR is true of NAME's JSON
+qa() { "$PY" -S "$E/jsonq.py" --assert "$T/$1.json" "$2"; }
+# has NAME TEXT: the ladder of NAME contains TEXT (fixed string)
+has() { grep -qF -- "$2" "$T/$1.txt"; }
+# hasnt NAME TEXT
+hasnt() { ! grep -qF -- "$2" "$T/$1.txt"; }
+# in_order NAME ERE...: each extended regular expression matches a ladder line after the previous one's line
+in_order() {
+    _f="$T/$1.txt"; shift
+    _at=0
+    for _re in "$@"; do
+        _hit=$(tail -n "+$((_at + 1))" "$_f" | grep -n -E -m 1 -- "$_re" | cut -d: -f1)
+        if [ -z "$_hit" ]; then
+            echo "no line matching /$_re/ after line $_at of the ladder:"
+            cat "$_f"
+            return 1
+        fi
+        _at=$((_at + _hit))
+    done
+}
+# arrows: a client->server arrow "|---- WHAT ---...->|" and a server->client one "|<--- WHAT ---...|"
+c2s() { printf '[|]---- %s -*>[|]$' "$1"; }
+s2c() { printf '[|]<--- %s -*[|]$' "$1"; }
+# ere TEXT: TEXT with the characters special in an ERE escaped
+ere() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
+# tshark_field FILE FIELD: the field's first value in FILE, by tshark
+tshark_field() {
+    tshark -r "$1" -o tcp.reassemble_out_of_order:TRUE -Y "$2" -T fields -e "$2" 2>/dev/null | head -n 1
+}
+# width_ok MAX FILE...: no line of any FILE (ESC sequences removed) is wider than MAX display columns
+width_ok() {
+    "$PY" -S - "$@" <<'EOF'
+import re, sys, unicodedata
+most, bad = int(sys.argv[1]), []
+for path in sys.argv[2:]:
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            line = re.sub("\x1b\\[[0-9;]*m", "", line.rstrip("\n"))
+            w = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+            if w > most:
+                bad.append("%s line %d: %d columns: %s" % (path, n, w, line))
+print("\n".join(bad[:20]))
+sys.exit(1 if bad else 0)
+EOF
+}
+
+# ================================================================================================
+# Real captures
+# ================================================================================================
+
+# ---- chat-python.pcap: lesson 05's conversation -------------------------------------------------
+ins chat $C/chat-python.pcap
+expect_eq "chat-python: exit 0 (ladder, JSON, summary)" "$(rcs chat)" "0 0 0"
+check "chat-python: the ladder shows lesson 05's sequence in order" in_order chat \
+    '[|]---- HTTP Upgrade Request GET /chat -*>[|]$' \
+    '[|]<--- 101 Switching Protocols -*[|]$' \
+    '[|]=+ WebSocket OPEN =+[|]$' \
+    "$(c2s 'text "hello"')" \
+    "$(s2c 'text "hi there"')" \
+    "$(s2c 'text "news update"')" \
+    "$(c2s 'text "typing\.\.\."')" \
+    "$(s2c 'text "user joined"')" \
+    "$(c2s 'close 1000 \(normal\)')" \
+    "$(s2c 'close 1000 \(normal\)')" \
+    '[|]=+ CLOSED =+[|]$'
+check "chat-python: the ladder says the Accept is valid" has chat "✓ valid"
+expect_eq "chat-python: verdict valid" "$(q chat 'ids(hs, "verdict")')" '["valid"]'
+expect_eq "chat-python: messages in order, with their directions" \
+    "$(q chat '[(m["dir"], m.get("text", m.get("close_code"))) for m in msgs]')" \
+    '[["c2s", "hello"], ["s2c", "hi there"], ["s2c", "news update"], ["c2s", "typing..."], ["s2c", "user joined"], ["c2s", 1000], ["s2c", 1000]]'
+expect_eq "chat-python: 7 frames, client ones masked, server ones not" \
+    "$(q chat '[(f["dir"], f["mask"]) for f in frames]')" \
+    '[["c2s", true], ["s2c", false], ["s2c", false], ["c2s", true], ["s2c", false], ["c2s", true], ["s2c", false]]'
+key=$(q chat 'hs[0]["key"]')
+expect_eq "chat-python: expected_accept is what wsaccept computes for the key" \
+    "$(q chat 'hs[0]["expected_accept"]')" "$("$A" "$key")"
+expect_eq "chat-python: the Accept sent is the expected one" "$(q chat 'hs[0]["accept"]')" "$("$A" "$key")"
+expect_eq "chat-python: closed cleanly, 1000 both ways" \
+    "$(q chat '[(c["closed_cleanly"], c["client_close"], c["server_close"], c["abnormal"]) for c in closes]')" \
+    '[[true, 1000, 1000, false]]'
+check "chat-python: the server closed TCP first" qa chat '[e["dir"] for e in ends] == ["s2c", "c2s"] and all(e["reason"] == "fin" for e in ends)'
+expect_eq "chat-python: --summary is one line for the one connection" "$(wc -l <"$T/chat.sum" | tr -d ' ')" 1
+check "chat-python: --summary says valid and 1000/1000" grep -qE '^#1 .*GET /chat +valid .*close 1000/1000 +0 violations' "$T/chat.sum"
+
+# ---- chat-python.pcapng: the same packets in pcapng ---------------------------------------------
+ins chatng $C/chat-python.pcapng
+expect_eq "chat-python.pcapng: exit 0" "$(rcs chatng)" "0 0 0"
+expect_eq "chat-python.pcapng: the same JSON frames as the .pcap" \
+    "$(grep '"type":"frame"' "$T/chatng.json")" "$(grep '"type":"frame"' "$T/chat.json")"
+expect_eq "chat-python.pcapng: the same JSON output as the .pcap, every event" \
+    "$(cat "$T/chatng.json")" "$(cat "$T/chat.json")"
+expect_eq "chat-python.pcapng: the same ladder" "$(cat "$T/chatng.txt")" "$(cat "$T/chat.txt")"
+
+# ---- echo-node.pcap -------------------------------------------------------------------------
+ins echo $C/echo-node.pcap
+expect_eq "echo-node: exit 0" "$(rcs echo)" "0 0 0"
+expect_eq "echo-node: texts echoed, UTF-8 (é ✓) intact" "$(q echo 'texts()')" \
+    '["echo this", "echo this", "and this, a little longer, with UTF-8: café ✓", "and this, a little longer, with UTF-8: café ✓"]'
+check "echo-node: every text is valid UTF-8" qa echo 'all(m["utf8_valid"] for m in msgs if m["opcode"] == 1)'
+expect_eq "echo-node: a 4-byte binary each way" \
+    "$(q echo '[(m["dir"], m["length"], m["preview_hex"]) for m in msgs if m["opcode"] == 2]')" \
+    '[["c2s", 4, "deadbeef"], ["s2c", 4, "deadbeef"]]'
+expect_eq "echo-node: frames text x4, binary x2, close x2" \
+    "$(q echo 'sorted(f["opcode_name"] for f in frames)')" \
+    '["binary", "binary", "close", "close", "text", "text", "text", "text"]'
+check "echo-node: the client closes first with 1000" in_order echo "$(c2s 'close 1000 \(normal\)')" "$(s2c 'close 1000 \(normal\)')"
+
+# ---- ping-pong-node.pcap --------------------------------------------------------------------
+ins ping $C/ping-pong-node.pcap
+expect_eq "ping-pong-node: exit 0" "$(rcs ping)" "0 0 0"
+expect_eq "ping-pong-node: 3 pings, each answered by a pong with the same payload, then a lone pong" \
+    "$(q ping '[(m["dir"], m["opcode_name"], bytes.fromhex(m["preview_hex"]).decode()) for m in msgs if m["opcode"] in (9, 10)]')" \
+    '[["c2s", "ping", "keepalive 1"], ["s2c", "pong", "keepalive 1"], ["c2s", "ping", "keepalive 2"], ["s2c", "pong", "keepalive 2"], ["c2s", "ping", "keepalive 3"], ["s2c", "pong", "keepalive 3"], ["c2s", "pong", "heartbeat"]]'
+check "ping-pong-node: each answering pong has an rtt = its time minus its ping's time" qa ping '
+all(p["rtt"] is not None and p["rtt"] > 0 and abs(p["rtt"] - (p["t"] - q["t"])) < 1e-6
+    for q, p in zip(of("message", "c2s")[0:3], of("message", "s2c")[0:3]))'
+check "ping-pong-node: the unsolicited heartbeat pong has no rtt" qa ping \
+    '[m["rtt"] for m in msgs if m["opcode"] == 10 and m["dir"] == "c2s"] == [None]'
+check "ping-pong-node: the ladder shows pongs with rtt after their pings" in_order ping \
+    "$(c2s 'ping "keepalive 1"')" "$(s2c 'pong "keepalive 1" \(rtt [0-9.]+ ms\)')" \
+    "$(c2s 'ping "keepalive 2"')" "$(s2c 'pong "keepalive 2" \(rtt [0-9.]+ ms\)')" \
+    "$(c2s 'ping "keepalive 3"')" "$(s2c 'pong "keepalive 3" \(rtt [0-9.]+ ms\)')" \
+    "$(c2s 'pong "heartbeat"')"
+check "ping-pong-node: no violation (an unsolicited pong is allowed)" qa ping 'viols == []'
+
+# ---- subprotocol-node.pcap ------------------------------------------------------------------
+ins sub $C/subprotocol-node.pcap
+expect_eq "subprotocol-node: exit 0" "$(rcs sub)" "0 0 0"
+expect_eq "subprotocol-node: offered chat.v2,chat.v1, selected chat.v1" \
+    "$(q sub '[(h["protocols_offered"], h["protocol_selected"], h["verdict"]) for h in hs]')" \
+    '[["chat.v2,chat.v1", "chat.v1", "valid"]]'
+check "subprotocol-node: the ladder shows what was offered" grep -qE '^  Protocols +offered: chat\.v2,chat\.v1$' "$T/sub.txt"
+check "subprotocol-node: the ladder shows what was selected" grep -qE '^ +selected: chat\.v1$' "$T/sub.txt"
+expect_eq "subprotocol-node: one message each way, then close" "$(q sub 'texts()')" '["hello in chat.v1", "[chat.v1] hello in chat.v1"]'
+
+# ---- deflate-python.pcap --------------------------------------------------------------------
+ins defl $C/deflate-python.pcap
+expect_eq "deflate-python: exit 0" "$(rcs defl)" "0 0 0"
+check "deflate-python: permessage-deflate negotiated" qa defl \
+    'hs[0]["deflate"] is True and hs[0]["extensions_selected"].startswith("permessage-deflate") and hs[0]["verdict"] == "valid"'
+expect_eq "deflate-python: RSV1 on all 8 data frames, not on the closes" \
+    "$(q defl '[(f["opcode"], f["rsv"]) for f in frames]')" \
+    '[[1, 4], [1, 4], [1, 4], [1, 4], [1, 4], [1, 4], [1, 4], [1, 4], [8, 0], [8, 0]]'
+check "deflate-python: no violation (RSV1 is allowed when deflate is negotiated)" qa defl 'viols == [] and closes[0]["violations"] == 0'
+check "deflate-python: compressed messages are flagged, and never called invalid UTF-8" qa defl \
+    'all(m["rsv1"] and m["utf8_valid"] is not False for m in msgs if m["opcode"] == 1)'
+check "deflate-python: the second copy of the long text is much smaller (shared window)" qa defl \
+    'of("message", "c2s")[1]["length"] * 4 < of("message", "c2s")[0]["length"]'
+# the ladder marks each compressed message: "(compressed)" with its size, or, once inflated, the
+# plain text with "(deflate N B -> M B)"; the long text is 193 bytes inflated, "short" 5
+dfl='text ("[^"]*" \(deflate [0-9]+ B -> 193 B\)|[0-9]+ B \(compressed\))'
+check "deflate-python: the ladder marks compressed messages" in_order defl \
+    "$(c2s "$dfl")" "$(s2c "$dfl")" "$(c2s "$dfl")" "$(s2c "$dfl")" \
+    "$(c2s 'text ("short" \(deflate 7 B -> 5 B\)|7 B \(compressed\))')"
+check "deflate-python: if the ladder inflates, the text is the real one" sh -c \
+    '! grep -q "(deflate" "$1" || grep -q "text \"compress me: the quick" "$1"' sh "$T/defl.txt"
+check "deflate-python: the ladder names the extension" has defl "Compression permessage-deflate"
+
+# ---- binary-sizes-python.pcap: the three length encodings ---------------------------------------
+ins bin $C/binary-sizes-python.pcap
+expect_eq "binary-sizes-python: exit 0" "$(rcs bin)" "0 0 0"
+for d in c2s s2c; do
+    expect_eq "binary-sizes-python: $d payload lengths 125, 126, 65535, 70000 (then close)" \
+        "$(q bin "[f['payload_length'] for f in of('frame', '$d')]")" '[125, 126, 65535, 70000, 2]'
+    expect_eq "binary-sizes-python: $d 7-bit length fields 125, 126, 126, 127" \
+        "$(q bin "[f['len7'] for f in of('frame', '$d')]")" '[125, 126, 126, 127, 2]'
+done
+expect_eq "binary-sizes-python: header lengths (client +4 for the mask)" \
+    "$(q bin '[(f["dir"], f["header_length"]) for f in frames if f["opcode"] == 2]')" \
+    '[["c2s", 6], ["s2c", 2], ["c2s", 8], ["s2c", 4], ["c2s", 8], ["s2c", 4], ["c2s", 14], ["s2c", 10]]'
+check "binary-sizes-python: the 70000-byte frame spans several TCP segments yet decodes whole" qa bin \
+    'all(not m["incomplete"] for m in msgs) and [m["length"] for m in of("message", "c2s")] == [125, 126, 65535, 70000, 2]'
+check "binary-sizes-python: the ladder shows the sizes" in_order bin \
+    "$(c2s 'binary 125 B')" "$(c2s 'binary 126 B')" "$(c2s 'binary 64\.0 KiB')" "$(c2s 'binary 68\.4 KiB')"
+
+# ---- fragmented-python.pcap / fragmented-node.pcap ------------------------------------------
+ins fpy $C/fragmented-python.pcap
+expect_eq "fragmented-python: exit 0" "$(rcs fpy)" "0 0 0"
+expect_eq "fragmented-python: client messages and their frame counts" \
+    "$(q fpy '[(m["opcode_name"], m["frames"], m["length"]) for m in of("message", "c2s")]')" \
+    '[["text", 4, 15], ["binary", 4, 9], ["close", 1, 2]]'
+expect_eq "fragmented-python: the server echoes each as one frame" \
+    "$(q fpy '[(m["opcode_name"], m["frames"]) for m in of("message", "s2c")]')" \
+    '[["text", 1], ["binary", 1], ["close", 1]]'
+expect_eq "fragmented-python: client frames: first, continuations, an empty FIN continuation" \
+    "$(q fpy '[(f["opcode"], f["fin"], f["payload_length"]) for f in of("frame", "c2s")]')" \
+    '[[1, false, 4], [0, false, 7], [0, false, 4], [0, true, 0], [2, false, 4], [0, false, 2], [0, false, 3], [0, true, 0], [8, true, 2]]'
+expect_eq "fragmented-python: the text reassembles" "$(q fpy 'texts("c2s")')" '["fragmented text"]'
+check "fragmented-python: the ladder shows the frame counts" in_order fpy \
+    "$(c2s 'text "fragmented text" \(4 frames\)')" "$(c2s 'binary 9 B \(4 frames\)')"
+ins fnode $C/fragmented-node.pcap
+expect_eq "fragmented-node: exit 0" "$(rcs fnode)" "0 0 0"
+expect_eq "fragmented-node: client messages and their frame counts" \
+    "$(q fnode '[(m["opcode_name"], m["frames"], m["length"]) for m in of("message", "c2s")]')" \
+    '[["text", 3, 15], ["binary", 2, 9], ["close", 1, 2]]'
+expect_eq "fragmented-node: frames text x2, continuation x3, binary x2, close x2" \
+    "$(q fnode 'sorted(f["opcode_name"] for f in frames)')" \
+    '["binary", "binary", "close", "close", "continuation", "continuation", "continuation", "text", "text"]'
+expect_eq "fragmented-node: the text reassembles to frag+mented +text" "$(q fnode 'texts("c2s")')" '["fragmented text"]'
+check "fragmented-node: the ladder shows the frame counts" in_order fnode \
+    "$(c2s 'text "fragmented text" \(3 frames\)')" "$(c2s 'binary 9 B \(2 frames\)')"
+
+# ---- abnormal-rst-python.pcap: no close frame, a TCP RST ----------------------------------------
+ins rst $C/abnormal-rst-python.pcap
+expect_eq "abnormal-rst-python: exit 0 (an abnormal closure is not a protocol violation)" "$(rcs rst)" "0 0 0"
+expect_eq "abnormal-rst-python: abnormal, no close code either way" \
+    "$(q rst '[(c["abnormal"], c["closed_cleanly"], c["client_close"], c["server_close"]) for c in closes]')" \
+    '[[true, false, null, null]]'
+expect_eq "abnormal-rst-python: both directions end by RST" "$(q rst 'sorted(e["reason"] for e in ends)')" '["rst", "rst"]'
+expect_eq "abnormal-rst-python: one message each way, no close frame" \
+    "$(q rst '[(m["dir"], m["opcode_name"]) for m in msgs]')" '[["c2s", "text"], ["s2c", "text"]]'
+check "abnormal-rst-python: the ladder ends with the TCP reset" in_order rst \
+    "$(s2c 'text "goodbye without a close frame"')" '[|]=+ TCP RESET =+[|]$'
+check "abnormal-rst-python: --summary says abnormal (1006) and reset" grep -qE 'abnormal \(1006\) +reset' "$T/rst.sum"
+check "abnormal-rst-python: the ladder's Close line: no close frame either way" grep -qE '^  Close +client none, server none$' "$T/rst.txt"
+
+# ---- close-reason-python.pcap / close-reason-node.pcap ------------------------------------------
+ins crpy $C/close-reason-python.pcap
+expect_eq "close-reason-python: exit 0" "$(rcs crpy)" "0 0 0"
+expect_eq "close-reason-python: the server closes first with 1001 and a reason; the client echoes it" \
+    "$(q crpy '[(m["dir"], m["close_code"], m["close_name"], m["close_reason"]) for m in msgs if m["opcode"] == 8]')" \
+    '[["s2c", 1001, "going away", "server shutting down"], ["c2s", 1001, "going away", "server shutting down"]]'
+check "close-reason-python: the ladder shows code and reason, server first" in_order crpy \
+    "$(s2c 'close 1001 \(going away\) "server shutting down"')" "$(c2s 'close 1001 \(going away\) "server shutting down"')" \
+    '[|]=+ CLOSED =+[|]$'
+ins crnode $C/close-reason-node.pcap
+expect_eq "close-reason-node: exit 0" "$(rcs crnode)" "0 0 0"
+expect_eq "close-reason-node: application code 4000 with reason bye, both ways" \
+    "$(q crnode '[(m["dir"], m["close_code"], m["close_reason"], m["utf8_valid"]) for m in msgs if m["opcode"] == 8]')" \
+    '[["c2s", 4000, "bye", true], ["s2c", 4000, "bye", true]]'
+check "close-reason-node: the ladder shows code and reason" in_order crnode \
+    "$(c2s 'close 4000 "bye"')" "$(s2c 'close 4000 "bye"')"
+check "close-reason-node: close codes in the summary" grep -q 'close 4000/4000' "$T/crnode.sum"
+
+# ---- refused-403-python.pcap ----------------------------------------------------------------
+ins ref $C/refused-403-python.pcap
+expect_eq "refused-403-python: exit 1 (handshake failed)" "$(rcs ref)" "1 1 1"
+expect_eq "refused-403-python: verdict refused with status 403 and its rule" \
+    "$(q ref '[(h["verdict"], h["status"], h["reason"], h["rule"]) for h in hs]')" \
+    '[["refused", 403, "Forbidden", "RFC 6455 §4.1 item 1"]]'
+check "refused-403-python: no WebSocket frames" qa ref 'frames == [] and closes[0]["websocket"] is False'
+check "refused-403-python: the 403 has a body (headers and body in two segments)" qa ref \
+    '[(h["status"], h["body_length"] > 0) for h in https if not h["request"]] == [(403, True)]'
+check "refused-403-python: the ladder shows the 403 and the refusal" in_order ref \
+    '[|]---- HTTP Upgrade Request GET /private -*>[|]$' \
+    "$(s2c "403 Forbidden( [^+]*)? \\+ $(q ref '[h["body_length"] for h in https if h.get("status") == 403][0]') B body")" \
+    'handshake refused'
+check "refused-403-python: the ladder never opens a WebSocket" hasnt ref "WebSocket OPEN"
+
+# ---- wrong-accept-python.pcap ---------------------------------------------------------------
+ins wa $C/wrong-accept-python.pcap
+expect_eq "wrong-accept-python: exit 1" "$(rcs wa)" "1 1 1"
+if [ "$HAVE_TSHARK" = 1 ]; then
+    wkey=$(tshark_field $C/wrong-accept-python.pcap http.sec_websocket_key)
+    wacc=$(tshark_field $C/wrong-accept-python.pcap http.sec_websocket_accept)
+    wexp=$("$A" "$wkey")
+    check "wrong-accept-python: tshark finds a key and an Accept" test -n "$wkey" -a -n "$wacc"
+    expect_eq "wrong-accept-python: expected_accept is wsaccept's Accept for tshark's key" "$(q wa 'hs[0]["expected_accept"]')" "$wexp"
+    expect_eq "wrong-accept-python: the Accept reported is the one on the wire (tshark)" "$(q wa 'hs[0]["accept"]')" "$wacc"
+    check "wrong-accept-python: the Accept on the wire is not the key's" test "$wacc" != "$wexp"
+    check "wrong-accept-python: the ladder says MISMATCH and the expected Accept" grep -qF "MISMATCH: expected $wexp" "$T/wa.txt"
+else
+    skip "wrong-accept-python: key and Accept from tshark" "tshark is not installed"
+    wexp=$("$A" "$(q wa 'hs[0]["key"]')")
+    expect_eq "wrong-accept-python: expected_accept is wsaccept's Accept for the key" "$(q wa 'hs[0]["expected_accept"]')" "$wexp"
+fi
+expect_eq "wrong-accept-python: verdict mismatch, RFC 6455 §4.1 item 4" \
+    "$(q wa '[(h["verdict"], h["rule"]) for h in hs]')" '[["mismatch", "RFC 6455 §4.1 item 4"]]'
+check "wrong-accept-python: the client closes TCP without any frame" qa wa 'frames == [] and closes[0]["abnormal"]'
+check "wrong-accept-python: --summary says mismatch" grep -q ' mismatch ' "$T/wa.sum"
+
+# ---- http-keepalive-upgrade.pcap ------------------------------------------------------------
+ins ka $C/http-keepalive-upgrade.pcap
+expect_eq "http-keepalive-upgrade: exit 0" "$(rcs ka)" "0 0 0"
+expect_eq "http-keepalive-upgrade: GET /status -> 200, then the upgrade on the same connection" \
+    "$(q ka '[(h["conn"], h.get("method") or h.get("status"), h.get("target"), h["upgrade"]) for h in https]')" \
+    '[[1, "GET", "/status", false], [1, 200, null, false], [1, "GET", "/chat", true], [1, 101, null, true]]'
+expect_eq "http-keepalive-upgrade: the RFC sample key and its Accept, valid" \
+    "$(q ka '[(h["key"], h["accept"], h["verdict"]) for h in hs]')" \
+    '[["dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "valid"]]'
+expect_eq "http-keepalive-upgrade: wsaccept agrees on the sample key" "$("$A" dGhlIHNhbXBsZSBub25jZQ==)" "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+check "http-keepalive-upgrade: the ladder shows GET /status and 200 before the upgrade" in_order ka \
+    '[|]---- GET /status -*>[|]$' "$(s2c '200 OK( [^+]*)? \+ 11 B body')" \
+    "$(c2s 'HTTP Upgrade Request GET /chat( \(\+[0-9.]+ m?s\))?')" "$(s2c '101 Switching Protocols')" 'WebSocket OPEN' \
+    "$(c2s 'text "hello after /status"')" "$(s2c 'text "hello after /status"')"
+expect_eq "http-keepalive-upgrade: the hand-made client's fixed masking keys" \
+    "$(q ka 'ids(of("frame", "c2s"), "masking_key")')" '["37fa213d", "0a0b0c0d"]'
+
+# ---- ipv6-python.pcap -----------------------------------------------------------------------
+ins v6 $C/ipv6-python.pcap
+expect_eq "ipv6-python: exit 0" "$(rcs v6)" "0 0 0"
+check "ipv6-python: endpoints are [::1]:port, the server on 47315" qa v6 \
+    'conns[0]["client"].startswith("[::1]:") and conns[0]["server"] == "[::1]:47315"'
+check "ipv6-python: the ladder's header shows [::1] endpoints" grep -qE '^Connection 1  \[::1\]:[0-9]+ -> \[::1\]:47315 ' "$T/v6.txt"
+check "ipv6-python: the summary too" grep -qE '^#1 \[::1\]:[0-9]+ -> \[::1\]:47315 ' "$T/v6.sum"
+expect_eq "ipv6-python: echoes" "$(q v6 'texts()')" '["hello over ::1", "hello over ::1", "still IPv6", "still IPv6"]'
+
+# ---- multi-client-python.pcap ---------------------------------------------------------------
+ins multi $C/multi-client-python.pcap
+expect_eq "multi-client-python: exit 0" "$(rcs multi)" "0 0 0"
+expect_eq "multi-client-python: 3 connections, each valid and closed 1000/1000" \
+    "$(q multi '[(c["conn"], c["verdict"], c["client_close"], c["server_close"]) for c in sorted(closes, key=lambda c: c["conn"])]')" \
+    '[[1, "valid", 1000, 1000], [2, "valid", 1000, 1000], [3, "valid", 1000, 1000]]'
+check "multi-client-python: 3 different client ports" qa multi 'len({c["client"] for c in conns}) == 3'
+expect_eq "multi-client-python: each connection's own messages" \
+    "$(q multi '[texts("c2s", n) for n in (1, 2, 3)]')" \
+    '[["client 1 message 1", "client 1 message 2", "client 1 message 3"], ["client 2 message 1", "client 2 message 2", "client 2 message 3"], ["client 3 message 1", "client 3 message 2", "client 3 message 3"]]'
+check "multi-client-python: the conversations interleave in the capture" qa multi \
+    'len({m["conn"] for m in msgs[:6]}) > 1 or len({e["conn"] for e in frames[:6]}) > 1 or closes[0]["last_packet"] > sorted(closes, key=lambda c: c["conn"])[1]["first_packet"]'
+expect_eq "multi-client-python: 24 frames (text x18, close x6)" "$(q multi '[len(frames), sum(f["opcode"] == 1 for f in frames)]')" '[24, 18]'
+expect_eq "multi-client-python: the ladder has three blocks" "$(grep -c '^Connection [123] ' "$T/multi.txt")" 3
+expect_eq "multi-client-python: the summary has three lines" "$(wc -l <"$T/multi.sum" | tr -d ' ')" 3
+
+# ---- lws-testclient.pcap / lws-python.pcap (libwebsockets) ----------------------------------
+ins lwsc $C/lws-testclient.pcap
+expect_eq "lws-testclient: exit 0" "$(rcs lwsc)" "0 0 0"
+expect_eq "lws-testclient: two valid handshakes, protocol selected, deflate offered and declined" \
+    "$(q lwsc 'sorted((h["protocol_selected"], h["verdict"], h["extensions_offered"].startswith("permessage-deflate"), h["extensions_selected"], h["deflate"]) for h in hs)')" \
+    '[["dumb-increment-protocol", "valid", true, null, false], ["lws-mirror-protocol", "valid", true, null, false]]'
+check "lws-testclient: the 101 in 30-byte segments still gives the verdict (both 101s seen)" qa lwsc \
+    'sorted(h["status"] for h in https if not h["request"]) == [101, 101]'
+check "lws-testclient: the counter 0, 1, 2, ... on dumb-increment (about 40 messages)" qa lwsc '
+[int(t) for t in texts("s2c", [h["conn"] for h in hs if h["protocol_selected"] == "dumb-increment-protocol"][0])] == list(range(len(texts("s2c", [h["conn"] for h in hs if h["protocol_selected"] == "dumb-increment-protocol"][0])))) and len(texts("s2c")) >= 30'
+check "lws-testclient: stopped without close frames: abnormal" qa lwsc \
+    'all(c["abnormal"] and c["client_close"] is None and c["server_close"] is None for c in closes) and len(closes) == 2'
+check "lws-testclient: the ladder says 1006 for both" test "$(grep -c 'CLOSED (abnormal, no close frame: 1006)' "$T/lwsc.txt")" -eq 2
+ins lwsp $C/lws-python.pcap
+expect_eq "lws-python: exit 0" "$(rcs lwsp)" "0 0 0"
+expect_eq "lws-python: two valid handshakes with their subprotocols" \
+    "$(q lwsp '[(h["protocols_offered"], h["protocol_selected"], h["verdict"]) for h in hs]')" \
+    '[["dumb-increment-protocol", "dumb-increment-protocol", "valid"], ["lws-mirror-protocol", "lws-mirror-protocol", "valid"]]'
+expect_eq "lws-python: dumb-increment streams 5 numbers" "$(q lwsp 'texts("s2c", 1)')" '["0", "1", "2", "3", "4"]'
+expect_eq "lws-python: the mirror mirrors 3 messages" "$(q lwsp 'texts(conn=2)')" \
+    '["mirror one", "mirror one", "mirror two", "mirror two", "mirror three", "mirror three"]'
+expect_eq "lws-python: close 1000 on both connections" "$(q lwsp '[(c["client_close"], c["server_close"]) for c in closes]')" '[[1000, 1000], [1000, 1000]]'
+expect_eq "lws-python: 15 frames" "$(q lwsp 'len(frames)')" 15
+
+# ================================================================================================
+# Hostile captures (gen_hostile): TCP that is hard to follow
+# ================================================================================================
+H=$C/hostile
+for n in baseline ooo retransmit overlap seqwrap gap-payload gap-header midstream snaplen truncated; do
+    ins "h-$n" "$H/hostile-$n.pcap"
+done
+expect_eq "hostile-baseline: exit 0" "$(rcs h-baseline)" "0 0 0"
+expect_eq "hostile-baseline: lesson 05's chat" "$(q h-baseline 'texts()')" \
+    '["hello", "hi there", "news update", "typing...", "user joined"]'
+expect_eq "hostile-baseline: RFC sample key, valid" "$(q h-baseline '[(h["key"], h["accept"], h["verdict"]) for h in hs]')" \
+    '[["dGhlIHNhbXBsZSBub25jZQ==", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "valid"]]'
+base=$(q h-baseline 'strip(msgs)')
+for n in ooo retransmit overlap seqwrap; do
+    expect_eq "hostile-$n: exit 0" "$(rcs h-$n)" "0 0 0"
+    expect_eq "hostile-$n: the same messages as the baseline (timing and packet fields aside)" "$(q h-$n 'strip(msgs)')" "$base"
+    expect_eq "hostile-$n: the same handshake as the baseline" "$(q h-$n 'strip(hs)')" "$(q h-baseline 'strip(hs)')"
+    check "hostile-$n: no gap" qa "h-$n" 'gaps == [] and losts == []'
+done
+check "hostile-ooo: the late first half completes the frame (news update in the later packet)" qa h-ooo \
+    '[m["packet"] for m in msgs if m.get("text") == "news update"][0] > [m["packet"] for m in msgs if m.get("text") == "hi there"][0] + 1'
+expect_eq "hostile-overlap: a retrans-differs anomaly, server to client" \
+    "$(q h-overlap '[(t["anomaly"], t["dir"]) for t in tcps]')" '[["retrans-differs", "s2c"]]'
+check "hostile-overlap: the first copy is kept: hi there, not hI-There" qa h-overlap '"hi there" in texts("s2c") and "hI-There" not in texts("s2c")'
+check "hostile-overlap: the ladder shows the anomaly" has h-overlap "tcp retrans-differs (server -> client)"
+check "hostile-retransmit: the duplicate segment makes no second hello" qa h-retransmit 'texts("c2s").count("hello") == 1'
+
+# gap-payload: a payload segment lost inside the 200-byte text
+expect_eq "hostile-gap-payload: exit 0" "$(rcs h-gap-payload)" "0 0 0"
+expect_eq "hostile-gap-payload: one 64-byte gap, server to client" "$(q h-gap-payload '[(g["dir"], g["length"]) for g in gaps]')" '[["s2c", 64]]'
+check "hostile-gap-payload: the 200-byte text is reported incomplete" qa h-gap-payload \
+    '[(m["length"], m["incomplete"]) for m in msgs if m["dir"] == "s2c" and m["opcode"] == 1 and m["length"] == 200] == [(200, True)]'
+check "hostile-gap-payload: the stream is not lost" qa h-gap-payload 'losts == []'
+expect_eq "hostile-gap-payload: later messages still decode" \
+    "$(q h-gap-payload '[(m.get("text", "")[:12], m.get("close_code"), m["incomplete"]) for m in of("message", "s2c")]')" \
+    '[["hi there", null, false], ["news update:", null, true], ["user joined", null, false], ["", 1000, false]]'
+check "hostile-gap-payload: the ladder shows the gap and the incomplete message" in_order h-gap-payload \
+    'gap: 64 bytes missing \(server -> client\)' "$(s2c 'text "news update: [^"]*" \(200 B\) \[incomplete\]')" "$(s2c 'text "user joined"')"
+check "hostile-gap-payload: the hole is declared when the client ACKs past it, not at the end (user joined in its own packet, 12)" qa h-gap-payload \
+    'gaps[0]["packet"] < 15 and [m["packet"] for m in msgs if m.get("text") == "user joined"] == [12]'
+check "hostile-gap-payload: --summary counts the gap" grep -qE '^#1 .* valid .* 1 gap ' "$T/h-gap-payload.sum"
+
+# gap-header: the lost segment holds a frame header: no resynchronising by guesswork
+expect_eq "hostile-gap-header: exit 0" "$(rcs h-gap-header)" "0 0 0"
+expect_eq "hostile-gap-header: one gap, server to client" "$(q h-gap-header '[(g["dir"], g["length"]) for g in gaps]')" '[["s2c", 8]]'
+expect_eq "hostile-gap-header: the server stream is reported lost" "$(q h-gap-header '[l["dir"] for l in losts]')" '["s2c"]'
+check "hostile-gap-header: never a frame from the server after the loss" qa h-gap-header \
+    'all(f["packet"] < losts[0]["packet"] for f in of("frame", "s2c")) and all(m["packet"] < losts[0]["packet"] for m in of("message", "s2c"))'
+check "hostile-gap-header: whatever server text is shown is right" qa h-gap-header \
+    'set(texts("s2c")) <= {"hi there", "news update"} and all(m["text"] in ("hi there", "news update") for m in of("message", "s2c") if "text" in m)'
+expect_eq "hostile-gap-header: the client's side is whole" "$(q h-gap-header 'texts("c2s")')" '["hello", "typing..."]'
+check "hostile-gap-header: the ladder says lost" has h-gap-header "lost (server -> client)"
+
+# midstream: no SYN, no handshake
+expect_eq "hostile-midstream: exit 0" "$(rcs h-midstream)" "0 0 0"
+expect_eq "hostile-midstream: verdict not-seen" "$(q h-midstream 'ids(hs, "verdict") + ids(closes, "verdict")')" '["not-seen", "not-seen"]'
+check "hostile-midstream: no SYN seen" qa h-midstream 'conns[0]["saw_syn"] is False'
+expect_eq "hostile-midstream: frames decoded from hi there on" "$(q h-midstream 'texts()')" '["hi there", "news update", "typing...", "user joined"]'
+check "hostile-midstream: client and server told apart (masked frames are the client's)" qa h-midstream \
+    'all(f["mask"] == (f["dir"] == "c2s") for f in frames) and closes[0]["client"] == "192.0.2.10:51000" and closes[0]["server"] == "192.0.2.80:80"'
+# The connection event is the first thing a JSON reader learns the roles from: it must agree with the rest.
+expect_eq "hostile-midstream: the connection event names the same client and server as the close event" \
+    "$(q h-midstream '[(c["client"], c["server"]) for c in conns]')" '[["192.0.2.10:51000", "192.0.2.80:80"]]'
+check "hostile-midstream: the ladder says the WebSocket was open before the capture" has h-midstream "open before the capture began"
+
+# snaplen: heads cut by the snap length
+expect_eq "hostile-snaplen: snaplen-cut anomalies in both directions" \
+    "$(q h-snaplen 'sorted((t["anomaly"], t["dir"]) for t in tcps)')" '[["snaplen-cut", "c2s"], ["snaplen-cut", "s2c"]]'
+check "hostile-snaplen: the cut bytes are reported as gaps" qa h-snaplen \
+    'sorted(g["dir"] for g in gaps) == ["c2s", "s2c"] and all(g["length"] > 0 for g in gaps) and closes[0]["gaps"] == 2'
+check "hostile-snaplen: no frame is made up from a cut stream" qa h-snaplen 'all(not m["incomplete"] or m["length"] > 0 for m in msgs)'
+check "hostile-snaplen: the ladder shows the cut" has h-snaplen "tcp snaplen-cut (client -> server)"
+
+# truncated: the file ends inside a packet record
+expect_eq "hostile-truncated: exit 2 (input error)" "$(rcs h-truncated)" "2 2 2"
+check "hostile-truncated: stderr names the file and the packet number" \
+    grep -qE "^wsinspect: $H/hostile-truncated\.pcap: packet 10: .*truncated" "$T/h-truncated.err"
+check "hostile-truncated: what was decoded so far is still printed" in_order h-truncated \
+    "$(c2s 'text "hello"')" "$(s2c 'text "hi there"')" "$(s2c 'text "news update"')" "$(c2s 'text "typing\.\.\."')" \
+    'END OF CAPTURE'
+check "hostile-truncated: the JSON too, ending with the connection's summary" qa h-truncated \
+    'texts() == ["hello", "hi there", "news update", "typing..."] and ev[-1]["type"] == "close"'
+check "hostile-truncated: nothing after the cut record" hasnt h-truncated "user joined"
+
+# ================================================================================================
+# Violation captures: each breaks one rule; wsinspect names it (stable id, RFC section) and exits 1
+# ================================================================================================
+# file  violation-id  RFC-section  direction  opcode-of-the-frame-concerned  allowed-consequences
+while read -r file vid sect vdir vop extra; do
+    n="v-$file"
+    ins "$n" "$C/violations/violation-$file.pcap"
+    COLUMNS=400 "$W" --color=never "$C/violations/violation-$file.pcap" >"$T/$n.wide" 2>/dev/null
+    expect_eq "violation-$file: exit 1" "$(rcs "$n")" "1 1 1"
+    expect_eq "violation-$file: JSON flags $vid ($sect), first" \
+        "$(q "$n" '[(v["violation"], v["rfc"], v["dir"]) for v in viols][:1]')" "[[\"$vid\", \"RFC 6455 $sect\", \"$vdir\"]]"
+    if [ "$extra" = "-" ]; then
+        expect_eq "violation-$file: exactly one violation" "$(q "$n" 'len(viols)')" 1
+    else
+        expect_eq "violation-$file: $vid, then only its consequence $extra" "$(q "$n" 'ids(viols, "violation")')" "[\"$vid\", \"$extra\"]"
+    fi
+    check "violation-$file: the violation points at the frame concerned (opcode $vop)" qa "$n" \
+        "[f['opcode'] for f in frames if f['dir'] == viols[0]['dir'] and f['offset'] == viols[0]['offset'] and f['packet'] == viols[0]['packet']] == [$vop]"
+    vtext=$(q "$n" 'viols[0]["text"]')
+    check "violation-$file: the ladder flags it with §${sect#§}: $vtext" \
+        grep -qE "⚠ RFC 6455 $(ere "$sect"): $(ere "$vtext")" "$T/$n.wide"
+    check "violation-$file: the ladder's Problems line counts it" grep -qE '^  Problems +[12] violations?, 0 gaps' "$T/$n.txt"
+    check "violation-$file: the handshake is valid (the one violation is in the frames)" qa "$n" 'ids(hs, "verdict") == ["valid"]'
+done <<'EOF'
+client-unmasked client-unmasked §5.1 c2s 1 -
+server-masked server-masked §5.1 s2c 1 -
+control-too-long control-too-long §5.5 c2s 9 -
+control-fragmented control-fragmented §5.5 c2s 9 -
+rsv1-no-extension rsv-not-negotiated §5.2 c2s 1 -
+reserved-opcode reserved-opcode §5.2 c2s 3 -
+non-minimal-length non-minimal-length §5.2 s2c 1 -
+invalid-close-code close-code-invalid §7.4.1 c2s 8 -
+close-1-byte close-payload-1 §5.5.1 c2s 8 -
+invalid-utf8 invalid-utf8 §8.1 s2c 1 -
+data-after-close data-after-close §5.5.1 c2s 1 -
+continuation-without-start continuation-without-start §5.4 c2s 0 -
+new-data-in-fragmented data-inside-fragmented §5.4 c2s 1 continuation-without-start
+EOF
+# what each violating frame looks like
+check "violation-client-unmasked: the unmasked frame is hello" qa v-client-unmasked \
+    '[(f["mask"], bytes.fromhex(f["preview_hex"])) for f in frames if f["packet"] == viols[0]["packet"]] == [(False, b"hello")]'
+check "violation-server-masked: hi there, masked and unmasked correctly" qa v-server-masked \
+    '[(f["mask"], bytes.fromhex(f["preview_hex"])) for f in frames if f["packet"] == viols[0]["packet"]] == [(True, b"hi there")]'
+check "violation-control-too-long: a 126-byte ping in the 16-bit form" qa v-control-too-long \
+    '[(f["payload_length"], f["len7"]) for f in frames if f["opcode"] == 9] == [(126, 126)]'
+check "violation-control-fragmented: ping with FIN=0" qa v-control-fragmented \
+    '[(f["fin"], bytes.fromhex(f["preview_hex"])) for f in frames if f["opcode"] == 9] == [(False, b"ping")]'
+check "violation-rsv1-no-extension: RSV1 on hello, nothing negotiated" qa v-rsv1-no-extension \
+    '[f["rsv"] for f in frames if f["packet"] == viols[0]["packet"]] == [4] and hs[0]["deflate"] is False'
+check "violation-reserved-opcode: opcode 3 carries \"opcode 3\"" qa v-reserved-opcode \
+    '[(f["opcode_name"], bytes.fromhex(f["preview_hex"])) for f in frames if f["opcode"] == 3] == [("reserved-data-3", b"opcode 3")]'
+check "violation-non-minimal-length: 8 bytes in the 16-bit length field" qa v-non-minimal-length \
+    '[(f["payload_length"], f["len7"], f["header_length"]) for f in frames if f["packet"] == viols[0]["packet"]] == [(8, 126, 4)]'
+check "violation-invalid-close-code: the client's close carries 1005" qa v-invalid-close-code \
+    '[m["close_code"] for m in of("message", "c2s") if m["opcode"] == 8] == [1005]'
+check "violation-close-1-byte: a 1-byte close payload, no code read from it" qa v-close-1-byte \
+    '[(m["length"], m["preview_hex"]) for m in of("message", "c2s") if m["opcode"] == 8] == [(1, "03")]'
+check "violation-invalid-utf8: the text is marked not valid" qa v-invalid-utf8 \
+    '[m["utf8_valid"] for m in of("message", "s2c") if m["opcode"] == 1 and m["length"] == 13] == [False]'
+check "violation-data-after-close: too late comes after the client's close" qa v-data-after-close \
+    '[m.get("text", m["opcode_name"]) for m in of("message", "c2s")][-2:] == ["close", "too late"]'
+check "violation-continuation-without-start: the orphan continuation" qa v-continuation-without-start \
+    '[bytes.fromhex(f["preview_hex"]) for f in frames if f["opcode"] == 0] == [b"orphan"]'
+check "violation-new-data-in-fragmented: typ is delivered incomplete, oops stands alone" qa v-new-data-in-fragmented \
+    '[(m.get("text"), m["incomplete"]) for m in of("message", "c2s") if m["opcode"] == 1][1:3] == [("typ", True), ("oops", False)]'
+
+# violation-wrong-accept: the handshake, not a frame
+ins v-wa "$C/violations/violation-wrong-accept.pcap"
+expect_eq "violation-wrong-accept: exit 1" "$(rcs v-wa)" "1 1 1"
+expect_eq "violation-wrong-accept: mismatch, expected the RFC sample's Accept, sent the GUID-less one" \
+    "$(q v-wa '[(h["verdict"], h["expected_accept"], h["accept"], h["rule"]) for h in hs]')" \
+    '[["mismatch", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", "hHLtf2V1k8aDQZfNjw3Ia1hCwt0=", "RFC 6455 §4.1 item 4"]]'
+expect_eq "violation-wrong-accept: wsaccept's Accept for the key is the expected one" \
+    "$("$A" "$(q v-wa 'hs[0]["key"]')")" "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+check "violation-wrong-accept: the Accept is the SHA-1 of the key without the GUID" \
+    test "$(printf '%s' dGhlIHNhbXBsZSBub25jZQ== | openssl sha1 -binary | base64)" = "hHLtf2V1k8aDQZfNjw3Ia1hCwt0="
+check "violation-wrong-accept: the ladder says MISMATCH" has v-wa "MISMATCH: expected s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+check "violation-wrong-accept: the conversation is still decoded, with no frame violation" qa v-wa \
+    'texts() == ["hello", "hi there", "news update", "typing...", "user joined"] and viols == []'
+
+# ================================================================================================
+# Any capture added to captures/ since these assertions were written: at least it must run cleanly
+# (exit 0 or 1, JSON Lines that parse, one summary line per connection); and it is said out loud that
+# it has no assertions of its own yet.
+# ================================================================================================
+for f in $C/*.pcap $C/*.pcapng $C/*/*.pcap $C/*/*.pcapng; do
+    [ -f "$f" ] || continue
+    grep -qxF "$f" "$T/covered" && continue
+    n="new-$(basename "$f")"
+    ins "$n" "$f"
+    check "${f#"$C"/}: exits 0 or 1, the same for ladder, JSON and summary" grep -qxE '0 0 0|1 1 1' "$T/$n.rc"
+    check "${f#"$C"/}: JSON Lines that parse, ending with a close per connection" qa "$n" \
+        'len(closes) == len(conns) and (not ev or ev[-1]["type"] == "close")'
+    expect_eq "${f#"$C"/}: one summary line per connection" "$(wc -l <"$T/$n.sum" | tr -d ' ')" "$(q "$n" 'len(conns)')"
+    skip "${f#"$C"/}: assertions of its own" "a new capture: add them to tests/e2e/captures.sh"
+done
+
+# ================================================================================================
+# The command line
+# ================================================================================================
+CH=$C/chat-python.pcap
+"$W" --help >"$T/help.out" 2>"$T/help.err"; rc=$?
+expect_eq "cli: --help exits 0" "$rc" 0
+check "cli: --help prints the usage on stdout" grep -q '^Usage: wsinspect' "$T/help.out"
+expect_eq "cli: --help writes nothing on stderr" "$(cat "$T/help.err")" ""
+"$W" -h >"$T/h.out" 2>&1; rc=$?
+expect_eq "cli: -h is --help" "$rc $(cmp -s "$T/h.out" "$T/help.out" && echo same)" "0 same"
+"$W" --version >"$T/ver.out" 2>&1; rc=$?
+expect_eq "cli: --version exits 0" "$rc" 0
+expect_eq "cli: --version names the program and the Makefile's version" "$(head -n 1 "$T/ver.out")" \
+    "wsinspect $(sed -n 's/^VERSION *:= *//p' Makefile)"
+check "cli: --version names libpcap and OpenSSL" sh -c 'grep -q libpcap "$1" && grep -q OpenSSL "$1"' sh "$T/ver.out"
+expect_exit "cli: an unknown option exits 2" 2 "$W" --no-such-option "$CH"
+expect_exit "cli: no input at all exits 2" 2 "$W"
+expect_exit "cli: a bad --color value exits 2" 2 "$W" --color=sometimes "$CH"
+expect_exit "cli: a bad --payload value exits 2" 2 "$W" --payload=-1 "$CH"
+expect_exit "cli: -c 0 exits 2" 2 "$W" -c 0 "$CH"
+"$W" "$T/no-such-file.pcap" >"$T/miss.out" 2>"$T/miss.err"; rc=$?
+expect_eq "cli: a missing file exits 2" "$rc" 2
+check "cli: ... and stderr names it" grep -qF "$T/no-such-file.pcap" "$T/miss.err"
+expect_eq "cli: ... with nothing on stdout" "$(cat "$T/miss.out")" ""
+printf 'this is not a capture\n' >"$T/not.pcap"
+expect_exit "cli: a file that is not a capture exits 2" 2 "$W" "$T/not.pcap"
+"$W" "$CH" 'tcp port nonsense' >"$T/bf.out" 2>"$T/bf.err"; rc=$?
+expect_eq "cli: a bad BPF filter exits 2" "$rc" 2
+check "cli: ... and stderr quotes the filter" grep -qF 'tcp port nonsense' "$T/bf.err"
+"$W" --json "$CH" tcp port 1 >"$T/none.out" 2>"$T/none.err"; rc=$?
+expect_eq "cli: a filter that selects nothing: exit 0, no output" "$rc:$(cat "$T/none.out")" "0:"
+check "cli: ... and stderr says no packets matched" grep -q 'no packets matched the filter' "$T/none.err"
+"$W" --json --payload 1024 "$CH" tcp port 47301 >"$T/all.out" 2>/dev/null
+expect_eq "cli: a filter that selects everything gives the same JSON" "$(cat "$T/all.out")" "$(cat "$T/chat.json")"
+"$W" --json --payload 1024 "$CH" 'tcp[tcpflags] & tcp-syn == 0' >"$T/nosyn.out" 2>/dev/null
+check "cli: a filter without the SYNs still finds the connection" "$PY" -S "$E/jsonq.py" --assert "$T/nosyn.out" 'texts() == ["hello", "hi there", "news update", "typing...", "user joined"]'
+"$W" --json --payload 1024 -r - <"$CH" >"$T/stdin.json" 2>"$T/stdin.err"; rc=$?
+expect_eq "cli: -r - reads the capture from stdin" "$rc" 0
+expect_eq "cli: ... the same JSON as from the file" "$(cat "$T/stdin.json")" "$(cat "$T/chat.json")"
+"$W" --json --payload 1024 - <"$CH" >"$T/stdin2.json" 2>/dev/null
+expect_eq "cli: a bare - reads stdin too" "$(cat "$T/stdin2.json")" "$(cat "$T/chat.json")"
+"$W" --json --payload 1024 -r "$CH" >"$T/r.json" 2>/dev/null
+expect_eq "cli: -r FILE is the same as FILE" "$(cat "$T/r.json")" "$(cat "$T/chat.json")"
+"$W" --json -c 10 "$CH" >"$T/c10.json" 2>/dev/null; rc=$?
+expect_eq "cli: -c 10 exits 0" "$rc" 0
+check "cli: -c 10 reads 10 packets: hello, hi there, news update, nothing after packet 10" "$PY" -S "$E/jsonq.py" --assert "$T/c10.json" \
+    'texts() == ["hello", "hi there", "news update"] and max(e["packet"] for e in ev) <= 10'
+"$W" -c 5 "$CH" >"$T/c5.txt" 2>/dev/null; rc=$?
+expect_eq "cli: -c 5 stops before the 101: the handshake got no response: exit 1" "$rc" 1
+check "cli: ... and the ladder says so" grep -q 'no-response' "$T/c5.txt"
+"$W" --json --stream 2 $C/multi-client-python.pcap >"$T/s2.json" 2>/dev/null; rc=$?
+expect_eq "cli: --stream 2 exits 0" "$rc" 0
+check "cli: --stream 2 shows only connection 2, whole" "$PY" -S "$E/jsonq.py" --assert "$T/s2.json" \
+    '{e["conn"] for e in ev} == {2} and texts("c2s") == ["client 2 message 1", "client 2 message 2", "client 2 message 3"]'
+"$W" --stream 2 --color=never $C/multi-client-python.pcap >"$T/s2.txt" 2>/dev/null
+expect_eq "cli: --stream 2 ladder has one block, connection 2" "$(grep '^Connection ' "$T/s2.txt" | cut -d' ' -f1-2)" "Connection 2"
+"$W" --stream 9 $C/multi-client-python.pcap >"$T/s9.txt" 2>/dev/null; rc=$?
+expect_eq "cli: --stream 9 (no such connection): exit 0, nothing shown" "$rc:$(cat "$T/s9.txt")" "0:"
+"$W" --frames --color=never $C/fragmented-python.pcap >"$T/fr.txt" 2>/dev/null
+expect_eq "cli: --frames draws one arrow per frame (9 client frames)" \
+    "$(grep -E "$(c2s '.*')" "$T/fr.txt" | grep -cv 'HTTP Upgrade Request')" 9
+check "cli: --frames shows FIN=0 frames and the empty FIN continuation" in_order fr \
+    "$(c2s 'text "frag" FIN=0')" "$(c2s 'continuation "mented " FIN=0')" "$(c2s 'continuation "text" FIN=0')" \
+    "$(c2s 'continuation 0 B')" "$(s2c 'text "fragmented text"')"
+"$W" -x --color=never $C/echo-node.pcap >"$T/x.txt" 2>/dev/null
+check "cli: -x adds a hex dump under each message" grep -qE '^ +0000  de ad be ef +[|]\.\.\.\.[|]$' "$T/x.txt"
+check "cli: -x dumps text with its characters" grep -qE '^ +0000  65 63 68 6f 20 74 68 69 [|]echo thi[|]$' "$T/x.txt"
+"$W" --payload 4 --color=never "$CH" >"$T/p4.txt" 2>/dev/null
+check "cli: --payload 4 cuts previews to 4 characters" grep -qE "$(c2s 'text "hell…" \(5 B\)')" "$T/p4.txt"
+"$W" --summary --color=never $C/lws-python.pcap >"$T/sum.txt" 2>/dev/null; rc=$?
+expect_eq "cli: --summary prints one line per connection" "$rc $(wc -l <"$T/sum.txt" | tr -d ' ')" "0 2"
+check "cli: --summary lines name the connection, path, verdict and close codes" \
+    grep -qE '^#2 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:47318 GET / +valid .*close 1000/1000' "$T/sum.txt"
+
+# colour: ESC sequences only when asked (or on a terminal without NO_COLOR)
+ESC=$(printf '\033')
+"$W" --color=always "$CH" >"$T/col.txt" 2>/dev/null
+check "cli: --color=always colours the ladder" grep -q "$ESC\[" "$T/col.txt"
+"$W" --color=always --summary "$CH" >"$T/cols.txt" 2>/dev/null
+check "cli: --color=always colours the summary" grep -q "$ESC\[" "$T/cols.txt"
+"$W" --color=never "$CH" >"$T/nocol.txt" 2>/dev/null
+check "cli: --color=never has no ESC" sh -c '! grep -q "$1" "$2"' sh "$ESC" "$T/nocol.txt"
+NO_COLOR=1 "$W" "$CH" >"$T/nc.txt" 2>/dev/null
+check "cli: NO_COLOR has no ESC" sh -c '! grep -q "$1" "$2"' sh "$ESC" "$T/nc.txt"
+"$W" "$CH" >"$T/pipe.txt" 2>/dev/null
+check "cli: not a terminal: no ESC by default" sh -c '! grep -q "$1" "$2"' sh "$ESC" "$T/pipe.txt"
+"$W" --color=always --json "$CH" >"$T/colj.txt" 2>/dev/null
+check "cli: --json never has ESC, even with --color=always" sh -c '! grep -q "$1" "$2"' sh "$ESC" "$T/colj.txt"
+expect_eq "cli: --color=always differs from --color=never only by ESC sequences" \
+    "$(sed "s/$ESC\[[0-9;]*m//g" "$T/col.txt")" "$(cat "$T/nocol.txt")"
+if command -v script >/dev/null 2>&1; then
+    script -qec "$W $CH" /dev/null >"$T/tty.txt" 2>&1
+    check "cli: on a terminal the ladder is coloured" grep -q "$ESC\[" "$T/tty.txt"
+    NO_COLOR=1 script -qec "$W $CH" /dev/null >"$T/ttync.txt" 2>&1
+    check "cli: on a terminal NO_COLOR turns colour off" sh -c '! grep -q "$1\[[0-9;]*m" "$2"' sh "$ESC" "$T/ttync.txt"
+else
+    skip "cli: colour on a terminal" "script(1) is not installed"
+fi
+
+# width: COLUMNS=60 keeps every line of every ladder within 60 display columns
+mkdir "$T/w60"
+nw=0
+for f in $C/*.pcap $C/*.pcapng $H/*.pcap $C/violations/*.pcap; do
+    COLUMNS=60 "$W" --color=never "$f" >"$T/w60/$(basename "$f").txt" 2>/dev/null
+    nw=$((nw + 1))
+done
+check "cli: COLUMNS=60 keeps every line of all $nw ladders within 60 columns" width_ok 60 "$T"/w60/*.txt
+COLUMNS=60 "$W" --color=always "$C/violations/violation-invalid-utf8.pcap" >"$T/w60c.txt" 2>/dev/null
+check "cli: COLUMNS=60 with colour: visible width within 60" width_ok 60 "$T/w60c.txt"
+COLUMNS=60 "$W" --color=never --frames -x "$C/echo-node.pcap" >"$T/w60x.txt" 2>/dev/null
+check "cli: COLUMNS=60 with --frames -x within 60" width_ok 60 "$T/w60x.txt"
+COLUMNS=60 "$W" --color=never "$CH" >"$T/w60chat.txt" 2>/dev/null
+check "cli: COLUMNS=60 really narrows the ladder (a rail line is 60 wide)" \
+    "$PY" -S -c 'import sys; sys.exit(0 if any(len(l.rstrip("\n")) == 60 for l in open(sys.argv[1], encoding="utf-8")) else 1)' "$T/w60chat.txt"
+COLUMNS=40 "$W" --color=never "$CH" >"$T/w40.txt" 2>/dev/null
+check "cli: COLUMNS=40 within 40" width_ok 40 "$T/w40.txt"
+
+finish
