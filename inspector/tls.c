@@ -1,0 +1,1704 @@
+/* tls.c - TLS records on a connection: the hellos in the clear, the NSS key log, TLS 1.3 and 1.2 AEAD decryption via OpenSSL. */
+
+#include "tls.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+
+#include "cursor.h"
+
+/* ---- wire constants --------------------------------------------------------- */
+
+enum {
+    CT_CCS = 20,       /* change_cipher_spec */
+    CT_ALERT = 21,     /* alert */
+    CT_HANDSHAKE = 22, /* handshake */
+    CT_APPDATA = 23,   /* application_data */
+    CT_HEARTBEAT = 24, /* heartbeat (RFC 6520) */
+};
+
+enum {
+    HS_HELLO_REQUEST = 0,
+    HS_CLIENT_HELLO = 1,
+    HS_SERVER_HELLO = 2,
+    HS_NEW_SESSION_TICKET = 4,
+    HS_END_OF_EARLY_DATA = 5,
+    HS_ENCRYPTED_EXTENSIONS = 8,
+    HS_CERTIFICATE = 11,
+    HS_SERVER_KEY_EXCHANGE = 12,
+    HS_CERTIFICATE_REQUEST = 13,
+    HS_CERTIFICATE_VERIFY = 15,
+    HS_CLIENT_KEY_EXCHANGE = 16,
+    HS_FINISHED = 20,
+    HS_CERTIFICATE_STATUS = 22,
+    HS_KEY_UPDATE = 24,
+    HS_COMPRESSED_CERTIFICATE = 25,
+};
+
+enum {
+    EXT_SERVER_NAME = 0,
+    EXT_ALPN = 16,
+    EXT_EARLY_DATA = 42,
+    EXT_SUPPORTED_VERSIONS = 43,
+};
+
+#define TLS12 0x0303
+#define TLS13 0x0304
+#define TAG_LEN 16u      /* every supported AEAD has a 16-byte tag */
+#define NONCE_LEN 12u    /* and a 12-byte nonce */
+#define GCM12_EXPLICIT 8u /* TLS 1.2 AES-GCM: explicit nonce bytes in each record (RFC 5288 3) */
+#define HOLD_MAX 65536u   /* client bytes kept while the ServerHello is awaited */
+
+/* The ServerHello random that marks a HelloRetryRequest (RFC 8446 4.1.3). */
+static const uint8_t hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+static const char no_keylog_why[] =
+    "no key log given: the WebSocket inside is encrypted; set SSLKEYLOGFILE=FILE in the client "
+    "(browsers, curl, Python 3.8+ ssl), or use OpenSSL's SSL_CTX_set_keylog_callback, "
+    "then run wsinspect --keylog FILE";
+
+/* ---- names ------------------------------------------------------------------ */
+
+enum aead_kind { AEAD_NONE, AEAD_AES128GCM, AEAD_AES256GCM, AEAD_CHACHA };
+
+/* One cipher suite this module can name (and maybe decrypt). */
+struct suite {
+    uint16_t id;      /* IANA code point */
+    const char *name; /* IANA name */
+    uint8_t aead;     /* enum aead_kind; AEAD_NONE: named but not decrypted */
+    uint8_t sha384;   /* HKDF / PRF hash is SHA-384 (else SHA-256) */
+    uint8_t tls13;    /* a TLS 1.3 suite */
+};
+
+static const struct suite suites[] = {
+    {0x1301, "TLS_AES_128_GCM_SHA256", AEAD_AES128GCM, 0, 1},
+    {0x1302, "TLS_AES_256_GCM_SHA384", AEAD_AES256GCM, 1, 1},
+    {0x1303, "TLS_CHACHA20_POLY1305_SHA256", AEAD_CHACHA, 0, 1},
+    {0x1304, "TLS_AES_128_CCM_SHA256", AEAD_NONE, 0, 1},
+    {0x1305, "TLS_AES_128_CCM_8_SHA256", AEAD_NONE, 0, 1},
+    {0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256", AEAD_AES128GCM, 0, 0},
+    {0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384", AEAD_AES256GCM, 1, 0},
+    {0x009e, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", AEAD_AES128GCM, 0, 0},
+    {0x009f, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384", AEAD_AES256GCM, 1, 0},
+    {0xc02b, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", AEAD_AES128GCM, 0, 0},
+    {0xc02c, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", AEAD_AES256GCM, 1, 0},
+    {0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", AEAD_AES128GCM, 0, 0},
+    {0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", AEAD_AES256GCM, 1, 0},
+    {0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", AEAD_CHACHA, 0, 0},
+    {0xcca9, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", AEAD_CHACHA, 0, 0},
+    {0xccaa, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256", AEAD_CHACHA, 0, 0},
+    {0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA", AEAD_NONE, 0, 0},
+    {0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA", AEAD_NONE, 0, 0},
+    {0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA", AEAD_NONE, 0, 0},
+    {0x003c, "TLS_RSA_WITH_AES_128_CBC_SHA256", AEAD_NONE, 0, 0},
+    {0x003d, "TLS_RSA_WITH_AES_256_CBC_SHA256", AEAD_NONE, 0, 0},
+    {0xc009, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA", AEAD_NONE, 0, 0},
+    {0xc00a, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA", AEAD_NONE, 0, 0},
+    {0xc013, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", AEAD_NONE, 0, 0},
+    {0xc014, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", AEAD_NONE, 0, 0},
+    {0xc023, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256", AEAD_NONE, 0, 0},
+    {0xc024, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384", AEAD_NONE, 0, 0},
+    {0xc027, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256", AEAD_NONE, 0, 0},
+    {0xc028, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384", AEAD_NONE, 0, 0},
+};
+
+/* The table entry for suite `id`, or NULL. */
+static const struct suite *find_suite(uint16_t id)
+{
+    for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++)
+        if (suites[i].id == id) return &suites[i];
+    return NULL;
+}
+
+static size_t aead_key_len(int aead) { return aead == AEAD_AES128GCM ? 16 : 32; }
+
+/* OpenSSL's cipher for an AEAD kind (NULL for AEAD_NONE). */
+static const EVP_CIPHER *aead_cipher(int aead)
+{
+    switch (aead) {
+    case AEAD_AES128GCM: return EVP_aes_128_gcm();
+    case AEAD_AES256GCM: return EVP_aes_256_gcm();
+    case AEAD_CHACHA: return EVP_chacha20_poly1305();
+    default: return NULL;
+    }
+}
+
+/* GREASE code points (RFC 8701): 0x0a0a, 0x1a1a, ... 0xfafa. */
+static int is_grease(uint16_t v) { return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff); }
+
+/* "TLS1.2", "SSL3.0", "TLS1.3-draft28" or "0x1234" into out. */
+static void version_name(uint16_t v, char *out, size_t cap)
+{
+    switch (v) {
+    case 0x0300: snprintf(out, cap, "SSL3.0"); break;
+    case 0x0301: snprintf(out, cap, "TLS1.0"); break;
+    case 0x0302: snprintf(out, cap, "TLS1.1"); break;
+    case 0x0303: snprintf(out, cap, "TLS1.2"); break;
+    case 0x0304: snprintf(out, cap, "TLS1.3"); break;
+    default:
+        if ((v >> 8) == 0x7f)
+            snprintf(out, cap, "TLS1.3-draft%u", v & 0xffu);
+        else
+            snprintf(out, cap, "0x%04x", v);
+    }
+}
+
+/* RFC 8446 6 / RFC 5246 7.2 name of an alert description, or NULL. */
+static const char *alert_name(int desc)
+{
+    switch (desc) {
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 21: return "decryption_failed";
+    case 22: return "record_overflow";
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
+    case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 100: return "no_renegotiation";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 112: return "unrecognized_name";
+    case 113: return "bad_certificate_status_response";
+    case 115: return "unknown_psk_identity";
+    case 116: return "certificate_required";
+    case 120: return "no_application_protocol";
+    default: return NULL;
+    }
+}
+
+/* ---- small helpers ------------------------------------------------------------ */
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes exactly `n` hex digits (n even) into out; 1 on success. */
+static int unhex(const char *s, size_t n, uint8_t *out)
+{
+    if (n % 2) return 0;
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = hexval((unsigned char)s[i]), lo = hexval((unsigned char)s[i + 1]);
+        if (hi < 0 || lo < 0) return 0;
+        out[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    return 1;
+}
+
+static void tohex(const uint8_t *p, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[p[i] >> 4];
+        out[2 * i + 1] = digits[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/*
+ * Appends wire bytes to a NUL-terminated string of capacity `cap` as printable
+ * ASCII (other bytes and '\\' as \xNN, ',' as \x2c so lists stay unambiguous),
+ * preceded by `sep` when the string is not empty; ends in "..." when cut.
+ */
+static void append_text(char *buf, size_t cap, const char *sep, const uint8_t *p, size_t n)
+{
+    size_t len = strlen(buf);
+    if (len + 4 >= cap) return; /* already cut */
+    if (len && sep) {
+        size_t sl = strlen(sep);
+        if (len + sl + 4 >= cap) goto cut;
+        memcpy(buf + len, sep, sl);
+        len += sl;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char tmp[5];
+        size_t tl;
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != ',') {
+            tmp[0] = (char)p[i];
+            tl = 1;
+        } else {
+            snprintf(tmp, sizeof tmp, "\\x%02x", p[i]);
+            tl = 4;
+        }
+        if (len + tl + 4 >= cap) goto cut;
+        memcpy(buf + len, tmp, tl);
+        len += tl;
+    }
+    buf[len] = '\0';
+    return;
+cut:
+    memcpy(buf + len, "...", 4);
+}
+
+/* ---- the key log ---------------------------------------------------------------- */
+
+static const char *const label_names[WSI_KL_NLABELS] = {
+    [WSI_KL_CLIENT_RANDOM] = "CLIENT_RANDOM",
+    [WSI_KL_CLIENT_EARLY_TRAFFIC_SECRET] = "CLIENT_EARLY_TRAFFIC_SECRET",
+    [WSI_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    [WSI_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET] = "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    [WSI_KL_CLIENT_TRAFFIC_SECRET_0] = "CLIENT_TRAFFIC_SECRET_0",
+    [WSI_KL_SERVER_TRAFFIC_SECRET_0] = "SERVER_TRAFFIC_SECRET_0",
+    [WSI_KL_EXPORTER_SECRET] = "EXPORTER_SECRET",
+    [WSI_KL_EARLY_EXPORTER_SECRET] = "EARLY_EXPORTER_SECRET",
+};
+
+/* One secret of the key log. */
+struct kl_node {
+    uint8_t cr[32];                        /* client random */
+    uint8_t label;                         /* enum wsi_keylog_label */
+    uint8_t len;                           /* secret length */
+    uint8_t secret[WSI_KEYLOG_MAX_SECRET]; /* the secret */
+    uint32_t next;                         /* next node of the bucket, index + 1 (0: none) */
+};
+
+struct wsi_keylog {
+    struct kl_node *nodes;          /* the secrets */
+    size_t n, cap;                  /* nodes used / allocated */
+    uint32_t *heads;                /* hash buckets: first node index + 1 (0: empty) */
+    size_t nheads;                  /* bucket count, a power of two (0 before the first secret) */
+    struct wsi_keylog_stats st;     /* counters */
+    char name[128];                 /* file name for messages */
+    char warning[384];              /* wsi_keylog_warning()'s text */
+    char fatal[256];                /* set when reading must fail */
+    char line[WSI_KEYLOG_MAX_LINE]; /* line being assembled while reading */
+    size_t line_len;                /* bytes in line */
+    int too_long;                   /* the current line exceeded WSI_KEYLOG_MAX_LINE */
+};
+
+/* FNV-1a over the client random and the label: the bucket key. */
+static uint32_t kl_hash(const uint8_t cr[32], unsigned label)
+{
+    uint32_t h = 2166136261u ^ label;
+    for (int i = 0; i < 32; i++) h = (h ^ cr[i]) * 16777619u;
+    return h;
+}
+
+/* The secret with `label` for `cr`, or NULL. */
+static struct kl_node *kl_find(const struct wsi_keylog *kl, const uint8_t cr[32], unsigned label)
+{
+    if (!kl || !kl->nheads) return NULL;
+    uint32_t i = kl->heads[kl_hash(cr, label) & (kl->nheads - 1)];
+    while (i) {
+        struct kl_node *nd = &kl->nodes[i - 1];
+        if (nd->label == label && memcmp(nd->cr, cr, 32) == 0) return nd;
+        i = nd->next;
+    }
+    return NULL;
+}
+
+/* Rebuilds the buckets for `nheads` buckets; 0 when out of memory. */
+static int kl_rehash(struct wsi_keylog *kl, size_t nheads)
+{
+    uint32_t *h = calloc(nheads, sizeof *h);
+    if (!h) return 0;
+    free(kl->heads);
+    kl->heads = h;
+    kl->nheads = nheads;
+    for (size_t i = 0; i < kl->n; i++) {
+        struct kl_node *nd = &kl->nodes[i];
+        uint32_t b = kl_hash(nd->cr, nd->label) & (uint32_t)(nheads - 1);
+        nd->next = h[b];
+        h[b] = (uint32_t)(i + 1);
+    }
+    return 1;
+}
+
+/* Adds one secret (the caller checked it is new); 0 when out of memory. */
+static int kl_add(struct wsi_keylog *kl, const uint8_t cr[32], unsigned label, const uint8_t *secret, size_t len)
+{
+    if (kl->n == kl->cap) {
+        size_t nc = kl->cap ? kl->cap * 2 : 64;
+        if (nc > WSI_KEYLOG_MAX_ENTRIES) nc = WSI_KEYLOG_MAX_ENTRIES;
+        struct kl_node *nn = realloc(kl->nodes, nc * sizeof *nn);
+        if (!nn) return 0;
+        kl->nodes = nn;
+        kl->cap = nc;
+    }
+    struct kl_node *nd = &kl->nodes[kl->n++];
+    memcpy(nd->cr, cr, 32);
+    nd->label = (uint8_t)label;
+    nd->len = (uint8_t)len;
+    memcpy(nd->secret, secret, len);
+    if (kl->n > kl->nheads / 2) return kl_rehash(kl, kl->nheads ? kl->nheads * 2 : 128);
+    uint32_t b = kl_hash(cr, label) & (uint32_t)(kl->nheads - 1);
+    nd->next = kl->heads[b];
+    kl->heads[b] = (uint32_t)kl->n;
+    return 1;
+}
+
+/* Counts a malformed line; the first one is remembered for the messages. */
+static void kl_bad(struct wsi_keylog *kl, const char *why)
+{
+    kl->st.malformed++;
+    if (!kl->st.first_bad_line) {
+        kl->st.first_bad_line = kl->st.lines;
+        snprintf(kl->st.first_bad_why, sizeof kl->st.first_bad_why, "%s", why);
+    }
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* One line (without its '\n'), already counted in st.lines. */
+static void kl_line(struct wsi_keylog *kl, const char *s, size_t n)
+{
+    while (n && is_blank(s[n - 1])) n--;
+    while (n && is_blank(*s)) s++, n--;
+    if (n == 0 || s[0] == '#') {
+        kl->st.ignored++;
+        return;
+    }
+    const char *f[3];
+    size_t fl[3];
+    size_t nf = 0, i = 0;
+    while (i < n) {
+        if (nf == 3) {
+            kl_bad(kl, "more than 3 fields (expected LABEL CLIENT_RANDOM SECRET)");
+            return;
+        }
+        f[nf] = s + i;
+        while (i < n && !is_blank(s[i])) i++;
+        fl[nf] = (size_t)(s + i - f[nf]);
+        nf++;
+        while (i < n && is_blank(s[i])) i++;
+    }
+    if (nf != 3) {
+        kl_bad(kl, "fewer than 3 fields (expected LABEL CLIENT_RANDOM SECRET)");
+        return;
+    }
+    for (size_t k = 0; k < fl[0]; k++) {
+        char c = f[0][k];
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+            kl_bad(kl, "the label is not upper-case letters, digits and '_'");
+            return;
+        }
+    }
+    unsigned label = WSI_KL_NLABELS;
+    for (unsigned k = 0; k < WSI_KL_NLABELS; k++)
+        if (strlen(label_names[k]) == fl[0] && memcmp(label_names[k], f[0], fl[0]) == 0) label = k;
+    if (label == WSI_KL_NLABELS) { /* RSA, ECH_SECRET, ...: another tool's business */
+        kl->st.unknown_labels++;
+        return;
+    }
+    uint8_t cr[32], secret[WSI_KEYLOG_MAX_SECRET];
+    if (fl[1] != 64 || !unhex(f[1], 64, cr)) {
+        kl_bad(kl, "the client random is not 64 hex digits");
+        return;
+    }
+    if (fl[2] > 2 * WSI_KEYLOG_MAX_SECRET) {
+        kl_bad(kl, "the secret is longer than 48 bytes");
+        return;
+    }
+    if (fl[2] == 0 || !unhex(f[2], fl[2], secret)) {
+        kl_bad(kl, "the secret is not an even number of hex digits");
+        return;
+    }
+    size_t slen = fl[2] / 2;
+    struct kl_node *old = kl_find(kl, cr, label);
+    if (old) {
+        kl->st.duplicates++;
+        if (old->len != slen || memcmp(old->secret, secret, slen) != 0) kl->st.conflicts++;
+        return;
+    }
+    if (kl->n >= WSI_KEYLOG_MAX_ENTRIES) {
+        snprintf(kl->fatal, sizeof kl->fatal, "%s:%llu: more than %u key lines", kl->name,
+                 (unsigned long long)kl->st.lines, WSI_KEYLOG_MAX_ENTRIES);
+        return;
+    }
+    if (!kl_add(kl, cr, label, secret, slen)) {
+        snprintf(kl->fatal, sizeof kl->fatal, "%s:%llu: out of memory", kl->name, (unsigned long long)kl->st.lines);
+        return;
+    }
+    kl->st.entries++;
+}
+
+/* Ends the line being assembled. */
+static void kl_end_line(struct wsi_keylog *kl)
+{
+    kl->st.lines++;
+    if (kl->too_long)
+        kl_bad(kl, "the line is longer than 1024 bytes");
+    else
+        kl_line(kl, kl->line, kl->line_len);
+    kl->line_len = 0;
+    kl->too_long = 0;
+}
+
+/* Splits bytes into lines; a line longer than the cap is counted, not kept. */
+static void kl_feed(struct wsi_keylog *kl, const char *p, size_t n)
+{
+    while (n && !kl->fatal[0]) {
+        const char *nl = memchr(p, '\n', n);
+        size_t part = nl ? (size_t)(nl - p) : n;
+        if (!kl->too_long) {
+            if (part > sizeof kl->line - kl->line_len) {
+                kl->too_long = 1;
+            } else {
+                memcpy(kl->line + kl->line_len, p, part);
+                kl->line_len += part;
+            }
+        }
+        if (!nl) return;
+        kl_end_line(kl);
+        p = nl + 1;
+        n -= part + 1;
+    }
+}
+
+/* Formats a message into the caller's 256-byte errbuf (if any). */
+static void set_err(char *errbuf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_err(char *errbuf, const char *fmt, ...)
+{
+    if (!errbuf) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, 256, fmt, ap);
+    va_end(ap);
+}
+
+/* An empty key log named `name` (for messages). */
+static struct wsi_keylog *kl_new(const char *name)
+{
+    struct wsi_keylog *kl = calloc(1, sizeof *kl);
+    if (kl) snprintf(kl->name, sizeof kl->name, "%s", name ? name : "key log");
+    return kl;
+}
+
+/* After the last byte: the last line, then the verdict. NULL (kl freed) on failure. */
+static struct wsi_keylog *kl_finish(struct wsi_keylog *kl, char *errbuf)
+{
+    if (!kl->fatal[0] && (kl->line_len || kl->too_long)) kl_end_line(kl);
+    if (kl->fatal[0]) {
+        set_err(errbuf, "%s", kl->fatal);
+        wsi_keylog_free(kl);
+        return NULL;
+    }
+    if (kl->st.malformed && !kl->st.entries && !kl->st.unknown_labels) {
+        set_err(errbuf, "%s:%llu: %s: not an NSS key log (no line of the form LABEL <64 hex digits> <hex secret>)",
+                kl->name, (unsigned long long)kl->st.first_bad_line, kl->st.first_bad_why);
+        wsi_keylog_free(kl);
+        return NULL;
+    }
+    if (kl->st.malformed)
+        snprintf(kl->warning, sizeof kl->warning, "%s:%llu: %s (%llu malformed line%s skipped)", kl->name,
+                 (unsigned long long)kl->st.first_bad_line, kl->st.first_bad_why,
+                 (unsigned long long)kl->st.malformed, kl->st.malformed == 1 ? "" : "s");
+    return kl;
+}
+
+struct wsi_keylog *wsi_keylog_parse_buf(const char *buf, size_t len, const char *name, char errbuf[256])
+{
+    struct wsi_keylog *kl = kl_new(name);
+    if (!kl) {
+        set_err(errbuf, "%s: out of memory", name ? name : "key log");
+        return NULL;
+    }
+    if (buf) kl_feed(kl, buf, len);
+    return kl_finish(kl, errbuf);
+}
+
+struct wsi_keylog *wsi_keylog_load(const char *path, char errbuf[256])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        set_err(errbuf, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct wsi_keylog *kl = kl_new(path);
+    char *chunk = malloc(65536);
+    if (!kl || !chunk) {
+        set_err(errbuf, "%s: out of memory", path);
+        free(chunk);
+        wsi_keylog_free(kl);
+        fclose(f);
+        return NULL;
+    }
+    size_t got;
+    while (!kl->fatal[0] && (got = fread(chunk, 1, 65536, f)) > 0) kl_feed(kl, chunk, got);
+    int rd_err = ferror(f) ? (errno ? errno : EIO) : 0;
+    free(chunk);
+    fclose(f);
+    if (rd_err) {
+        set_err(errbuf, "%s: read error: %s", path, strerror(rd_err));
+        wsi_keylog_free(kl);
+        return NULL;
+    }
+    return kl_finish(kl, errbuf);
+}
+
+const struct wsi_keylog_stats *wsi_keylog_stats(const struct wsi_keylog *kl) { return kl ? &kl->st : NULL; }
+
+const char *wsi_keylog_warning(const struct wsi_keylog *kl) { return kl && kl->warning[0] ? kl->warning : NULL; }
+
+int wsi_keylog_lookup(const struct wsi_keylog *kl, const uint8_t client_random[32], enum wsi_keylog_label label,
+                      const uint8_t **secret, size_t *len)
+{
+    if ((unsigned)label >= WSI_KL_NLABELS) return 0;
+    struct kl_node *nd = kl_find(kl, client_random, (unsigned)label);
+    if (!nd) return 0;
+    if (secret) *secret = nd->secret;
+    if (len) *len = nd->len;
+    return 1;
+}
+
+void wsi_keylog_free(struct wsi_keylog *kl)
+{
+    if (!kl) return;
+    if (kl->nodes) OPENSSL_cleanse(kl->nodes, kl->cap * sizeof *kl->nodes);
+    free(kl->nodes);
+    free(kl->heads);
+    free(kl);
+}
+
+/* ---- key derivations (OpenSSL EVP_KDF) ------------------------------------------- */
+
+/* HKDF-Expand-Label with an already fetched "HKDF" (RFC 8446 7.1: the HkdfLabel built here). */
+static int expand_label(EVP_KDF *kdf, const char *digest, const uint8_t *secret, size_t secret_len, const char *label,
+                        const uint8_t *ctx, size_t ctx_len, uint8_t *out, size_t out_len)
+{
+    /* struct { uint16 length; opaque label<7..255> = "tls13 " + label; opaque context<0..255>; } */
+    uint8_t info[2 + 1 + 255 + 1 + 255];
+    size_t ll = strlen(label);
+    if (!kdf || ll > 255 - 6 || ctx_len > 255 || out_len > 0xffff || out_len == 0) return 0;
+    size_t n = 0;
+    info[n++] = (uint8_t)(out_len >> 8);
+    info[n++] = (uint8_t)out_len;
+    info[n++] = (uint8_t)(6 + ll);
+    memcpy(info + n, "tls13 ", 6);
+    n += 6;
+    memcpy(info + n, label, ll);
+    n += ll;
+    info[n++] = (uint8_t)ctx_len;
+    if (ctx_len) memcpy(info + n, ctx, ctx_len);
+    n += ctx_len;
+
+    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
+    if (!kctx) return 0;
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    OSSL_PARAM params[5];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0);
+    params[1] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, secret_len);
+    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, n);
+    params[4] = OSSL_PARAM_construct_end();
+    int ok = EVP_KDF_derive(kctx, out, out_len, params) > 0;
+    EVP_KDF_CTX_free(kctx);
+    OPENSSL_cleanse(info, sizeof info);
+    return ok;
+}
+
+int wsi_tls13_expand_label(const char *digest, const uint8_t *secret, size_t secret_len, const char *label,
+                           const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    int ok = expand_label(kdf, digest, secret, secret_len, label, context, context_len, out, out_len);
+    EVP_KDF_free(kdf);
+    return ok;
+}
+
+/* TLS 1.2 PRF(master, "key expansion", server_random + client_random) with an already fetched "TLS1-PRF". */
+static int key_block(EVP_KDF *kdf, const char *digest, const uint8_t master[48], const uint8_t cr[32],
+                     const uint8_t sr[32], uint8_t *out, size_t out_len)
+{
+    uint8_t seed[13 + 64];
+    if (!kdf) return 0;
+    memcpy(seed, "key expansion", 13);
+    memcpy(seed + 13, sr, 32);
+    memcpy(seed + 45, cr, 32);
+    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
+    if (!kctx) return 0;
+    OSSL_PARAM params[4];
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)digest, 0);
+    params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SECRET, (void *)master, 48);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SEED, seed, sizeof seed);
+    params[3] = OSSL_PARAM_construct_end();
+    int ok = EVP_KDF_derive(kctx, out, out_len, params) > 0;
+    EVP_KDF_CTX_free(kctx);
+    return ok;
+}
+
+int wsi_tls12_key_block(const char *digest, const uint8_t master[48], const uint8_t client_random[32],
+                        const uint8_t server_random[32], uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+    int ok = key_block(kdf, digest, master, client_random, server_random, out, out_len);
+    EVP_KDF_free(kdf);
+    return ok;
+}
+
+/*
+ * AEAD open: ct holds ciphertext + 16-byte tag; plaintext (ct_len - 16 bytes)
+ * into out. 1 when the tag verifies; on failure out holds nothing usable.
+ */
+static int aead_open(EVP_CIPHER_CTX *ctx, int aead, const uint8_t *key, const uint8_t nonce[NONCE_LEN],
+                     const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len, uint8_t *out)
+{
+    const EVP_CIPHER *cipher = aead_cipher(aead);
+    uint8_t tag[TAG_LEN];
+    int n = 0;
+    if (!cipher || ct_len < TAG_LEN || ct_len - TAG_LEN > (size_t)INT32_MAX) return 0;
+    size_t pt_len = ct_len - TAG_LEN;
+    memcpy(tag, ct + pt_len, TAG_LEN);
+    if (EVP_CIPHER_CTX_reset(ctx) != 1 || EVP_DecryptInit_ex(ctx, cipher, NULL, NULL, NULL) != 1 ||
+        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)NONCE_LEN, NULL) != 1 ||
+        EVP_DecryptInit_ex(ctx, NULL, NULL, key, nonce) != 1 ||
+        EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
+        return 0;
+    if (pt_len && EVP_DecryptUpdate(ctx, out, &n, ct, (int)pt_len) != 1) return 0;
+    if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)TAG_LEN, tag) != 1) return 0;
+    int fin = 0;
+    return EVP_DecryptFinal_ex(ctx, out + (pt_len ? (size_t)n : 0), &fin) == 1;
+}
+
+/* ---- the session -------------------------------------------------------------- */
+
+enum epoch { EP_PLAIN, EP_HANDSHAKE, EP_APP };
+enum { SWITCH_NONE, SWITCH_APP, SWITCH_UPDATE };
+
+/* One direction of the connection, as the caller numbers it. */
+struct tls_dir {
+    uint8_t *rec;          /* record being gathered: 5-byte header + fragment */
+    size_t rec_len;        /* bytes gathered */
+    size_t rec_want;       /* its full size (header + fragment), known once the header is in */
+    size_t rec_cap;        /* bytes allocated (at most 5 + WSI_TLS_MAX_RECORD) */
+    uint64_t nrec;         /* records read (numbers records in messages) */
+    int dead;              /* stream not followed any more (not TLS, gap) */
+    uint8_t *hs;           /* handshake message being reassembled: 4-byte header + body */
+    size_t hs_len;         /* bytes of it gathered */
+    size_t hs_cap;         /* bytes allocated (at most 4 + WSI_TLS_MAX_HANDSHAKE) */
+    uint32_t hs_skip;      /* body bytes of an oversize, uninteresting message still to skip */
+    int hs_dead;           /* handshake messages not parsed any more */
+    int prot;              /* records are protected (1.3: after the ServerHello; 1.2: after ChangeCipherSpec) */
+    int epoch;             /* enum epoch: which traffic keys protect records now */
+    int keys_ok;           /* key/iv below protect the current records */
+    int stopped;           /* decryption stopped for good in this direction */
+    int switch_after;      /* key change due at the end of this record (SWITCH_*) */
+    uint8_t key[32];       /* AEAD key */
+    size_t key_len;        /* its length (16 or 32) */
+    uint8_t iv[NONCE_LEN]; /* TLS 1.3 / ChaCha20 static iv; AES-GCM 1.2: 4-byte salt then zeros */
+    uint8_t secret[WSI_KEYLOG_MAX_SECRET]; /* TLS 1.3 current traffic secret (for KeyUpdate) */
+    size_t secret_len;     /* its length */
+    uint64_t seq;          /* record sequence number under the current keys */
+    uint8_t *held;         /* client records that came before the ServerHello, kept until it is read */
+    size_t held_len;       /* bytes held */
+    int early_noted;       /* the 0-RTT skip has been reported */
+    int plain_noted;       /* an unexpected clear record has been reported */
+};
+
+/* What the key log gave for one role (0 client, 1 server). */
+struct role_keys {
+    uint8_t hs[WSI_KEYLOG_MAX_SECRET];  /* TLS 1.3 handshake traffic secret */
+    uint8_t app[WSI_KEYLOG_MAX_SECRET]; /* TLS 1.3 first application traffic secret */
+    int have_hs, have_app;              /* which of the two were found */
+    uint8_t key12[32];                  /* TLS 1.2 write key from the key block */
+    uint8_t iv12[NONCE_LEN];            /* TLS 1.2 write iv (4 bytes for AES-GCM, 12 for ChaCha20) */
+    int have12;                         /* TLS 1.2 keys derived */
+};
+
+struct wsi_tls {
+    const struct wsi_keylog *kl; /* key log, or NULL */
+    struct wsi_tls_cb cb;        /* callbacks */
+    void *user;                  /* their first argument */
+    struct tls_dir d[2];         /* per caller direction */
+    int client_dir;              /* caller direction of the client (0 unless the ClientHello came on 1) */
+    int ch_seen;                 /* a ClientHello was parsed */
+    int sh_seen;                 /* the (final) ServerHello was parsed */
+    int midstream;               /* records came before any hello: nothing to match keys with */
+    int early_offered;           /* the ClientHello offered 0-RTT early data */
+    uint16_t version;            /* negotiated version, 0 before the ServerHello */
+    const struct suite *suite;   /* negotiated suite if known */
+    uint16_t suite_id;           /* negotiated suite code */
+    uint8_t client_random[32];   /* from the ClientHello */
+    uint8_t server_random[32];   /* from the ServerHello */
+    struct role_keys rk[2];      /* secrets per role */
+    EVP_KDF *hkdf;               /* "HKDF", fetched when first needed */
+    EVP_KDF *prf;                /* "TLS1-PRF", fetched when first needed */
+    EVP_CIPHER_CTX *cctx;        /* AEAD context, reused for every record */
+    uint8_t *scratch;            /* decrypted record (WSI_TLS_MAX_RECORD bytes), allocated when first needed */
+    char sni[256];               /* info: server name (escaped) */
+    char alpn_offered[256];      /* info: ALPN offer, comma separated */
+    char alpn_selected[128];     /* info: ALPN choice */
+    char versions_offered[96];   /* info: versions offered, comma separated */
+    char version_s[24];          /* info: chosen version */
+    char cipher_s[64];           /* info: chosen suite's name */
+    char cr_hex[65];             /* info: client random in hex */
+    char why_not[512];           /* info: why (some of) the session is not decrypted, "" if it is */
+    struct wsi_tls_info info;   /* points at the strings above */
+    struct wsi_tls_stats stats; /* counters */
+};
+
+static void release_held(struct wsi_tls *t, int dir);
+
+static int role_of(const struct wsi_tls *t, int dir) { return dir == t->client_dir ? 0 : 1; }
+static int dir_of(const struct wsi_tls *t, int role) { return role == 0 ? t->client_dir : !t->client_dir; }
+static const char *role_name(const struct wsi_tls *t, int dir) { return role_of(t, dir) ? "server" : "client"; }
+static const char *digest_of(const struct suite *s) { return s && s->sha384 ? "SHA384" : "SHA256"; }
+static size_t hash_len(const struct suite *s) { return s && s->sha384 ? 48 : 32; }
+
+/* error(): one formatted sentence. */
+static void report(struct wsi_tls *t, int dir, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(struct wsi_tls *t, int dir, const char *fmt, ...)
+{
+    if (!t->cb.error) return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    t->cb.error(t->user, dir, msg);
+}
+
+/* Sets the why_not sentence. */
+static void set_why(struct wsi_tls *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_why(struct wsi_tls *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->why_not, sizeof t->why_not, fmt, ap);
+    va_end(ap);
+}
+
+/* 1 when records of `role` are (or will be, once protected) decrypted. */
+static int role_decrypting(const struct wsi_tls *t, int role)
+{
+    const struct tls_dir *d = &t->d[dir_of(t, role)];
+    if (d->stopped || d->dead) return 0;
+    if (t->version == TLS13) return t->rk[role].have_hs && t->rk[role].have_app;
+    return t->rk[role].have12;
+}
+
+/* Brings info's derived fields (decrypting, why_not) up to date. */
+static void refresh_info(struct wsi_tls *t)
+{
+    t->info.decrypting = t->sh_seen && (role_decrypting(t, 0) || role_decrypting(t, 1));
+    t->info.why_not = t->why_not[0] ? t->why_not : NULL;
+}
+
+/* info() with the current state. */
+static void emit_info(struct wsi_tls *t)
+{
+    refresh_info(t);
+    if (t->cb.info) t->cb.info(t->user, &t->info);
+}
+
+/* Stops decryption of `dir` for good: error() with `why`, the reason kept for info(). */
+static void stop_dir(struct wsi_tls *t, int dir, const char *why)
+{
+    struct tls_dir *d = &t->d[dir];
+    if (d->stopped) return;
+    d->stopped = 1;
+    d->keys_ok = 0;
+    OPENSSL_cleanse(d->key, sizeof d->key);
+    OPENSSL_cleanse(d->secret, sizeof d->secret);
+    report(t, dir, "%s", why);
+    snprintf(t->why_not, sizeof t->why_not, "%s", why);
+    emit_info(t);
+}
+
+/* The direction is no longer followed at all (not TLS, gap, internal failure). */
+static void kill_dir(struct wsi_tls *t, int dir, const char *why)
+{
+    struct tls_dir *d = &t->d[dir];
+    if (d->dead) return;
+    int was_decrypting = t->sh_seen && !d->stopped && role_decrypting(t, role_of(t, dir));
+    d->dead = 1;
+    d->rec_len = 0;
+    d->hs_len = 0;
+    if (was_decrypting) {
+        stop_dir(t, dir, why);
+    } else {
+        d->stopped = 1;
+        report(t, dir, "%s", why);
+    }
+}
+
+/* Derives a TLS 1.3 key and iv for `dir` from `secret`; keys_ok tells whether it worked. */
+static void install13(struct wsi_tls *t, int dir, const uint8_t *secret, size_t len)
+{
+    struct tls_dir *d = &t->d[dir];
+    const char *dg = digest_of(t->suite);
+    d->key_len = aead_key_len(t->suite->aead);
+    memcpy(d->secret, secret, len);
+    d->secret_len = len;
+    d->seq = 0;
+    d->keys_ok = expand_label(t->hkdf, dg, secret, len, "key", NULL, 0, d->key, d->key_len) &&
+                 expand_label(t->hkdf, dg, secret, len, "iv", NULL, 0, d->iv, NONCE_LEN);
+    if (!d->keys_ok) stop_dir(t, dir, "OpenSSL could not derive the TLS 1.3 traffic keys (HKDF-Expand-Label)");
+}
+
+/* Looks the session up in the key log after the ServerHello; sets why_not when something is missing. */
+static void setup_keys(struct wsi_tls *t)
+{
+    t->why_not[0] = '\0';
+    if (!t->kl) {
+        set_why(t, "%s", no_keylog_why);
+        return;
+    }
+    if (t->version != TLS12 && t->version != TLS13) {
+        set_why(t, "%s is not decrypted: only TLS 1.2 and TLS 1.3 are", t->version_s);
+        return;
+    }
+    const struct suite *s = t->suite;
+    if (!s || s->aead == AEAD_NONE) {
+        set_why(t, "cipher %s is not supported for decryption (only the AES-GCM and ChaCha20-Poly1305 suites are)",
+                t->cipher_s);
+        return;
+    }
+    if (s->tls13 != (t->version == TLS13)) {
+        set_why(t, "cipher %s cannot be used with %s: the ServerHello is inconsistent", t->cipher_s, t->version_s);
+        return;
+    }
+    int any = 0;
+    for (unsigned l = 0; l < WSI_KL_NLABELS; l++) any |= wsi_keylog_lookup(t->kl, t->client_random, l, NULL, NULL);
+    if (!any) {
+        set_why(t, "the key log has no line for client random %s", t->cr_hex);
+        return;
+    }
+    if (!t->cctx) t->cctx = EVP_CIPHER_CTX_new();
+    if (!t->scratch) t->scratch = malloc(WSI_TLS_MAX_RECORD);
+    if (!t->cctx || !t->scratch) {
+        set_why(t, "out of memory");
+        return;
+    }
+    if (t->version == TLS12) {
+        const uint8_t *ms;
+        size_t ml;
+        if (!wsi_keylog_lookup(t->kl, t->client_random, WSI_KL_CLIENT_RANDOM, &ms, &ml)) {
+            set_why(t, "the key log has no CLIENT_RANDOM line (the TLS 1.2 master secret) for client random %s",
+                    t->cr_hex);
+            return;
+        }
+        if (ml != 48) {
+            set_why(t, "the key log's CLIENT_RANDOM secret for client random %s has %zu bytes, a master secret has 48",
+                    t->cr_hex, ml);
+            return;
+        }
+        size_t klen = aead_key_len(s->aead), il = s->aead == AEAD_CHACHA ? 12 : 4;
+        uint8_t kb[2 * 32 + 2 * 12];
+        if (!t->prf) t->prf = EVP_KDF_fetch(NULL, "TLS1-PRF", NULL);
+        if (!key_block(t->prf, digest_of(s), ms, t->client_random, t->server_random, kb, 2 * klen + 2 * il)) {
+            set_why(t, "OpenSSL could not compute the TLS 1.2 key block (TLS1-PRF)");
+            return;
+        }
+        /* client_write_key, server_write_key, client_write_IV, server_write_IV (no MAC keys: AEAD) */
+        for (int r = 0; r < 2; r++) {
+            memset(t->rk[r].iv12, 0, sizeof t->rk[r].iv12);
+            memcpy(t->rk[r].key12, kb + (size_t)r * klen, klen);
+            memcpy(t->rk[r].iv12, kb + 2 * klen + (size_t)r * il, il);
+            t->rk[r].have12 = 1;
+        }
+        OPENSSL_cleanse(kb, sizeof kb);
+        return;
+    }
+    /* TLS 1.3: handshake and first application secrets of both sides. */
+    static const unsigned labels[2][2] = {
+        {WSI_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET, WSI_KL_CLIENT_TRAFFIC_SECRET_0},
+        {WSI_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET, WSI_KL_SERVER_TRAFFIC_SECRET_0},
+    };
+    char missing[256] = "";
+    size_t hl = hash_len(s);
+    if (!t->hkdf) t->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    for (int r = 0; r < 2; r++) {
+        for (int k = 0; k < 2; k++) {
+            const uint8_t *sec;
+            size_t sl;
+            unsigned l = labels[r][k];
+            if (!wsi_keylog_lookup(t->kl, t->client_random, l, &sec, &sl)) {
+                append_text(missing, sizeof missing, ", ", (const uint8_t *)label_names[l], strlen(label_names[l]));
+                continue;
+            }
+            if (sl != hl) {
+                set_why(t, "the key log's %s for client random %s has %zu bytes; %s needs %zu", label_names[l],
+                        t->cr_hex, sl, t->cipher_s, hl);
+                return;
+            }
+            memcpy(k ? t->rk[r].app : t->rk[r].hs, sec, sl);
+            *(k ? &t->rk[r].have_app : &t->rk[r].have_hs) = 1;
+        }
+    }
+    if (missing[0])
+        set_why(t, "the key log has no %s line for client random %s: %s", missing, t->cr_hex,
+                role_decrypting(t, 0) ? "only the client side is decrypted"
+                : role_decrypting(t, 1) ? "only the server side is decrypted" : "the contents stay encrypted");
+    for (int r = 0; r < 2; r++)
+        if (t->rk[r].have_hs) install13(t, dir_of(t, r), t->rk[r].hs, hl);
+}
+
+/* ---- the hellos ------------------------------------------------------------------- */
+
+/* ALPN ProtocolNameList (RFC 7301 3.1) into a comma list. 0 when malformed. */
+static int parse_alpn(struct cursor *ext, char *out, size_t cap)
+{
+    struct cursor l = cur_sub(ext, cur_be16(ext));
+    while (cur_ok(&l) && cur_left(&l)) {
+        uint8_t n = cur_u8(&l);
+        const uint8_t *name = cur_bytes(&l, n);
+        if (!name || n == 0) return 0;
+        append_text(out, cap, ",", name, n);
+    }
+    return cur_ok(&l) && cur_ok(ext);
+}
+
+/* Reads the extensions block (if any) into a sub-cursor; 0 when malformed. */
+static int ext_block(struct cursor *c, struct cursor *exts)
+{
+    static const uint8_t none[1];
+    if (cur_left(c) == 0) { /* no extensions at all (allowed before TLS 1.3) */
+        cur_init(exts, none, 0);
+        return cur_ok(c);
+    }
+    *exts = cur_sub(c, cur_be16(c));
+    return cur_ok(c) && cur_left(c) == 0;
+}
+
+/* ClientHello (RFC 8446 4.1.2): client random, server_name, ALPN offer, supported_versions, early_data. */
+static void parse_client_hello(struct wsi_tls *t, int dir, const uint8_t *body, size_t len)
+{
+    struct cursor c, exts;
+    cur_init(&c, body, len);
+    uint16_t legacy = cur_be16(&c);
+    const uint8_t *random = cur_bytes(&c, 32);
+    uint8_t sid = cur_u8(&c);
+    cur_skip(&c, sid);
+    cur_skip(&c, cur_be16(&c)); /* cipher_suites */
+    cur_skip(&c, cur_u8(&c));   /* legacy_compression_methods */
+    if (!cur_ok(&c) || sid > 32) {
+        report(t, dir, "malformed ClientHello (%zu bytes): not followed", len);
+        return;
+    }
+    if (!t->ch_seen) t->client_dir = dir;
+    t->ch_seen = 1;
+    memcpy(t->client_random, random, 32);
+    tohex(random, 32, t->cr_hex);
+    t->sni[0] = t->alpn_offered[0] = '\0';
+    version_name(legacy, t->versions_offered, sizeof t->versions_offered);
+    t->early_offered = 0;
+    int ok = ext_block(&c, &exts), have_sv = 0;
+    while (ok && cur_left(&exts)) {
+        uint16_t type = cur_be16(&exts);
+        struct cursor e = cur_sub(&exts, cur_be16(&exts));
+        if (!cur_ok(&exts)) {
+            ok = 0;
+            break;
+        }
+        if (type == EXT_SERVER_NAME) {
+            struct cursor l = cur_sub(&e, cur_be16(&e));
+            while (cur_ok(&l) && cur_left(&l)) {
+                uint8_t nt = cur_u8(&l);
+                uint16_t nl = cur_be16(&l);
+                const uint8_t *name = cur_bytes(&l, nl);
+                if (name && nt == 0 && !t->sni[0]) append_text(t->sni, sizeof t->sni, NULL, name, nl);
+            }
+            ok = cur_ok(&l) && cur_ok(&e);
+        } else if (type == EXT_ALPN) {
+            ok = parse_alpn(&e, t->alpn_offered, sizeof t->alpn_offered);
+        } else if (type == EXT_SUPPORTED_VERSIONS) {
+            struct cursor l = cur_sub(&e, cur_u8(&e));
+            if (!have_sv) t->versions_offered[0] = '\0';
+            have_sv = 1;
+            while (cur_ok(&l) && cur_left(&l) >= 2) {
+                uint16_t v = cur_be16(&l);
+                char name[24];
+                if (is_grease(v)) continue;
+                version_name(v, name, sizeof name);
+                append_text(t->versions_offered, sizeof t->versions_offered, ",", (const uint8_t *)name, strlen(name));
+            }
+            ok = cur_ok(&l) && cur_left(&l) == 0 && cur_ok(&e);
+        } else if (type == EXT_EARLY_DATA) {
+            t->early_offered = 1;
+        }
+    }
+    if (!ok) report(t, dir, "malformed extensions in the ClientHello (%zu bytes): what they name may be missing", len);
+}
+
+/*
+ * ServerHello (RFC 8446 4.1.3, RFC 5246 7.4.1.3): version (supported_versions
+ * for 1.3), suite, server random, ALPN (1.2); a HelloRetryRequest waits for the
+ * next one. The real one sets up the keys, says info(), releases held records.
+ */
+static void parse_server_hello(struct wsi_tls *t, int dir, const uint8_t *body, size_t len)
+{
+    struct cursor c, exts;
+    cur_init(&c, body, len);
+    uint16_t legacy = cur_be16(&c);
+    const uint8_t *random = cur_bytes(&c, 32);
+    uint8_t sid = cur_u8(&c);
+    cur_skip(&c, sid);
+    uint16_t suite = cur_be16(&c);
+    cur_u8(&c); /* legacy_compression_method */
+    if (!cur_ok(&c) || sid > 32) {
+        report(t, dir, "malformed ServerHello (%zu bytes): not followed", len);
+        return;
+    }
+    uint16_t selected = 0;
+    char alpn[128] = "";
+    int ok = ext_block(&c, &exts);
+    while (ok && cur_left(&exts)) {
+        uint16_t type = cur_be16(&exts);
+        struct cursor e = cur_sub(&exts, cur_be16(&exts));
+        if (!cur_ok(&exts)) {
+            ok = 0;
+            break;
+        }
+        if (type == EXT_SUPPORTED_VERSIONS) {
+            selected = cur_be16(&e);
+            ok = cur_ok(&e) && cur_left(&e) == 0;
+        } else if (type == EXT_ALPN) {
+            ok = parse_alpn(&e, alpn, sizeof alpn);
+        }
+    }
+    if (!ok) {
+        report(t, dir, "malformed extensions in the ServerHello (%zu bytes): not followed", len);
+        return;
+    }
+    if (!t->ch_seen) t->client_dir = !dir;
+    t->version = selected ? selected : legacy;
+    t->suite_id = suite;
+    t->suite = find_suite(suite);
+    version_name(t->version, t->version_s, sizeof t->version_s);
+    if (t->suite)
+        snprintf(t->cipher_s, sizeof t->cipher_s, "%s", t->suite->name);
+    else
+        snprintf(t->cipher_s, sizeof t->cipher_s, "0x%04x", suite);
+    if (memcmp(random, hrr_random, 32) == 0) { /* HelloRetryRequest: a new ClientHello and ServerHello follow */
+        t->info.hello_retry = 1;
+        t->version = 0;
+        return;
+    }
+    t->sh_seen = 1;
+    memcpy(t->server_random, random, 32);
+    snprintf(t->alpn_selected, sizeof t->alpn_selected, "%s", alpn);
+    if (t->version == TLS13) /* everything after the ServerHello is protected, both ways */
+        for (int i = 0; i < 2; i++) {
+            t->d[i].prot = 1;
+            t->d[i].epoch = EP_HANDSHAKE;
+        }
+    if (!t->ch_seen) {
+        set_why(t, "the capture has the ServerHello but not the ClientHello: no client random to find the keys with");
+    } else {
+        setup_keys(t);
+    }
+    emit_info(t);
+    if (t->d[t->client_dir].held_len) release_held(t, t->client_dir);
+}
+
+/* ---- handshake messages ------------------------------------------------------------ */
+
+/* One whole handshake message of `dir` (body without the 4-byte header). */
+static void hs_message(struct wsi_tls *t, int dir, uint8_t type, const uint8_t *body, size_t len)
+{
+    struct tls_dir *d = &t->d[dir];
+    if (type == HS_CLIENT_HELLO || type == HS_SERVER_HELLO || type == HS_HELLO_REQUEST) {
+        if (d->prot) { /* TLS 1.2 renegotiation: a new session under the old keys */
+            if (t->sh_seen && role_decrypting(t, role_of(t, dir)))
+                stop_dir(t, dir, "renegotiation (a new handshake inside the encrypted session) is not followed");
+            return;
+        }
+        if (type == HS_CLIENT_HELLO) {
+            if (t->sh_seen || (t->ch_seen && dir != t->client_dir)) {
+                report(t, dir, "unexpected ClientHello from the %s: ignored", role_name(t, dir));
+                return;
+            }
+            parse_client_hello(t, dir, body, len);
+        } else if (type == HS_SERVER_HELLO) {
+            if (t->sh_seen || (t->ch_seen && dir == t->client_dir)) {
+                report(t, dir, "unexpected ServerHello from the %s: ignored", role_name(t, dir));
+                return;
+            }
+            parse_server_hello(t, dir, body, len);
+        }
+        return;
+    }
+    if (t->version != TLS13 || d->epoch == EP_PLAIN) return;
+    if (type == HS_ENCRYPTED_EXTENSIONS && role_of(t, dir) == 1) {
+        struct cursor c, e;
+        char alpn[128] = "";
+        cur_init(&c, body, len);
+        struct cursor exts = cur_sub(&c, cur_be16(&c));
+        while (cur_ok(&exts) && cur_left(&exts)) {
+            uint16_t et = cur_be16(&exts);
+            e = cur_sub(&exts, cur_be16(&exts));
+            if (et == EXT_ALPN && cur_ok(&exts)) parse_alpn(&e, alpn, sizeof alpn);
+        }
+        if (alpn[0] && strcmp(alpn, t->alpn_selected) != 0) {
+            snprintf(t->alpn_selected, sizeof t->alpn_selected, "%s", alpn);
+            emit_info(t);
+        }
+    } else if (type == HS_FINISHED && d->epoch == EP_HANDSHAKE) {
+        d->switch_after = SWITCH_APP;
+    } else if (type == HS_KEY_UPDATE && d->epoch == EP_APP) {
+        d->switch_after = SWITCH_UPDATE;
+    }
+}
+
+/* Message types whose contents this module never reads: an oversize one is skipped, not refused. */
+static int hs_skippable(uint8_t type)
+{
+    return type == HS_CERTIFICATE || type == HS_CERTIFICATE_REQUEST || type == HS_CERTIFICATE_VERIFY ||
+           type == HS_NEW_SESSION_TICKET || type == HS_SERVER_KEY_EXCHANGE || type == HS_CLIENT_KEY_EXCHANGE ||
+           type == HS_CERTIFICATE_STATUS || type == HS_COMPRESSED_CERTIFICATE;
+}
+
+/* Handshake-protocol bytes of `dir` (messages may span records); reassembles whole messages. */
+static void hs_feed(struct wsi_tls *t, int dir, const uint8_t *p, size_t n)
+{
+    struct tls_dir *d = &t->d[dir];
+    struct cursor c;
+    cur_init(&c, p, n);
+    while (!d->hs_dead && cur_left(&c)) {
+        if (d->hs_skip) {
+            size_t k = cur_left(&c) < d->hs_skip ? cur_left(&c) : d->hs_skip;
+            cur_skip(&c, k);
+            d->hs_skip -= (uint32_t)k;
+            continue;
+        }
+        if (!d->hs) {
+            d->hs = malloc(4 + 1024);
+            if (!d->hs) {
+                d->hs_dead = 1;
+                report(t, dir, "out of memory: handshake not followed");
+                return;
+            }
+            d->hs_cap = 4 + 1024;
+        }
+        if (d->hs_len < 4) {
+            size_t k = 4 - d->hs_len < cur_left(&c) ? 4 - d->hs_len : cur_left(&c);
+            cur_copy(&c, d->hs + d->hs_len, k);
+            d->hs_len += k;
+            if (d->hs_len < 4) return;
+        }
+        struct cursor h;
+        cur_init(&h, d->hs, 4);
+        uint8_t type = cur_u8(&h);
+        uint32_t mlen = (uint32_t)cur_u8(&h) << 16;
+        mlen |= cur_be16(&h);
+        if (mlen > WSI_TLS_MAX_HANDSHAKE) {
+            d->hs_len = 0;
+            if (hs_skippable(type)) {
+                d->hs_skip = mlen;
+                continue;
+            }
+            d->hs_dead = 1;
+            char why[200];
+            snprintf(why, sizeof why, "%s handshake message type %u of %u bytes exceeds the %u-byte limit: "
+                     "the handshake is not followed further in this direction",
+                     role_name(t, dir), type, mlen, WSI_TLS_MAX_HANDSHAKE);
+            if (d->prot && t->version == TLS13 && !d->stopped && role_decrypting(t, role_of(t, dir)))
+                stop_dir(t, dir, why);
+            else
+                report(t, dir, "%s", why);
+            return;
+        }
+        if (d->hs_cap < 4 + (size_t)mlen) {
+            uint8_t *nb = realloc(d->hs, 4 + (size_t)mlen);
+            if (!nb) {
+                d->hs_dead = 1;
+                report(t, dir, "out of memory: handshake not followed");
+                return;
+            }
+            d->hs = nb;
+            d->hs_cap = 4 + (size_t)mlen;
+        }
+        size_t want = 4 + (size_t)mlen - d->hs_len;
+        size_t k = want < cur_left(&c) ? want : cur_left(&c);
+        cur_copy(&c, d->hs + d->hs_len, k);
+        d->hs_len += k;
+        if (d->hs_len < 4 + (size_t)mlen) return;
+        d->hs_len = 0;
+        hs_message(t, dir, type, d->hs + 4, mlen);
+        if (d->hs_cap > 4 + 4096) { /* give a large buffer back once its message is done */
+            free(d->hs);
+            d->hs = NULL;
+            d->hs_cap = 0;
+        }
+    }
+}
+
+/* ---- records ------------------------------------------------------------------------- */
+
+/* Alert record contents (level, description pairs) to alert(). */
+static void on_alert(struct wsi_tls *t, int dir, const uint8_t *p, size_t n)
+{
+    struct cursor c;
+    cur_init(&c, p, n);
+    t->stats.alerts[dir]++;
+    while (cur_left(&c) >= 2) {
+        int level = cur_u8(&c), desc = cur_u8(&c);
+        const char *name = alert_name(desc);
+        const char *lv = level == 1 ? "warning" : level == 2 ? "fatal" : "unknown-level";
+        char text[96];
+        if (name)
+            snprintf(text, sizeof text, "%s %s", lv, name);
+        else
+            snprintf(text, sizeof text, "%s alert %d", lv, desc);
+        if (t->cb.alert) t->cb.alert(t->user, dir, level, desc, text);
+    }
+    if (cur_left(&c)) report(t, dir, "%s alert record of %zu bytes (an alert is 2)", role_name(t, dir), n);
+}
+
+/* A record's contents in the clear (sent so, or decrypted): content type `type`. */
+static void on_content(struct wsi_tls *t, int dir, int type, const uint8_t *p, size_t n, int decrypted)
+{
+    struct tls_dir *d = &t->d[dir];
+    switch (type) {
+    case CT_HANDSHAKE:
+        hs_feed(t, dir, p, n);
+        break;
+    case CT_ALERT:
+        on_alert(t, dir, p, n);
+        break;
+    case CT_CCS:
+        if (t->version == TLS13 || !t->sh_seen) break; /* 1.3: middlebox compatibility only */
+        if (d->prot) {
+            if (!d->stopped && role_decrypting(t, role_of(t, dir)))
+                stop_dir(t, dir, "a second ChangeCipherSpec (renegotiation) is not followed");
+            break;
+        }
+        d->prot = 1;
+        d->epoch = EP_APP;
+        d->seq = 0;
+        if (t->rk[role_of(t, dir)].have12 && !d->stopped) {
+            const struct role_keys *k = &t->rk[role_of(t, dir)];
+            d->key_len = aead_key_len(t->suite->aead);
+            memcpy(d->key, k->key12, d->key_len);
+            memcpy(d->iv, k->iv12, NONCE_LEN);
+            d->keys_ok = 1;
+        }
+        break;
+    case CT_APPDATA:
+        if (decrypted) {
+            if (n && t->cb.plaintext) t->cb.plaintext(t->user, dir, p, n);
+            t->stats.plaintext_bytes[dir] += n;
+        } else {
+            t->stats.undecrypted[dir]++;
+            t->stats.opaque_bytes[dir] += n;
+            if (t->sh_seen && !d->plain_noted) {
+                d->plain_noted = 1;
+                report(t, dir, "%s record %llu: application data before encryption started: not shown",
+                       role_name(t, dir), (unsigned long long)d->nrec);
+            }
+        }
+        break;
+    default: /* heartbeat */
+        break;
+    }
+}
+
+/* 1.3 nonce: iv XOR the 64-bit sequence number, right-aligned (RFC 8446 5.3; RFC 7905 2 alike). */
+static void xor_nonce(const uint8_t iv[NONCE_LEN], uint64_t seq, uint8_t nonce[NONCE_LEN])
+{
+    memcpy(nonce, iv, NONCE_LEN);
+    for (int i = 0; i < 8; i++) nonce[NONCE_LEN - 1 - i] ^= (uint8_t)(seq >> (8 * i));
+}
+
+/* Key changes due once the record that announced them is done (TLS 1.3). */
+static void apply_switch(struct wsi_tls *t, int dir)
+{
+    struct tls_dir *d = &t->d[dir];
+    int what = d->switch_after;
+    d->switch_after = SWITCH_NONE;
+    if (what == SWITCH_NONE || d->stopped) return;
+    const struct role_keys *k = &t->rk[role_of(t, dir)];
+    if (what == SWITCH_APP) {
+        d->epoch = EP_APP;
+        if (k->have_app) {
+            install13(t, dir, k->app, hash_len(t->suite));
+        } else {
+            d->keys_ok = 0;
+        }
+        return;
+    }
+    uint8_t next[WSI_KEYLOG_MAX_SECRET];
+    size_t hl = hash_len(t->suite);
+    if (!expand_label(t->hkdf, digest_of(t->suite), d->secret, d->secret_len, "traffic upd", NULL, 0, next, hl)) {
+        stop_dir(t, dir, "OpenSSL could not derive the next traffic secret after a KeyUpdate");
+        return;
+    }
+    t->stats.key_updates[dir]++;
+    install13(t, dir, next, hl);
+    OPENSSL_cleanse(next, sizeof next);
+}
+
+/* A protected record (header included in rec) that cannot or may not be decrypted. */
+static void opaque(struct wsi_tls *t, int dir, int type, size_t n)
+{
+    t->stats.undecrypted[dir]++;
+    t->stats.opaque_bytes[dir] += n;
+    if (type == CT_ALERT && t->version != TLS13) { /* 1.2 keeps the outer type: we know it is an alert */
+        t->stats.alerts[dir]++;
+        if (t->cb.alert) t->cb.alert(t->user, dir, -1, -1, "encrypted alert (not decrypted)");
+    }
+}
+
+/* Decrypts a protected record of `dir` (5-byte header + fragment). */
+static void decrypt_record(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len)
+{
+    struct tls_dir *d = &t->d[dir];
+    struct cursor c;
+    cur_init(&c, rec, len);
+    uint8_t type = cur_u8(&c);
+    uint16_t ver = cur_be16(&c);
+    uint16_t flen = cur_be16(&c);
+    const uint8_t *frag = cur_bytes(&c, flen);
+    uint8_t nonce[NONCE_LEN], aad[13];
+    size_t aad_len, ct_off = 0;
+    int aead = t->suite->aead;
+    if (!frag) return; /* cannot happen: the record was gathered whole */
+    if (t->version == TLS13) {
+        xor_nonce(d->iv, d->seq, nonce);
+        memcpy(aad, rec, 5);
+        aad_len = 5;
+    } else {
+        size_t min = TAG_LEN + (aead == AEAD_CHACHA ? 0 : GCM12_EXPLICIT);
+        if (flen < min) goto fail;
+        if (aead == AEAD_CHACHA) {
+            xor_nonce(d->iv, d->seq, nonce);
+        } else {
+            memcpy(nonce, d->iv, 4);
+            memcpy(nonce + 4, frag, GCM12_EXPLICIT); /* explicit nonce (RFC 5288 3) */
+            ct_off = GCM12_EXPLICIT;
+        }
+        uint16_t plen = (uint16_t)(flen - min);
+        for (int i = 0; i < 8; i++) aad[i] = (uint8_t)(d->seq >> (56 - 8 * i));
+        aad[8] = type;
+        aad[9] = (uint8_t)(ver >> 8);
+        aad[10] = (uint8_t)ver;
+        aad[11] = (uint8_t)(plen >> 8);
+        aad[12] = (uint8_t)plen;
+        aad_len = 13;
+    }
+    if (flen < TAG_LEN + ct_off ||
+        !aead_open(t->cctx, aead, d->key, nonce, aad, aad_len, frag + ct_off, flen - ct_off, t->scratch))
+        goto fail;
+    d->seq++;
+    t->stats.decrypted[dir]++;
+    size_t pt = flen - ct_off - TAG_LEN;
+    int inner = type;
+    if (t->version == TLS13) { /* TLSInnerPlaintext: content, then the type, then zero padding */
+        while (pt && t->scratch[pt - 1] == 0) pt--;
+        if (!pt) {
+            char why[200];
+            snprintf(why, sizeof why, "%s record %llu decrypted to padding only (no content type): "
+                     "the %s side is not decrypted further", role_name(t, dir), (unsigned long long)d->nrec,
+                     role_name(t, dir));
+            stop_dir(t, dir, why);
+            return;
+        }
+        inner = t->scratch[--pt];
+    }
+    if (inner != CT_HANDSHAKE && inner != CT_ALERT && inner != CT_APPDATA) {
+        char why[200];
+        snprintf(why, sizeof why, "%s record %llu: decrypted content type %d is not allowed here: "
+                 "the %s side is not decrypted further", role_name(t, dir), (unsigned long long)d->nrec, inner,
+                 role_name(t, dir));
+        stop_dir(t, dir, why);
+        return;
+    }
+    on_content(t, dir, inner, t->scratch, pt, 1);
+    apply_switch(t, dir);
+    return;
+fail:
+    if (t->version == TLS13 && role_of(t, dir) == 0 && d->epoch == EP_HANDSHAKE && d->seq == 0 &&
+        t->early_offered && type == CT_APPDATA) {
+        /* 0-RTT data under CLIENT_EARLY_TRAFFIC_SECRET: skipped, as a server refusing it would. */
+        t->stats.early_skipped++;
+        opaque(t, dir, type, flen);
+        if (!d->early_noted) {
+            d->early_noted = 1;
+            report(t, dir, "client record %llu: 0-RTT early data is not decrypted (skipped)",
+                   (unsigned long long)d->nrec);
+        }
+        return;
+    }
+    opaque(t, dir, type, flen);
+    char why[400];
+    snprintf(why, sizeof why, "%s record %llu (%u bytes) failed authentication with %s: the key log's secrets do "
+             "not belong to this session, or the record was altered; the %s side is not decrypted further",
+             role_name(t, dir), (unsigned long long)d->nrec, flen, t->cipher_s, role_name(t, dir));
+    stop_dir(t, dir, why);
+}
+
+/* One whole record of `dir`: 5-byte header (already checked) + fragment. */
+static void on_record(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len)
+{
+    struct tls_dir *d = &t->d[dir];
+    struct cursor c;
+    cur_init(&c, rec, len);
+    uint8_t type = cur_u8(&c);
+    cur_be16(&c);
+    uint16_t flen = cur_be16(&c);
+    const uint8_t *frag = cur_bytes(&c, flen);
+    if (!frag) return;
+    d->nrec++;
+    t->stats.records[dir]++;
+
+    if (!t->ch_seen && !t->sh_seen && type != CT_HANDSHAKE && !t->midstream) {
+        /* No hello before protected traffic: the capture began after the handshake. */
+        t->midstream = 1;
+        set_why(t, "the capture starts after the TLS handshake (no ClientHello or ServerHello): "
+                "the keys cannot be matched and the contents stay encrypted");
+        for (int i = 0; i < 2; i++) t->d[i].prot = 1;
+        emit_info(t);
+    }
+    if (!d->prot) {
+        on_content(t, dir, type, frag, flen, 0);
+        return;
+    }
+    if (type == CT_CCS && t->version == TLS13) return;         /* compatibility CCS (RFC 8446 D.4) */
+    if (type == CT_ALERT && flen == 2 && t->version == TLS13) { /* an alert sent before keys were in place */
+        on_alert(t, dir, frag, flen);
+        return;
+    }
+    if (type != CT_APPDATA && t->version == TLS13) {
+        if (!d->plain_noted) {
+            d->plain_noted = 1;
+            report(t, dir, "%s record %llu: content type %u in the clear after the ServerHello: ignored",
+                   role_name(t, dir), (unsigned long long)d->nrec, type);
+        }
+        return;
+    }
+    if (!d->keys_ok || d->stopped || !t->suite || !t->scratch) {
+        opaque(t, dir, type, flen);
+        return;
+    }
+    decrypt_record(t, dir, rec, len);
+}
+
+/* Processes the records held for `dir` (whole records, in order) and forgets them. */
+static void release_held(struct wsi_tls *t, int dir)
+{
+    struct tls_dir *d = &t->d[dir];
+    uint8_t *held = d->held;
+    size_t n = d->held_len;
+    struct cursor c;
+    d->held = NULL;
+    d->held_len = 0;
+    cur_init(&c, held, n);
+    while (cur_left(&c) >= 5) {
+        struct cursor h = c;
+        cur_skip(&h, 3);
+        const uint8_t *rec = cur_bytes(&c, 5 + (size_t)cur_be16(&h));
+        if (!rec) break;
+        on_record(t, dir, rec, (size_t)(c.p - rec));
+    }
+    free(held);
+}
+
+/*
+ * A whole record of `dir` (header checked). The client's protected records
+ * after its ClientHello and before the ServerHello is read (its Finished fed
+ * ahead of the server's bytes, or 0-RTT data) are held, with what follows
+ * them, up to HOLD_MAX bytes, and processed once the ServerHello has set the
+ * keys. A new handshake record (a ClientHello after a HelloRetryRequest)
+ * releases them first.
+ */
+static void deliver(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len)
+{
+    struct tls_dir *d = &t->d[dir];
+    struct cursor c;
+    cur_init(&c, rec, len);
+    uint8_t type = cur_u8(&c);
+    int hold = t->ch_seen && !t->sh_seen && !t->midstream && dir == t->client_dir &&
+               (type == CT_APPDATA || (d->held_len && type != CT_HANDSHAKE));
+    if (hold && d->held_len + len <= HOLD_MAX) {
+        uint8_t *nb = realloc(d->held, d->held_len + len);
+        if (nb) {
+            memcpy(nb + d->held_len, rec, len);
+            d->held = nb;
+            d->held_len += len;
+            return;
+        }
+    }
+    if (d->held_len) { /* too much (or no memory): go on without the ServerHello */
+        if (!t->why_not[0])
+            set_why(t, "no ServerHello seen: the version, the cipher and so the keys are unknown");
+        release_held(t, dir);
+    }
+    on_record(t, dir, rec, len);
+}
+
+/* Checks the 5-byte record header at h; NULL when plausible (*rec_len: header + fragment), else why not. */
+static const char *header_problem(const uint8_t *h, size_t *rec_len, char *buf, size_t cap)
+{
+    struct cursor c;
+    cur_init(&c, h, 5);
+    uint8_t type = cur_u8(&c);
+    uint16_t ver = cur_be16(&c);
+    uint16_t len = cur_be16(&c);
+    *rec_len = 5 + (size_t)len;
+    if (type < CT_CCS || type > CT_HEARTBEAT || (ver >> 8) != 3 || (ver & 0xff) > 4) {
+        snprintf(buf, cap, "not a TLS record (content type %u, version 0x%04x)", type, ver);
+        return buf;
+    }
+    if (len > WSI_TLS_MAX_RECORD) {
+        snprintf(buf, cap, "record of %u bytes exceeds TLS's %u", len, WSI_TLS_MAX_RECORD);
+        return buf;
+    }
+    return NULL;
+}
+
+/* A record header that is not TLS: the direction is given up. */
+static void bad_header(struct wsi_tls *t, int dir, const char *problem)
+{
+    char why[300];
+    snprintf(why, sizeof why, "%s record %llu: %s; the %s stream is not followed further", role_name(t, dir),
+             (unsigned long long)t->d[dir].nrec + 1, problem, role_name(t, dir));
+    kill_dir(t, dir, why);
+}
+
+void wsi_tls_feed(struct wsi_tls *t, int dir, const uint8_t *data, size_t len)
+{
+    if (!t || dir < 0 || dir > 1 || !data) return;
+    struct tls_dir *d = &t->d[dir];
+    struct cursor c;
+    char buf[160];
+    cur_init(&c, data, len);
+    while (!d->dead && cur_left(&c)) {
+        size_t rl = 0;
+        if (d->rec_len == 0 && cur_left(&c) >= 5) { /* a whole record in the input: no copy */
+            const char *bad = header_problem(c.p, &rl, buf, sizeof buf);
+            if (bad) {
+                bad_header(t, dir, bad);
+                break;
+            }
+            if (cur_left(&c) >= rl) {
+                const uint8_t *rec = cur_bytes(&c, rl);
+                deliver(t, dir, rec, rl);
+                continue;
+            }
+        }
+        /* gather: the header first, then the fragment (d->rec_want, checked, once the header is in) */
+        size_t want = d->rec_len < 5 ? 5 : d->rec_want;
+        size_t need = want - d->rec_len;
+        if (d->rec_cap < want) {
+            uint8_t *nb = realloc(d->rec, want);
+            if (!nb) {
+                kill_dir(t, dir, "out of memory: TLS not followed");
+                return;
+            }
+            d->rec = nb;
+            d->rec_cap = want;
+        }
+        size_t k = need < cur_left(&c) ? need : cur_left(&c);
+        cur_copy(&c, d->rec + d->rec_len, k);
+        d->rec_len += k;
+        if (d->rec_len == 5 && want == 5) {
+            const char *bad = header_problem(d->rec, &d->rec_want, buf, sizeof buf);
+            if (bad) {
+                bad_header(t, dir, bad);
+                break;
+            }
+        }
+        if (d->rec_len >= 5 && d->rec_len == d->rec_want) {
+            d->rec_len = 0;
+            deliver(t, dir, d->rec, d->rec_want);
+        }
+    }
+    refresh_info(t);
+}
+
+void wsi_tls_finish(struct wsi_tls *t)
+{
+    if (!t) return;
+    for (int dir = 0; dir < 2; dir++) {
+        if (!t->d[dir].held_len) continue;
+        if (!t->why_not[0]) set_why(t, "no ServerHello seen: the version, the cipher and so the keys are unknown");
+        release_held(t, dir);
+    }
+    refresh_info(t);
+}
+
+void wsi_tls_gap(struct wsi_tls *t, int dir)
+{
+    if (!t || dir < 0 || dir > 1 || t->d[dir].dead) return;
+    char why[160];
+    snprintf(why, sizeof why, "bytes missing in the %s stream: its TLS records are not followed further",
+             role_name(t, dir));
+    kill_dir(t, dir, why);
+    refresh_info(t);
+}
+
+int wsi_tls_looks_like(const uint8_t *p, size_t n)
+{
+    struct cursor c;
+    cur_init(&c, p, n);
+    int b;
+    if ((b = cur_peek(&c, 0)) >= 0 && b != CT_HANDSHAKE) return 0;
+    if ((b = cur_peek(&c, 1)) >= 0 && b != 3) return 0;
+    if ((b = cur_peek(&c, 2)) >= 0 && b > 4) return 0;
+    int hi = cur_peek(&c, 3), lo = cur_peek(&c, 4);
+    if (hi >= 0 && lo >= 0) {
+        unsigned len = ((unsigned)hi << 8) | (unsigned)lo;
+        if (len < 4 || len > WSI_TLS_MAX_RECORD) return 0; /* a hello needs at least its 4-byte header */
+    } else if (hi >= 0 && ((unsigned)hi << 8) > WSI_TLS_MAX_RECORD) {
+        return 0;
+    }
+    if ((b = cur_peek(&c, 5)) < 0) return -1;
+    return b == HS_CLIENT_HELLO || b == HS_SERVER_HELLO;
+}
+
+struct wsi_tls *wsi_tls_new(const struct wsi_keylog *kl, const struct wsi_tls_cb *cb, void *user)
+{
+    struct wsi_tls *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->kl = kl;
+    if (cb) t->cb = *cb;
+    t->user = user;
+    t->info.sni = t->sni;
+    t->info.alpn_offered = t->alpn_offered;
+    t->info.alpn_selected = t->alpn_selected;
+    t->info.versions_offered = t->versions_offered;
+    t->info.version = t->version_s;
+    t->info.cipher = t->cipher_s;
+    t->info.client_random = t->cr_hex;
+    return t;
+}
+
+const struct wsi_tls_info *wsi_tls_get_info(const struct wsi_tls *t) { return t ? &t->info : NULL; }
+
+const struct wsi_tls_stats *wsi_tls_get_stats(const struct wsi_tls *t) { return t ? &t->stats : NULL; }
+
+void wsi_tls_free(struct wsi_tls *t)
+{
+    if (!t) return;
+    for (int i = 0; i < 2; i++) {
+        free(t->d[i].rec);
+        free(t->d[i].hs);
+        free(t->d[i].held);
+    }
+    if (t->scratch) OPENSSL_cleanse(t->scratch, WSI_TLS_MAX_RECORD);
+    free(t->scratch);
+    EVP_CIPHER_CTX_free(t->cctx);
+    EVP_KDF_free(t->hkdf);
+    EVP_KDF_free(t->prf);
+    OPENSSL_cleanse(t, sizeof *t);
+    free(t);
+}

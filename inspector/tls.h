@@ -1,0 +1,183 @@
+/* tls.h - TLS on a connection: the hellos' facts (SNI, ALPN, versions, cipher) and, with an NSS key log, decryption. */
+#ifndef WSI_TLS_H
+#define WSI_TLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * A wss:// connection carries TLS records. Without keys this module reads
+ * what TLS leaves in the clear (the ClientHello's server name, ALPN offer and
+ * versions, the server's chosen version and cipher) and says why the
+ * WebSocket inside cannot be shown. With a key log (the NSS format that
+ * SSLKEYLOGFILE produces) it decrypts TLS 1.3 (TLS_AES_128_GCM_SHA256,
+ * TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256) and TLS 1.2 AEAD
+ * suites (AES-GCM, ChaCha20-Poly1305) and hands the application data, in
+ * order, per direction, to the caller - which feeds it to the same HTTP and
+ * WebSocket decoding as a ws:// connection.
+ *
+ * All cryptography is OpenSSL libcrypto's (EVP AEAD ciphers, the "HKDF" and
+ * "TLS1-PRF" key derivations).
+ */
+
+/* ---- the key log --------------------------------------------------------- */
+
+#define WSI_KEYLOG_MAX_ENTRIES 1000000u /* key lines kept at most (the file is refused beyond) */
+#define WSI_KEYLOG_MAX_LINE 1024u       /* longer lines are skipped as malformed */
+#define WSI_KEYLOG_MAX_SECRET 48u       /* longest secret: SHA-384 traffic secrets, the TLS 1.2 master secret */
+
+/* The labels this module uses (other labels, e.g. RSA or ECH ones, are counted and skipped). */
+enum wsi_keylog_label {
+    WSI_KL_CLIENT_RANDOM,                   /* TLS 1.2: the master secret */
+    WSI_KL_CLIENT_EARLY_TRAFFIC_SECRET,     /* TLS 1.3 0-RTT (kept, not used yet) */
+    WSI_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET, /* TLS 1.3 client handshake traffic secret */
+    WSI_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET, /* TLS 1.3 server handshake traffic secret */
+    WSI_KL_CLIENT_TRAFFIC_SECRET_0,         /* TLS 1.3 first client application traffic secret */
+    WSI_KL_SERVER_TRAFFIC_SECRET_0,         /* TLS 1.3 first server application traffic secret */
+    WSI_KL_EXPORTER_SECRET,                 /* TLS 1.3 exporter (kept, not used) */
+    WSI_KL_EARLY_EXPORTER_SECRET,           /* TLS 1.3 early exporter (kept, not used) */
+    WSI_KL_NLABELS                          /* number of labels */
+};
+
+/* What loading a key log found. */
+struct wsi_keylog_stats {
+    uint64_t lines;          /* lines read (including comments and blank lines) */
+    uint64_t entries;        /* secrets kept */
+    uint64_t ignored;        /* comment and blank lines */
+    uint64_t unknown_labels; /* well-formed lines with a label this module does not use */
+    uint64_t malformed;      /* lines skipped as not "LABEL <64 hex> <hex>" (or too long) */
+    uint64_t duplicates;     /* repeated lines (same label and client random; the first one is kept) */
+    uint64_t conflicts;      /* of those, lines whose secret differed from the kept one */
+    uint64_t first_bad_line; /* line number of the first malformed line (0: none) */
+    char first_bad_why[96];  /* what was wrong with it */
+};
+
+struct wsi_keylog;
+
+/*
+ * Reads an NSS key log file ("LABEL <64-hex client_random> <hex secret>" lines;
+ * '#' comments, blank lines and CRLF line ends allowed). Malformed lines are
+ * skipped and counted. Returns NULL with a message naming the file (and line)
+ * in errbuf when the file cannot be read, holds more than
+ * WSI_KEYLOG_MAX_ENTRIES key lines, or has malformed lines and no usable one.
+ */
+struct wsi_keylog *wsi_keylog_load(const char *path, char errbuf[256]);
+
+/* The same from memory; `name` is used in messages ("FILE:LINE: ..."). */
+struct wsi_keylog *wsi_keylog_parse_buf(const char *buf, size_t len, const char *name, char errbuf[256]);
+
+const struct wsi_keylog_stats *wsi_keylog_stats(const struct wsi_keylog *kl);
+
+/* NULL when every line was usable, else e.g. "keys.log:7: client random is not 64 hex digits (2 malformed lines skipped)". */
+const char *wsi_keylog_warning(const struct wsi_keylog *kl);
+
+/* The secret with `label` for `client_random`: 1 and *secret, *len set, or 0. */
+int wsi_keylog_lookup(const struct wsi_keylog *kl, const uint8_t client_random[32], enum wsi_keylog_label label,
+                      const uint8_t **secret, size_t *len);
+
+void wsi_keylog_free(struct wsi_keylog *kl);
+
+/* ---- recognising TLS ------------------------------------------------------ */
+
+/*
+ * 1 when the bytes start a TLS handshake record carrying a ClientHello or a
+ * ServerHello (0x16, 0x03 0x00-0x04, a length of 1..18432, handshake type 1 or 2),
+ * 0 when they do not, -1 when fewer than 6 bytes agree so far.
+ */
+int wsi_tls_looks_like(const uint8_t *p, size_t n);
+
+/* ---- one connection -------------------------------------------------------- */
+
+/* What is known of the session. Strings are never NULL (except why_not), printable ASCII, and stay valid until the next feed. */
+struct wsi_tls_info {
+    const char *sni;              /* server_name the client asked for (RFC 6066), "" if none */
+    const char *alpn_offered;     /* ALPN protocols the client offered, comma separated, "" if none */
+    const char *alpn_selected;    /* ALPN protocol the server chose ("" if none or not yet known: TLS 1.3 sends it encrypted) */
+    const char *versions_offered; /* "TLS1.3,TLS1.2" from supported_versions, else the ClientHello's version */
+    const char *version;          /* version the server chose: "TLS1.3", "TLS1.2", ...; "" before the ServerHello */
+    const char *cipher;           /* IANA name of the chosen suite ("0x1234" when unknown); "" before the ServerHello */
+    const char *client_random;    /* 64 hex digits; "" before the ClientHello */
+    int hello_retry;              /* 1 when the server sent a HelloRetryRequest */
+    int decrypting;               /* 1 while at least one direction is being decrypted */
+    const char *why_not;          /* NULL when both directions are decrypted, else one sentence saying why not */
+};
+
+/* Counters, per direction as the caller numbers them. */
+struct wsi_tls_stats {
+    uint64_t records[2];        /* TLS records read */
+    uint64_t decrypted[2];      /* protected records decrypted */
+    uint64_t undecrypted[2];    /* protected records not decrypted (no key, failed, stopped) */
+    uint64_t opaque_bytes[2];   /* bytes of those records */
+    uint64_t plaintext_bytes[2];/* application data bytes handed to plaintext() */
+    uint64_t alerts[2];         /* alerts seen */
+    uint64_t key_updates[2];    /* TLS 1.3 KeyUpdates followed */
+    uint64_t early_skipped;     /* client 0-RTT records skipped (not decrypted) */
+};
+
+/*
+ * Callbacks (each may be NULL). Direction `dir` is the caller's: 0 for the
+ * client (the side that sent the ClientHello), 1 for the server. Should the
+ * ClientHello arrive on direction 1, the roles follow it; `dir` in callbacks
+ * stays the caller's numbering. Pointers are valid only during the call; a
+ * callback must not feed the same wsi_tls.
+ */
+struct wsi_tls_cb {
+    /* Decrypted application_data bytes of `dir`, in order (TLS records' contents, concatenated). */
+    void (*plaintext)(void *user, int dir, const uint8_t *data, size_t len);
+    /* After the ServerHello; again when something changes (ALPN learnt from the
+     * encrypted extensions, decryption stopping), or when a capture starts
+     * after the handshake. */
+    void (*info)(void *user, const struct wsi_tls_info *info);
+    /* An alert: level 1 warning / 2 fatal and description (RFC 8446 6), text
+     * like "warning close_notify"; level and description -1 when the alert is
+     * encrypted and not decrypted. */
+    void (*alert)(void *user, int dir, int level, int description, const char *text);
+    /* A problem, phrased: a record that failed authentication (with its number;
+     * that direction is not decrypted further), a stream that is not TLS, a
+     * malformed hello, a limit reached... */
+    void (*error)(void *user, int dir, const char *why);
+};
+
+#define WSI_TLS_MAX_RECORD (16384u + 2048u) /* largest TLSCiphertext fragment (RFC 5246 6.2.3) */
+#define WSI_TLS_MAX_HANDSHAKE 65536u        /* largest handshake message reassembled (larger uninteresting ones are skipped) */
+
+struct wsi_tls;
+
+/* A TLS session; `kl` (may be NULL: no decryption) must outlive it. NULL when out of memory. */
+struct wsi_tls *wsi_tls_new(const struct wsi_keylog *kl, const struct wsi_tls_cb *cb, void *user);
+
+/*
+ * Bytes of direction `dir` (0 client, 1 server), in stream order, split
+ * anywhere. The two directions may be fed in any interleaving: protected
+ * client records that arrive before the ServerHello has been read are held
+ * (up to 64 KiB) until it is.
+ */
+void wsi_tls_feed(struct wsi_tls *t, int dir, const uint8_t *data, size_t len);
+
+/* End of input: client records still held for a ServerHello that never came are counted (not shown). */
+void wsi_tls_finish(struct wsi_tls *t);
+
+/* A gap in direction `dir` (bytes lost): that direction is not followed any further (reported via error()). */
+void wsi_tls_gap(struct wsi_tls *t, int dir);
+
+/* What is known now (also before any info() call). */
+const struct wsi_tls_info *wsi_tls_get_info(const struct wsi_tls *t);
+
+const struct wsi_tls_stats *wsi_tls_get_stats(const struct wsi_tls *t);
+
+void wsi_tls_free(struct wsi_tls *t);
+
+/* ---- key derivations (exposed for the tests) --------------------------------- */
+
+/*
+ * TLS 1.3 HKDF-Expand-Label(secret, label, context, out_len) (RFC 8446 7.1) with
+ * `digest` "SHA256" or "SHA384"; `label` without the "tls13 " prefix. 1 on success.
+ */
+int wsi_tls13_expand_label(const char *digest, const uint8_t *secret, size_t secret_len, const char *label,
+                           const uint8_t *context, size_t context_len, uint8_t *out, size_t out_len);
+
+/* TLS 1.2 key block: PRF(master, "key expansion", server_random + client_random) (RFC 5246 6.3). 1 on success. */
+int wsi_tls12_key_block(const char *digest, const uint8_t master[48], const uint8_t client_random[32],
+                        const uint8_t server_random[32], uint8_t *out, size_t out_len);
+
+#endif
