@@ -8,6 +8,7 @@
 #include "inflate.h"
 #include "netdecode.h"
 #include "reasm.h"
+#include "tls.h"
 #include "wsframe.h"
 
 /*
@@ -38,6 +39,7 @@ enum wsi_ev_kind {
     WSI_EV_CLOSE,      /* the connection is over: its summary; the last event of a connection */
     WSI_EV_CHUNK,      /* one chunk of a chunked HTTP body (HTTP streaming) */
     WSI_EV_SSE,        /* one Server-Sent Event of a text/event-stream body */
+    WSI_EV_TLS,        /* TLS on the connection: its facts, an alert, or a decryption problem */
 };
 
 /* The handshake's outcome. */
@@ -76,6 +78,13 @@ struct wsi_chunk_ev {
     const uint8_t *preview;  /* its first preview_len bytes */
     size_t preview_len;
     uint64_t index;          /* 1-based within the response */
+};
+
+/* TLS seen on a connection (wss://). */
+struct wsi_tls_ev {
+    const struct wsi_tls_info *info; /* the hello facts and whether it is decrypted (kind "info") */
+    const char *alert;               /* an alert, phrased ("warning close_notify"), or NULL */
+    const char *error;               /* a problem (a record that failed authentication...), or NULL */
 };
 
 /* One Server-Sent Event (HTML Living Standard, "event stream interpretation"). */
@@ -156,6 +165,8 @@ struct wsi_end_ev {
 /* The connection's summary, with its endpoints and what happened. */
 struct wsi_close_ev {
     int websocket;                /* a handshake was seen or the traffic looked like WebSocket */
+    int tls;                      /* the connection carried TLS */
+    int tls_decrypted;            /* and (some of) it was decrypted with the key log */
     enum wsi_hs_verdict verdict;  /* when websocket */
     int close_code[2];            /* [side] status code of the close frame sent, -1 none, 0 empty close */
     int closed_cleanly;           /* both sides sent close */
@@ -189,6 +200,7 @@ struct wsi_event {
         struct wsi_close_ev close;
         struct wsi_chunk_ev chunk;
         struct wsi_sse_ev sse;
+        struct wsi_tls_ev tls;
     } u;
 };
 

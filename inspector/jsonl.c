@@ -199,6 +199,25 @@ static void j_chunk(const struct wsi_json *j, struct jw *w, const struct wsi_chu
     jbool(w, "preview_truncated", n < c->size);
 }
 
+static void j_tls(struct jw *w, const struct wsi_tls_ev *t)
+{
+    const struct wsi_tls_info *i = t->info;
+    jstr(w, "what", i ? "info" : t->alert ? "alert" : "error");
+    if (i) {
+        jstr(w, "version", i->version);
+        jstr(w, "cipher", i->cipher);
+        jstr(w, "sni", i->sni);
+        jstr(w, "alpn_offered", i->alpn_offered);
+        jstr(w, "alpn_selected", i->alpn_selected);
+        jstr(w, "versions_offered", i->versions_offered);
+        jstr(w, "client_random", i->client_random);
+        jbool(w, "decrypting", i->decrypting);
+        jstr(w, "why_not", i->why_not);
+    }
+    if (t->alert) jstr(w, "alert", t->alert);
+    if (t->error) jstr(w, "error", t->error);
+}
+
 static void j_sse(struct jw *w, const struct wsi_sse_ev *e)
 {
     ju64(w, "index", e->index);
@@ -310,6 +329,8 @@ static void j_close(struct jw *w, const struct wsi_event *ev)
     const struct wsi_close_ev *c = &ev->u.close;
     endpoints(w, ev);
     jbool(w, "websocket", c->websocket);
+    jbool(w, "tls", c->tls);
+    jbool(w, "tls_decrypted", c->tls_decrypted);
     if (c->websocket) jstr(w, "verdict", wsi_hs_verdict_id(c->verdict));
     else jnull(w, "verdict");
     jcode(w, "client_close", c->close_code[WSI_C2S]);
@@ -345,6 +366,7 @@ static const char *type_name(enum wsi_ev_kind k)
     case WSI_EV_CLOSE: return "close";
     case WSI_EV_CHUNK: return "chunk";
     case WSI_EV_SSE: return "sse";
+    case WSI_EV_TLS: return "tls";
     }
     return "unknown";
 }
@@ -368,6 +390,7 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
     case WSI_EV_HTTP: j_http(&w, &ev->u.http); break;
     case WSI_EV_CHUNK: j_chunk(j, &w, &ev->u.chunk); break;
     case WSI_EV_SSE: j_sse(&w, &ev->u.sse); break;
+    case WSI_EV_TLS: j_tls(&w, &ev->u.tls); break;
     case WSI_EV_HANDSHAKE: j_handshake(&w, &ev->u.hs); break;
     case WSI_EV_FRAME: j_frame(j, &w, &ev->u.frame); break;
     case WSI_EV_MESSAGE: j_message(j, &w, &ev->u.msg); break;

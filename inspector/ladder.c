@@ -244,6 +244,9 @@ struct lconn {
     double first_req_t, last_req_t; /* when the first and the latest request were sent */
     double max_wait;           /* longest wait from a request to its response (-1 none) */
     uint64_t nchunks, nevents; /* body chunks, Server-Sent Events */
+    char *tls_line;            /* TLS facts ("TLS1.3 TLS_AES_128_GCM_SHA256, SNI x, ALPN y"), or NULL */
+    char *tls_why;             /* why (part of) it is not decrypted, or NULL when it all is */
+    int tls_decrypting;        /* decryption is going on */
 };
 
 struct wsi_ladder {
@@ -290,6 +293,8 @@ static void lconn_free(struct lconn *c)
 {
     if (!c) return;
     free(c->body.p);
+    free(c->tls_line);
+    free(c->tls_why);
     hs_clear(&c->hs);
     for (int d = 0; d < 2; d++) {
         for (size_t i = 0; i < c->sd[d].npend; i++) free(c->sd[d].pend[i].text);
@@ -969,6 +974,33 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
         s_printf(&t, "lost (%s) from stream offset %llu", dir_words(ev->side), (unsigned long long)ev->u.lost.offset);
         if (ev->u.lost.why && *ev->u.lost.why) s_printf(&t, ": %s", wire(ev->u.lost.why, a, sizeof a));
         break;
+    case WSI_EV_TLS: {
+        const struct wsi_tls_ev *te = &ev->u.tls;
+        if (te->info) {
+            /* the facts go in the header; the diagram says once when the hellos are seen */
+            const struct wsi_tls_info *i = te->info;
+            struct str f = {0};
+            s_printf(&f, "%s %s", *i->version ? i->version : "(version not seen)", *i->cipher ? i->cipher : "");
+            if (*i->sni) s_printf(&f, ", SNI %s", i->sni);
+            if (*i->alpn_selected) s_printf(&f, ", ALPN %s", i->alpn_selected);
+            else if (*i->alpn_offered) s_printf(&f, ", ALPN offered %s", i->alpn_offered);
+            int first = c->tls_line == NULL;
+            free(c->tls_line);
+            c->tls_line = strdup(s_get(&f));
+            free(f.p);
+            free(c->tls_why);
+            c->tls_why = i->why_not ? strdup(i->why_not) : NULL;
+            c->tls_decrypting = i->decrypting;
+            if (first)
+                s_printf(&t, "TLS hellos: %s%s", c->tls_line ? c->tls_line : "",
+                         i->decrypting ? " (decrypted with the key log)" : " (encrypted)");
+        } else if (te->alert) {
+            s_printf(&t, "TLS alert (%s): %s", dir_words(ev->side), wire(te->alert, a, sizeof a));
+        } else if (te->error) {
+            s_printf(&t, "TLS (%s): %s", dir_words(ev->side), wire(te->error, a, sizeof a));
+        }
+        break;
+    }
     case WSI_EV_END:
         flush_pending(c, d, 0, 0, 1);
         if (ev->side != WSI_NONE) c->sd[d].end = (int)ev->u.end.why;
@@ -1027,6 +1059,10 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
     s_clear(&t);
 
+    if (c->tls_line) {
+        fact(l, "TLS", c->tls_line, NULL);
+        fact(l, "", c->tls_why ? c->tls_why : "decrypted with the key log (--keylog)", NULL);
+    }
     if (c->nreq > 1 || (c->http && !h->have)) {
         char ta[32], tb[32];
         s_printf(&t, "%llu request%s, %llu response%s", (unsigned long long)c->nreq, c->nreq == 1 ? "" : "s",
@@ -1175,8 +1211,11 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
     s_clear(&l->line);
     if (!ce->websocket && !c->http && !c->hs.have) {
         struct str t = {0};
-        s_printf(&t, "Connection %llu: %s -> %s  not HTTP/WebSocket", (unsigned long long)ev->conn,
-                 wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv));
+        s_printf(&t, "Connection %llu: %s -> %s  %s", (unsigned long long)ev->conn,
+                 wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv),
+                 c->tls_line ? "TLS" : "not HTTP/WebSocket");
+        if (c->tls_line) s_printf(&t, "  %s", c->tls_line);
+        if (c->tls_why) s_printf(&t, ": %s", c->tls_why);
         if (ce->bytes[0] + ce->bytes[1])
             s_printf(&t, "  %llu bytes (%s)", (unsigned long long)(ce->bytes[0] + ce->bytes[1]),
                      wsi_human_size(ce->bytes[0] + ce->bytes[1], sz));

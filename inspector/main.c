@@ -18,6 +18,7 @@
 #include "netdecode.h"
 #include "render.h"
 #include "session.h"
+#include "tls.h"
 
 #ifndef WS_VERSION
 #define WS_VERSION "0.0.0"
@@ -43,6 +44,7 @@ struct cli {
     size_t max_ooo;           /* --max-ooo */
     size_t max_conns;         /* --max-conns */
     char *filter;             /* the trailing BPF expression, joined */
+    const char *keylog;       /* --keylog FILE: TLS secrets in NSS key log format */
 };
 
 /* Where packet warnings go: stderr, naming the input. */
@@ -80,6 +82,9 @@ static void usage(FILE *f)
             "  -x               hex dump of each payload preview\n"
             "  --stream N       only connection N\n"
             "  --color=WHEN     auto (default), always or never; NO_COLOR disables auto\n"
+            "TLS (wss://):\n"
+            "  --keylog FILE    decrypt TLS 1.3/1.2 with the secrets in FILE (NSS key log format,\n"
+            "                   as SSLKEYLOGFILE writes it); without it, TLS is described, not decrypted\n"
             "Limits:\n"
             "  --max-ooo BYTES  out-of-order bytes buffered per direction (default 4194304)\n"
             "  --max-conns N    connections tracked at once (default 65536)\n"
@@ -120,7 +125,7 @@ static char *join_args(int argc, char **argv, int i)
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS };
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_KEYLOG };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, O_JSON},
         {"summary", no_argument, NULL, O_SUMMARY},
@@ -131,6 +136,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         {"colour", optional_argument, NULL, O_COLOR},
         {"max-ooo", required_argument, NULL, O_MAXOOO},
         {"max-conns", required_argument, NULL, O_MAXCONNS},
+        {"keylog", required_argument, NULL, O_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -179,6 +185,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             if (parse_num(optarg, "--max-conns", 1, 100000000L, &v)) return -1;
             c->max_conns = (size_t)v;
             break;
+        case O_KEYLOG: c->keylog = optarg; break;
         case 'h': usage(stdout); return 1;
         case 'V':
             printf("wsinspect %s\n%s\n%s\n", WS_VERSION, pcap_lib_version(), OPENSSL_VERSION_TEXT);
@@ -308,12 +315,26 @@ int main(int argc, char **argv)
     if (c.iface) setvbuf(stdout, NULL, _IOLBF, 0);
     else setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
+    struct wsi_keylog *kl = NULL;
+    if (c.keylog) {
+        char kerr[256];
+        kl = wsi_keylog_load(c.keylog, kerr);
+        if (!kl) {
+            fprintf(stderr, "wsinspect: %s\n", kerr);
+            wsi_capture_close(cap);
+            free(c.filter);
+            return EXIT_USAGE;
+        }
+        const char *kw = wsi_keylog_warning(kl);
+        if (kw) fprintf(stderr, "wsinspect: %s\n", kw);
+    }
     struct warn_ctx wc = {.input = input};
     size_t preview = c.payload > 256 ? (size_t)c.payload * 4 : 256;
     struct wsi_session_opts so = {
         .preview_max = preview,
         .limits = {.max_ooo_bytes = c.max_ooo, .max_conns = c.max_conns},
         .only_conn = c.stream,
+        .keylog = kl,
         .warn = on_warn,
         .warn_user = &wc,
     };
@@ -344,6 +365,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "wsinspect: %s: %llu packets, no TCP connections\n", input, (unsigned long long)st->packets);
 
     wsi_session_free(s);
+    wsi_keylog_free(kl);
     wsi_ladder_free(ladder);
     wsi_json_free(json);
     wsi_summary_free(summary);

@@ -102,6 +102,8 @@ struct conn {
     enum wsi_hs_verdict verdict; /* handshake verdict (when websocket or refused) */
     int hs_seen;            /* a handshake event was emitted */
     int announced;          /* its CONN event was emitted */
+    struct wsi_tls *tls;    /* TLS on the connection: bytes go through it, plaintext comes out */
+    int tls_decrypted;      /* some plaintext came out */
     struct wsi_pmd_params pmd; /* permessage-deflate parameters selected by the server */
     uint64_t requests, responses; /* HTTP heads seen (final responses only) */
     double last_req_t;      /* when the latest request was seen */
@@ -928,6 +930,85 @@ static size_t feed_head(struct conn *c, int dir, const uint8_t *p, size_t n)
     return used_here;
 }
 
+/* ---- TLS (wss://) -------------------------------------------------------------- */
+
+/* TLS direction (0 client, 1 server) of a reasm direction, and back. */
+static int tls_dir(const struct conn *c, int rdir) { return rdir == (c->client_dir < 0 ? 0 : c->client_dir) ? 0 : 1; }
+static int rdir_of(const struct conn *c, int tdir)
+{
+    int cd = c->client_dir < 0 ? 0 : c->client_dir;
+    return tdir == 0 ? cd : 1 - cd;
+}
+
+static void tls_plaintext(void *user, int tdir, const uint8_t *data, size_t len)
+{
+    struct conn *c = user;
+    int d = rdir_of(c, tdir);
+    c->tls_decrypted = 1;
+    c->sd[d].pkt = c->last;
+    process(c, d, data, len);
+}
+
+static void tls_emit(struct conn *c, int rdir, const struct wsi_tls_info *info, const char *alert, const char *error)
+{
+    struct wsi_event ev = {.kind = WSI_EV_TLS};
+    ev.u.tls.info = info;
+    ev.u.tls.alert = alert;
+    ev.u.tls.error = error;
+    emit(c, &ev, rdir, &c->last);
+}
+
+static void tls_info(void *user, const struct wsi_tls_info *info)
+{
+    struct conn *c = user;
+    tls_emit(c, WSI_NONE, info, NULL, NULL);
+}
+
+static void tls_alert(void *user, int tdir, int level, int description, const char *text)
+{
+    struct conn *c = user;
+    (void)level;
+    (void)description;
+    tls_emit(c, rdir_of(c, tdir), NULL, text, NULL);
+}
+
+static void tls_error(void *user, int tdir, const char *why)
+{
+    struct conn *c = user;
+    tls_emit(c, rdir_of(c, tdir), NULL, NULL, why);
+}
+
+static const struct wsi_tls_cb tls_callbacks = {
+    .plaintext = tls_plaintext,
+    .info = tls_info,
+    .alert = tls_alert,
+    .error = tls_error,
+};
+
+/* The first bytes of direction dir are a TLS hello: from here on both directions'
+ * bytes go through the TLS layer; what it decrypts starts afresh as HTTP. */
+static void start_tls(struct conn *c, int dir, const uint8_t *p, size_t n, size_t take)
+{
+    struct side *sd = &c->sd[dir];
+    /* a ClientHello (handshake type 1 after the 5-byte record header) names the client */
+    if (c->client_dir < 0 || !c->ci.saw_syn) c->client_dir = (sd->blen > 5 && sd->buf[5] == 2) ? 1 - dir : dir;
+    c->tls = wsi_tls_new(c->s->o.keylog, &tls_callbacks, c);
+    uint8_t *held = sd->buf;
+    size_t hl = sd->blen;
+    sd->buf = NULL;
+    sd->blen = sd->bcap = 0;
+    if (!c->tls) {
+        sd->mode = M_OPAQUE;
+        free(held);
+        return;
+    }
+    /* the plaintext side starts by detecting again (HTTP, most likely) */
+    sd->mode = M_DETECT;
+    wsi_tls_feed(c->tls, tls_dir(c, dir), held, hl);
+    free(held);
+    if (take < n && c->tls) wsi_tls_feed(c->tls, tls_dir(c, dir), p + take, n - take);
+}
+
 /* Decide what a direction carries from its first bytes. */
 static void detect(struct conn *c, int dir, const uint8_t *p, size_t n)
 {
@@ -937,7 +1018,13 @@ static void detect(struct conn *c, int dir, const uint8_t *p, size_t n)
     const uint8_t *b = sd->buf;
     size_t bl = sd->blen;
     int rq = looks_like_request(b, bl), rs = looks_like_response(b, bl), fr = looks_like_frame(b, bl);
+    int tl = c->tls || c->websocket || c->hs_seen ? 0 : wsi_tls_looks_like(b, bl);
     enum mode m;
+    if (tl == 1) {
+        start_tls(c, dir, p, n, take);
+        return;
+    }
+    if (tl < 0 && bl < DETECT_BYTES && take == n) return; /* too few bytes yet */
     if (rq == 1) {
         m = M_HTTP_HEAD;
         if (c->client_dir < 0 || !c->ci.saw_syn) c->client_dir = dir;
@@ -1035,7 +1122,8 @@ static void cb_data(void *cu, int dir, const uint8_t *data, size_t len, uint64_t
     if (!c) return;
     c->last = *pkt;
     c->sd[dir].pkt = *pkt;
-    process(c, dir, data, len);
+    if (c->tls) wsi_tls_feed(c->tls, tls_dir(c, dir), data, len);
+    else process(c, dir, data, len);
 }
 
 static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struct wsi_pktref *pkt)
@@ -1051,6 +1139,11 @@ static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struc
     c->gaps++;
     c->s->st.gaps++;
     emit(c, &ev, dir, pkt);
+    if (c->tls) {
+        /* the TLS record stream cannot be followed past missing bytes */
+        wsi_tls_gap(c->tls, tls_dir(c, dir));
+        return;
+    }
     switch (sd->mode) {
     case M_WS:
         if (sd->msg_compressed) wsi_inflate_break(&sd->inf, "bytes of the compressed message are missing");
@@ -1111,11 +1204,14 @@ static void cb_close(void *cu)
     struct conn *c = cu;
     if (!c) return;
     struct wsi_session *s = c->s;
+    if (c->tls) wsi_tls_finish(c->tls);
     if (c->have_req) emit_handshake(c, NULL, WSI_NONE, &c->last);
     struct wsi_event ev = {.kind = WSI_EV_CLOSE};
     struct wsi_close_ev *ce = &ev.u.close;
     int cd = c->client_dir < 0 ? 0 : c->client_dir;
     ce->websocket = c->websocket;
+    ce->tls = c->tls != NULL;
+    ce->tls_decrypted = c->tls_decrypted;
     ce->verdict = c->verdict;
     for (int sdx = 0; sdx < 2; sdx++) {
         const struct side *sd = &c->sd[sdx == WSI_C2S ? cd : 1 - cd];
@@ -1147,6 +1243,7 @@ static void cb_close(void *cu)
     }
     free(c->req_copy);
     free(c->req);
+    wsi_tls_free(c->tls);
     free(c);
 }
 

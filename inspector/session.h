@@ -8,6 +8,7 @@
 #include "capture.h"
 #include "event.h"
 #include "reasm.h"
+#include "tls.h"
 
 /*
  * The session owns the pipeline from a captured packet to events:
@@ -23,6 +24,7 @@ struct wsi_session_opts {
     size_t preview_max;                /* payload bytes kept per frame/message for previews (default 256) */
     struct wsi_reasm_limits limits;    /* reassembly limits (0 = defaults) */
     uint64_t only_conn;                /* emit only this connection's events (0 = all) */
+    const struct wsi_keylog *keylog;   /* TLS secrets (--keylog), or NULL: TLS is then only described */
     /* Packet-level problems (truncated header, fragment, invalid header), already
      * phrased ("IPv4 fragment: not reassembled"); called with the packet number. */
     void (*warn)(void *user, uint64_t packet, const char *what);

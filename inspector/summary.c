@@ -110,7 +110,7 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
             wsi_endpoint_str(ev->ci, 1 - cd, sv));
     if (c && c->request) fprintf(f, " %s", c->request);
     if (!ce->websocket && !(c && c->http)) {
-        fputs("  not HTTP/WebSocket", f);
+        fputs(ce->tls ? "  TLS, encrypted (no key: see --keylog)" : "  not HTTP/WebSocket", f);
         if (ce->bytes[0] + ce->bytes[1]) fprintf(f, "  %s", wsi_human_size(ce->bytes[0] + ce->bytes[1], size));
         fprintf(f, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
     } else {

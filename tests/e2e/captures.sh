@@ -560,6 +560,75 @@ check "violation-wrong-accept: the conversation is still decoded, with no frame 
     'texts() == ["hello", "hi there", "news update", "typing...", "user joined"] and viols == []'
 
 # ================================================================================================
+# HTTP transports (lessons 01-04): polling, long polling, chunked streaming, Server-Sent Events
+# ================================================================================================
+ins poll $C/poll-curl.pcap
+expect_eq "poll-curl: exit 0, one connection, no WebSocket" "$(rcs poll) $(q poll '[len(conns), closes[0]["websocket"]]')" "0 0 0 [1, false]"
+expect_eq "poll-curl: six GET /poll, answered 204 204 204 200 204 200" \
+    "$(q poll '[h.get("target") or h.get("status") for h in https]')" \
+    '["/poll", 204, "/poll", 204, "/poll", 204, "/poll", 200, "/poll", 204, "/poll", 200]'
+check "poll-curl: the 204s have empty bodies, the 200s a 21-byte one" qa poll \
+    '[(h["status"], h["body_length"]) for h in https if not h["request"]] == [(204, 0)] * 3 + [(200, 21), (204, 0), (200, 21)]'
+check "poll-curl: the polls are 150 to 250 ms apart" qa poll \
+    'all(0.15 < b["t"] - a["t"] < 0.25 for a, b in zip([h for h in https if h["request"]], [h for h in https if h["request"]][1:]))'
+check "poll-curl: the ladder counts the polls and the empty answers" has poll "6 requests, 6 responses (4 empty), one every"
+check "poll-curl: the ladder marks an empty answer and the time since the previous poll" in_order poll \
+    "$(s2c '204 No Content \(empty\) after [0-9.]+ m?s')" "$(c2s 'GET /poll \(\+[0-9.]+ m?s\)')"
+
+ins lp $C/longpoll-curl.pcap
+expect_eq "longpoll-curl: two long polls, both 200, exit 0" "$(rcs lp) $(q lp '[h.get("status") for h in https if not h["request"]]')" "0 0 0 [200, 200]"
+check "longpoll-curl: the server held the first request about 1.5 s and the second about 0.5 s" qa lp \
+    '[round(h["waited"], 1) for h in https if not h["request"]] == [1.5, 0.5]'
+check "longpoll-curl: the ladder says how long each answer took" in_order lp \
+    "$(s2c '200 OK after 1\.50 s \+ [0-9]+ B body')" "$(s2c '200 OK after 50[0-9]\.[0-9] ms \+ [0-9]+ B body')"
+
+ins chunk $C/chunked-curl.pcap
+expect_eq "chunked-curl: one chunked 200, five chunks tick 1..5" \
+    "$(q chunk '[[h["status"], h["chunked"]] for h in https if not h["request"]] + [c["text"] for c in of("chunk")]')" \
+    '[[200, true], "tick 1\n", "tick 2\n", "tick 3\n", "tick 4\n", "tick 5\n"]'
+check "chunked-curl: the chunks arrive about 150 ms apart" qa chunk \
+    'all(0.1 < b["t"] - a["t"] < 0.2 for a, b in zip(of("chunk"), of("chunk")[1:]))'
+check "chunked-curl: one arrow per chunk, in order" in_order chunk \
+    "$(s2c '200 OK chunked after [0-9.]+ m?s')" "$(s2c 'chunk 7 B "tick 1\\n"')" "$(s2c 'chunk 7 B "tick 5\\n"')"
+
+ins sse $C/sse-curl.pcap
+expect_eq "sse-curl: the event stream: a retry-only block, then hello, update (two data lines), bye" \
+    "$(q sse '[[e["event"], e["data"], e["id"], e["retry"], e["dispatched"]] for e in of("sse")]')" \
+    '[["message", "", null, 3000, false], ["message", "hello", "1", null, true], ["update", "first line\nsecond line", "2", null, true], ["bye", "done", null, null, true]]'
+check "sse-curl: the keep-alive comment is counted with the event after it" qa sse '[e["comments"] for e in of("sse")] == [0, 0, 0, 1]'
+check "sse-curl: no chunk arrows for an event stream (its events are the unit)" qa sse 'of("chunk") == []'
+check "sse-curl: the ladder shows the events and says the retry-only block fires none" in_order sse \
+    "$(s2c '200 OK event-stream chunked after [0-9.]+ m?s')" "$(s2c 'event-stream fields retry=3000 ms \(no data: not dispatched\)')" \
+    "$(s2c 'event message id=1 "hello"')" "$(s2c 'event update id=2 "first line\\nsecond line"')" "$(s2c 'event bye "done" \(\+1 comment\)')"
+
+# ================================================================================================
+# wss:// (TLS 1.3 and 1.2, AES-GCM and ChaCha20-Poly1305) with and without the client's key log
+# ================================================================================================
+for w in wss-tls13-python wss-tls13-aes128-python wss-tls13-chacha-python wss-tls12-python wss-tls12-chacha-python; do
+    ins "$w" "$C/$w.pcap" --keylog "$C/$w.keylog"
+    expect_eq "$w: decrypted: valid handshake, hello / hi there, close 1000 both ways, exit 0" \
+        "$(rcs "$w") $(q "$w" '[hs[0]["verdict"], texts(), closes[0]["client_close"], closes[0]["server_close"], closes[0]["tls_decrypted"]]')" \
+        '0 0 0 ["valid", ["hello", "hi there"], 1000, 1000, true]'
+    check "$w: the TLS facts: SNI localhost, ALPN http/1.1, decrypting" qa "$w" \
+        'any(t.get("sni") == "localhost" and t.get("alpn_selected") == "http/1.1" and t["decrypting"] for t in of("tls"))'
+    check "$w: the ladder says it was decrypted with the key log" has "$w" "decrypted with the key log"
+    "$W" --json "$C/$w.pcap" >"$T/$w-nokey.json" 2>/dev/null
+    check "$w: without the key log: TLS described, nothing decrypted, the SSLKEYLOGFILE advice" qa "$w-nokey" \
+        'frames == [] and closes[0]["tls"] and not closes[0]["tls_decrypted"] and any("SSLKEYLOGFILE" in (t.get("why_not") or "") for t in of("tls"))'
+done
+case $(q wss-tls13-chacha-python '[t["cipher"] for t in of("tls") if "cipher" in t][0]') in
+*CHACHA20*) _ok "wss-tls13-chacha-python: the cipher is ChaCha20-Poly1305" ;;
+*) _bad "wss-tls13-chacha-python: the cipher is ChaCha20-Poly1305" "$(q wss-tls13-chacha-python '[t.get("cipher") for t in of("tls")]')" ;;
+esac
+check "wss: TLS 1.2 is named as such" qa wss-tls12-python 'of("tls")[0]["version"] == "TLS1.2"'
+"$W" --json --keylog "$C/wss-tls12-python.keylog" "$C/wss-tls13-python.pcap" >"$T/wss-wrongkey.json" 2>/dev/null
+check "wss: a key log without this session's client random says so" qa wss-wrongkey \
+    'any("no line for client random" in (t.get("why_not") or "") for t in of("tls")) and frames == []'
+expect_exit "wss: a key log that cannot be read is an input error (exit 2)" 2 "$W" --keylog /nonexistent.keylog "$C/wss-tls13-python.pcap"
+"$W" --keylog /nonexistent.keylog "$C/wss-tls13-python.pcap" 2>"$T/kl.err" >/dev/null
+check "wss: the error names the key log file" grep -q "/nonexistent.keylog" "$T/kl.err"
+
+# ================================================================================================
 # Any capture added to captures/ since these assertions were written: at least it must run cleanly
 # (exit 0 or 1, JSON Lines that parse, one summary line per connection); and it is said out loud that
 # it has no assertions of its own yet.
