@@ -106,8 +106,14 @@ lessons: all
 bench: all
 	@sh bench/run.sh $(BUILD)
 
+FUZZ_SECONDS ?= 30
+fuzz:
+	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
 captures:
 	@sh captures/make-captures.sh
+	@sh captures/make-http-captures.sh
+	@sh captures/make-wss-captures.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1

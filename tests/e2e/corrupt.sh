@@ -1,0 +1,218 @@
+#!/bin/sh
+# corrupt.sh - damaged capture files and resource-hostile captures, end to end.
+#
+#   sh tests/e2e/corrupt.sh          (from the repository root; make test runs it)
+#
+# The files are written at test time into a temporary directory by
+# $BUILD/tools/gen_corrupt (tests/tools/gen_corrupt.c), from captures/chat-python.pcap
+# and captures/chat-python.pcapng: the damage sits at packet 10, after the handshake
+# and the first two messages ("hello", "hi there"), so there is something decoded
+# before it. What wsinspect must do with a damaged file:
+#   - say what is wrong in one message naming the file, and the packet number when
+#     the damage is in a record;
+#   - still show every connection decoded before the damage (ladder and JSON);
+#   - exit with status 2 (input error).
+# Where libpcap accepts the file, the behaviour is decided and tested here, each case
+# saying why. The second half feeds captures built to exhaust memory or time and
+# checks that wsinspect finishes within bounds (peak RSS measured with wait4() by
+# gen_corrupt measure, so neither /usr/bin/time nor python is needed).
+. tests/lib.sh
+
+BUILD=${BUILD:-build}
+WSINSPECT=${WSINSPECT:-$BUILD/wsinspect}
+GEN=${GEN_CORRUPT:-$BUILD/tools/gen_corrupt}
+SRC=captures/chat-python.pcap
+SRCNG=captures/chat-python.pcapng
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp" "$_out"' EXIT
+D=$tmp
+
+if [ ! -x "$WSINSPECT" ] || [ ! -x "$GEN" ]; then
+    _bad "build" "need $WSINSPECT and $GEN: run make all-tests (or make test) first"
+    finish
+    exit 1
+fi
+check "generate the corrupt files" "$GEN" corrupt "$SRC" "$SRCNG" "$D"
+check "generate the hostile files" "$GEN" hostile "$D"
+
+# run NAME ARGS...: wsinspect ARGS, stdout to $D/NAME.out, stderr to $D/NAME.err, status to $rc
+run() {
+    n=$1
+    shift
+    "$WSINSPECT" "$@" >"$D/$n.out" 2>"$D/$n.err"
+    rc=$?
+}
+
+# has FILE TEXT: FILE contains TEXT (fixed string)
+has() { grep -qF -- "$2" "$1"; }
+
+# count FILE TEXT: lines of FILE containing TEXT
+count() { grep -cF -- "$2" "$1"; }
+
+# The undamaged files' output, to compare with where nothing may change.
+run orig "$SRC"
+run orig-json --json "$SRC"
+run orig-ng "$SRCNG"
+
+# decoded_before_damage NAME: the ladder and JSON of NAME show the first two
+# messages (packets 8 and 9) of the connection, and nothing of packet 10 onwards.
+decoded_before_damage() {
+    check "$1: ladder shows the handshake" has "$D/$1.out" "GET /chat"
+    check "$1: ladder shows the messages before the damage" \
+        sh -c 'grep -qF "\"hello\"" "$1" && grep -qF "\"hi there\"" "$1"' _ "$D/$1.out"
+    check "$1: ladder does not invent what followed" sh -c '! grep -qF "news update" "$1"' _ "$D/$1.out"
+    expect_eq "$1: JSON has the two messages" "$(count "$D/$1-json.out" '"type":"message"')" 2
+    check "$1: JSON closes the connection" has "$D/$1-json.out" '"type":"close"'
+}
+
+# damaged NAME FILE WHAT: FILE is damaged at packet 10; exit 2, message names the
+# file and packet 10 and says WHAT; what came before is shown.
+damaged() {
+    dn=$1 df=$2 dw=$3 # (not "name": lib.sh's check uses that)
+    run "$dn" "$df"
+    expect_eq "$dn: exit status 2" "$rc" 2
+    run "$dn-json" --json "$df"
+    expect_eq "$dn: exit status 2 (--json)" "$rc" 2
+    check "$dn: message names the file and packet 10" has "$D/$dn.err" "$df: packet 10: "
+    check "$dn: message says what is wrong ($dw)" has "$D/$dn.err" "$dw"
+    expect_eq "$dn: one error line" "$(wc -l <"$D/$dn.err" | tr -d ' ')" 1
+    decoded_before_damage "$dn"
+}
+
+# ---- files libpcap cannot open -----------------------------------------------------
+# Nothing can be decoded from these: the message and the status are what matters.
+
+run bad-magic "$D/bad-magic.pcap"
+expect_eq "bad magic: exit status 2" "$rc" 2
+check "bad magic: message names the file and the magic" \
+    has "$D/bad-magic.err" "$D/bad-magic.pcap: not a pcap or pcapng file (bad magic 0x5753493f)"
+expect_eq "bad magic: no output" "$(wc -c <"$D/bad-magic.out" | tr -d ' ')" 0
+
+run global-header "$D/truncated-global-header.pcap"
+expect_eq "truncated global header: exit status 2" "$rc" 2
+check "truncated global header: message names the file" has "$D/global-header.err" "$D/truncated-global-header.pcap: "
+check "truncated global header: message says the header is cut short" \
+    sh -c 'grep -q "truncated\|too short\|file header" "$1"' _ "$D/global-header.err"
+
+run empty "$D/empty.pcap"
+expect_eq "empty file: exit status 2" "$rc" 2
+check "empty file: message names the file and says it is empty" has "$D/empty.err" "$D/empty.pcap: empty file"
+
+run directory "$D/directory.pcap"
+expect_eq "directory: exit status 2" "$rc" 2
+check "directory: message names it and says it is a directory" \
+    sh -c 'grep -qF "$2: " "$1" && grep -qi "directory" "$1"' _ "$D/directory.err" "$D/directory.pcap"
+
+# ---- damage inside the file: what came before is shown -------------------------------
+
+damaged truncated-record-header "$D/truncated-record-header.pcap" "truncated"
+damaged truncated-record-data "$D/truncated-record-data.pcap" "truncated"
+# a record claiming 1 MiB captured: libpcap refuses records over its maximum snap
+# length (262144) rather than allocating what the file says
+damaged caplen-over-max "$D/caplen-over-max.pcap" "invalid packet capture length 1048576"
+damaged truncated-block "$D/truncated-block.pcapng" "truncated"
+
+# The same damage on standard input: the message names "<stdin>".
+"$WSINSPECT" - <"$D/truncated-record-data.pcap" >"$D/stdin.out" 2>"$D/stdin.err"
+expect_eq "truncated record from stdin: exit status 2" "$?" 2
+check "truncated record from stdin: message names <stdin> and packet 10" has "$D/stdin.err" "<stdin>: packet 10: "
+check "truncated record from stdin: ladder shows what came before" has "$D/stdin.out" '"hi there"'
+
+# ---- files libpcap accepts: the behaviour decided ------------------------------------
+
+# caplen > len (a record claiming fewer bytes on the wire than it holds): libpcap
+# accepts it and so does wsinspect - the captured bytes are all there, and the
+# decoder takes the wire length as at least the captured length. Decided: decode
+# normally, no message, same output as the undamaged file.
+run caplen-over-len "$D/caplen-over-len.pcap"
+expect_eq "caplen > len: exit status 0" "$rc" 0
+check "caplen > len: same ladder as the undamaged file" cmp "$D/orig.out" "$D/caplen-over-len.out"
+
+# caplen > the file header's snap length (128 here, records up to 269 bytes):
+# libpcap reads such a record, keeps its first snaplen bytes and drops the rest
+# (its caplen becomes the snap length). wsinspect then sees packets cut by the
+# capture, which is not an input error: each cut segment is reported as a
+# snap-length cut, the missing bytes as gaps, and the exit status is 0.
+run caplen-over-snaplen "$D/caplen-over-snaplen.pcap"
+expect_eq "caplen > snaplen: exit status 0" "$rc" 0
+check "caplen > snaplen: the connection is shown" has "$D/caplen-over-snaplen.out" "Connection 1"
+check "caplen > snaplen: the cut is reported" has "$D/caplen-over-snaplen.out" "snaplen-cut"
+run caplen-over-snaplen-json --json "$D/caplen-over-snaplen.pcap"
+check "caplen > snaplen: JSON reports snap-length cuts" has "$D/caplen-over-snaplen-json.out" '"snaplen-cut"'
+
+# A zero-length record (caplen 0, len 0) as packet 10: a valid pcap record with no
+# bytes. Decided: a warning naming the file and the packet (nothing to decode), and
+# every other packet decoded as usual, so the output is the undamaged file's.
+run zero-length "$D/zero-length-record.pcap"
+expect_eq "zero-length record: exit status 0" "$rc" 0
+check "zero-length record: warning names the file and packet 10" has "$D/zero-length.err" \
+    "$D/zero-length-record.pcap: packet 10: "
+check "zero-length record: every message still decoded" \
+    sh -c 'grep -qF "\"news update\"" "$1" && grep -qF "close 1000" "$1"' _ "$D/zero-length.out"
+
+# pcapng with blocks of an unknown type (0x00000BAD) after the interface block and
+# before packet 10: the pcapng format says a reader skips blocks it does not know,
+# and libpcap does. Decided: no message, same output as the undamaged pcapng.
+run unknown-block "$D/unknown-block.pcapng"
+expect_eq "pcapng unknown block: exit status 0" "$rc" 0
+check "pcapng unknown block: same ladder as the undamaged file" cmp "$D/orig-ng.out" "$D/unknown-block.out"
+expect_eq "pcapng unknown block: no message" "$(wc -c <"$D/unknown-block.err" | tr -d ' ')" 0
+
+# ---- resource-hostile captures: bounded time and memory ------------------------------
+# Each is run under gen_corrupt measure (SIGKILL after LIMIT_S seconds), as ladder
+# and as JSON; it must finish by itself, exit 0 or 1, with a peak RSS under the bound.
+LIMIT_S=60
+LIMIT_KB=$((200 * 1024))
+# AddressSanitizer (make test SANITIZE=1) costs memory of its own: shadow memory and
+# a quarantine of freed blocks (256 MB by default, kept small here). The bound stays
+# the same for the program's own data; the allowance covers the sanitizer only.
+if grep -q __asan_init "$WSINSPECT" 2>/dev/null; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-}:quarantine_size_mb=16"
+    LIMIT_KB=$((LIMIT_KB + 100 * 1024))
+fi
+
+# bounded NAME FILE [OPTION]: run under measure; checks status, time and memory
+bounded() {
+    bn=$1 bf=$2
+    shift 2
+    "$GEN" measure "$LIMIT_S" "$D/$bn.res" "$WSINSPECT" "$@" "$bf" >"$D/$bn.out" 2>"$D/$bn.err"
+    read -r bexit bkb bms <"$D/$bn.res"
+    if [ "$bexit" -eq 124 ]; then
+        _bad "$bn: finishes within ${LIMIT_S}s" "killed after ${bms} ms"
+    else
+        _ok "$bn: finishes within ${LIMIT_S}s (${bms} ms)"
+    fi
+    check "$bn: exit status 0 or 1 (got $bexit)" test "$bexit" -le 1
+    if [ "$bkb" -lt "$LIMIT_KB" ]; then
+        _ok "$bn: peak RSS $((bkb / 1024)) MB < $((LIMIT_KB / 1024)) MB"
+    else
+        _bad "$bn: peak RSS $((bkb / 1024)) MB < $((LIMIT_KB / 1024)) MB" "peak RSS was $bkb KB"
+    fi
+}
+
+# A server frame whose header claims 2^63-1 payload bytes, followed by 2.1 MB of
+# that payload: the decoder must stream it (a bounded preview), never allocate by it.
+bounded frame-2e63 "$D/frame-2e63.pcap"
+bounded frame-2e63-json "$D/frame-2e63.pcap" --json
+# (the frame never completes, so it has no frame event: the end of the stream
+# inside it is reported as lost, with the length the header claimed)
+check "frame 2^63-1: the cut-short frame is reported at the end" \
+    sh -c 'grep "\"type\":\"lost\"" "$1" | grep -qF "of 9223372036854775807 payload bytes"' _ "$D/frame-2e63-json.out"
+
+# 100,000 half-open connections (one SYN each, never answered): more than the
+# connection table holds (--max-conns, default 65536), so the oldest are evicted;
+# every connection is still reported, opened and closed, in bounded memory.
+bounded syn-100k "$D/syn-100k.pcap"
+bounded syn-100k-json "$D/syn-100k.pcap" --json
+expect_eq "100k SYNs: JSON reports every connection" "$(count "$D/syn-100k-json.out" '"type":"connection"')" 100000
+expect_eq "100k SYNs: JSON closes every connection" "$(count "$D/syn-100k-json.out" '"type":"close"')" 100000
+
+# The server's sequence numbers jump by 1.5 GiB three times: 4.5 GiB never captured.
+# Reported as gaps, nothing buffered or allocated by their size.
+bounded seq-gap-4g "$D/seq-gap-4g.pcap"
+bounded seq-gap-4g-json "$D/seq-gap-4g.pcap" --json
+gapsum=$(sed -n 's/.*"type":"gap".*"length":\([0-9]*\).*/\1/p' "$D/seq-gap-4g-json.out" | awk '{s += $1} END {printf "%.0f", s}')
+check "4 GiB gap: JSON gaps add up to more than 4 GiB (got ${gapsum:-0})" test "${gapsum:-0}" -gt 4294967296
+
+finish
