@@ -1188,6 +1188,7 @@ static void final_bar(struct wsi_ladder *l, const struct lconn *c, const struct 
     int ws = c->opened || (ce->websocket && !c->hs.have); /* WebSocket traffic went on */
     if (never_closed) bar(l, "END OF OUTPUT (connection not closed)", C_BAD);
     else if (ws && ce->closed_cleanly) bar(l, "CLOSED", C_BOLD);
+    else if (rst && ws && ce->abnormal) bar(l, "TCP RESET (no close frame: 1006)", C_BAD);
     else if (rst) bar(l, "TCP RESET", C_BAD);
     else if (open) bar(l, "END OF CAPTURE (still open)", C_BOLD);
     else if (ws && (ce->abnormal || (ce->close_code[0] < 0 && ce->close_code[1] < 0)))
