@@ -174,6 +174,9 @@ static void rec_event(void *self, const struct wsi_event *ev)
              ev->u.sse.id ? ev->u.sse.id : "-", ev->u.sse.retry, (unsigned long long)ev->u.sse.comments,
              (int)ev->u.sse.data_len, ev->u.sse.data);
         break;
+    case WSI_EV_TLS:
+        recf(r, "%s tls %s\n", sd(ev->side), ev->u.tls.info ? "info" : ev->u.tls.alert ? "alert" : "error");
+        break;
     case WSI_EV_CLOSE:
         r->last_close = ev->u.close;
         recf(r, "close ws=%d clean=%d abnormal=%d\n", ev->u.close.websocket, ev->u.close.closed_cleanly,
