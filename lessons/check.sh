@@ -79,6 +79,9 @@ done
 #   field NAME  print one field of each object: strings without quotes, other values as is
 #   tshark_payloads FILE   tshark's tcp.payload (hex) of each packet it decodes as WebSocket,
 #               one line per packet; run once per file and cached (tshark takes a while to start)
+#   tshark_fields FILE FIELD...   tshark's FIELDs, tab-separated (empty when absent), one line
+#               per packet of FILE whose TCP segment carries data (-Y 'tcp.len > 0'); cached per
+#               FILE and FIELD list, so checks that share a field list start tshark once
 #   GUID        the RFC 6455 GUID
 mkdir -p "$tmp/cache"
 { printf 'CACHE=%s\n' "$tmp/cache"; cat <<'EOF'
@@ -88,6 +91,16 @@ tshark_payloads() {
     c=$CACHE/$(printf '%s' "$1" | tr -c 'A-Za-z0-9.-' _)
     [ -s "$c" ] || tshark -r "$1" -Y websocket -T fields -e tcp.payload >"$c" 2>/dev/null
     cat "$c"
+}
+tshark_fields() {
+    tf_file=$1; shift
+    tf_c=$CACHE/fields-$(printf '%s\n' "$tf_file" "$@" | cksum | tr ' ' -)
+    if [ ! -s "$tf_c" ]; then
+        tf_e=
+        for tf_f in "$@"; do tf_e="$tf_e -e $tf_f"; done
+        tshark -r "$tf_file" -Y 'tcp.len > 0' -T fields $tf_e >"$tf_c" 2>/dev/null
+    fi
+    cat "$tf_c"
 }
 GUID=258EAFA5-E914-47DA-95CA-C5AB0DC85B11
 EOF
