@@ -321,6 +321,9 @@ int main(int argc, char **argv)
         kl = wsi_keylog_load(c.keylog, kerr);
         if (!kl) {
             fprintf(stderr, "wsinspect: %s\n", kerr);
+            wsi_ladder_free(ladder);
+            wsi_json_free(json);
+            wsi_summary_free(summary);
             wsi_capture_close(cap);
             free(c.filter);
             return EXIT_USAGE;
@@ -341,6 +344,10 @@ int main(int argc, char **argv)
     struct wsi_session *s = wsi_session_new(&so, &sink);
     if (!s) {
         fprintf(stderr, "wsinspect: out of memory\n");
+        wsi_keylog_free(kl);
+        wsi_ladder_free(ladder);
+        wsi_json_free(json);
+        wsi_summary_free(summary);
         wsi_capture_close(cap);
         free(c.filter);
         return EXIT_USAGE;
