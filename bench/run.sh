@@ -1,0 +1,280 @@
+#!/bin/sh
+# run.sh BUILD - wsinspect's throughput benchmark (make bench).
+#
+# Measures, on one generated capture (tests/tools/gen_bench.c), how fast
+# wsinspect reads it compared with the memory-bandwidth limit (cat of the
+# warm file) and with tshark decoding the same WebSocket fields, then the
+# same at a quarter of the size to show that time grows linearly with the
+# input and peak memory does not. Prints PASS or MISS for each target and
+# exits 0 either way: it is a benchmark, not a test.
+#
+# Environment:
+#   BENCH_MIB=1024        size of the capture in MiB (the quarter run uses BENCH_MIB/4)
+#   BENCH_TSHARK_MIB=64   size of the prefix tshark reads (its time is scaled per MiB)
+#   BENCH_DIR=DIR         where the captures go; kept, and reused when present.
+#                         Default: a fresh mktemp directory under ${TMPDIR:-/tmp}, removed at the end.
+#   BENCH_RUNS=3          timed runs of each command; the fastest one is reported
+#
+# Needs what `make deps` installs (a C compiler, libpcap, libcrypto, zlib,
+# tshark), coreutils, awk, and GNU time or python3 for peak memory.
+set -u
+
+BUILD=${1:-build}
+MIB=${BENCH_MIB:-1024}
+TS_MIB=${BENCH_TSHARK_MIB:-64}
+RUNS=${BENCH_RUNS:-3}
+
+die() { echo "bench: $*" >&2; exit 2; }
+
+case $MIB in ''|*[!0-9]*) die "BENCH_MIB must be a whole number of MiB, got '$MIB'" ;; esac
+case $TS_MIB in ''|*[!0-9]*) die "BENCH_TSHARK_MIB must be a whole number of MiB, got '$TS_MIB'" ;; esac
+case $RUNS in ''|*[!0-9]*) die "BENCH_RUNS must be a whole number, got '$RUNS'" ;; esac
+[ "$MIB" -ge 4 ] || die "BENCH_MIB must be at least 4"
+[ "$RUNS" -ge 1 ] || RUNS=1
+[ "$TS_MIB" -ge 1 ] || TS_MIB=1
+[ "$TS_MIB" -le "$MIB" ] || TS_MIB=$MIB
+QMIB=$((MIB / 4))
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd) || die "cannot find the project directory"
+ARG_BUILD=$BUILD
+[ -d "$BUILD" ] || BUILD=$ROOT/$BUILD
+BUILD=$(cd "$BUILD" 2>/dev/null && pwd) || die "no build directory '$ARG_BUILD': run 'make bench'"
+WSI=$BUILD/wsinspect
+GEN=$BUILD/tools/gen_bench
+[ -x "$WSI" ] || die "$WSI is missing: run 'make bench'"
+
+# ---- the working directory --------------------------------------------------
+if [ -n "${BENCH_DIR:-}" ]; then
+    DIR=$BENCH_DIR
+    mkdir -p "$DIR" || die "cannot create $DIR"
+    KEEP=1
+else
+    DIR=$(mktemp -d "${TMPDIR:-/tmp}/wsbench.XXXXXX") || die "mktemp failed"
+    KEEP=0
+fi
+SCRATCH=$DIR/.scratch.$$
+mkdir -p "$SCRATCH" || die "cannot create $SCRATCH"
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+    rm -rf "$SCRATCH"
+    [ "$KEEP" -eq 1 ] || rm -rf "$DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+FULL=$DIR/bench-$MIB.pcap
+PREFIX=$DIR/bench-$MIB-prefix$TS_MIB.pcap
+QUARTER=$DIR/bench-$QMIB.pcap
+
+# ---- the generator ----------------------------------------------------------
+# make rebuilds it when tests/tools/gen_bench.c changed (make bench only builds the programs).
+if ! (cd "$ROOT" && make -s --no-print-directory BUILD="$BUILD" "$GEN") >"$SCRATCH/make.log" 2>&1; then
+    if [ ! -x "$GEN" ]; then
+        # Without make's rule: compile it here, the way the Makefile would.
+        GEN=$SCRATCH/gen_bench
+        # shellcheck disable=SC2046
+        cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+            $(pkg-config --cflags libpcap libcrypto zlib 2>/dev/null) \
+            -o "$GEN" "$ROOT/tests/tools/gen_bench.c" \
+            $(pkg-config --libs libpcap libcrypto zlib 2>/dev/null || echo -lpcap -lcrypto -lz) -lm \
+            || { cat "$SCRATCH/make.log" >&2; die "cannot build gen_bench (run 'make deps')"; }
+    fi
+fi
+
+need_kib=0
+[ -s "$FULL" ] && [ -s "$PREFIX" ] || need_kib=$(( (MIB + TS_MIB) * 1024 * 11 / 10 ))
+[ -s "$QUARTER" ] || need_kib=$(( need_kib + QMIB * 1024 * 11 / 10 ))
+if [ "$need_kib" -gt 0 ]; then
+    free_kib=$(df -Pk "$DIR" | awk 'NR == 2 { print $4 }')
+    [ "${free_kib:-0}" -gt $((need_kib + 1048576)) ] ||
+        die "$DIR: $((need_kib / 1024)) MiB needed (and 1 GiB to spare), $((${free_kib:-0} / 1024)) MiB free; set BENCH_DIR or BENCH_MIB"
+fi
+if [ ! -s "$FULL" ] || [ ! -s "$PREFIX" ]; then
+    echo "bench: writing $FULL ($MIB MiB) and its first $TS_MIB MiB"
+    "$GEN" "$FULL" "$MIB" "$PREFIX" "$TS_MIB" || die "gen_bench failed"
+fi
+if [ ! -s "$QUARTER" ]; then
+    echo "bench: writing $QUARTER ($QMIB MiB)"
+    "$GEN" "$QUARTER" "$QMIB" || die "gen_bench failed"
+fi
+
+# ---- measuring ---------------------------------------------------------------
+# measure OUT CMD... : runs CMD with stdout to OUT (stderr to a scratch file) and
+# sets M_WALL (seconds), M_RSS (peak resident KiB) and M_RC (exit status).
+if /usr/bin/time -f %M -o /dev/null true 2>/dev/null; then
+    measure() {
+        _out=$1
+        shift
+        _t0=$(date +%s.%N)
+        /usr/bin/time -f '%x %M' -o "$SCRATCH/time" "$@" >"$_out" 2>"$SCRATCH/stderr"
+        _t1=$(date +%s.%N)
+        M_WALL=$(awk -v a="$_t0" -v b="$_t1" 'BEGIN { printf "%.3f", b - a }')
+        # GNU time writes "Command exited with non-zero status N" first when it fails
+        M_RC=$(awk 'END { print $1 }' "$SCRATCH/time")
+        M_RSS=$(awk 'END { print $2 }' "$SCRATCH/time")
+    }
+elif command -v python3 >/dev/null 2>&1; then
+    measure() {
+        _out=$1
+        shift
+        _r=$(python3 -c '
+import resource, subprocess, sys, time
+with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
+    t = time.perf_counter()
+    rc = subprocess.call(sys.argv[3:], stdout=out, stderr=err)
+    t = time.perf_counter() - t
+print("%.3f %d %d" % (t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc))
+' "$_out" "$SCRATCH/stderr" "$@")
+        read -r M_WALL M_RSS M_RC <<EOF
+$_r
+EOF
+    }
+else
+    die "neither GNU time (/usr/bin/time) nor python3 is installed: peak memory cannot be measured"
+fi
+
+# best OUT CMD... : measure BENCH_RUNS times; the lowest wall time, the highest peak.
+best() {
+    _i=0 B_WALL='' B_RSS=0 B_RC=0
+    while [ "$_i" -lt "$RUNS" ]; do
+        measure "$@"
+        if [ -z "$B_WALL" ] || awk -v a="$M_WALL" -v b="$B_WALL" 'BEGIN { exit !(a < b) }'; then B_WALL=$M_WALL; fi
+        [ "${M_RSS:-0}" -gt "$B_RSS" ] && B_RSS=$M_RSS
+        [ "${M_RC:-0}" -gt 1 ] && B_RC=$M_RC
+        _i=$((_i + 1))
+    done
+    if [ "$B_RC" -gt 1 ]; then
+        echo "bench: warning: '$*' exited with status $B_RC:" >&2
+        head -5 "$SCRATCH/stderr" >&2
+    fi
+}
+
+bytes_of() { wc -c <"$1" | tr -d ' '; }
+mib_of() { awk -v b="$(bytes_of "$1")" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+frames_of() { "$WSI" --json "$1" 2>/dev/null | grep -c '"type":"frame"'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+
+# row LABEL MIB WALL FRAMES RSS_KIB
+row() {
+    awk -v l="$1" -v m="$2" -v w="$3" -v f="$4" -v r="$5" 'BEGIN {
+        printf "  %-34s %9.3f %10.1f %12s %9.1f\n", l, w, (w > 0 ? m / w : 0),
+               (f == "-" ? "-" : sprintf("%.0f", (w > 0 ? f / w : 0))), r / 1024 }'
+}
+
+# target OK TEXT : one line of the verdicts, PASS or MISS first
+MISSED=0
+target() {
+    if [ "$1" -eq 1 ]; then echo "    PASS  $2"; else echo "    MISS  $2"; MISSED=$((MISSED + 1)); fi
+}
+
+FULL_MIB=$(mib_of "$FULL")
+PREFIX_MIB=$(mib_of "$PREFIX")
+QUARTER_MIB=$(mib_of "$QUARTER")
+
+echo "bench: counting WebSocket frames (wsinspect --json, once per file)"
+FULL_FRAMES=$(frames_of "$FULL")
+QUARTER_FRAMES=$(frames_of "$QUARTER")
+PREFIX_FRAMES=$(frames_of "$PREFIX")
+
+echo "bench: timing ($RUNS run(s) each)"
+cat "$FULL" >/dev/null                     # the first read fills the page cache
+best /dev/null cat "$FULL"
+CAT_WALL=$B_WALL CAT_RSS=$B_RSS
+best /dev/null "$WSI" --json "$FULL"
+JSON_WALL=$B_WALL JSON_RSS=$B_RSS
+best /dev/null "$WSI" --summary "$FULL"
+SUM_WALL=$B_WALL SUM_RSS=$B_RSS
+
+cat "$QUARTER" >/dev/null
+best /dev/null "$WSI" --json "$QUARTER"
+QJSON_WALL=$B_WALL QJSON_RSS=$B_RSS
+best /dev/null "$WSI" --summary "$QUARTER"
+QSUM_WALL=$B_WALL QSUM_RSS=$B_RSS
+
+HAVE_TSHARK=0
+if command -v tshark >/dev/null 2>&1; then
+    HAVE_TSHARK=1
+    cat "$PREFIX" >/dev/null
+    # Out-of-order reassembly on, so that tshark decodes every frame wsinspect does
+    # (the generator swaps a few adjacent segments; tshark 4.0 drops those PDUs by default).
+    best "$SCRATCH/tshark.txt" tshark -o tcp.reassemble_out_of_order:TRUE -r "$PREFIX" -Y websocket \
+        -T fields -e websocket.opcode -e websocket.payload_length
+    TS_WALL=$B_WALL TS_RSS=$B_RSS
+    TS_FRAMES=$(awk -F '\t' '{ n += split($1, a, ",") } END { print n + 0 }' "$SCRATCH/tshark.txt")
+fi
+
+# ---- the report ------------------------------------------------------------------
+CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
+echo
+echo "wsinspect benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+NCPU=$(nproc 2>/dev/null || echo 1)
+echo "  machine: $NCPU CPUs, ${CPU:-unknown CPU}, $(uname -sr)"
+LOAD=$(awk '{ print $1 }' /proc/loadavg 2>/dev/null)
+if [ -n "$LOAD" ]; then
+    echo "  load average (1 min) at the end: $LOAD"
+    awk -v l="$LOAD" -v n="$NCPU" 'BEGIN { exit !(l > n / 2 + 1) }' &&
+        echo "  WARNING: other processes were busy during the run; times are pessimistic (raise BENCH_RUNS or run again)"
+fi
+echo "  $("$WSI" --version 2>/dev/null | head -1); $(tshark --version 2>/dev/null | head -1 || echo 'no tshark')"
+echo "  capture: $FULL"
+echo "           $FULL_MIB MiB, $FULL_FRAMES WebSocket frames (generated by gen_bench, deterministic)"
+echo
+printf "  %-34s %9s %10s %12s %9s\n" "full file ($FULL_MIB MiB)" "wall s" "MiB/s" "frames/s" "peak MiB"
+row "cat (warm cache, 2nd read)" "$FULL_MIB" "$CAT_WALL" - "$CAT_RSS"
+row "wsinspect --json" "$FULL_MIB" "$JSON_WALL" "$FULL_FRAMES" "$JSON_RSS"
+row "wsinspect --summary" "$FULL_MIB" "$SUM_WALL" "$FULL_FRAMES" "$SUM_RSS"
+if [ "$HAVE_TSHARK" -eq 1 ]; then
+    TS_SCALED=$(awk -v w="$TS_WALL" -v p="$PREFIX_MIB" -v f="$FULL_MIB" 'BEGIN { printf "%.3f", w * f / p }')
+    row "tshark, scaled from the prefix" "$FULL_MIB" "$TS_SCALED" "$FULL_FRAMES" "$TS_RSS"
+    echo "    (tshark read the first $PREFIX_MIB MiB in $TS_WALL s; peak memory is for that prefix;"
+    echo "     frames decoded there: tshark $TS_FRAMES, wsinspect $PREFIX_FRAMES)"
+else
+    echo "  tshark: not installed (make deps installs it); comparison skipped"
+fi
+echo
+printf "  %-34s %9s %10s %12s %9s\n" "quarter file ($QUARTER_MIB MiB)" "wall s" "MiB/s" "frames/s" "peak MiB"
+row "wsinspect --json" "$QUARTER_MIB" "$QJSON_WALL" "$QUARTER_FRAMES" "$QJSON_RSS"
+row "wsinspect --summary" "$QUARTER_MIB" "$QSUM_WALL" "$QUARTER_FRAMES" "$QSUM_RSS"
+SIZE_RATIO=$(div "$FULL_MIB" "$QUARTER_MIB")
+T_RATIO=$(div "$JSON_WALL" "$QJSON_WALL")
+M_RATIO=$(div "$JSON_RSS" "$QJSON_RSS")
+T_RATIO_S=$(div "$SUM_WALL" "$QSUM_WALL")
+M_RATIO_S=$(div "$SUM_RSS" "$QSUM_RSS")
+echo
+echo "  scaling, full / quarter (size ratio $SIZE_RATIO):"
+echo "    --json     time ratio $T_RATIO (linear: ~$SIZE_RATIO)   peak ratio $M_RATIO (flat: ~1)"
+echo "    --summary  time ratio $T_RATIO_S (linear: ~$SIZE_RATIO)   peak ratio $M_RATIO_S (flat: ~1)"
+
+# ---- targets --------------------------------------------------------------------
+JSON_MIBS=$(awk -v m="$FULL_MIB" -v w="$JSON_WALL" 'BEGIN { printf "%.1f", (w > 0 ? m / w : 0) }')
+CAT_MIBS=$(awk -v m="$FULL_MIB" -v w="$CAT_WALL" 'BEGIN { printf "%.1f", (w > 0 ? m / w : 0) }')
+CAT_PCT=$(awk -v a="$JSON_MIBS" -v b="$CAT_MIBS" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }')
+PEAK=$JSON_RSS
+for r in "$SUM_RSS" "$QJSON_RSS" "$QSUM_RSS"; do [ "$r" -gt "$PEAK" ] && PEAK=$r; done
+PEAK_MIB=$(awk -v r="$PEAK" 'BEGIN { printf "%.1f", r / 1024 }')
+
+echo
+echo "  targets:"
+if [ "$HAVE_TSHARK" -eq 1 ]; then
+    TS_MIBS=$(awk -v m="$PREFIX_MIB" -v w="$TS_WALL" 'BEGIN { printf "%.2f", (w > 0 ? m / w : 0) }')
+    TS_X=$(div "$JSON_MIBS" "$TS_MIBS")
+    target "$(awk -v x="$TS_X" 'BEGIN { print (x >= 100) }')" \
+        "wsinspect --json >= 100x tshark's throughput: ${TS_X}x ($JSON_MIBS vs $TS_MIBS MiB/s)"
+else
+    echo "    SKIP  wsinspect --json >= 100x tshark's throughput: tshark is not installed"
+fi
+target "$(awk -v x="$CAT_PCT" 'BEGIN { print (x >= 25) }')" \
+    "wsinspect --json >= 25% of cat's throughput: $CAT_PCT% ($JSON_MIBS vs $CAT_MIBS MiB/s)"
+target "$(awk -v x="$PEAK_MIB" 'BEGIN { print (x < 64) }')" \
+    "wsinspect peak RSS < 64 MiB (the largest of the runs above): $PEAK_MIB MiB"
+target "$(awk -v t="$T_RATIO" -v s="$SIZE_RATIO" 'BEGIN { print (t >= 0.85 * s && t <= 1.15 * s) }')" \
+    "time linear in size: --json full/quarter $T_RATIO, size ratio $SIZE_RATIO (within 15%)"
+target "$(awk -v m="$M_RATIO" 'BEGIN { print (m <= 1.25) }')" \
+    "peak memory flat in size: --json full/quarter $M_RATIO (at most 1.25)"
+if [ "$MISSED" -gt 0 ]; then
+    echo "  $MISSED target(s) MISSED (see bench/README.md for where the time goes)"
+else
+    echo "  every target met"
+fi
+[ "$KEEP" -eq 1 ] && echo "  (captures kept in $DIR)"
+exit 0
