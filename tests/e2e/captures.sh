@@ -18,31 +18,11 @@ COLUMNS=80
 export LC_ALL COLUMNS
 unset NO_COLOR
 
-if [ ! -x "$W" ] || [ ! -x "$A" ]; then
-    _bad "programs built" "$W or $A is missing (make all)"
+. tests/e2e/prelude.sh
+if ! e2e_programs; then
     finish
     exit 1
 fi
-# Work on a snapshot of the programs: a rebuild in the same tree while the suite runs must not pull
-# the binary from under it (a half-linked file is retried for a few seconds).
-snapshot() {
-    for _try in 1 2 3 4 5 6 7 8 9 10; do
-        if cp "$1" "$T/$2" 2>/dev/null && "$T/$2" --version >/dev/null 2>&1; then
-            echo "$T/$2"
-            return 0
-        fi
-        sleep 1
-    done
-    echo "$1"
-}
-W=$(snapshot "$W" wsinspect)
-A=$(snapshot "$A" wsaccept)
-# python3 once resolved to the real interpreter (a version-manager shim on PATH costs ~50 ms a call),
-# run with -S: these helpers need the standard library only
-PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
-[ -n "$PY" ] && [ -x "$PY" ] || PY=python3
-HAVE_TSHARK=0
-command -v tshark >/dev/null 2>&1 && HAVE_TSHARK=1
 
 # ---- helpers -----------------------------------------------------------------------------------
 # ins NAME FILE [OPTION...]: wsinspect's ladder ($T/NAME.txt), JSON ($T/NAME.json) and summary

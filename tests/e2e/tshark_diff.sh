@@ -17,27 +17,11 @@ trap 'rm -rf "$T" "$_out"' EXIT
 LC_ALL=C.UTF-8
 export LC_ALL
 
-if [ ! -x "$W" ] || [ ! -x "$A" ]; then
-    _bad "programs built" "$W or $A is missing (make all)"
+. tests/e2e/prelude.sh
+if ! e2e_programs; then
     finish
     exit 1
 fi
-# Work on a snapshot of the programs: a rebuild in the same tree while the suite runs must not pull
-# the binary from under it (a half-linked file is retried for a few seconds).
-snapshot() {
-    for _try in 1 2 3 4 5 6 7 8 9 10; do
-        if cp "$1" "$T/$2" 2>/dev/null && "$T/$2" --version >/dev/null 2>&1; then
-            echo "$T/$2"
-            return 0
-        fi
-        sleep 1
-    done
-    echo "$1"
-}
-W=$(snapshot "$W" wsinspect)
-A=$(snapshot "$A" wsaccept)
-PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
-[ -n "$PY" ] && [ -x "$PY" ] || PY=python3
 
 caps=$(ls captures/*.pcap captures/*.pcapng captures/hostile/*.pcap captures/violations/*.pcap)
 if [ -d "$TP" ]; then
