@@ -6,20 +6,32 @@
 
 #include "render.h"
 
+/* Each line is built in the renderer's buffer and handed to stdio with one fwrite when it
+ * is complete; a line longer than the buffer goes out in pieces of at most JBUF bytes (the
+ * bytes written are the same either way). */
+#define JBUF 65536
+
 struct wsi_json {
     struct wsi_render_opts o; /* output and preview length */
+    char *buf;                /* the line being built (JBUF bytes) */
+    size_t len;               /* bytes of it used */
 };
 
-/* One object being written: the stream and whether a field was written yet. */
+/* One object being written: the renderer (its buffer and stream) and whether a field was written yet. */
 struct jw {
-    FILE *f;    /* where the line goes */
-    int fields; /* fields written so far (a comma goes before every one but the first) */
+    struct wsi_json *j; /* buffer and output */
+    int fields;         /* fields written so far (a comma goes before every one but the first) */
 };
 
 struct wsi_json *wsi_json_new(const struct wsi_render_opts *o)
 {
     struct wsi_json *j = calloc(1, sizeof *j);
     if (!j) return NULL;
+    j->buf = malloc(JBUF);
+    if (!j->buf) {
+        free(j);
+        return NULL;
+    }
     j->o = *o;
     if (!j->o.out) j->o.out = stdout;
     return j;
@@ -27,127 +39,308 @@ struct wsi_json *wsi_json_new(const struct wsi_render_opts *o)
 
 void wsi_json_free(struct wsi_json *j)
 {
+    if (!j) return;
+    free(j->buf);
     free(j);
+}
+
+/* ---- the line buffer ------------------------------------------------------ */
+
+/* Hand the buffered bytes to the output stream and empty the buffer. */
+static void jflush(struct wsi_json *j)
+{
+    if (j->len) fwrite(j->buf, 1, j->len, j->o.out);
+    j->len = 0;
+}
+
+/* Room for n more bytes (n much smaller than JBUF): flushes first when the buffer is too
+ * full. Returns where they go; the caller advances j->len by what it wrote. */
+static char *room(struct wsi_json *j, size_t n)
+{
+    if (JBUF - j->len < n) jflush(j);
+    return j->buf + j->len;
+}
+
+/* Append n bytes; a run larger than the whole buffer goes straight to the stream. */
+static void put(struct wsi_json *j, const void *s, size_t n)
+{
+    if (JBUF - j->len < n) {
+        jflush(j);
+        if (n > JBUF) {
+            fwrite(s, 1, n, j->o.out);
+            return;
+        }
+    }
+    memcpy(j->buf + j->len, s, n);
+    j->len += n;
+}
+
+/* Append a string literal (its length known at compile time). */
+#define PUTS(j, lit) put((j), (lit), sizeof(lit) - 1)
+
+static const char hexdig[16] = "0123456789abcdef";
+
+/* Append v in decimal. */
+static void put_u64(struct wsi_json *j, uint64_t v)
+{
+    char tmp[24];
+    char *e = tmp + sizeof tmp, *p = e;
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t n = (size_t)(e - p);
+    memcpy(room(j, n), p, n);
+    j->len += n;
+}
+
+/* Append v in decimal, with a '-' when negative (LLONG_MIN included). */
+static void put_i64(struct wsi_json *j, long long v)
+{
+    if (v < 0) {
+        PUTS(j, "-");
+        put_u64(j, 0 - (uint64_t)v);
+    } else {
+        put_u64(j, (uint64_t)v);
+    }
+}
+
+/* Append "S.NNNNNNNNN": s in decimal, then ns (< 1e9) as exactly 9 digits. */
+static void put_sec_nsec(struct wsi_json *j, uint64_t s, uint32_t ns)
+{
+    put_u64(j, s);
+    char *p = room(j, 10);
+    p[0] = '.';
+    for (int i = 9; i >= 1; i--) {
+        p[i] = (char)('0' + ns % 10);
+        ns /= 10;
+    }
+    j->len += 10;
+}
+
+/* Append \u00XX-style escape of a code point below 0x10000 ("\\u%04x"). */
+static void put_u4(struct wsi_json *j, uint32_t c)
+{
+    char *p = room(j, 6);
+    p[0] = '\\';
+    p[1] = 'u';
+    p[2] = hexdig[(c >> 12) & 15];
+    p[3] = hexdig[(c >> 8) & 15];
+    p[4] = hexdig[(c >> 4) & 15];
+    p[5] = hexdig[c & 15];
+    j->len += 6;
+}
+
+/* Append v exactly as printf("%.9f", v) does for a finite v (round to nearest, ties to
+ * even, on the exact binary value; "-" for every negative v, -0.0 included). Values of
+ * 2^52 s or more, where the exact product below could overflow, go through snprintf. */
+static void put_double9(struct wsi_json *j, double v)
+{
+    double a = fabs(v);
+    if (!(a < 4503599627370496.0)) { /* 2^52 */
+        char tmp[400];
+        int n = snprintf(tmp, sizeof tmp, "%.9f", v);
+        if (n > 0) put(j, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+        return;
+    }
+    if (signbit(v)) PUTS(j, "-");
+    /* a = m * 2^e with m an integer below 2^53, so a * 1e9 = m * 1e9 * 2^e and
+     * m * 1e9 < 2^83: exact in 128 bits. */
+    int e;
+    double fr = frexp(a, &e); /* a = fr * 2^e, 0.5 <= fr < 1 (or a == 0) */
+    uint64_t m = (uint64_t)ldexp(fr, 53);
+    e -= 53;
+    __extension__ typedef unsigned __int128 u128;
+    u128 prod = (u128)m * 1000000000u, q;
+    if (a == 0) {
+        q = 0;
+    } else if (e >= 0) {
+        q = prod << e; /* a < 2^52 and m >= 2^52, so e is 0 here */
+    } else if (-e >= 100) {
+        q = 0; /* prod < 2^83 is below half of 2^100: rounds to 0 */
+    } else {
+        int s = -e;
+        q = prod >> s;
+        u128 rem = prod & (((u128)1 << s) - 1), half = (u128)1 << (s - 1);
+        if (rem > half || (rem == half && (q & 1))) q++;
+    }
+    put_sec_nsec(j, (uint64_t)(q / 1000000000u), (uint32_t)(q % 1000000000u));
 }
 
 /* ---- writing values ------------------------------------------------------- */
 
-static void key(struct jw *w, const char *k)
+/* The key of a field, given as ",\"name\":" and its length (see KEY); the first field of
+ * the object gets '{' in place of the comma. */
+static void key_(struct jw *w, const char *ks, size_t kn)
 {
-    fprintf(w->f, "%s\"%s\":", w->fields++ ? "," : "{", k);
+    char *p = room(w->j, kn);
+    memcpy(p, ks, kn);
+    if (!w->fields++) p[0] = '{';
+    w->j->len += kn;
 }
+
+/* A literal key as the two arguments the value writers take. */
+#define KEY(k) ",\"" k "\":", sizeof(",\"" k "\":") - 1
 
 /* A JSON string of arbitrary bytes: valid UTF-8 as is, control characters (and DEL,
  * U+2028, U+2029) as \uXXXX, and every byte that is not part of valid UTF-8 as
- * \u00XX (the byte's value; preview_hex fields keep the exact bytes). */
-static void jstring_bytes(FILE *f, const uint8_t *s, size_t len)
+ * \u00XX (the byte's value; preview_hex fields keep the exact bytes). Bytes that need
+ * no escaping are copied one run at a time. */
+static void jstring_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
 {
-    fputc('"', f);
+    PUTS(j, "\"");
+    size_t run = 0; /* start of the pending run of bytes copied as they are */
     for (size_t i = 0; i < len;) {
-        uint32_t c;
-        size_t n = wsi_utf8_next(s + i, len - i, &c);
-        if (!n) {
-            fprintf(f, "\\u%04x", s[i]);
+        uint8_t b = s[i];
+        if (b >= 0x20 && b < 0x7F && b != '"' && b != '\\') {
             i++;
             continue;
         }
-        switch (c) {
-        case '"': fputs("\\\"", f); break;
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\r': fputs("\\r", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\b': fputs("\\b", f); break;
-        case '\f': fputs("\\f", f); break;
-        default:
-            if (c < 0x20 || c == 0x7F || c == 0x2028 || c == 0x2029) fprintf(f, "\\u%04x", (unsigned)c);
-            else fwrite(s + i, 1, n, f);
-            break;
+        uint32_t c = b;
+        size_t n = 1;
+        if (b >= 0x80) {
+            n = wsi_utf8_next(s + i, len - i, &c);
+            if (n && c != 0x2028 && c != 0x2029) {
+                i += n;
+                continue;
+            }
+        }
+        put(j, s + run, i - run);
+        if (!n) { /* not valid UTF-8: the byte's value */
+            put_u4(j, b);
+            n = 1;
+        } else {
+            switch (c) {
+            case '"': PUTS(j, "\\\""); break;
+            case '\\': PUTS(j, "\\\\"); break;
+            case '\n': PUTS(j, "\\n"); break;
+            case '\r': PUTS(j, "\\r"); break;
+            case '\t': PUTS(j, "\\t"); break;
+            case '\b': PUTS(j, "\\b"); break;
+            case '\f': PUTS(j, "\\f"); break;
+            default: put_u4(j, c); break; /* other controls, DEL, U+2028, U+2029 */
+            }
         }
         i += n;
+        run = i;
     }
-    fputc('"', f);
+    put(j, s + run, len - run);
+    PUTS(j, "\"");
 }
 
 /* "k": "s" (or null when s is NULL) */
-static void jstr(struct jw *w, const char *k, const char *s)
+static void jstr_(struct jw *w, const char *ks, size_t kn, const char *s)
 {
-    key(w, k);
-    if (s) jstring_bytes(w->f, (const uint8_t *)s, strlen(s));
-    else fputs("null", w->f);
+    key_(w, ks, kn);
+    if (s) jstring_bytes(w->j, (const uint8_t *)s, strlen(s));
+    else PUTS(w->j, "null");
 }
 
-static void jbytes(struct jw *w, const char *k, const uint8_t *s, size_t len)
+/* "k": the bytes as a JSON string */
+static void jbytes_(struct jw *w, const char *ks, size_t kn, const uint8_t *s, size_t len)
 {
-    key(w, k);
-    jstring_bytes(w->f, s, len);
+    key_(w, ks, kn);
+    jstring_bytes(w->j, s, len);
 }
 
 /* "k": "0a1b..." (lower-case hex of the bytes) */
-static void jhex(struct jw *w, const char *k, const uint8_t *s, size_t len)
+static void jhex_(struct jw *w, const char *ks, size_t kn, const uint8_t *s, size_t len)
 {
-    key(w, k);
-    fputc('"', w->f);
-    for (size_t i = 0; i < len; i++) fprintf(w->f, "%02x", s[i]);
-    fputc('"', w->f);
+    key_(w, ks, kn);
+    PUTS(w->j, "\"");
+    while (len) {
+        size_t n = len < 1024 ? len : 1024; /* bytes converted per piece */
+        char *p = room(w->j, 2 * n);
+        for (size_t i = 0; i < n; i++) {
+            p[2 * i] = hexdig[s[i] >> 4];
+            p[2 * i + 1] = hexdig[s[i] & 15];
+        }
+        w->j->len += 2 * n;
+        s += n;
+        len -= n;
+    }
+    PUTS(w->j, "\"");
 }
 
-static void ju64(struct jw *w, const char *k, uint64_t v)
+/* "k": v (unsigned) */
+static void ju64_(struct jw *w, const char *ks, size_t kn, uint64_t v)
 {
-    key(w, k);
-    fprintf(w->f, "%llu", (unsigned long long)v);
+    key_(w, ks, kn);
+    put_u64(w->j, v);
 }
 
-static void jint(struct jw *w, const char *k, long long v)
+/* "k": v (signed) */
+static void jint_(struct jw *w, const char *ks, size_t kn, long long v)
 {
-    key(w, k);
-    fprintf(w->f, "%lld", v);
+    key_(w, ks, kn);
+    put_i64(w->j, v);
 }
 
-static void jbool(struct jw *w, const char *k, int v)
+/* "k": true / false */
+static void jbool_(struct jw *w, const char *ks, size_t kn, int v)
 {
-    key(w, k);
-    fputs(v ? "true" : "false", w->f);
+    key_(w, ks, kn);
+    if (v) PUTS(w->j, "true");
+    else PUTS(w->j, "false");
 }
 
-static void jnull(struct jw *w, const char *k)
+/* "k": null */
+static void jnull_(struct jw *w, const char *ks, size_t kn)
 {
-    key(w, k);
-    fputs("null", w->f);
+    key_(w, ks, kn);
+    PUTS(w->j, "null");
 }
 
 /* A number of seconds; never NaN or infinite (null then). */
-static void jsec(struct jw *w, const char *k, double v)
+static void jsec_(struct jw *w, const char *ks, size_t kn, double v)
 {
-    key(w, k);
-    if (isfinite(v)) fprintf(w->f, "%.9f", v);
-    else fputs("null", w->f);
+    key_(w, ks, kn);
+    if (isfinite(v)) put_double9(w->j, v);
+    else PUTS(w->j, "null");
 }
 
 /* Seconds that are -1 (or any negative) when unknown: null then. */
-static void jsec_opt(struct jw *w, const char *k, double v)
+static void jsec_opt_(struct jw *w, const char *ks, size_t kn, double v)
 {
-    if (v < 0) jnull(w, k);
-    else jsec(w, k, v);
+    if (v < 0) jnull_(w, ks, kn);
+    else jsec_(w, ks, kn, v);
 }
 
 /* A close code as the session reports it: -1 none -> null. */
-static void jcode(struct jw *w, const char *k, int code)
+static void jcode_(struct jw *w, const char *ks, size_t kn, int code)
 {
-    if (code < 0) jnull(w, k);
-    else jint(w, k, code);
+    if (code < 0) jnull_(w, ks, kn);
+    else jint_(w, ks, kn, code);
 }
 
 /* An absolute timestamp with its 9 decimals exact (no trip through a double). */
-static void jts(struct jw *w, const char *k, int64_t sec, uint32_t nsec)
+static void jts_(struct jw *w, const char *ks, size_t kn, int64_t sec, uint32_t nsec)
 {
-    key(w, k);
+    key_(w, ks, kn);
     if (nsec > 999999999u) nsec = 999999999u;
-    if (sec < 0 && nsec) /* e.g. -1 s + 0.25 s = -0.75 s */
-        fprintf(w->f, "-%lld.%09u", (long long)(-(sec + 1)), 1000000000u - nsec);
-    else
-        fprintf(w->f, "%lld.%09u", (long long)sec, nsec);
+    if (sec < 0 && nsec) { /* e.g. -1 s + 0.25 s = -0.75 s */
+        PUTS(w->j, "-");
+        put_sec_nsec(w->j, (uint64_t)(-(sec + 1)), 1000000000u - nsec);
+    } else if (sec < 0) {
+        PUTS(w->j, "-");
+        put_sec_nsec(w->j, 0 - (uint64_t)sec, 0);
+    } else {
+        put_sec_nsec(w->j, (uint64_t)sec, nsec);
+    }
 }
+
+/* The value writers as called below: the key is always a string literal. */
+#define jstr(w, k, s) jstr_((w), KEY(k), (s))
+#define jbytes(w, k, s, n) jbytes_((w), KEY(k), (s), (n))
+#define jhex(w, k, s, n) jhex_((w), KEY(k), (s), (n))
+#define ju64(w, k, v) ju64_((w), KEY(k), (v))
+#define jint(w, k, v) jint_((w), KEY(k), (v))
+#define jbool(w, k, v) jbool_((w), KEY(k), (v))
+#define jnull(w, k) jnull_((w), KEY(k))
+#define jsec(w, k, v) jsec_((w), KEY(k), (v))
+#define jsec_opt(w, k, v) jsec_opt_((w), KEY(k), (v))
+#define jcode(w, k, c) jcode_((w), KEY(k), (c))
+#define jts(w, k, s, ns) jts_((w), KEY(k), (s), (ns))
 
 /* ---- previews ------------------------------------------------------------- */
 
@@ -374,7 +567,7 @@ static const char *type_name(enum wsi_ev_kind k)
 void wsi_json_event(void *self, const struct wsi_event *ev)
 {
     struct wsi_json *j = self;
-    struct jw w = {.f = j->o.out};
+    struct jw w = {.j = j};
     jstr(&w, "type", type_name(ev->kind));
     ju64(&w, "conn", ev->conn);
     if (ev->side == WSI_C2S) jstr(&w, "dir", "c2s");
@@ -416,5 +609,6 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
     case WSI_EV_END: jstr(&w, "reason", wsi_end_reason_id(ev->u.end.why)); break;
     case WSI_EV_CLOSE: j_close(&w, ev); break;
     }
-    fputs("}\n", w.f);
+    PUTS(j, "}\n");
+    jflush(j); /* the line goes out now, as the event comes */
 }

@@ -172,6 +172,7 @@ struct wsi_reasm {
     uint64_t last_id;        /* the last id handed out */
     uint64_t seed;           /* hash seed, different per table */
     uint64_t rng;            /* state of the generator of treap priorities */
+    struct conn *last;       /* the entry the previous segment went to (NULL once destroyed) */
 };
 
 static const struct wsi_pktref no_pkt; /* stands in for a NULL packet reference */
@@ -238,8 +239,18 @@ static void win_grow(struct dirstate *d, size_t want)
     uint8_t *nw = malloc(cap);
     if (!nw) return;
     if (d->win_cap) {
+        /* copy the kept offsets [lo, next_off) in pieces that wrap in neither ring:
+         * at most three memcpy calls (the old ring's wrap and the new one's) */
         uint64_t lo = win_valid_lo(d);
-        for (uint64_t o = lo; o < d->next_off; o++) nw[o & (cap - 1)] = d->win[o & (d->win_cap - 1)];
+        size_t oc = d->win_cap;
+        for (uint64_t o = lo; o < d->next_off;) {
+            size_t from = (size_t)(o & (oc - 1)), to = (size_t)(o & (cap - 1));
+            uint64_t n = d->next_off - o;
+            if (n > oc - from) n = oc - from;
+            if (n > cap - to) n = cap - to;
+            memcpy(nw + to, d->win + from, (size_t)n);
+            o += n;
+        }
         d->win_lo = lo;
     } else {
         d->win_lo = d->next_off; /* nothing delivered before now is in it */
@@ -749,32 +760,30 @@ static int addr_eq(const struct wsi_addr *a, const struct wsi_addr *b)
     return a->family == b->family && memcmp(a->bytes, b->bytes, sizeof a->bytes) == 0;
 }
 
-/* Serialize an endpoint into 19 bytes for hashing and ordering. */
-static void ep_key(uint8_t k[19], const struct wsi_addr *a, uint16_t port)
+/* An endpoint packed into one 64-bit word. For IPv4 the packing is exact: the 4 address
+ * bytes in the low 32 bits, the family and port above them. An IPv6 address's second half
+ * is folded in with a multiply, so two IPv6 endpoints may share a word; that only costs a
+ * longer chain walk, since table_find compares the full tuple. */
+static uint64_t ep_word(const struct wsi_addr *a, uint16_t port)
 {
-    k[0] = a->family;
-    memcpy(k + 1, a->bytes, 16);
-    k[17] = (uint8_t)(port >> 8);
-    k[18] = (uint8_t)port;
+    uint64_t w0, w1;
+    memcpy(&w0, a->bytes, 8);
+    memcpy(&w1, a->bytes + 8, 8);
+    return w0 ^ (w1 * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)a->family << 56) ^ ((uint64_t)port << 40);
 }
 
-/* Hash of the unordered tuple of `seg`: the same for both directions. */
+/* Hash of the unordered tuple of `seg`: the same for both directions. The two endpoint
+ * words, in numeric order, are mixed with the table's seed by multiply-xorshift steps. */
 static uint64_t tuple_hash(const struct wsi_reasm *r, const struct wsi_tcpseg *seg)
 {
-    uint8_t a[19], b[19];
-    ep_key(a, &seg->src, seg->sport);
-    ep_key(b, &seg->dst, seg->dport);
-    const uint8_t *lo = a, *hi = b;
-    if (memcmp(a, b, sizeof a) > 0) {
-        lo = b;
-        hi = a;
-    }
-    uint64_t h = 0xcbf29ce484222325ull ^ r->seed; /* FNV-1a over both, then a final mix */
-    for (int i = 0; i < 19; i++) h = (h ^ lo[i]) * 0x100000001b3ull;
-    for (int i = 0; i < 19; i++) h = (h ^ hi[i]) * 0x100000001b3ull;
-    h ^= h >> 33;
+    uint64_t a = ep_word(&seg->src, seg->sport), b = ep_word(&seg->dst, seg->dport);
+    uint64_t lo = a < b ? a : b, hi = a < b ? b : a;
+    uint64_t h = (lo ^ r->seed) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    h = (h ^ hi) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
     h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
+    h ^= h >> 32;
     return h;
 }
 
@@ -869,6 +878,7 @@ static void conn_destroy(struct wsi_reasm *r, struct conn *c)
     }
     dir_free(&c->d[0]);
     dir_free(&c->d[1]);
+    if (r->last == c) r->last = NULL;
     free(c);
     r->nconns--;
 }
@@ -960,8 +970,15 @@ void wsi_reasm_segment(struct wsi_reasm *r, const struct wsi_tcpseg *seg, const 
     if (!r || !seg) return;
     if (!pkt) pkt = &no_pkt;
     int syn = (seg->flags & WSI_TH_SYN) != 0, ack = (seg->flags & WSI_TH_ACK) != 0;
-    uint64_t h = tuple_hash(r, seg);
-    struct conn *c = table_find(r, seg, h);
+    /* a segment often belongs to the same connection as the one before (data, then its ACK) */
+    struct conn *c = r->last;
+    uint64_t h;
+    if (c && conn_matches(c, seg)) {
+        h = c->hash;
+    } else {
+        h = tuple_hash(r, seg);
+        c = table_find(r, seg, h);
+    }
     int dir = 0;
     if (c) {
         dir = conn_dir(c, seg);
@@ -984,6 +1001,7 @@ void wsi_reasm_segment(struct wsi_reasm *r, const struct wsi_tcpseg *seg, const 
         c = conn_create(r, seg, h, pkt, &dir);
         if (!c) return;
     }
+    r->last = c;
     conn_segment(r, c, dir, seg, pkt);
     if (!c->closed && c->d[0].ended && c->d[1].ended) conn_close(r, c);
 }
