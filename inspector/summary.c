@@ -80,10 +80,14 @@ static struct sconn *get(struct wsi_summary *s, uint64_t id)
 static void set_request(struct sconn *c, const char *method, const char *target, int upgrade)
 {
     if (c->request && (c->upgrade || !upgrade)) return;
-    size_t n = strlen(method) + strlen(target) + 2;
+    /* bytes off the wire: escaped as the ladder escapes them (no raw control or invalid UTF-8 bytes) */
+    char m[64], t[1024];
+    wsi_escape_preview((const uint8_t *)method, strlen(method), 32, 1, m, sizeof m);
+    wsi_escape_preview((const uint8_t *)target, strlen(target), 200, 1, t, sizeof t);
+    size_t n = strlen(m) + strlen(t) + 2;
     char *r = malloc(n);
     if (!r) return;
-    snprintf(r, n, "%s %s", method, target);
+    snprintf(r, n, "%s %s", m, t);
     free(c->request);
     c->request = r;
     c->upgrade = upgrade;
