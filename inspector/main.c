@@ -249,24 +249,26 @@ int main(int argc, char **argv)
 {
     struct cli c = {.payload = 32, .color = -1, .snaplen = 262144};
     char err[WSI_ERRBUF] = "";
+    /* everything main owns, released in one place at the end */
+    struct wsi_capture *cap = NULL;
+    struct wsi_ladder *ladder = NULL;
+    struct wsi_json *json = NULL;
+    struct wsi_summary *summary = NULL;
+    struct wsi_keylog *kl = NULL;
+    struct wsi_session *s = NULL;
+    int status = EXIT_USAGE;
+
     int rc = parse_cli(argc, argv, &c);
     if (rc) {
-        free(c.filter);
-        return rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+        status = rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
+        goto out;
     }
 
     const char *input = c.file ? (strcmp(c.file, "-") == 0 ? "(stdin)" : c.file) : c.iface;
-    struct wsi_capture *cap = c.file ? wsi_capture_open_file(c.file, err) : wsi_capture_open_live(c.iface, c.snaplen, err);
-    if (!cap) {
+    cap = c.file ? wsi_capture_open_file(c.file, err) : wsi_capture_open_live(c.iface, c.snaplen, err);
+    if (!cap || (c.filter && wsi_capture_set_filter(cap, c.filter, err) != 0)) {
         fprintf(stderr, "wsinspect: %s\n", err);
-        free(c.filter);
-        return EXIT_USAGE;
-    }
-    if (c.filter && wsi_capture_set_filter(cap, c.filter, err) != 0) {
-        fprintf(stderr, "wsinspect: %s\n", err);
-        wsi_capture_close(cap);
-        free(c.filter);
-        return EXIT_USAGE;
+        goto out;
     }
     int lt = wsi_capture_linktype(cap);
     if (!wsi_linktype_supported(lt)) {
@@ -274,9 +276,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "wsinspect: %s: link type %s (%d) is not supported "
                         "(Ethernet, Linux cooked SLL/SLL2, BSD loopback, raw IP are)\n",
                 input, wsi_linktype_name(lt, name), lt);
-        wsi_capture_close(cap);
-        free(c.filter);
-        return EXIT_USAGE;
+        goto out;
+    }
+    if (c.keylog) {
+        char kerr[256];
+        kl = wsi_keylog_load(c.keylog, kerr);
+        if (!kl) {
+            fprintf(stderr, "wsinspect: %s\n", kerr);
+            goto out;
+        }
+        const char *kw = wsi_keylog_warning(kl);
+        if (kw) fprintf(stderr, "wsinspect: %s\n", kw);
     }
 
     /* The renderer. */
@@ -289,9 +299,6 @@ int main(int argc, char **argv)
         .hexdump = c.hexdump,
     };
     struct wsi_sink sink = {0};
-    struct wsi_ladder *ladder = NULL;
-    struct wsi_json *json = NULL;
-    struct wsi_summary *summary = NULL;
     switch (c.out) {
     case OUT_JSON:
         json = wsi_json_new(&ro);
@@ -306,31 +313,6 @@ int main(int argc, char **argv)
         sink = (struct wsi_sink){.event = wsi_ladder_event, .self = ladder};
         break;
     }
-    if (!sink.self) {
-        fprintf(stderr, "wsinspect: out of memory\n");
-        wsi_capture_close(cap);
-        free(c.filter);
-        return EXIT_USAGE;
-    }
-    if (c.iface) setvbuf(stdout, NULL, _IOLBF, 0);
-    else setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-
-    struct wsi_keylog *kl = NULL;
-    if (c.keylog) {
-        char kerr[256];
-        kl = wsi_keylog_load(c.keylog, kerr);
-        if (!kl) {
-            fprintf(stderr, "wsinspect: %s\n", kerr);
-            wsi_ladder_free(ladder);
-            wsi_json_free(json);
-            wsi_summary_free(summary);
-            wsi_capture_close(cap);
-            free(c.filter);
-            return EXIT_USAGE;
-        }
-        const char *kw = wsi_keylog_warning(kl);
-        if (kw) fprintf(stderr, "wsinspect: %s\n", kw);
-    }
     struct warn_ctx wc = {.input = input};
     size_t preview = c.payload > 256 ? (size_t)c.payload * 4 : 256;
     struct wsi_session_opts so = {
@@ -341,17 +323,12 @@ int main(int argc, char **argv)
         .warn = on_warn,
         .warn_user = &wc,
     };
-    struct wsi_session *s = wsi_session_new(&so, &sink);
-    if (!s) {
+    if (!sink.self || !(s = wsi_session_new(&so, &sink))) {
         fprintf(stderr, "wsinspect: out of memory\n");
-        wsi_keylog_free(kl);
-        wsi_ladder_free(ladder);
-        wsi_json_free(json);
-        wsi_summary_free(summary);
-        wsi_capture_close(cap);
-        free(c.filter);
-        return EXIT_USAGE;
+        goto out;
     }
+    if (c.iface) setvbuf(stdout, NULL, _IOLBF, 0);
+    else setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 
     interrupt_target = cap;
     signal(SIGINT, on_sigint);
@@ -363,7 +340,7 @@ int main(int argc, char **argv)
     if (read_failed) fprintf(stderr, "wsinspect: %s\n", err);
 
     const struct wsi_session_stats *st = wsi_session_stats(s);
-    int status = EXIT_CLEAN;
+    status = EXIT_CLEAN;
     if (st->failed_handshakes || st->violations) status = EXIT_FOUND;
     if (read_failed) status = EXIT_USAGE;
     if (st->packets == 0 && !read_failed && c.file)
@@ -371,6 +348,7 @@ int main(int argc, char **argv)
     else if (st->websockets == 0 && st->connections == 0 && st->packets > 0)
         fprintf(stderr, "wsinspect: %s: %llu packets, no TCP connections\n", input, (unsigned long long)st->packets);
 
+out:
     wsi_session_free(s);
     wsi_keylog_free(kl);
     wsi_ladder_free(ladder);
