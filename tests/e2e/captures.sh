@@ -18,7 +18,7 @@ COLUMNS=80
 export LC_ALL COLUMNS
 unset NO_COLOR
 
-. tests/e2e/prelude.sh
+. tests/e2e/prelude.inc
 if ! e2e_programs; then
     finish
     exit 1

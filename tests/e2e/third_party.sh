@@ -23,7 +23,7 @@ if [ ! -d "$TP" ]; then
     finish
     exit $?
 fi
-. tests/e2e/prelude.sh
+. tests/e2e/prelude.inc
 if ! e2e_programs; then
     finish
     exit 1

@@ -17,7 +17,7 @@ trap 'rm -rf "$T" "$_out"' EXIT
 LC_ALL=C.UTF-8
 export LC_ALL
 
-. tests/e2e/prelude.sh
+. tests/e2e/prelude.inc
 if ! e2e_programs; then
     finish
     exit 1
