@@ -3,7 +3,7 @@
 # As root it runs apt-get itself; otherwise it prints the exact command to run.
 # WSI_EXTRA_PKGS adds packages (make captures uses it for the real peers).
 set -u
-PKGS="gcc make pkg-config libpcap-dev libssl-dev zlib1g-dev libcmocka-dev tshark ${WSI_EXTRA_PKGS:-}"
+PKGS="gcc make pkg-config libpcap-dev libssl-dev zlib1g-dev libcmocka-dev tshark openssl groff-base python3 ${WSI_EXTRA_PKGS:-}"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
