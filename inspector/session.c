@@ -176,6 +176,16 @@ static int buf_append(struct side *sd, const uint8_t *p, size_t n, size_t max)
     return 1;
 }
 
+/* Take a side's buffered bytes (the caller frees them); the side's buffer is empty after. */
+static uint8_t *buf_take(struct side *sd, size_t *len)
+{
+    uint8_t *b = sd->buf;
+    *len = sd->blen;
+    sd->buf = NULL;
+    sd->blen = sd->bcap = 0;
+    return b;
+}
+
 static void buf_drop(struct side *sd)
 {
     free(sd->buf);
@@ -183,22 +193,7 @@ static void buf_drop(struct side *sd)
     sd->blen = sd->bcap = 0;
 }
 
-/* Copy a header value into `arena` as a NUL-terminated string; NULL when absent. */
-static const char *hdr_str(const struct http1_head *h, const char *name, char **arena, size_t *left)
-{
-    const struct http1_header *hd = h ? http1_find(h, name) : NULL;
-    if (!hd) return NULL;
-    size_t n = hd->value.len;
-    if (n + 1 > *left) n = *left ? *left - 1 : 0;
-    if (*left == 0) return NULL;
-    char *out = *arena;
-    memcpy(out, hd->value.p, n);
-    out[n] = '\0';
-    *arena += n + 1;
-    *left -= n + 1;
-    return out;
-}
-
+/* Copy a view into `arena` as a NUL-terminated string (cut to fit); NULL when the arena is full. */
 static const char *view_str(struct http1_str v, char **arena, size_t *left)
 {
     if (*left == 0) return NULL;
@@ -209,6 +204,13 @@ static const char *view_str(struct http1_str v, char **arena, size_t *left)
     *arena += n + 1;
     *left -= n + 1;
     return out;
+}
+
+/* The value of header `name`, copied as view_str does; NULL when absent. */
+static const char *hdr_str(const struct http1_head *h, const char *name, char **arena, size_t *left)
+{
+    const struct http1_header *hd = h ? http1_find(h, name) : NULL;
+    return hd ? view_str(hd->value, arena, left) : NULL;
 }
 
 /* A request line starts with a method token and a space. */
@@ -515,6 +517,13 @@ struct sse {
     uint64_t index;             /* events emitted */
 };
 
+static void sse_free(struct sse *e)
+{
+    if (!e) return;
+    free(e->data);
+    free(e);
+}
+
 static void sse_reset_event(struct sse *e)
 {
     e->event[0] = e->id[0] = '\0';
@@ -629,11 +638,8 @@ static void body_data(struct conn *c, int dir, const uint8_t *p, size_t n)
 /* The body ended: a last event without its blank line is not dispatched (as browsers do). */
 static void body_done(struct side *sd)
 {
-    if (sd->sse) {
-        free(sd->sse->data);
-        free(sd->sse);
-        sd->sse = NULL;
-    }
+    sse_free(sd->sse);
+    sd->sse = NULL;
     sd->mode = M_HTTP_HEAD;
 }
 
@@ -756,7 +762,7 @@ static void start_body(struct conn *c, int dir, const struct http1_head *h, int 
         sd->sse = calloc(1, sizeof *sd->sse);
         if (sd->sse) sd->sse->data = malloc(c->s->o.preview_max);
         if (sd->sse && !sd->sse->data) {
-            free(sd->sse);
+            sse_free(sd->sse);
             sd->sse = NULL;
         }
         if (sd->sse) sse_reset_event(sd->sse);
@@ -845,10 +851,8 @@ static void on_response(struct conn *c, int dir, struct http1_head *h)
             }
             start_ws(c, dir, rsv1);
             /* the client's bytes held since its request are frames too */
-            uint8_t *held = cl->buf;
-            size_t hl = cl->blen;
-            cl->buf = NULL;
-            cl->blen = cl->bcap = 0;
+            size_t hl;
+            uint8_t *held = buf_take(cl, &hl);
             start_ws(c, 1 - dir, rsv1);
             if (hl) {
                 cl->mode = M_WS;
@@ -864,10 +868,8 @@ static void on_response(struct conn *c, int dir, struct http1_head *h)
         }
         /* refused: the client goes on speaking HTTP */
         if (cl->mode == M_WAIT_101) {
-            uint8_t *held = cl->buf;
-            size_t hl = cl->blen;
-            cl->buf = NULL;
-            cl->blen = cl->bcap = 0;
+            size_t hl;
+            uint8_t *held = buf_take(cl, &hl);
             cl->mode = M_HTTP_HEAD;
             if (hl) process(c, 1 - dir, held, hl);
             free(held);
@@ -993,10 +995,8 @@ static void start_tls(struct conn *c, int dir, const uint8_t *p, size_t n, size_
     /* a ClientHello (handshake type 1 after the 5-byte record header) names the client */
     if (c->client_dir < 0 || !c->ci.saw_syn) c->client_dir = (sd->blen > 5 && sd->buf[5] == 2) ? 1 - dir : dir;
     c->tls = wsi_tls_new(c->s->o.keylog, &tls_callbacks, c);
-    uint8_t *held = sd->buf;
-    size_t hl = sd->blen;
-    sd->buf = NULL;
-    sd->blen = sd->bcap = 0;
+    size_t hl;
+    uint8_t *held = buf_take(sd, &hl);
     if (!c->tls) {
         sd->mode = M_OPAQUE;
         free(held);
@@ -1044,10 +1044,8 @@ static void detect(struct conn *c, int dir, const uint8_t *p, size_t n)
     } else {
         m = M_OPAQUE;
     }
-    uint8_t *held = sd->buf;
-    size_t hl = sd->blen;
-    sd->buf = NULL;
-    sd->blen = sd->bcap = 0;
+    size_t hl;
+    uint8_t *held = buf_take(sd, &hl);
     if (m == M_WS) {
         start_ws(c, dir, 1);
         struct side *other = &c->sd[1 - dir];
@@ -1168,16 +1166,13 @@ static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struc
     }
 }
 
-static const char *const anomaly_ids[] = {"", "retransmission with different bytes", "cut by the snap length",
-                                          "out-of-order buffer full", "data after FIN", "evicted"};
-
 static void cb_anomaly(void *cu, int dir, enum wsi_tcp_anomaly kind, const char *detail, const struct wsi_pktref *pkt)
 {
     struct conn *c = cu;
     if (!c) return;
     struct wsi_event ev = {.kind = WSI_EV_TCP};
     ev.u.tcp.kind = kind;
-    ev.u.tcp.detail = detail ? detail : ((unsigned)kind < 6 ? anomaly_ids[kind] : "");
+    ev.u.tcp.detail = detail; /* the renderers name the kind themselves */
     c->last = *pkt;
     emit(c, &ev, dir, pkt);
 }
@@ -1236,10 +1231,7 @@ static void cb_close(void *cu)
         if (c->sd[d].inf_on) wsi_inflate_free(&c->sd[d].inf);
         free(c->sd[d].fprev);
         free(c->sd[d].buf);
-        if (c->sd[d].sse) {
-            free(c->sd[d].sse->data);
-            free(c->sd[d].sse);
-        }
+        sse_free(c->sd[d].sse);
     }
     free(c->req_copy);
     free(c->req);
