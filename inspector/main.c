@@ -43,6 +43,7 @@ struct cli {
     int color;                /* -1 auto, 0 never, 1 always */
     size_t max_ooo;           /* --max-ooo */
     size_t max_conns;         /* --max-conns */
+    size_t history;           /* --history */
     char *filter;             /* the trailing BPF expression, joined */
     const char *keylog;       /* --keylog FILE: TLS secrets in NSS key log format */
 };
@@ -88,6 +89,8 @@ static void usage(FILE *f)
             "Limits:\n"
             "  --max-ooo BYTES  out-of-order bytes buffered per direction (default 4194304)\n"
             "  --max-conns N    connections tracked at once (default 65536)\n"
+            "  --history BYTES  delivered bytes kept, all connections together, to compare\n"
+            "                   retransmissions with (default 8388608)\n"
             "\n"
             "  -h, --help       this help;  -V, --version  the version\n"
             "\n"
@@ -125,7 +128,7 @@ static char *join_args(int argc, char **argv, int i)
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_KEYLOG };
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, O_JSON},
         {"summary", no_argument, NULL, O_SUMMARY},
@@ -136,6 +139,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         {"colour", optional_argument, NULL, O_COLOR},
         {"max-ooo", required_argument, NULL, O_MAXOOO},
         {"max-conns", required_argument, NULL, O_MAXCONNS},
+        {"history", required_argument, NULL, O_HISTORY},
         {"keylog", required_argument, NULL, O_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -184,6 +188,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case O_MAXCONNS:
             if (parse_num(optarg, "--max-conns", 1, 100000000L, &v)) return -1;
             c->max_conns = (size_t)v;
+            break;
+        case O_HISTORY:
+            if (parse_num(optarg, "--history", 4096, 1L << 30, &v)) return -1;
+            c->history = (size_t)v;
             break;
         case O_KEYLOG: c->keylog = optarg; break;
         case 'h': usage(stdout); return 1;
@@ -317,7 +325,7 @@ int main(int argc, char **argv)
     size_t preview = c.payload > 256 ? (size_t)c.payload * 4 : 256;
     struct wsi_session_opts so = {
         .preview_max = preview,
-        .limits = {.max_ooo_bytes = c.max_ooo, .max_conns = c.max_conns},
+        .limits = {.max_ooo_bytes = c.max_ooo, .max_conns = c.max_conns, .history_bytes = c.history},
         .only_conn = c.stream,
         .keylog = kl,
         .warn = on_warn,

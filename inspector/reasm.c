@@ -44,12 +44,18 @@
  *     segments ahead of the next expected offset are copied, into a sorted,
  *     non-overlapping list of pieces (indexed by a treap).
  *   - The bytes received first win: a retransmission or overlap is compared
- *     with what was delivered (within the recent-bytes window) or buffered and
- *     a difference is reported (WSI_TCP_RETRANS_DIFFERS, with the offset); the
- *     earlier bytes are kept either way.
- *   - Each direction keeps the last WIN_MAX (64 KiB) delivered bytes in a ring
- *     that grows from WIN_MIN as data flows. Bytes older than that, or before
- *     the last gap, are not compared.
+ *     with what was delivered (while it is still in the history, below) or
+ *     buffered and a difference is reported (WSI_TCP_RETRANS_DIFFERS, with the
+ *     offset); the earlier bytes are kept either way.
+ *   - The history: one log of recently delivered bytes shared by every
+ *     connection (history_bytes, default 8 MiB). Each delivery is appended as a
+ *     record (stream offset, length, the bytes) linked to the previous record of
+ *     the same direction; consecutive deliveries of one direction with nothing
+ *     in between extend one record. A retransmission walks its direction's
+ *     chain back and compares what is still in the log. Appending is one
+ *     sequential copy into a buffer of fixed size, so the memory does not grow
+ *     with the number of connections; the horizon is the last history_bytes of
+ *     all traffic together. Older bytes are not compared.
  *   - max_ooo_bytes bounds the memory of the out-of-order list of one
  *     direction: every buffered piece is charged its length plus the size of
  *     its node header, so a flood of one-byte segments cannot use many times
@@ -72,11 +78,11 @@
  *     gaps. Bytes that arrive after their place was declared a gap are dropped
  *     quietly.
  *
- * Memory bound: about max_conns * (sizeof(struct conn) + 2 * (WIN_MAX +
- * max_ooo_bytes)) plus the hash table; a sequence jump costs nothing but the
- * gap it reports.
+ * Memory bound: about max_conns * (sizeof(struct conn) + 2 * max_ooo_bytes)
+ * plus history_bytes plus the hash table; a sequence jump costs nothing but
+ * the gap it reports.
  *
- * Time: in-order bytes cost a copy into the recent-bytes ring; an out-of-order
+ * Time: in-order bytes cost a copy into the history; an out-of-order
  * segment costs O(log n) expected in the number n of buffered pieces (a treap
  * indexes them), plus the pieces it overlaps.
  */
@@ -91,8 +97,9 @@
 
 #define DEFAULT_MAX_OOO ((size_t)4 << 20)  /* 4 MiB per direction */
 #define DEFAULT_MAX_CONNS ((size_t)65536)
-#define WIN_MIN ((size_t)1 << 10)          /* first size of the recent-bytes ring */
-#define WIN_MAX ((size_t)64 << 10)         /* recent bytes kept per direction for comparison */
+#define DEFAULT_HISTORY ((size_t)8 << 20) /* delivered bytes kept for comparison, all connections */
+#define MIN_HISTORY ((size_t)4 << 10)
+#define HIST_NONE UINT64_MAX               /* no record */
 #define FIRST_BUCKETS ((size_t)64)
 
 /* One buffered out-of-order piece of a direction's stream. */
@@ -125,9 +132,9 @@ struct dirstate {
     struct ooo_seg *ooo_tail; /* highest buffered piece */
     struct ooo_seg *ooo_root; /* root of the search tree over the same pieces */
     size_t ooo_bytes;         /* charged bytes of the buffered pieces */
-    uint8_t *win;             /* ring of recent delivered bytes: offset o at win[o & (win_cap - 1)] */
-    size_t win_cap;           /* ring size, a power of two; 0 = no ring yet */
-    uint64_t win_lo;          /* no byte below this offset is in the ring */
+    uint64_t hist_last;       /* log position of this direction's newest history record, or HIST_NONE */
+    uint64_t hist_end;        /* log position just after that record's bytes when they end at next_off
+                               * (they may be extended), else HIST_NONE */
 };
 
 /* Links of one connection on one of the doubly linked lists. */
@@ -173,6 +180,9 @@ struct wsi_reasm {
     uint64_t seed;           /* hash seed, different per table */
     uint64_t rng;            /* state of the generator of treap priorities */
     struct conn *last;       /* the entry the previous segment went to (NULL once destroyed) */
+    uint8_t *hist;           /* the history log (allocated at the first delivery) */
+    size_t hist_cap;         /* its size, a power of two */
+    uint64_t hist_head;      /* log position of the next byte to write; position p is at hist[p & (cap - 1)] */
 };
 
 static const struct wsi_pktref no_pkt; /* stands in for a NULL packet reference */
@@ -219,64 +229,87 @@ static void anomaly(struct wsi_reasm *r, struct conn *c, int dir, enum wsi_tcp_a
     if (r->cb.on_anomaly) r->cb.on_anomaly(c->user, dir, kind, detail, pkt);
 }
 
-/* ---- recent-bytes ring ------------------------------------------------------ */
+/* ---- history of delivered bytes -------------------------------------------- */
 
-/* Lowest offset whose byte is still in the ring (next_off when none is). */
-static uint64_t win_valid_lo(const struct dirstate *d)
+/*
+ * A log position counts every byte ever written to the log; the log keeps the
+ * last hist_cap of them. A record is a header (below) followed by its bytes;
+ * the header never wraps around the end of the buffer (the writer skips to the
+ * start instead), the bytes may. A record at position p is intact while
+ * hist_head - p <= hist_cap.
+ */
+struct hist_hdr {
+    uint64_t prev;  /* position of the previous record of the same direction, or HIST_NONE */
+    uint64_t off;   /* stream offset of the first byte */
+    uint64_t len;   /* bytes that follow the header */
+};
+
+#define HIST_HDR sizeof(struct hist_hdr)
+
+/* 1 when the record at position p has not been overwritten. */
+static int hist_intact(const struct wsi_reasm *r, uint64_t p)
 {
-    if (!d->win_cap) return d->next_off;
-    uint64_t lo = d->next_off > d->win_cap ? d->next_off - d->win_cap : 0;
-    return lo > d->win_lo ? lo : d->win_lo;
+    return p != HIST_NONE && r->hist_head - p <= r->hist_cap;
 }
 
-/* Grow the ring to at least `want` bytes (a power of two up to WIN_MAX), keeping its bytes.
- * On allocation failure the old ring stays: later comparisons just see less. */
-static void win_grow(struct dirstate *d, size_t want)
+static struct hist_hdr hist_get(const struct wsi_reasm *r, uint64_t p)
 {
-    size_t cap = d->win_cap ? d->win_cap : WIN_MIN;
-    while (cap < want && cap < WIN_MAX) cap <<= 1;
-    if (cap <= d->win_cap) return;
-    uint8_t *nw = malloc(cap);
-    if (!nw) return;
-    if (d->win_cap) {
-        /* copy the kept offsets [lo, next_off) in pieces that wrap in neither ring:
-         * at most three memcpy calls (the old ring's wrap and the new one's) */
-        uint64_t lo = win_valid_lo(d);
-        size_t oc = d->win_cap;
-        for (uint64_t o = lo; o < d->next_off;) {
-            size_t from = (size_t)(o & (oc - 1)), to = (size_t)(o & (cap - 1));
-            uint64_t n = d->next_off - o;
-            if (n > oc - from) n = oc - from;
-            if (n > cap - to) n = cap - to;
-            memcpy(nw + to, d->win + from, (size_t)n);
-            o += n;
-        }
-        d->win_lo = lo;
-    } else {
-        d->win_lo = d->next_off; /* nothing delivered before now is in it */
+    struct hist_hdr h;
+    memcpy(&h, r->hist + (p & (r->hist_cap - 1)), HIST_HDR); /* headers never wrap */
+    return h;
+}
+
+static void hist_put(struct wsi_reasm *r, uint64_t p, const struct hist_hdr *h)
+{
+    memcpy(r->hist + (p & (r->hist_cap - 1)), h, HIST_HDR);
+}
+
+/* Copy n bytes into the log at position p (they may wrap). */
+static void hist_write(struct wsi_reasm *r, uint64_t p, const uint8_t *data, size_t n)
+{
+    size_t at = (size_t)(p & (r->hist_cap - 1));
+    size_t first = n < r->hist_cap - at ? n : r->hist_cap - at;
+    memcpy(r->hist + at, data, first);
+    memcpy(r->hist, data + first, n - first);
+}
+
+/* Remember the n bytes about to be delivered at next_off of direction d. Without
+ * memory for the log nothing is remembered: later comparisons just see nothing. */
+static void hist_store(struct wsi_reasm *r, struct dirstate *d, const uint8_t *data, size_t n)
+{
+    if (!r->hist) {
+        r->hist = malloc(r->hist_cap);
+        if (!r->hist) return;
     }
-    free(d->win);
-    d->win = nw;
-    d->win_cap = cap;
-}
-
-/* Remember `n` bytes about to be delivered at next_off. */
-static void win_store(struct dirstate *d, const uint8_t *data, size_t n)
-{
-    uint64_t want = d->next_off + n - win_valid_lo(d);
-    if (want > WIN_MAX) want = WIN_MAX;
-    if (d->win_cap < want) win_grow(d, (size_t)want);
-    if (!d->win_cap) return;
     uint64_t off = d->next_off;
-    if (n > d->win_cap) {
-        data += n - d->win_cap;
-        off += n - d->win_cap;
-        n = d->win_cap;
+    size_t most = r->hist_cap / 2 - HIST_HDR; /* a record is at most half the log */
+    if (d->hist_end == r->hist_head) {
+        /* this direction wrote the newest bytes and these follow them: extend its record
+         * (its header was just written, so it is still intact) */
+        struct hist_hdr h = hist_get(r, d->hist_last);
+        if (h.len + n <= most) {
+            hist_write(r, r->hist_head, data, n);
+            r->hist_head += n;
+            d->hist_end = r->hist_head;
+            h.len += n;
+            hist_put(r, d->hist_last, &h);
+            return;
+        }
     }
-    size_t at = (size_t)(off & (d->win_cap - 1));
-    size_t first = n < d->win_cap - at ? n : d->win_cap - at;
-    memcpy(d->win + at, data, first);
-    memcpy(d->win, data + first, n - first);
+    if (n > most) { /* keep the last bytes only */
+        data += n - most;
+        off += n - most;
+        n = most;
+    }
+    uint64_t p = r->hist_head;
+    if (r->hist_cap - (size_t)(p & (r->hist_cap - 1)) < HIST_HDR) p += r->hist_cap - (p & (r->hist_cap - 1));
+    struct hist_hdr h = {.prev = d->hist_last, .off = off, .len = n};
+    r->hist_head = p + HIST_HDR; /* the skipped bytes and the header count as written first */
+    hist_put(r, p, &h);
+    hist_write(r, r->hist_head, data, n);
+    r->hist_head += n;
+    d->hist_last = p;
+    d->hist_end = r->hist_head;
 }
 
 /* Report a difference between earlier bytes and a retransmission of them:
@@ -307,24 +340,34 @@ static void check_buffered(struct wsi_reasm *r, struct conn *c, int dir, uint64_
     if (ndiff) report_differs(r, c, dir, "buffered", off, n, ndiff, first, pkt);
 }
 
-/* Compare `n` bytes at `off` (all below next_off) with the delivered ones still in the ring. */
+/* Compare `n` bytes at `off` (all below next_off) with the delivered ones still in the history:
+ * walk the direction's records from the newest back to the first that ends at or below `off`. */
 static void check_delivered(struct wsi_reasm *r, struct conn *c, int dir, uint64_t off, const uint8_t *data,
                             size_t n, const struct wsi_pktref *pkt)
 {
     const struct dirstate *d = &c->d[dir];
-    uint64_t lo = win_valid_lo(d);
-    uint64_t a = off > lo ? off : lo;
-    uint64_t b = min_u64(off + n, d->next_off);
-    if (a >= b) return;
-    size_t ndiff = 0;
-    uint64_t first = 0;
-    for (uint64_t o = a; o < b; o++) {
-        if (d->win[o & (d->win_cap - 1)] != data[o - off]) {
-            if (!ndiff) first = o;
-            ndiff++;
+    uint64_t end = min_u64(off + n, d->next_off);
+    size_t ndiff = 0, compared = 0;
+    uint64_t first = UINT64_MAX, lowest = UINT64_MAX;
+    for (uint64_t p = d->hist_last; hist_intact(r, p);) {
+        struct hist_hdr h = hist_get(r, p);
+        if (h.off + h.len <= off) break;
+        uint64_t a = h.off > off ? h.off : off;
+        uint64_t b = min_u64(h.off + h.len, end);
+        for (uint64_t o = a; o < b; o++) {
+            uint64_t at = p + HIST_HDR + (o - h.off);
+            if (r->hist[at & (r->hist_cap - 1)] != data[o - off]) {
+                if (o < first) first = o;
+                ndiff++;
+            }
         }
+        if (a < b) {
+            compared += (size_t)(b - a);
+            lowest = a;
+        }
+        p = h.prev;
     }
-    if (ndiff) report_differs(r, c, dir, "delivered", a, (size_t)(b - a), ndiff, first, pkt);
+    if (ndiff) report_differs(r, c, dir, "delivered", lowest, compared, ndiff, first, pkt);
 }
 
 /* ---- delivery --------------------------------------------------------------- */
@@ -335,7 +378,7 @@ static void deliver(struct wsi_reasm *r, struct conn *c, int dir, const uint8_t 
 {
     struct dirstate *d = &c->d[dir];
     if (!n) return;
-    win_store(d, data, n);
+    hist_store(r, d, data, n);
     uint64_t off = d->next_off;
     d->next_off += n;
     if (r->cb.on_data) r->cb.on_data(c->user, dir, data, n, off, pkt);
@@ -348,7 +391,7 @@ static void gap(struct wsi_reasm *r, struct conn *c, int dir, uint64_t len, cons
     if (!len) return;
     uint64_t off = d->next_off;
     d->next_off += len;
-    d->win_lo = d->next_off;
+    d->hist_end = HIST_NONE; /* the next record cannot extend the last one */
     if (r->cb.on_gap) r->cb.on_gap(c->user, dir, off, len, pkt);
 }
 
@@ -837,9 +880,7 @@ static void table_maybe_grow(struct wsi_reasm *r)
 static void dir_free(struct dirstate *d)
 {
     ooo_free(d);
-    free(d->win);
-    d->win = NULL;
-    d->win_cap = 0;
+    d->hist_last = d->hist_end = HIST_NONE;
 }
 
 /* on_close for a connection whose directions have both ended; keep a closed entry. */
@@ -920,6 +961,7 @@ static struct conn *conn_create(struct wsi_reasm *r, const struct wsi_tcpseg *se
     c->info.port[1 - d] = seg->dport;
     c->info.saw_syn = syn;
     c->info.first = *pkt;
+    for (int i = 0; i < 2; i++) c->d[i].hist_last = c->d[i].hist_end = HIST_NONE;
     size_t b = h & (r->nbuckets - 1);
     c->hnext = r->buckets[b];
     r->buckets[b] = c;
@@ -950,6 +992,9 @@ struct wsi_reasm *wsi_reasm_new(const struct wsi_reasm_cb *cb, void *user, const
     r->user = user;
     r->max_ooo = lim && lim->max_ooo_bytes ? lim->max_ooo_bytes : DEFAULT_MAX_OOO;
     r->max_conns = lim && lim->max_conns ? lim->max_conns : DEFAULT_MAX_CONNS;
+    size_t hist = lim && lim->history_bytes ? lim->history_bytes : DEFAULT_HISTORY;
+    if (hist < MIN_HISTORY) hist = MIN_HISTORY;
+    for (r->hist_cap = MIN_HISTORY; r->hist_cap <= hist / 2;) r->hist_cap <<= 1; /* a power of two <= hist */
     r->nbuckets = FIRST_BUCKETS;
     r->buckets = calloc(r->nbuckets, sizeof *r->buckets);
     if (!r->buckets) {
@@ -1020,5 +1065,6 @@ void wsi_reasm_free(struct wsi_reasm *r)
         while (r->buckets[i]) conn_destroy(r, r->buckets[i]);
     }
     free(r->buckets);
+    free(r->hist);
     free(r);
 }

@@ -400,6 +400,10 @@ expect_eq "hostile-overlap: a retrans-differs anomaly, server to client" \
     "$(q h-overlap '[(t["anomaly"], t["dir"]) for t in tcps]')" '[["retrans-differs", "s2c"]]'
 check "hostile-overlap: the first copy is kept: hi there, not hI-There" qa h-overlap '"hi there" in texts("s2c") and "hI-There" not in texts("s2c")'
 check "hostile-overlap: the ladder shows the anomaly" has h-overlap "tcp retrans-differs (server -> client)"
+ins h-overlap-h4k "$H/hostile-overlap.pcap" --history 4096
+expect_eq "hostile-overlap --history 4096: the smallest history still holds the overlapped bytes" \
+    "$(q h-overlap-h4k '[(t["anomaly"], t["dir"], t["detail"]) for t in tcps]')" \
+    "$(q h-overlap '[(t["anomaly"], t["dir"], t["detail"]) for t in tcps]')"
 check "hostile-retransmit: the duplicate segment makes no second hello" qa h-retransmit 'texts("c2s").count("hello") == 1'
 
 # gap-payload: a payload segment lost inside the 200-byte text
@@ -645,6 +649,7 @@ expect_exit "cli: no input at all exits 2" 2 "$W"
 expect_exit "cli: a bad --color value exits 2" 2 "$W" --color=sometimes "$CH"
 expect_exit "cli: a bad --payload value exits 2" 2 "$W" --payload=-1 "$CH"
 expect_exit "cli: -c 0 exits 2" 2 "$W" -c 0 "$CH"
+expect_exit "cli: --history below 4096 exits 2" 2 "$W" --history 100 "$CH"
 "$W" "$T/no-such-file.pcap" >"$T/miss.out" 2>"$T/miss.err"; rc=$?
 expect_eq "cli: a missing file exits 2" "$rc" 2
 check "cli: ... and stderr names it" grep -qF "$T/no-such-file.pcap" "$T/miss.err"

@@ -289,12 +289,17 @@ static const struct wsi_reasm_cb test_cbs = {
     .on_close = cb_close,
 };
 
-static void tb_init(struct tb *t, size_t max_ooo, size_t max_conns)
+static void tb_init_lim(struct tb *t, const struct wsi_reasm_limits *lim)
 {
     memset(t, 0, sizeof *t);
-    struct wsi_reasm_limits lim = {.max_ooo_bytes = max_ooo, .max_conns = max_conns};
-    t->r = wsi_reasm_new(&test_cbs, &t->rec, &lim);
+    t->r = wsi_reasm_new(&test_cbs, &t->rec, lim);
     assert_non_null(t->r);
+}
+
+static void tb_init(struct tb *t, size_t max_ooo, size_t max_conns)
+{
+    struct wsi_reasm_limits lim = {.max_ooo_bytes = max_ooo, .max_conns = max_conns};
+    tb_init_lim(t, &lim);
 }
 
 /* Feed one segment; the payload is copied to a heap block that is wiped and freed right
@@ -825,7 +830,7 @@ static void test_ooo_limit(void **state)
         assert_non_null(src);
         for (size_t i = 0; i < (size_t)N * SEG; i++) src[i] = (uint8_t)(i ^ (i >> 9));
         struct tb t;
-        tb_init(&t, LIMIT, 0);
+        tb_init_lim(&t, &(struct wsi_reasm_limits){.max_ooo_bytes = LIMIT, .history_bytes = 64 << 10});
         t.rec.light = 1;
         t.rec.src[0] = src;
         t.rec.src_len[0] = (size_t)N * SEG;
@@ -840,7 +845,7 @@ static void test_ooo_limit(void **state)
             size_t now = heap_in_use();
             if (now > peak) peak = now;
         }
-        /* the limit, the recent-bytes ring, one packet copy and some slack */
+        /* the limit, the history, one packet copy and some slack */
         assert_true(peak < base + LIMIT + (64 << 10) + 16384);
         tb_finish(&t);
         struct rconn *rc = conn_n(&t, 1);
@@ -905,7 +910,7 @@ static void test_4gib_jump(void **state)
     (void)state;
     struct tb t;
     char log[4096], want[4096];
-    tb_init(&t, 0, 0);
+    tb_init_lim(&t, &(struct wsi_reasm_limits){.history_bytes = 64 << 10});
     t.rec.evcap = 256;
     t.rec.ev = malloc(t.rec.evcap * sizeof *t.rec.ev);
     assert_non_null(t.rec.ev);
@@ -1079,6 +1084,257 @@ static void test_random(void **state)
     free(seglen);
 }
 
+
+/* ---- the shared history of delivered bytes ---------------------------------- */
+
+/* Parse a retrans-differs detail: "N of M bytes from stream offset X differ, the first at offset F". */
+static void parse_differs(const struct ev *e, unsigned long long v[4])
+{
+    const char *p = strstr(e->detail, ": ");
+    assert_non_null(p);
+    assert_int_equal(sscanf(p, ": %llu of %llu bytes from stream offset %llu differ, the first at offset %llu", &v[0],
+                            &v[1], &v[2], &v[3]),
+                     4);
+}
+
+/* Bytes delivered before a gap are still compared after it; a retransmission over the gap compares
+ * only the delivered bytes on both sides of it. */
+static void test_history_across_gap(void **state)
+{
+    (void)state;
+    struct tb t;
+    char log[4096];
+    unsigned long long v[4];
+    tb_init(&t, 0, 0);
+    struct flow f = mkflow(1, 40000, 2, 80);
+    tx(&t, &f, 0, 0, SYN_ONLY, NULL);
+    tx(&t, &f, 0, 1, ACK, "hello");
+    tx(&t, &f, 0, 11, ACK, "world");           /* buffered beyond the hole [5,10) */
+    {   /* the server acknowledges up to offset 15: the hole was lost by the capture */
+        struct wsi_tcpseg sg;
+        memset(&sg, 0, sizeof sg);
+        sg.src = f.b;
+        sg.dst = f.a;
+        sg.sport = f.pb;
+        sg.dport = f.pa;
+        sg.seq = 500;
+        sg.ack = 16;
+        sg.flags = ACK;
+        struct wsi_pktref pk = {.num = ++t.num};
+        wsi_reasm_segment(t.r, &sg, &pk);
+    }
+    assert_string_equal(log_of(&t.rec, 1, log, sizeof log), "open d0:0+5 g0:5+5 d0:10+5");
+    tx(&t, &f, 0, 1, ACK, "heLlo");            /* before the gap: compared */
+    const struct ev *a = find_ev(&t.rec, 1, EV_ANOM, WSI_TCP_RETRANS_DIFFERS);
+    parse_differs(a, v);
+    assert_int_equal(v[0], 1);
+    assert_int_equal(v[1], 5);
+    assert_int_equal(v[2], 0);
+    assert_int_equal(v[3], 2);
+    tx(&t, &f, 0, 4, ACK, "loXXXXXwXrl");       /* [3,14): 2 bytes before the gap, 4 after */
+    a = &t.rec.ev[t.rec.nev - 1];
+    assert_int_equal(a->code, WSI_TCP_RETRANS_DIFFERS);
+    parse_differs(a, v);
+    assert_int_equal(v[0], 1);                  /* 'X' at 11 */
+    assert_int_equal(v[1], 6);                  /* 3, 4 and 10..13 */
+    assert_int_equal(v[2], 3);
+    assert_int_equal(v[3], 11);
+    assert_int_equal(t.rec.anomalies[WSI_TCP_RETRANS_DIFFERS], 2);
+    tb_finish(&t);
+    assert_bytes(&t, 1, 0, "helloworld", 10);
+    tb_free(&t);
+}
+
+/* The history is shared: two interleaved connections each compare their own bytes, and bytes
+ * older than the history's size are no longer compared. */
+static void test_history_shared(void **state)
+{
+    (void)state;
+    struct tb t;
+    unsigned long long v[4];
+    uint8_t a_src[3000], b_src[3000], bad[3000];
+    for (size_t i = 0; i < sizeof a_src; i++) {
+        a_src[i] = (uint8_t)(i * 7 + 1);
+        b_src[i] = (uint8_t)(i * 11 + 5);
+    }
+    tb_init_lim(&t, &(struct wsi_reasm_limits){.history_bytes = 4096});
+    struct flow fa = mkflow(1, 40000, 2, 80), fb = mkflow(3, 40001, 2, 80);
+    tx(&t, &fa, 0, 0, SYN_ONLY, NULL);
+    tx(&t, &fb, 0, 0, SYN_ONLY, NULL);
+    for (uint32_t k = 0; k < 10; k++) { /* 100-byte segments, alternating */
+        txw(&t, &fa, 0, 1 + k * 100, ACK, a_src + k * 100, 100, 100);
+        txw(&t, &fb, 0, 1 + k * 100, ACK, b_src + k * 100, 100, 100);
+    }
+    /* a retransmission of A's [250,650) with two bytes changed: exact count, first and range */
+    memcpy(bad, a_src + 250, 400);
+    bad[10] ^= 1;
+    bad[399] ^= 1;
+    txw(&t, &fa, 0, 1 + 250, ACK, bad, 400, 400);
+    const struct ev *e = &t.rec.ev[t.rec.nev - 1];
+    assert_int_equal(e->code, WSI_TCP_RETRANS_DIFFERS);
+    assert_int_equal(e->conn, 1);
+    parse_differs(e, v);
+    assert_int_equal(v[0], 2);
+    assert_int_equal(v[1], 400);
+    assert_int_equal(v[2], 250);
+    assert_int_equal(v[3], 260);
+    /* B's bytes unchanged: silent */
+    txw(&t, &fb, 0, 1, ACK, b_src, 1000, 1000);
+    assert_int_equal(t.rec.anomalies[WSI_TCP_RETRANS_DIFFERS], 1);
+    /* 2000 more bytes of B (one record: nothing comes between them) push the first records out of
+     * the 4 KiB history: 20 records of 100 bytes and a 24-byte header, then 2024 bytes, 4504 in all */
+    for (uint32_t k = 10; k < 30; k++) txw(&t, &fb, 0, 1 + k * 100, ACK, b_src + k * 100, 100, 100);
+    memcpy(bad, a_src, 1000);
+    bad[0] ^= 1;                       /* too old: not compared */
+    bad[150] ^= 1;
+    txw(&t, &fa, 0, 1, ACK, bad, 1000, 1000);
+    assert_int_equal(t.rec.anomalies[WSI_TCP_RETRANS_DIFFERS], 1);
+    bad[999] ^= 1;                     /* A's newest byte is still there */
+    txw(&t, &fa, 0, 1, ACK, bad, 1000, 1000);
+    e = &t.rec.ev[t.rec.nev - 1];
+    assert_int_equal(e->conn, 1);
+    parse_differs(e, v);
+    assert_int_equal(v[0], 1);
+    assert_int_equal(v[3], 999);
+    assert_true(v[2] >= 200 && v[2] < 999); /* A's first two records are gone */
+    assert_int_equal(v[2] + v[1], 1000);
+    /* B's newest bytes are still compared */
+    memcpy(bad, b_src + 2900, 100);
+    bad[50] ^= 0x80;
+    txw(&t, &fb, 0, 1 + 2900, ACK, bad, 100, 100);
+    e = &t.rec.ev[t.rec.nev - 1];
+    assert_int_equal(e->conn, 2);
+    parse_differs(e, v);
+    assert_int_equal(v[0], 1);
+    assert_int_equal(v[3], 2950);
+    tb_finish(&t);
+    tb_free(&t);
+}
+
+/* A delivery larger than half the history keeps its last bytes only. */
+static void test_history_big_delivery(void **state)
+{
+    (void)state;
+    struct tb t;
+    unsigned long long v[4];
+    enum { N = 6000 };
+    uint8_t *src = malloc(N), *bad = malloc(N);
+    assert_true(src && bad);
+    for (size_t i = 0; i < N; i++) src[i] = (uint8_t)(i * 5 + 3);
+    tb_init_lim(&t, &(struct wsi_reasm_limits){.history_bytes = 4096});
+    struct flow f = mkflow(1, 40000, 2, 80);
+    tx(&t, &f, 0, 0, SYN_ONLY, NULL);
+    txw(&t, &f, 0, 1, ACK, src, N, N);
+    memcpy(bad, src, N);
+    bad[0] ^= 1;      /* not kept */
+    bad[N - 1] ^= 1;  /* kept */
+    txw(&t, &f, 0, 1, ACK, bad, N, N);
+    const struct ev *e = &t.rec.ev[t.rec.nev - 1];
+    assert_int_equal(e->code, WSI_TCP_RETRANS_DIFFERS);
+    parse_differs(e, v);
+    assert_int_equal(v[0], 1);
+    assert_int_equal(v[3], N - 1);
+    assert_true(v[1] < 2048 && v[1] > 1024); /* what a record may hold: under half the history */
+    assert_int_equal(v[2] + v[1], N);
+    tb_finish(&t);
+    tb_free(&t);
+    free(src);
+    free(bad);
+}
+
+/* A model: random interleaved deliveries of two connections, random retransmissions of recent
+ * ranges with random changes. With a history larger than the traffic, every report is exact; with
+ * a small one, a report is never wrong and recent ranges are always compared exactly. */
+static void test_history_model(void **state)
+{
+    (void)state;
+    enum { LEN = 40000 };
+    uint64_t seed = 0x415701cafeull;
+    uint8_t *src[2], *bad = malloc(LEN);
+    uint64_t *clock_at[2];  /* per byte: the log usage bound when it was delivered */
+    assert_non_null(bad);
+    for (int c = 0; c < 2; c++) {
+        src[c] = malloc(LEN);
+        clock_at[c] = malloc(LEN * sizeof *clock_at[c]);
+        assert_true(src[c] && clock_at[c]);
+        for (size_t i = 0; i < LEN; i++) src[c][i] = (uint8_t)rnd(&seed);
+    }
+    static const size_t hist[2] = {1 << 20, 4096};
+    for (int h = 0; h < 2; h++) {
+        for (int iter = 0; iter < 20; iter++) {
+            struct tb t;
+            tb_init_lim(&t, &(struct wsi_reasm_limits){.history_bytes = hist[h]});
+            struct flow f[2] = {mkflow(1, 40000, 2, 80), mkflow(3, 40001, 2, 80)};
+            size_t sent[2] = {0, 0};
+            uint64_t clock = 0; /* an upper bound of the log positions used so far */
+            for (int c = 0; c < 2; c++) tx(&t, &f[c], 0, 0, SYN_ONLY, NULL);
+            size_t reports = t.rec.anomalies[WSI_TCP_RETRANS_DIFFERS];
+            while (sent[0] < LEN || sent[1] < LEN) {
+                int c = (int)(rnd(&seed) & 1);
+                if (sent[c] == LEN) c = 1 - c;
+                size_t n = 1 + rnd(&seed) % 300;
+                if (n > LEN - sent[c]) n = LEN - sent[c];
+                clock += n + 48; /* a record header and the most a header skip wastes */
+                for (size_t i = 0; i < n; i++) clock_at[c][sent[c] + i] = clock;
+                txw(&t, &f[c], 0, (uint32_t)(1 + sent[c]), ACK, src[c] + sent[c], (uint32_t)n, (uint32_t)n);
+                sent[c] += n;
+                if (rnd(&seed) % 4) continue;
+                /* retransmit a range of c's last 2000 bytes, with 0-3 bytes changed */
+                size_t lo = sent[c] > 2000 ? sent[c] - 2000 : 0;
+                size_t a = lo + rnd(&seed) % (sent[c] - lo), m = 1 + rnd(&seed) % (sent[c] - a);
+                memcpy(bad, src[c] + a, m);
+                size_t nflip = rnd(&seed) % 4, ndiff = 0;
+                uint64_t first = UINT64_MAX;
+                for (size_t k = 0; k < nflip; k++) bad[rnd(&seed) % m] ^= (uint8_t)(1 + rnd(&seed) % 255);
+                for (size_t i = 0; i < m; i++) {
+                    if (bad[i] != src[c][a + i]) {
+                        ndiff++;
+                        if (first == UINT64_MAX) first = a + i;
+                    }
+                }
+                txw(&t, &f[c], 0, (uint32_t)(1 + a), ACK, bad, (uint32_t)m, (uint32_t)m);
+                size_t now = t.rec.anomalies[WSI_TCP_RETRANS_DIFFERS];
+                /* fresh: everything written to the log since the range's first byte fits in it */
+                int fresh = clock - clock_at[c][a] + 300 + 48 <= hist[h] / 2;
+                if (now == reports) {
+                    assert_true(ndiff == 0 || !fresh);
+                    continue;
+                }
+                reports = now;
+                unsigned long long v[4];
+                const struct ev *e = NULL;
+                for (size_t i = t.rec.nev; i-- > 0;) {
+                    if (t.rec.ev[i].t == EV_ANOM) {
+                        e = &t.rec.ev[i];
+                        break;
+                    }
+                }
+                assert_int_equal(e->conn, (uint64_t)c + 1);
+                parse_differs(e, v);
+                assert_true(ndiff > 0);
+                assert_true(v[0] <= ndiff && v[0] > 0);
+                assert_true(v[3] >= first && v[3] < a + m && bad[v[3] - a] != src[c][v[3]]);
+                assert_true(v[2] >= a && v[2] + v[1] <= a + m);
+                if (fresh || h == 0) {
+                    assert_int_equal(v[0], ndiff);
+                    assert_int_equal(v[3], first);
+                    assert_int_equal(v[1], m);
+                    assert_int_equal(v[2], a);
+                }
+            }
+            tb_finish(&t);
+            assert_bytes(&t, 1, 0, src[0], LEN);
+            assert_bytes(&t, 2, 0, src[1], LEN);
+            tb_free(&t);
+        }
+    }
+    for (int c = 0; c < 2; c++) {
+        free(src[c]);
+        free(clock_at[c]);
+    }
+    free(bad);
+}
+
 /* Everything works with no callbacks at all, and freeing without finish frees everything. */
 static void test_no_callbacks(void **state)
 {
@@ -1195,6 +1451,10 @@ int main(void)
         cmocka_unit_test(test_snaplen_cut),
         cmocka_unit_test(test_one_byte_segments),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_history_across_gap),
+        cmocka_unit_test(test_history_shared),
+        cmocka_unit_test(test_history_big_delivery),
+        cmocka_unit_test(test_history_model),
         cmocka_unit_test(test_no_callbacks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
