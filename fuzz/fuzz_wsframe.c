@@ -2,7 +2,8 @@
  *
  * Input layout (fields past the end of the input read as 0):
  *   byte 0      options: bit 0 RSV1 allowed (deflate negotiated); bits 1-3 preview_max
- *               choice; bit 4 a gap is applied; bit 5 a big gap (length << 32)
+ *               choice; bit 4 a gap is applied; bit 5 a big gap (length << 32);
+ *               bit 6 the frame_data consumer stops at preview_max bytes of each frame
  *   bytes 1-2   split point (big-endian, modulo the stream length + 1)
  *   bytes 3-4   gap position (same)
  *   bytes 5-8   gap length
@@ -15,6 +16,12 @@
  * gives the same result, so any difference between the records aborts. Frame
  * payload chunks are folded into a hash per frame because their boundaries
  * legitimately follow the feed boundaries.
+ *
+ * With bit 6, only the first preview_max payload bytes of each frame are
+ * recorded, and the split and byte-at-a-time runs use a consumer that says
+ * "no more" (returns 0) once it has them, so the decoder skips what nobody
+ * needs; the whole-input run keeps taking every byte. The records must still
+ * be identical: skipping never changes an event.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,6 +36,11 @@ struct run {
     struct fz_log log;
     size_t preview_cap;      /* the effective preview_max */
     int had_gap;             /* a gap was applied: payload byte counts may fall short */
+    uint64_t limit;          /* payload bytes of each frame recorded (UINT64_MAX: all) */
+    int stop;                /* frame_data returns 0 once it has `limit` bytes */
+    int stopped;             /* it did, for the current frame */
+    uint64_t raw_n;          /* payload bytes of the current frame received, past the limit too */
+    uint64_t raw_h;          /* a hash of every byte received (not recorded) */
     int lost;                /* lost() was called: nothing may follow */
     int in_frame;            /* between frame_begin and frame_end */
     struct wsi_frame cur;    /* the frame as frame_begin showed it */
@@ -45,6 +57,8 @@ static void cb_frame_begin(void *u, const struct wsi_frame *f)
     FUZZ_CHECK(f->opcode < 16 && f->rsv < 8, "opcode %u rsv %u", f->opcode, f->rsv);
     r->in_frame = 1;
     r->cur = *f;
+    r->stopped = 0;
+    r->raw_n = 0;
     r->data_n = 0;
     r->data_h = FZ_FNV_INIT;
     fz_log_put(&r->log, "B", 1);
@@ -53,16 +67,25 @@ static void cb_frame_begin(void *u, const struct wsi_frame *f)
     if (f->masked) fz_log_put(&r->log, f->mask, 4);
 }
 
-static void cb_frame_data(void *u, const struct wsi_frame *f, const uint8_t *data, size_t len)
+static int cb_frame_data(void *u, const struct wsi_frame *f, const uint8_t *data, size_t len)
 {
     struct run *r = u;
     FUZZ_CHECK(!r->lost, "frame_data after lost");
     FUZZ_CHECK(r->in_frame, "frame_data outside a frame");
+    FUZZ_CHECK(!r->stopped, "frame_data after it returned 0");
     FUZZ_CHECK(f->offset == r->cur.offset && f->len == r->cur.len, "frame_data for another frame");
-    r->data_n += len;
-    FUZZ_CHECK(r->data_n <= f->len, "%llu payload bytes for a frame of %llu", (unsigned long long)r->data_n,
+    r->raw_n += len;
+    FUZZ_CHECK(r->raw_n <= f->len, "%llu payload bytes for a frame of %llu", (unsigned long long)r->raw_n,
                (unsigned long long)f->len);
-    r->data_h = fz_fnv(r->data_h, data, len); /* reads every byte: ASan checks the pointer */
+    r->raw_h = fz_fnv(r->raw_h, data, len); /* reads every byte: ASan checks the pointer */
+    size_t use = r->limit - r->data_n < len ? (size_t)(r->limit - r->data_n) : len;
+    r->data_n += use;
+    r->data_h = fz_fnv(r->data_h, data, use);
+    if (r->stop && r->data_n >= r->limit) {
+        r->stopped = 1;
+        return 0;
+    }
+    return 1;
 }
 
 static void cb_frame_end(void *u, const struct wsi_frame *f)
@@ -71,8 +94,9 @@ static void cb_frame_end(void *u, const struct wsi_frame *f)
     FUZZ_CHECK(!r->lost, "frame_end after lost");
     FUZZ_CHECK(r->in_frame, "frame_end outside a frame");
     FUZZ_CHECK(f->offset == r->cur.offset, "frame_end for another frame");
-    FUZZ_CHECK(r->had_gap || r->data_n == f->len, "frame ended after %llu of %llu payload bytes",
-               (unsigned long long)r->data_n, (unsigned long long)f->len);
+    uint64_t want = f->len < r->limit ? f->len : r->limit;
+    FUZZ_CHECK(r->had_gap || r->data_n == want, "frame ended after %llu of %llu payload bytes",
+               (unsigned long long)r->data_n, (unsigned long long)want);
     r->in_frame = 0;
     fz_log_put(&r->log, "E", 1);
     fz_log_u64(&r->log, f->offset);
@@ -139,6 +163,8 @@ struct plan {
     size_t len;
     size_t split;       /* an extra cut (0 = none) */
     size_t step;        /* feed at most this many bytes at a time (0 = no limit) */
+    int stop;           /* the consumer stops at preview_max bytes of each frame */
+    int capped;         /* only preview_max bytes of each frame are recorded */
     int gap_on;
     size_t gap_pos;
     uint64_t gap_len;
@@ -151,6 +177,8 @@ static void run_plan(struct run *r, const struct wsi_ws_opts *o, const struct pl
     if (wsi_ws_init(&d, o, &callbacks, r) != 0) abort();
     r->preview_cap = d.opts.preview_max;
     r->had_gap = pl->gap_on && pl->gap_len > 0;
+    r->limit = pl->capped ? d.opts.preview_max : UINT64_MAX;
+    r->stop = pl->stop;
     size_t pos = 0, consumed = 0;
     int gap_done = !pl->gap_on;
     for (;;) {
@@ -206,9 +234,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     whole.gap_on = (opt & 0x10) != 0;
     whole.gap_pos = gpos % (whole.len + 1);
     whole.gap_len = glen;
+    whole.capped = (opt & 0x40) != 0;
     struct plan cut = whole, bytewise = whole;
     cut.split = split % (whole.len + 1);
     bytewise.step = 1;
+    cut.stop = bytewise.stop = whole.capped;
 
     for (int from_client = 0; from_client <= 1; from_client++) {
         struct wsi_ws_opts o = {

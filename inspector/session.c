@@ -261,17 +261,20 @@ static void ws_frame_begin(void *user, const struct wsi_frame *f)
     }
 }
 
-static void ws_frame_data(void *user, const struct wsi_frame *f, const uint8_t *data, size_t len)
+/* Frame bytes feed the frame preview and the inflater: once the preview is full
+ * and nothing is being inflated, the rest of the frame is of no use (returns 0). */
+static int ws_frame_data(void *user, const struct wsi_frame *f, const uint8_t *data, size_t len)
 {
     struct side *sd = user;
     size_t max = sd->c->s->o.preview_max;
-    if (sd->msg_compressed && (is_data_opcode(f->opcode) || f->opcode == WSI_OP_CONT))
-        wsi_inflate_feed(&sd->inf, data, len);
+    int inflating = sd->msg_compressed && (is_data_opcode(f->opcode) || f->opcode == WSI_OP_CONT);
+    if (inflating) wsi_inflate_feed(&sd->inf, data, len);
     if (sd->fprev_len < max) {
         size_t n = len < max - sd->fprev_len ? len : max - sd->fprev_len;
         memcpy(sd->fprev + sd->fprev_len, data, n);
         sd->fprev_len += n;
     }
+    return inflating || sd->fprev_len < max;
 }
 
 static void ws_frame_end(void *user, const struct wsi_frame *f)

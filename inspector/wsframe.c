@@ -42,6 +42,11 @@
  *    nothing more is reported; a message being assembled is dropped.
  *  - End of stream with a fragmented message still open and no frame cut
  *    short: that message is delivered with incomplete = 1.
+ *  - Skipping: once frame_data() has returned 0 for the current frame and the
+ *    message layer needs no more of its bytes (its preview is full or cut by a
+ *    gap, and there is no UTF-8 left to check), the rest of the frame's payload
+ *    is only counted: not unmasked, not looked at. Events are the same as if
+ *    every byte had been read.
  */
 
 enum {
@@ -475,6 +480,7 @@ static void on_header(struct wsi_ws_decoder *d)
         cur_copy(&c, f->mask, 4);
     }
     d->payload_left = f->len;
+    d->data_wanted = d->cb->frame_data != NULL;
     message_begin(d);
     if (d->cb->frame_begin) d->cb->frame_begin(d->user, f);
     d->state = ST_PAYLOAD;
@@ -527,6 +533,28 @@ static size_t keep(uint8_t *dst, size_t *have, size_t cap, const uint8_t *p, siz
     return k;
 }
 
+/* The message layer still needs the current frame's bytes: UTF-8 to check or
+ * preview room left. When it does not, message_bytes() would change nothing. */
+static int message_needs(const struct wsi_ws_decoder *d)
+{
+    const struct wsi_message *m;
+    switch (frame_role(d)) {
+    case ROLE_DATA:
+        m = &d->msg;
+        if (m->opcode == WSI_OP_TEXT && !m->rsv1 && d->utf8_state != WSI_UTF8_REJECT) return 1;
+        return !m->incomplete && m->preview_len < d->opts.preview_max;
+    case ROLE_CTL:
+        m = &d->ctl;
+        if (m->opcode == WSI_OP_CLOSE && d->utf8_ctl_state != WSI_UTF8_REJECT) return 1;
+        return !m->incomplete && m->preview_len < CTL_KEEP;   /* also covers the close code */
+    default:
+        return 0;   /* an orphan continuation feeds no message */
+    }
+}
+
+/* Nobody needs the rest of the current frame's payload: it may be skipped. */
+static int skipping(const struct wsi_ws_decoder *d) { return !d->data_wanted && !message_needs(d); }
+
 /* The message layer's share of a payload chunk at frame payload offset `pos`:
  * preview, UTF-8, close code. Stops just after a byte that reveals a violation
  * (set in *ev); returns how many bytes it took (at least 1 when n > 0). */
@@ -571,14 +599,15 @@ static size_t message_bytes(struct wsi_ws_decoder *d, const uint8_t *p, size_t n
     return take;
 }
 
-/* A chunk of unmasked payload at frame payload offset `pos`: framing and message layers. */
+/* A chunk of unmasked payload at frame payload offset `pos`: framing and message
+ * layers. Stops early once the rest may be skipped. */
 static void payload_data(struct wsi_ws_decoder *d, const uint8_t *p, size_t n, uint64_t pos)
 {
-    while (n > 0) {
+    while (n > 0 && !skipping(d)) {
         struct pending ev;
         ev.v = 0;
         size_t take = message_bytes(d, p, n, pos, &ev);
-        if (d->cb->frame_data) d->cb->frame_data(d->user, &d->cur, p, take);
+        if (d->data_wanted && !d->cb->frame_data(d->user, &d->cur, p, take)) d->data_wanted = 0;
         if (ev.v) report(d, ev.v, "%s", ev.detail);
         p += take;
         n -= take;
@@ -586,7 +615,7 @@ static void payload_data(struct wsi_ws_decoder *d, const uint8_t *p, size_t n, u
     }
 }
 
-/* n payload bytes as they came off the wire; unmasks when needed. */
+/* n payload bytes as they came off the wire; unmasks when needed, unless skipping. */
 static void payload_chunk(struct wsi_ws_decoder *d, const uint8_t *p, size_t n)
 {
     uint64_t pos = d->cur.len - d->payload_left;
@@ -596,7 +625,7 @@ static void payload_chunk(struct wsi_ws_decoder *d, const uint8_t *p, size_t n)
         payload_data(d, p, n, pos);
     } else {
         uint8_t tmp[4096];
-        while (n > 0) {
+        while (n > 0 && !skipping(d)) {
             size_t m = n < sizeof tmp ? n : sizeof tmp;
             unmask(tmp, p, m, d->cur.mask, (unsigned)(pos & 3));
             payload_data(d, tmp, m, pos);

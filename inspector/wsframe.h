@@ -88,8 +88,11 @@ struct wsi_message {
 struct wsi_ws_cb {
     /* A frame header is complete. */
     void (*frame_begin)(void *user, const struct wsi_frame *f);
-    /* A chunk of the frame's payload, unmasked. */
-    void (*frame_data)(void *user, const struct wsi_frame *f, const uint8_t *data, size_t len);
+    /* A chunk of the frame's payload, unmasked. Returns nonzero to go on getting
+     * this frame's payload, 0 when it needs no more of it: then frame_data is not
+     * called again until the next frame, and payload bytes that the message layer
+     * does not need either are skipped, not unmasked. NULL means it needs none. */
+    int (*frame_data)(void *user, const struct wsi_frame *f, const uint8_t *data, size_t len);
     /* The frame's payload is complete. */
     void (*frame_end)(void *user, const struct wsi_frame *f);
     /* A message is complete. */
@@ -117,6 +120,7 @@ struct wsi_ws_decoder {
     unsigned hdr_have, hdr_need;
     struct wsi_frame cur;
     uint64_t payload_left;
+    int data_wanted;         /* frame_data still wants the current frame's payload */
     uint64_t offset;         /* stream offset of the next byte */
     /* messages */
     int in_fragmented;       /* a data message is open, awaiting continuations */

@@ -18,6 +18,10 @@
  * how the bytes were split. Each script is run whole, one byte at a time, split
  * at every point (sampled for big inputs) and in random chunks, and every log
  * must be identical to the first.
+ *
+ * The frame_data consumer may log only the first `limit` bytes of each frame
+ * and may say "no more" (return 0) once it has them; the decoder then skips
+ * what nobody needs. Whether it stops must never change the log.
  */
 
 /* ---- growable byte buffer for building wire input ------------------------- */
@@ -81,6 +85,12 @@ struct rec {
     uint32_t data_fnv;      /* FNV-1a of them */
     uint8_t head[32];       /* the first bytes of it */
     size_t head_n;          /* how many of head are used */
+    uint64_t limit;         /* frame_data logs the first `limit` bytes of each frame */
+    int stop;               /* and returns 0 ("no more") once it has them */
+    int stopped;            /* it did, for the current frame */
+    uint64_t frame_n;       /* bytes logged of the current frame (at most limit) */
+    uint64_t raw_n;         /* bytes frame_data got in the current frame, past the limit too */
+    uint64_t raw_total;     /* ... in every frame */
     unsigned nmsg;          /* messages seen */
     unsigned nlost;         /* lost() calls */
     unsigned nviol[WSI_V__COUNT];
@@ -151,24 +161,38 @@ static void cb_begin(void *u, const struct wsi_frame *f)
     char key[16] = "-";
     flush_data(r);
     if (f->masked) sprintf(key, "%02x%02x%02x%02x", f->mask[0], f->mask[1], f->mask[2], f->mask[3]);
+    r->stopped = 0;
+    r->frame_n = r->raw_n = 0;
     rec_printf(r, "B@%llu fin=%d rsv=%u op=%s mask=%s len7=%u len=%llu hdr=%u\n", (unsigned long long)f->offset,
                f->fin, f->rsv, wsi_opcode_name(f->opcode), key, f->len7, (unsigned long long)f->len, f->hdr_len);
 }
 
-static void cb_data(void *u, const struct wsi_frame *f, const uint8_t *p, size_t n)
+static int cb_data(void *u, const struct wsi_frame *f, const uint8_t *p, size_t n)
 {
     struct rec *r = u;
-    (void)f;
     assert_true(n > 0);
-    if (!r->data_open) {
-        r->data_open = 1;
-        r->data_n = 0;
-        r->data_fnv = FNV0;
-        r->head_n = 0;
+    assert_false(r->stopped);   /* nothing more after "no more" */
+    r->raw_n += n;
+    r->raw_total += n;
+    assert_true(r->raw_n <= f->len);
+    size_t use = r->limit - r->frame_n < n ? (size_t)(r->limit - r->frame_n) : n;
+    if (use) {
+        if (!r->data_open) {
+            r->data_open = 1;
+            r->data_n = 0;
+            r->data_fnv = FNV0;
+            r->head_n = 0;
+        }
+        for (size_t i = 0; i < use && r->head_n < sizeof r->head; i++) r->head[r->head_n++] = p[i];
+        r->data_n += use;
+        r->data_fnv = fnv(r->data_fnv, p, use);
+        r->frame_n += use;
     }
-    for (size_t i = 0; i < n && r->head_n < sizeof r->head; i++) r->head[r->head_n++] = p[i];
-    r->data_n += n;
-    r->data_fnv = fnv(r->data_fnv, p, n);
+    if (r->stop && r->frame_n >= r->limit) {
+        r->stopped = 1;
+        return 0;
+    }
+    return 1;
 }
 
 static void cb_end(void *u, const struct wsi_frame *f)
@@ -225,6 +249,14 @@ static void cb_lost(void *u, uint64_t off, const char *why)
 }
 
 static const struct wsi_ws_cb rec_cb = {cb_begin, cb_data, cb_end, cb_msg, cb_viol, cb_lost};
+static const struct wsi_ws_cb rec_cb_nodata = {cb_begin, NULL, cb_end, cb_msg, cb_viol, cb_lost};
+
+/* How the frame_data consumer behaves (NULL: logs every byte, never stops). */
+struct consumer {
+    uint64_t limit;   /* bytes of each frame it logs */
+    int stop;         /* says "no more" once it has them */
+    int nodata;       /* no frame_data callback at all */
+};
 
 /* Release a recorder's log and copies. */
 static void rec_free(struct rec *r)
@@ -251,13 +283,16 @@ struct step {
 enum { CH_WHOLE, CH_BYTES, CH_SPLIT, CH_RANDOM };
 
 /* Run a script with one way of chunking the fed bytes; the log is left in r. */
-static void run(const struct step *s, size_t ns, const struct wsi_ws_opts *o, int mode, size_t k, struct rec *r)
+static void run_c(const struct step *s, size_t ns, const struct wsi_ws_opts *o, const struct consumer *cons, int mode,
+                  size_t k, struct rec *r)
 {
     struct wsi_ws_decoder d;
     size_t base = 0, consumed = 0;
     uint32_t rnd = (uint32_t)k * 2654435761u + 1;
     memset(r, 0, sizeof *r);
-    assert_int_equal(wsi_ws_init(&d, o, &rec_cb, r), 0);
+    r->limit = cons ? cons->limit : UINT64_MAX;
+    r->stop = cons && cons->stop;
+    assert_int_equal(wsi_ws_init(&d, o, cons && cons->nodata ? &rec_cb_nodata : &rec_cb, r), 0);
     for (size_t i = 0; i < ns; i++) {
         if (s[i].kind == S_GAP) {
             wsi_ws_gap(&d, s[i].gap);
@@ -292,23 +327,48 @@ static void run(const struct step *s, size_t ns, const struct wsi_ws_opts *o, in
 }
 
 /* Run every chunking; all logs must match the whole-feed one, which is left in out. */
-static void run_all(const struct step *s, size_t ns, const struct wsi_ws_opts *o, struct rec *out)
+static void run_all_c(const struct step *s, size_t ns, const struct wsi_ws_opts *o, const struct consumer *cons,
+                      struct rec *out)
 {
     struct rec r;
     size_t total = 0;
     for (size_t i = 0; i < ns; i++) total += s[i].kind == S_FEED ? s[i].n : 0;
-    run(s, ns, o, CH_WHOLE, 0, out);
-    run(s, ns, o, CH_BYTES, 0, &r);
+    run_c(s, ns, o, cons, CH_WHOLE, 0, out);
+    run_c(s, ns, o, cons, CH_BYTES, 0, &r);
     assert_string_equal(r.log, out->log);
     rec_free(&r);
     for (size_t k = 1; k < total; k++) {
         if (total > 3000 && k > 64 && k + 64 < total && k % 997 != 0) continue;
-        run(s, ns, o, CH_SPLIT, k, &r);
+        run_c(s, ns, o, cons, CH_SPLIT, k, &r);
         assert_string_equal(r.log, out->log);
         rec_free(&r);
     }
     for (size_t seed = 1; seed <= 8; seed++) {
-        run(s, ns, o, CH_RANDOM, seed, &r);
+        run_c(s, ns, o, cons, CH_RANDOM, seed, &r);
+        assert_string_equal(r.log, out->log);
+        rec_free(&r);
+    }
+}
+
+static void run_all(const struct step *s, size_t ns, const struct wsi_ws_opts *o, struct rec *out)
+{
+    run_all_c(s, ns, o, NULL, out);
+}
+
+/* Run every chunking with a consumer that logs the first `limit` bytes of each
+ * frame and takes the rest too, then with one that says "no more" once it has
+ * them (and, for limit 0, with no frame_data at all): every log must be the
+ * same. The first one's log is left in out. */
+static void run_stop(const struct step *s, size_t ns, const struct wsi_ws_opts *o, uint64_t limit, struct rec *out)
+{
+    struct consumer all = {limit, 0, 0}, stop = {limit, 1, 0}, none = {0, 0, 1};
+    struct rec r;
+    run_all_c(s, ns, o, &all, out);
+    run_all_c(s, ns, o, &stop, &r);
+    assert_string_equal(r.log, out->log);
+    rec_free(&r);
+    if (limit == 0) {
+        run_all_c(s, ns, o, &none, &r);
         assert_string_equal(r.log, out->log);
         rec_free(&r);
     }
@@ -1204,6 +1264,231 @@ static void t_no_callbacks(void **st)
     wsi_ws_free(&d);
 }
 
+/* ---- skipping what nobody reads ----------------------------------------------------------------- */
+
+/* A payload of `len` bytes i*7+seed (malloc). */
+static uint8_t *pattern(size_t len, unsigned seed)
+{
+    uint8_t *pl = malloc(len ? len : 1);
+    assert_non_null(pl);
+    for (size_t i = 0; i < len; i++) pl[i] = (uint8_t)(i * 7 + seed);
+    return pl;
+}
+
+/* Hex of the first n bytes (n <= 32) into out. */
+static void hexs(char *out, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", p[i]);
+    out[2 * n] = 0;
+}
+
+static void t_skip_big_binary(void **st)
+{
+    (void)st;
+    const size_t len = 65536;
+    uint8_t *pl = pattern(len, 3);
+    struct wbuf w = {0};
+    wb_frame(&w, 0x82, KEY, pl, len, 0);
+    struct step s[] = {FEEDB(w), END};
+    struct wsi_ws_opts o = opts(1, 0, 16);
+    struct rec r;
+    char want[1024], hex[65], pv[32 * 4 + 8];
+    hexs(hex, pl, 16);
+    esc(pv, pl, 16);
+    snprintf(want, sizeof want,
+             "B@0 fin=1 rsv=0 op=binary mask=37fa213d len7=127 len=65536 hdr=14\n"
+             "D n=16 %s\n"
+             "E\n"
+             "M binary len=65536 frames=1 rsv1=0 prev=16'%s' utf8=0 inc=0\n"
+             "C %zu\n",
+             hex, pv, w.n);
+    run_stop(s, NS(s), &o, 16, &r);
+    assert_string_equal(r.log, want);
+    assert_int_equal(r.raw_total, len);   /* a consumer that keeps wanting gets every byte */
+    rec_free(&r);
+
+    /* one that stops gets nothing more: at most the chunk it stopped in */
+    struct consumer stop = {16, 1, 0};
+    run_c(s, NS(s), &o, &stop, CH_WHOLE, 0, &r);
+    assert_string_equal(r.log, want);
+    assert_true(r.raw_total >= 16 && r.raw_total <= 4096);
+    rec_free(&r);
+    run_c(s, NS(s), &o, &stop, CH_BYTES, 0, &r);
+    assert_string_equal(r.log, want);
+    assert_int_equal(r.raw_total, 16);
+    rec_free(&r);
+
+    /* the message preview still fills past what the consumer took */
+    o = opts(1, 0, 300);
+    run_stop(s, NS(s), &o, 10, &r);
+    assert_int_equal(r.last.len, len);
+    assert_int_equal(r.last.preview_len, 300);
+    assert_memory_equal(r.last.preview, pl, 300);
+    rec_free(&r);
+    stop.limit = 10;
+    run_c(s, NS(s), &o, &stop, CH_BYTES, 0, &r);
+    assert_int_equal(r.raw_total, 10);
+    assert_int_equal(r.last.preview_len, 300);
+    assert_memory_equal(r.last.preview, pl, 300);
+    rec_free(&r);
+
+    /* unmasked (server) frames too */
+    w.n = 0;
+    wb_frame(&w, 0x82, NULL, pl, len, 0);
+    struct step s2[] = {FEEDB(w), END};
+    o = opts(0, 0, 16);
+    run_stop(s2, NS(s2), &o, 0, &r);
+    assert_non_null(strstr(r.log, "M binary len=65536 frames=1 rsv1=0 prev=16'"));
+    rec_free(&r);
+    stop.limit = 0;
+    run_c(s2, NS(s2), &o, &stop, CH_BYTES, 0, &r);
+    assert_int_equal(r.raw_total, 1);   /* it said "no more" at its first byte */
+    rec_free(&r);
+    free(pl);
+    free(w.p);
+}
+
+static void t_skip_resets_each_frame(void **st)
+{
+    (void)st;
+    enum { FLEN = 5000 };
+    uint8_t *pl[3];
+    struct wbuf w = {0};
+    static const unsigned b0[3] = {0x02, 0x00, 0x80};
+    for (unsigned j = 0; j < 3; j++) {
+        pl[j] = pattern(FLEN, 3 + 50 * j);
+        wb_frame(&w, b0[j], KEY, pl[j], FLEN, 0);
+    }
+    wb_frame(&w, 0x81, KEY, "hello", 5, 0);
+    struct step s[] = {FEEDB(w), END};
+    struct wsi_ws_opts o = opts(1, 0, 8);
+    struct rec r;
+    run_stop(s, NS(s), &o, 3, &r);
+    /* each frame's first 3 bytes reach the consumer, after it said "no more" to the one before */
+    char *at = r.log;
+    for (unsigned j = 0; j < 3; j++) {
+        char line[64], hex[7];
+        hexs(hex, pl[j], 3);
+        snprintf(line, sizeof line, "len=5000 hdr=8\nD n=3 %s\nE\n", hex);
+        at = strstr(at, line);
+        assert_non_null(at);
+    }
+    assert_non_null(strstr(at, "D n=3 68656c\nE\nM text len=5 frames=1 rsv1=0 prev=5'hello' utf8=1 inc=0\n"));
+    char pv[32 * 4 + 8], want[256];
+    esc(pv, pl[0], 8);
+    snprintf(want, sizeof want, "M binary len=15000 frames=3 rsv1=0 prev=8'%s' utf8=0 inc=0\n", pv);
+    assert_non_null(strstr(r.log, want));
+    rec_free(&r);
+    struct consumer stop = {3, 1, 0};
+    run_c(s, NS(s), &o, &stop, CH_BYTES, 0, &r);
+    assert_int_equal(r.raw_total, 4 * 3);
+    rec_free(&r);
+    for (unsigned j = 0; j < 3; j++) free(pl[j]);
+    free(w.p);
+}
+
+static void t_skip_not_when_needed(void **st)
+{
+    (void)st;
+    struct rec r;
+    struct wbuf w = {0};
+    struct consumer stop = {4, 1, 0};
+    /* text: a bad byte late in a long message is still found */
+    const size_t len = 20000;
+    uint8_t *pl = malloc(len);
+    assert_non_null(pl);
+    memset(pl, 'a', len);
+    pl[15000] = 0xC0;
+    wb_frame(&w, 0x01, KEY, pl, 9000, 0);
+    wb_frame(&w, 0x80, KEY, pl + 9000, len - 9000, 0);
+    struct step s[] = {FEEDB(w), END};
+    struct wsi_ws_opts o = opts(1, 0, 16);
+    run_stop(s, NS(s), &o, 4, &r);
+    assert_int_equal(r.nviol[WSI_V_INVALID_UTF8], 1);
+    assert_non_null(strstr(r.log, "V invalid-utf8@9008: text message: byte 0xC0 at payload offset 6000 of this frame "
+                                  "is not valid UTF-8\n"));
+    assert_non_null(strstr(r.log, "M text len=20000 frames=2 rsv1=0 prev=16'aaaaaaaaaaaaaaaa' utf8=0 inc=0\n"));
+    rec_free(&r);
+    run_c(s, NS(s), &o, &stop, CH_BYTES, 0, &r);
+    assert_int_equal(r.nviol[WSI_V_INVALID_UTF8], 1);
+    assert_int_equal(r.raw_total, 2 * 4);
+    rec_free(&r);
+
+    /* text ending in the middle of a character */
+    w.n = 0;
+    pl[15000] = 'a';
+    pl[len - 1] = 0xE2;
+    wb_frame(&w, 0x81, KEY, pl, len, 0);
+    struct step s2[] = {FEEDB(w), END};
+    run_stop(s2, NS(s2), &o, 0, &r);
+    assert_non_null(strstr(r.log, "V invalid-utf8@0: text message ends in the middle of a UTF-8 sequence\n"));
+    rec_free(&r);
+
+    /* a long close: the reason is checked to its end */
+    uint8_t cl[300];
+    memset(cl, 'r', sizeof cl);
+    cl[0] = 0x03;
+    cl[1] = 0xE8;
+    cl[250] = 0xFF;
+    w.n = 0;
+    wb_frame(&w, 0x88, KEY, cl, sizeof cl, 0);
+    struct step s3[] = {FEEDB(w), END};
+    run_stop(s3, NS(s3), &o, 0, &r);
+    assert_non_null(strstr(r.log, "close reason: byte 0xFF at payload offset 250 of this frame"));
+    assert_int_equal(r.last.close_code, 1000);
+    assert_int_equal(r.last.close_reason_len, 123);
+    assert_int_equal(r.last.utf8_valid, 0);
+    rec_free(&r);
+
+    /* a long ping keeps its 125 bytes; compressed text is not checked, so it may be skipped */
+    w.n = 0;
+    wb_frame(&w, 0x89, KEY, pl, 1000, 0);
+    wb_frame(&w, 0xC1, KEY, cl, sizeof cl, 0);
+    struct step s4[] = {FEEDB(w), END};
+    o = opts(1, 1, 16);
+    run_stop(s4, NS(s4), &o, 1, &r);
+    assert_non_null(strstr(r.log, "M ping len=1000 frames=1 rsv1=0 prev=125'"));
+    assert_non_null(strstr(r.log, "M text len=300 frames=1 rsv1=1 prev=16'\\x03\\xe8rrrrrrrrrrrrrr' utf8=-1 inc=0\n"));
+    rec_free(&r);
+    free(pl);
+    free(w.p);
+}
+
+static void t_skip_mixed_streams(void **st)
+{
+    (void)st;
+    /* big frames of every kind, masked and not, with and without a gap */
+    uint8_t *pl = pattern(9000, 11), txt[6000];
+    memset(txt, 'z', sizeof txt);
+    memcpy(txt + 5000, "\xe2\x82\xac", 3);
+    struct wbuf w = {0};
+    wb_frame(&w, 0x02, KEY, pl, 9000, 0);
+    wb_frame(&w, 0x89, NULL, pl, 130, 0);
+    wb_frame(&w, 0x00, NULL, pl + 100, 4100, 0);
+    wb_frame(&w, 0x80, KEY, pl, 0, 0);
+    wb_frame(&w, 0x81, KEY, txt, sizeof txt, 0);
+    wb_frame(&w, 0x80, KEY, pl, 5000, 0);          /* continuation of nothing */
+    wb_frame(&w, 0xC2, KEY, pl, 4097, 0);
+    wb_frame(&w, 0x88, KEY, "\x03\xe8" "bye", 5, 0);
+    static const uint64_t limits[] = {0, 1, 300, 5000};
+    struct wsi_ws_opts os[] = {opts(1, 0, 16), opts(0, 1, 4096)};
+    for (size_t i = 0; i < NS(limits); i++)
+        for (size_t j = 0; j < NS(os); j++) {
+            struct rec r;
+            struct step s[] = {FEEDB(w), END};
+            run_stop(s, NS(s), &os[j], limits[i], &r);
+            assert_int_equal(r.nmsg, 5);
+            rec_free(&r);
+            /* a gap inside the first frame: its preview stops there */
+            struct step g[] = {{S_FEED, w.p, 20, 0}, GAP(100), {S_FEED, w.p + 120, w.n - 120, 0}, END};
+            run_stop(g, NS(g), &os[j], limits[i], &r);
+            assert_non_null(strstr(r.log, "M binary len=13100 frames=3 rsv1=0 prev=12'"));
+            rec_free(&r);
+        }
+    free(pl);
+    free(w.p);
+}
+
 /* ---- random streams: the log never depends on the split ------------------------------------------ */
 
 /* xorshift32, seeded by the caller. */
@@ -1245,9 +1530,13 @@ static void t_random_streams(void **st)
         if (round % 3 == 2) {   /* with a gap somewhere */
             struct step s[] = {{S_FEED, w.p, cut, 0}, GAP(1 + rnd_next(&x) % 8), {S_FEED, w.p + cut, w.n - cut, 0}, END};
             run_all(s, NS(s), &o, &r);
+            rec_free(&r);
+            run_stop(s, NS(s), &o, round % 4 ? rnd_next(&x) % 50 : 0, &r);
         } else {
             struct step s[] = {FEEDB(w), END};
             run_all(s, NS(s), &o, &r);
+            rec_free(&r);
+            run_stop(s, NS(s), &o, round % 4 ? rnd_next(&x) % 50 : 0, &r);
         }
         msgs += r.nmsg;
         lost += r.nlost;
@@ -1345,6 +1634,10 @@ int main(void)
         cmocka_unit_test(t_huge_length_no_alloc),
         cmocka_unit_test(t_preview_cap),
         cmocka_unit_test(t_no_callbacks),
+        cmocka_unit_test(t_skip_big_binary),
+        cmocka_unit_test(t_skip_resets_each_frame),
+        cmocka_unit_test(t_skip_not_when_needed),
+        cmocka_unit_test(t_skip_mixed_streams),
         cmocka_unit_test(t_random_streams),
         cmocka_unit_test(t_names),
     };
