@@ -3,24 +3,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <stdio_ext.h> /* __fbufsize, __fpending, __flbf */
+#endif
 
 #include "render.h"
 
-/* Each line is built in the renderer's buffer and handed to stdio with one fwrite when it
- * is complete; a line longer than the buffer goes out in pieces of at most JBUF bytes (the
- * bytes written are the same either way). */
+/* Each line is built in the renderer's buffer. A complete line is handed to stdio at once
+ * (one fwrite) unless stdio would only have copied it into its own buffer: then it waits
+ * in ours with the lines before it, and they are handed over together with the first line
+ * that stdio would have written out, so the file gets the same bytes at the same moments
+ * (with one fwrite per few lines instead of one per line). This needs the renderer to be
+ * the only writer of its stream, as it is. A line longer than the buffer goes out in
+ * pieces of at most JBUF bytes (the bytes written are the same either way). The unit test
+ * also builds this file with a small JBUF, to reach every capacity check at every fill. */
+#ifndef JBUF
 #define JBUF 65536
+#endif
 
 struct wsi_json {
     struct wsi_render_opts o; /* output and preview length */
-    char *buf;                /* the line being built (JBUF bytes) */
+    char *buf;                /* the lines being built (JBUF bytes) */
     size_t len;               /* bytes of it used */
-};
-
-/* One object being written: the renderer (its buffer and stream) and whether a field was written yet. */
-struct jw {
-    struct wsi_json *j; /* buffer and output */
-    int fields;         /* fields written so far (a comma goes before every one but the first) */
+    size_t hold;              /* whole lines up to this many bytes may wait in buf (see jflush) */
+    int64_t sec;              /* the seconds of the last "ts" written (-1: none yet) */
+    char sec_str[24];         /* and them in decimal (sec_len bytes) */
+    size_t sec_len;
 };
 
 struct wsi_json *wsi_json_new(const struct wsi_render_opts *o)
@@ -34,313 +42,469 @@ struct wsi_json *wsi_json_new(const struct wsi_render_opts *o)
     }
     j->o = *o;
     if (!j->o.out) j->o.out = stdout;
+    j->sec = -1;
     return j;
 }
 
 void wsi_json_free(struct wsi_json *j)
 {
     if (!j) return;
+    if (j->len) fwrite(j->buf, 1, j->len, j->o.out); /* lines still waiting */
     free(j->buf);
     free(j);
 }
 
 /* ---- the line buffer ------------------------------------------------------ */
 
+/* Bytes the stream's buffer can still take without writing to the file: lines that fit
+ * there may wait in ours, stdio would only have copied them. 0 when that is not known,
+ * and for a line-buffered or unbuffered stream (every line goes out at once then). */
+static size_t stdio_room(FILE *f)
+{
+#ifdef __GLIBC__
+    size_t size = __fbufsize(f), pending = __fpending(f);
+    if (!__flbf(f) && size > pending) return size - pending;
+#else
+    (void)f;
+#endif
+    return 0;
+}
+
 /* Hand the buffered bytes to the output stream and empty the buffer. */
 static void jflush(struct wsi_json *j)
 {
     if (j->len) fwrite(j->buf, 1, j->len, j->o.out);
     j->len = 0;
+    j->hold = stdio_room(j->o.out);
 }
 
-/* Room for n more bytes (n much smaller than JBUF): flushes first when the buffer is too
- * full. Returns where they go; the caller advances j->len by what it wrote. */
-static char *room(struct wsi_json *j, size_t n)
+/* The writers below ask for room once per field (its key and the longest value it can
+ * have), write through a pointer, and mark what they wrote with done(). */
+
+/* Room for n more bytes (n <= JBUF): flushes first when the buffer is too full. */
+static inline char *room(struct wsi_json *j, size_t n)
 {
     if (JBUF - j->len < n) jflush(j);
     return j->buf + j->len;
 }
 
-/* Append n bytes; a run larger than the whole buffer goes straight to the stream. */
-static void put(struct wsi_json *j, const void *s, size_t n)
+/* The bytes before p (in the room just asked for) are written. */
+static inline void done(struct wsi_json *j, const char *p)
 {
-    if (JBUF - j->len < n) {
-        jflush(j);
-        if (n > JBUF) {
-            fwrite(s, 1, n, j->o.out);
-            return;
-        }
+    j->len = (size_t)(p - j->buf);
+}
+
+/* ---- writing into the room ------------------------------------------------ */
+
+/* Each w_ function writes at p (the room was asked for) and returns the end. */
+
+/* A string literal as the two arguments of w_copy. */
+#define LIT(lit) (lit), sizeof(lit) - 1
+
+static inline char *w_copy(char *p, const char *s, size_t n)
+{
+    memcpy(p, s, n);
+    return p + n;
+}
+
+/* "00" "01" ... "99": two decimal digits per entry. */
+#define DEC10(d) d "0" d "1" d "2" d "3" d "4" d "5" d "6" d "7" d "8" d "9"
+static const char dec2[201] = DEC10("0") DEC10("1") DEC10("2") DEC10("3") DEC10("4")
+    DEC10("5") DEC10("6") DEC10("7") DEC10("8") DEC10("9");
+
+/* "00" "01" ... "ff": two lower-case hex digits per byte value. */
+#define HEX16(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
+static const char hex2[513] = HEX16("0") HEX16("1") HEX16("2") HEX16("3") HEX16("4") HEX16("5")
+    HEX16("6") HEX16("7") HEX16("8") HEX16("9") HEX16("a") HEX16("b") HEX16("c") HEX16("d") HEX16("e") HEX16("f");
+
+/* The most bytes each writer can produce. */
+#define U64_MAX_LEN 20 /* 18446744073709551615 */
+#define I64_MAX_LEN 20 /* -9223372036854775808 */
+#define SEC_NSEC_MAX_LEN (U64_MAX_LEN + 10)
+#define DOUBLE9_MAX_LEN (1 + 16 + 10) /* '-', below 2^52 (16 digits), ".NNNNNNNNN" */
+
+/* Number of decimal digits of v (1-20): about log10(v) from its bit length (1233 / 4096
+ * is just below log10(2)), then one comparison. */
+static inline unsigned ndigits(uint64_t v)
+{
+    static const uint64_t pow10[20] = {
+        UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000), UINT64_C(100000),
+        UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000), UINT64_C(1000000000),
+        UINT64_C(10000000000), UINT64_C(100000000000), UINT64_C(1000000000000),
+        UINT64_C(10000000000000), UINT64_C(100000000000000), UINT64_C(1000000000000000),
+        UINT64_C(10000000000000000), UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
+        UINT64_C(10000000000000000000),
+    };
+    unsigned t = ((64u - (unsigned)__builtin_clzll(v | 1)) * 1233u) >> 12;
+    return t + (v >= pow10[t]);
+}
+
+/* v in decimal: the digits are placed from the end, two per step. */
+static inline char *w_u64(char *p, uint64_t v)
+{
+    if (v < 10) {
+        *p = (char)('0' + v);
+        return p + 1;
     }
-    memcpy(j->buf + j->len, s, n);
-    j->len += n;
-}
-
-/* Append a string literal (its length known at compile time). */
-#define PUTS(j, lit) put((j), (lit), sizeof(lit) - 1)
-
-static const char hexdig[16] = "0123456789abcdef";
-
-/* Append v in decimal. */
-static void put_u64(struct wsi_json *j, uint64_t v)
-{
-    char tmp[24];
-    char *e = tmp + sizeof tmp, *p = e;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    size_t n = (size_t)(e - p);
-    memcpy(room(j, n), p, n);
-    j->len += n;
-}
-
-/* Append v in decimal, with a '-' when negative (LLONG_MIN included). */
-static void put_i64(struct wsi_json *j, long long v)
-{
-    if (v < 0) {
-        PUTS(j, "-");
-        put_u64(j, 0 - (uint64_t)v);
-    } else {
-        put_u64(j, (uint64_t)v);
+    char *e = p + ndigits(v), *q = e;
+    while (v >= 100) {
+        q -= 2;
+        memcpy(q, dec2 + 2 * (v % 100), 2);
+        v /= 100;
     }
+    if (v >= 10) memcpy(q - 2, dec2 + 2 * v, 2);
+    else q[-1] = (char)('0' + v);
+    return e;
 }
 
-/* Append "S.NNNNNNNNN": s in decimal, then ns (< 1e9) as exactly 9 digits. */
-static void put_sec_nsec(struct wsi_json *j, uint64_t s, uint32_t ns)
+/* v in decimal, with a '-' when negative (LLONG_MIN included). */
+static inline char *w_i64(char *p, long long v)
 {
-    put_u64(j, s);
-    char *p = room(j, 10);
-    p[0] = '.';
-    for (int i = 9; i >= 1; i--) {
-        p[i] = (char)('0' + ns % 10);
-        ns /= 10;
+    if (v >= 0) return w_u64(p, (uint64_t)v);
+    *p++ = '-';
+    return w_u64(p, 0 - (uint64_t)v);
+}
+
+/* ".NNNNNNNNN": ns (< 1e9) as exactly 9 digits. */
+static inline char *w_frac9(char *p, uint32_t ns)
+{
+    *p = '.';
+    for (int i = 8; i > 0; i -= 2) {
+        memcpy(p + i, dec2 + 2 * (ns % 100), 2);
+        ns /= 100;
     }
-    j->len += 10;
+    p[1] = (char)('0' + ns);
+    return p + 10;
 }
 
-/* Append \u00XX-style escape of a code point below 0x10000 ("\\u%04x"). */
-static void put_u4(struct wsi_json *j, uint32_t c)
+/* "S.NNNNNNNNN": s in decimal, then ns (< 1e9) as exactly 9 digits. */
+static inline char *w_sec_nsec(char *p, uint64_t s, uint32_t ns)
 {
-    char *p = room(j, 6);
+    return w_frac9(w_u64(p, s), ns);
+}
+
+/* "\u" and 4 hex digits of c (below 0x10000): "\\u%04x". */
+static inline char *w_u4(char *p, uint32_t c)
+{
     p[0] = '\\';
     p[1] = 'u';
-    p[2] = hexdig[(c >> 12) & 15];
-    p[3] = hexdig[(c >> 8) & 15];
-    p[4] = hexdig[(c >> 4) & 15];
-    p[5] = hexdig[c & 15];
-    j->len += 6;
+    memcpy(p + 2, hex2 + 2 * ((c >> 8) & 255), 2);
+    memcpy(p + 4, hex2 + 2 * (c & 255), 2);
+    return p + 6;
 }
 
-/* Append v exactly as printf("%.9f", v) does for a finite v (round to nearest, ties to
- * even, on the exact binary value; "-" for every negative v, -0.0 included). Values of
- * 2^52 s or more, where the exact product below could overflow, go through snprintf. */
-static void put_double9(struct wsi_json *j, double v)
+/* v as printf("%.9f", v) writes it, for a finite v with |v| < 2^52 (round to nearest,
+ * ties to even, on the exact binary value; "-" for every negative v, -0.0 included). */
+static char *w_double9(char *p, double v)
 {
+    if (signbit(v)) *p++ = '-';
+    /* |v| = m * 2^e exactly, m below 2^53, read from the IEEE 754 binary64 fields; with
+     * |v| < 2^52, e < 0. m * 1e9 < 2^83: exact in 128 bits. */
     double a = fabs(v);
-    if (!(a < 4503599627370496.0)) { /* 2^52 */
-        char tmp[400];
-        int n = snprintf(tmp, sizeof tmp, "%.9f", v);
-        if (n > 0) put(j, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-        return;
+    uint64_t bits;
+    memcpy(&bits, &a, sizeof bits);
+    uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
+    int be = (int)(bits >> 52), s; /* biased exponent: 0 for zero and subnormals */
+    if (be) {
+        m |= UINT64_C(1) << 52;
+        s = 1075 - be; /* a = m * 2^-s */
+    } else {
+        s = 1074;
     }
-    if (signbit(v)) PUTS(j, "-");
-    /* a = m * 2^e with m an integer below 2^53, so a * 1e9 = m * 1e9 * 2^e and
-     * m * 1e9 < 2^83: exact in 128 bits. */
-    int e;
-    double fr = frexp(a, &e); /* a = fr * 2^e, 0.5 <= fr < 1 (or a == 0) */
-    uint64_t m = (uint64_t)ldexp(fr, 53);
-    e -= 53;
     __extension__ typedef unsigned __int128 u128;
     u128 prod = (u128)m * 1000000000u, q;
-    if (a == 0) {
-        q = 0;
-    } else if (e >= 0) {
-        q = prod << e; /* a < 2^52 and m >= 2^52, so e is 0 here */
-    } else if (-e >= 100) {
-        q = 0; /* prod < 2^83 is below half of 2^100: rounds to 0 */
-    } else {
-        int s = -e;
+    if (s >= 100) {
+        q = 0; /* prod < 2^83 is below half of 2^100: rounds to 0 (zero too) */
+    } else { /* the s bits shifted out, left-aligned in 128: above one half, or one half and q odd, round up */
         q = prod >> s;
-        u128 rem = prod & (((u128)1 << s) - 1), half = (u128)1 << (s - 1);
-        if (rem > half || (rem == half && (q & 1))) q++;
+        u128 out = prod << (128 - s);
+        uint64_t hi = (uint64_t)(out >> 64), lo = (uint64_t)out, half = UINT64_C(1) << 63;
+        if (hi > half || (hi == half && (lo || (q & 1)))) q++;
     }
-    put_sec_nsec(j, (uint64_t)(q / 1000000000u), (uint32_t)(q % 1000000000u));
+    if (!(q >> 64)) { /* the usual case: 64-bit arithmetic */
+        uint64_t q64 = (uint64_t)q;
+        return w_sec_nsec(p, q64 / 1000000000u, (uint32_t)(q64 % 1000000000u));
+    }
+    return w_sec_nsec(p, (uint64_t)(q / 1000000000u), (uint32_t)(q % 1000000000u));
 }
 
-/* ---- writing values ------------------------------------------------------- */
-
-/* The key of a field, given as ",\"name\":" and its length (see KEY); the first field of
- * the object gets '{' in place of the comma. */
-static void key_(struct jw *w, const char *ks, size_t kn)
+/* Append printf("%.9f", v) for a finite v of 2^52 or more (w_double9 takes the others;
+ * the largest double has 309 digits). */
+static void put_double9_big(struct wsi_json *j, double v)
 {
-    char *p = room(w->j, kn);
-    memcpy(p, ks, kn);
-    if (!w->fields++) p[0] = '{';
-    w->j->len += kn;
+    char *p = room(j, 400);
+    int n = snprintf(p, 400, "%.9f", v);
+    if (n > 0) done(j, p + (n < 400 ? n : 399));
+}
+
+/* An absolute timestamp with its 9 decimals exact (no trip through a double). */
+static inline char *w_ts(char *p, int64_t sec, uint32_t nsec)
+{
+    if (nsec > 999999999u) nsec = 999999999u;
+    if (sec < 0 && nsec) { /* e.g. -1 s + 0.25 s = -0.75 s */
+        *p++ = '-';
+        return w_sec_nsec(p, (uint64_t)(-(sec + 1)), 1000000000u - nsec);
+    }
+    if (sec < 0) {
+        *p++ = '-';
+        return w_sec_nsec(p, 0 - (uint64_t)sec, 0);
+    }
+    return w_sec_nsec(p, (uint64_t)sec, nsec);
+}
+#define TS_MAX_LEN (1 + SEC_NSEC_MAX_LEN)
+
+/* ---- JSON strings ----------------------------------------------------------- */
+
+/* Whether a byte is copied into a JSON string as it is (printable ASCII but '"' and '\\'). */
+static inline int plain(uint8_t b)
+{
+    return b >= 0x20 && b < 0x7F && b != '"' && b != '\\';
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Plain bytes are copied 8 at a time, up to the first that is not: the lowest byte flagged
+ * by unplain8 in a word loaded from memory, which needs little-endian words (elsewhere the
+ * bytes go one at a time). */
+#define JSTR_8_AT_A_TIME 1
+
+/* The high bit of each of the 8 bytes of x that is not plain(): below 0x20, '"', '\\',
+ * 0x7F, or 0x80 and above. The classic byte-below-n and zero-byte tests: a borrow can
+ * set a false bit, but only in a byte above (more significant than) a true one, so the
+ * result is 0 exactly when all 8 are plain, and its lowest bit is a true one. */
+static inline uint64_t unplain8(uint64_t x)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\'), d = x ^ (ones * 0x7F);
+    return (((x - ones * 0x20) & ~x)                                  /* below 0x20 */
+            | ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) /* '"', '\\', DEL */
+            | x)                                                      /* 0x80 and above */
+           & high;
+}
+#endif
+
+/* Input bytes escaped per capacity check: each becomes at most 6 output bytes. */
+#define JSTR_STEP (JBUF / 16)
+
+/* A JSON string of arbitrary bytes: valid UTF-8 as is, control characters (and DEL,
+ * U+2028, U+2029) as \uXXXX, and every byte that is not part of valid UTF-8 as
+ * \u00XX (the byte's value; preview_hex fields keep the exact bytes). */
+static void jstring_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
+{
+    size_t i = 0, stop = len < JSTR_STEP ? len : JSTR_STEP; /* input escaped in this step */
+    char *p = room(j, 2 + 6 * stop);
+    *p++ = '"';
+    for (;;) {
+        while (i < stop) {
+#ifdef JSTR_8_AT_A_TIME
+            if (stop - i >= 8) { /* 8 bytes copied at once, kept up to the first that is not plain */
+                uint64_t x, hit;
+                memcpy(&x, s + i, 8);
+                memcpy(p, &x, 8);
+                if (!(hit = unplain8(x))) {
+                    p += 8;
+                    i += 8;
+                    continue;
+                }
+                size_t k = (size_t)__builtin_ctzll(hit) >> 3; /* s[i + k] is the first (the lowest byte) */
+                p += k;
+                i += k;
+            }
+#endif
+            /* one byte (or character) at a time: the first not plain, or the last few */
+            uint8_t b = s[i];
+            if (plain(b)) {
+                *p++ = (char)b;
+                i++;
+                continue;
+            }
+            uint32_t c = b;
+            size_t n = 1;
+            if (b >= 0x80) {
+                n = wsi_utf8_next(s + i, len - i, &c);
+                if (!n) { /* not valid UTF-8: the byte's value */
+                    p = w_u4(p, b);
+                    i++;
+                    continue;
+                }
+                if (c != 0x2028 && c != 0x2029) {
+                    for (size_t k = 0; k < n; k++) p[k] = (char)s[i + k];
+                    p += n;
+                    i += n;
+                    continue;
+                }
+            }
+            switch (c) {
+            case '"': p = w_copy(p, LIT("\\\"")); break;
+            case '\\': p = w_copy(p, LIT("\\\\")); break;
+            case '\n': p = w_copy(p, LIT("\\n")); break;
+            case '\r': p = w_copy(p, LIT("\\r")); break;
+            case '\t': p = w_copy(p, LIT("\\t")); break;
+            case '\b': p = w_copy(p, LIT("\\b")); break;
+            case '\f': p = w_copy(p, LIT("\\f")); break;
+            default: p = w_u4(p, c); break; /* other controls, DEL, U+2028, U+2029 */
+            }
+            i += n;
+        }
+        if (i >= len) break;
+        /* the next step: a character that started before stop produced at most 6 bytes
+         * per input byte too, so each step's room holds all it writes */
+        stop = len - i < JSTR_STEP ? len : i + JSTR_STEP;
+        done(j, p);
+        p = room(j, 1 + 6 * (stop - i));
+    }
+    *p++ = '"';
+    done(j, p);
+}
+
+/* A string known to need no escaping (a fixed name from a table: printable ASCII without
+ * '"' and '\\'), copied without looking at its bytes. */
+static void jname_bytes(struct wsi_json *j, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > JBUF - 2) { /* never for a name; kept correct anyway */
+        jstring_bytes(j, (const uint8_t *)s, n);
+        return;
+    }
+    char *p = room(j, n + 2);
+    *p = '"';
+    memcpy(p + 1, s, n);
+    p[n + 1] = '"';
+    done(j, p + n + 2);
+}
+
+/* Lower-case hex of the bytes, quoted. */
+static void jhex_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
+{
+    char *p = room(j, 1);
+    *p++ = '"';
+    while (len) {
+        size_t n = len < JBUF / 64 ? len : JBUF / 64; /* bytes converted per piece (1024) */
+        done(j, p);
+        p = room(j, 2 * n + 1);
+        const uint8_t *e = s + n;
+#define HEX_AT(k) memcpy(p + 2 * (k), hex2 + 2 * (size_t)s[k], 2)
+        for (; e - s >= 8; s += 8, p += 16) { /* 8 bytes per step */
+            HEX_AT(0), HEX_AT(1), HEX_AT(2), HEX_AT(3), HEX_AT(4), HEX_AT(5), HEX_AT(6), HEX_AT(7);
+        }
+        for (; s < e; s++, p += 2) HEX_AT(0);
+#undef HEX_AT
+        len -= n;
+    }
+    *p++ = '"';
+    done(j, p);
+}
+
+/* ---- writing fields ------------------------------------------------------- */
+
+/* A field's key, given as ",\"name\":" and its length (see KEY), and room for vmax more
+ * bytes after it; returns where the value goes. Every line starts with the "type" field
+ * (written by wsi_json_event with the '{'), so every key here has its comma. */
+static inline char *jkey(struct wsi_json *j, const char *ks, size_t kn, size_t vmax)
+{
+    return w_copy(room(j, kn + vmax), ks, kn);
 }
 
 /* A literal key as the two arguments the value writers take. */
 #define KEY(k) ",\"" k "\":", sizeof(",\"" k "\":") - 1
 
-/* A JSON string of arbitrary bytes: valid UTF-8 as is, control characters (and DEL,
- * U+2028, U+2029) as \uXXXX, and every byte that is not part of valid UTF-8 as
- * \u00XX (the byte's value; preview_hex fields keep the exact bytes). Bytes that need
- * no escaping are copied one run at a time. */
-static void jstring_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
+/* "k": "s" (or null when s is NULL) */
+static inline void jstr_(struct wsi_json *j, const char *ks, size_t kn, const char *s)
 {
-    PUTS(j, "\"");
-    size_t run = 0; /* start of the pending run of bytes copied as they are */
-    for (size_t i = 0; i < len;) {
-        uint8_t b = s[i];
-        if (b >= 0x20 && b < 0x7F && b != '"' && b != '\\') {
-            i++;
-            continue;
-        }
-        uint32_t c = b;
-        size_t n = 1;
-        if (b >= 0x80) {
-            n = wsi_utf8_next(s + i, len - i, &c);
-            if (n && c != 0x2028 && c != 0x2029) {
-                i += n;
-                continue;
-            }
-        }
-        put(j, s + run, i - run);
-        if (!n) { /* not valid UTF-8: the byte's value */
-            put_u4(j, b);
-            n = 1;
-        } else {
-            switch (c) {
-            case '"': PUTS(j, "\\\""); break;
-            case '\\': PUTS(j, "\\\\"); break;
-            case '\n': PUTS(j, "\\n"); break;
-            case '\r': PUTS(j, "\\r"); break;
-            case '\t': PUTS(j, "\\t"); break;
-            case '\b': PUTS(j, "\\b"); break;
-            case '\f': PUTS(j, "\\f"); break;
-            default: put_u4(j, c); break; /* other controls, DEL, U+2028, U+2029 */
-            }
-        }
-        i += n;
-        run = i;
+    char *p = jkey(j, ks, kn, 4);
+    if (!s) {
+        done(j, w_copy(p, LIT("null")));
+        return;
     }
-    put(j, s + run, len - run);
-    PUTS(j, "\"");
+    done(j, p);
+    jstring_bytes(j, (const uint8_t *)s, strlen(s));
 }
 
-/* "k": "s" (or null when s is NULL) */
-static void jstr_(struct jw *w, const char *ks, size_t kn, const char *s)
+/* "k": "s" for a fixed name (see jname_bytes) */
+static inline void jname_(struct wsi_json *j, const char *ks, size_t kn, const char *s)
 {
-    key_(w, ks, kn);
-    if (s) jstring_bytes(w->j, (const uint8_t *)s, strlen(s));
-    else PUTS(w->j, "null");
+    done(j, jkey(j, ks, kn, 0));
+    jname_bytes(j, s);
 }
 
 /* "k": the bytes as a JSON string */
-static void jbytes_(struct jw *w, const char *ks, size_t kn, const uint8_t *s, size_t len)
+static inline void jbytes_(struct wsi_json *j, const char *ks, size_t kn, const uint8_t *s, size_t len)
 {
-    key_(w, ks, kn);
-    jstring_bytes(w->j, s, len);
+    done(j, jkey(j, ks, kn, 0));
+    jstring_bytes(j, s, len);
 }
 
 /* "k": "0a1b..." (lower-case hex of the bytes) */
-static void jhex_(struct jw *w, const char *ks, size_t kn, const uint8_t *s, size_t len)
+static inline void jhex_(struct wsi_json *j, const char *ks, size_t kn, const uint8_t *s, size_t len)
 {
-    key_(w, ks, kn);
-    PUTS(w->j, "\"");
-    while (len) {
-        size_t n = len < 1024 ? len : 1024; /* bytes converted per piece */
-        char *p = room(w->j, 2 * n);
-        for (size_t i = 0; i < n; i++) {
-            p[2 * i] = hexdig[s[i] >> 4];
-            p[2 * i + 1] = hexdig[s[i] & 15];
-        }
-        w->j->len += 2 * n;
-        s += n;
-        len -= n;
-    }
-    PUTS(w->j, "\"");
+    done(j, jkey(j, ks, kn, 0));
+    jhex_bytes(j, s, len);
 }
 
 /* "k": v (unsigned) */
-static void ju64_(struct jw *w, const char *ks, size_t kn, uint64_t v)
+static inline void ju64_(struct wsi_json *j, const char *ks, size_t kn, uint64_t v)
 {
-    key_(w, ks, kn);
-    put_u64(w->j, v);
+    done(j, w_u64(jkey(j, ks, kn, U64_MAX_LEN), v));
 }
 
 /* "k": v (signed) */
-static void jint_(struct jw *w, const char *ks, size_t kn, long long v)
+static inline void jint_(struct wsi_json *j, const char *ks, size_t kn, long long v)
 {
-    key_(w, ks, kn);
-    put_i64(w->j, v);
+    done(j, w_i64(jkey(j, ks, kn, I64_MAX_LEN), v));
 }
 
 /* "k": true / false */
-static void jbool_(struct jw *w, const char *ks, size_t kn, int v)
+static inline void jbool_(struct wsi_json *j, const char *ks, size_t kn, int v)
 {
-    key_(w, ks, kn);
-    if (v) PUTS(w->j, "true");
-    else PUTS(w->j, "false");
+    char *p = jkey(j, ks, kn, 5);
+    done(j, v ? w_copy(p, LIT("true")) : w_copy(p, LIT("false")));
 }
 
 /* "k": null */
-static void jnull_(struct jw *w, const char *ks, size_t kn)
+static inline void jnull_(struct wsi_json *j, const char *ks, size_t kn)
 {
-    key_(w, ks, kn);
-    PUTS(w->j, "null");
+    done(j, w_copy(jkey(j, ks, kn, 4), LIT("null")));
 }
 
 /* A number of seconds; never NaN or infinite (null then). */
-static void jsec_(struct jw *w, const char *ks, size_t kn, double v)
+static inline void jsec_(struct wsi_json *j, const char *ks, size_t kn, double v)
 {
-    key_(w, ks, kn);
-    if (isfinite(v)) put_double9(w->j, v);
-    else PUTS(w->j, "null");
-}
-
-/* Seconds that are -1 (or any negative) when unknown: null then. */
-static void jsec_opt_(struct jw *w, const char *ks, size_t kn, double v)
-{
-    if (v < 0) jnull_(w, ks, kn);
-    else jsec_(w, ks, kn, v);
-}
-
-/* A close code as the session reports it: -1 none -> null. */
-static void jcode_(struct jw *w, const char *ks, size_t kn, int code)
-{
-    if (code < 0) jnull_(w, ks, kn);
-    else jint_(w, ks, kn, code);
-}
-
-/* An absolute timestamp with its 9 decimals exact (no trip through a double). */
-static void jts_(struct jw *w, const char *ks, size_t kn, int64_t sec, uint32_t nsec)
-{
-    key_(w, ks, kn);
-    if (nsec > 999999999u) nsec = 999999999u;
-    if (sec < 0 && nsec) { /* e.g. -1 s + 0.25 s = -0.75 s */
-        PUTS(w->j, "-");
-        put_sec_nsec(w->j, (uint64_t)(-(sec + 1)), 1000000000u - nsec);
-    } else if (sec < 0) {
-        PUTS(w->j, "-");
-        put_sec_nsec(w->j, 0 - (uint64_t)sec, 0);
+    char *p = jkey(j, ks, kn, DOUBLE9_MAX_LEN);
+    if (!isfinite(v)) {
+        done(j, w_copy(p, LIT("null")));
+    } else if (fabs(v) < 4503599627370496.0) { /* 2^52 */
+        done(j, w_double9(p, v));
     } else {
-        put_sec_nsec(w->j, (uint64_t)sec, nsec);
+        done(j, p);
+        put_double9_big(j, v);
     }
 }
 
+/* Seconds that are -1 (or any negative) when unknown: null then. */
+static inline void jsec_opt_(struct wsi_json *j, const char *ks, size_t kn, double v)
+{
+    if (v < 0) jnull_(j, ks, kn);
+    else jsec_(j, ks, kn, v);
+}
+
+/* A close code as the session reports it: -1 none -> null. */
+static inline void jcode_(struct wsi_json *j, const char *ks, size_t kn, int code)
+{
+    if (code < 0) jnull_(j, ks, kn);
+    else jint_(j, ks, kn, code);
+}
+
 /* The value writers as called below: the key is always a string literal. */
-#define jstr(w, k, s) jstr_((w), KEY(k), (s))
-#define jbytes(w, k, s, n) jbytes_((w), KEY(k), (s), (n))
-#define jhex(w, k, s, n) jhex_((w), KEY(k), (s), (n))
-#define ju64(w, k, v) ju64_((w), KEY(k), (v))
-#define jint(w, k, v) jint_((w), KEY(k), (v))
-#define jbool(w, k, v) jbool_((w), KEY(k), (v))
-#define jnull(w, k) jnull_((w), KEY(k))
-#define jsec(w, k, v) jsec_((w), KEY(k), (v))
-#define jsec_opt(w, k, v) jsec_opt_((w), KEY(k), (v))
-#define jcode(w, k, c) jcode_((w), KEY(k), (c))
-#define jts(w, k, s, ns) jts_((w), KEY(k), (s), (ns))
+#define jstr(j, k, s) jstr_((j), KEY(k), (s))
+#define jname(j, k, s) jname_((j), KEY(k), (s))
+#define jbytes(j, k, s, n) jbytes_((j), KEY(k), (s), (n))
+#define jhex(j, k, s, n) jhex_((j), KEY(k), (s), (n))
+#define ju64(j, k, v) ju64_((j), KEY(k), (v))
+#define jint(j, k, v) jint_((j), KEY(k), (v))
+#define jbool(j, k, v) jbool_((j), KEY(k), (v))
+#define jnull(j, k) jnull_((j), KEY(k))
+#define jsec(j, k, v) jsec_((j), KEY(k), (v))
+#define jsec_opt(j, k, v) jsec_opt_((j), KEY(k), (v))
+#define jcode(j, k, c) jcode_((j), KEY(k), (c))
 
 /* ---- previews ------------------------------------------------------------- */
 
@@ -355,121 +519,144 @@ static size_t shown(const struct wsi_json *j, const uint8_t *p, size_t n, int te
 
 /* ---- one object per event kind ------------------------------------------ */
 
-static void endpoints(struct jw *w, const struct wsi_event *ev)
+/* "k": "addr:port" of the sender of direction dir as wsi_endpoint_str writes it, or null
+ * without ci. IPv4 is written here the way inet_ntop and "%s:%u" write it (those two
+ * snprintf calls cost more than the rest of a connection's lines together); IPv6 goes
+ * through wsi_endpoint_str. */
+static void jendpoint_(struct wsi_json *j, const char *ks, size_t kn, const struct wsi_conn_info *ci, int dir)
 {
-    char a[64], b[64];
-    int cd = ev->client_dir == 1 ? 1 : 0;
-    jstr(w, "client", ev->ci ? wsi_endpoint_str(ev->ci, cd, a) : NULL);
-    jstr(w, "server", ev->ci ? wsi_endpoint_str(ev->ci, 1 - cd, b) : NULL);
-}
-
-static void j_http(struct jw *w, const struct wsi_http_ev *h)
-{
-    jbool(w, "request", h->is_request);
-    if (h->is_request) {
-        jstr(w, "method", h->method);
-        jstr(w, "target", h->target);
+    if (!ci) {
+        jnull_(j, ks, kn);
+    } else if (ci->addr[dir].family != 4) {
+        char buf[64];
+        jstr_(j, ks, kn, wsi_endpoint_str(ci, dir, buf));
     } else {
-        jint(w, "status", h->status);
-        jstr(w, "reason", h->reason);
+        char *p = jkey(j, ks, kn, sizeof "\"255.255.255.255:65535\"");
+        *p++ = '"';
+        for (int i = 0; i < 4; i++) {
+            p = w_u64(p, ci->addr[dir].bytes[i]);
+            *p++ = i < 3 ? '.' : ':';
+        }
+        p = w_u64(p, ci->port[dir]);
+        *p++ = '"';
+        done(j, p);
     }
-    jbool(w, "upgrade", h->upgrade);
-    ju64(w, "index", h->index);
-    if (h->body_known) ju64(w, "body_length", h->body_len);
-    else jnull(w, "body_length");
-    jbool(w, "chunked", h->chunked);
-    jstr(w, "content_type", h->content_type);
-    if (!h->is_request) jsec_opt(w, "waited", h->waited);
 }
 
-static void j_chunk(const struct wsi_json *j, struct jw *w, const struct wsi_chunk_ev *c)
+static void endpoints(struct wsi_json *j, const struct wsi_event *ev)
+{
+    int cd = ev->client_dir == 1 ? 1 : 0;
+    jendpoint_(j, KEY("client"), ev->ci, cd);
+    jendpoint_(j, KEY("server"), ev->ci, 1 - cd);
+}
+
+static void j_http(struct wsi_json *j, const struct wsi_http_ev *h)
+{
+    jbool(j, "request", h->is_request);
+    if (h->is_request) {
+        jstr(j, "method", h->method);
+        jstr(j, "target", h->target);
+    } else {
+        jint(j, "status", h->status);
+        jstr(j, "reason", h->reason);
+    }
+    jbool(j, "upgrade", h->upgrade);
+    ju64(j, "index", h->index);
+    if (h->body_known) ju64(j, "body_length", h->body_len);
+    else jnull(j, "body_length");
+    jbool(j, "chunked", h->chunked);
+    jstr(j, "content_type", h->content_type);
+    if (!h->is_request) jsec_opt(j, "waited", h->waited);
+}
+
+static void j_chunk(struct wsi_json *j, const struct wsi_chunk_ev *c)
 {
     size_t n = shown(j, c->preview, c->preview ? c->preview_len : 0, 0);
-    ju64(w, "index", c->index);
-    ju64(w, "size", c->size);
-    jbytes(w, "text", c->preview, n);
-    jhex(w, "preview_hex", c->preview, n);
-    jbool(w, "preview_truncated", n < c->size);
+    ju64(j, "index", c->index);
+    ju64(j, "size", c->size);
+    jbytes(j, "text", c->preview, n);
+    jhex(j, "preview_hex", c->preview, n);
+    jbool(j, "preview_truncated", n < c->size);
 }
 
-static void j_tls(struct jw *w, const struct wsi_tls_ev *t)
+static void j_tls(struct wsi_json *j, const struct wsi_tls_ev *t)
 {
     const struct wsi_tls_info *i = t->info;
-    jstr(w, "what", i ? "info" : t->alert ? "alert" : "error");
+    jstr(j, "what", i ? "info" : t->alert ? "alert" : "error");
     if (i) {
-        jstr(w, "version", i->version);
-        jstr(w, "cipher", i->cipher);
-        jstr(w, "sni", i->sni);
-        jstr(w, "alpn_offered", i->alpn_offered);
-        jstr(w, "alpn_selected", i->alpn_selected);
-        jstr(w, "versions_offered", i->versions_offered);
-        jstr(w, "client_random", i->client_random);
-        jbool(w, "decrypting", i->decrypting);
-        jstr(w, "why_not", i->why_not);
+        jstr(j, "version", i->version);
+        jstr(j, "cipher", i->cipher);
+        jstr(j, "sni", i->sni);
+        jstr(j, "alpn_offered", i->alpn_offered);
+        jstr(j, "alpn_selected", i->alpn_selected);
+        jstr(j, "versions_offered", i->versions_offered);
+        jstr(j, "client_random", i->client_random);
+        jbool(j, "decrypting", i->decrypting);
+        jstr(j, "why_not", i->why_not);
     }
-    if (t->alert) jstr(w, "alert", t->alert);
-    if (t->error) jstr(w, "error", t->error);
+    if (t->alert) jstr(j, "alert", t->alert);
+    if (t->error) jstr(j, "error", t->error);
 }
 
-static void j_sse(struct jw *w, const struct wsi_sse_ev *e)
+static void j_sse(struct wsi_json *j, const struct wsi_sse_ev *e)
 {
-    ju64(w, "index", e->index);
-    jstr(w, "event", e->event);
-    jbytes(w, "data", (const uint8_t *)e->data, e->data_len);
-    ju64(w, "data_length", e->data_total);
-    jstr(w, "id", e->id);
-    if (e->retry >= 0) ju64(w, "retry", (uint64_t)e->retry);
-    else jnull(w, "retry");
-    ju64(w, "comments", e->comments);
-    jbool(w, "dispatched", e->dispatched);
+    ju64(j, "index", e->index);
+    jstr(j, "event", e->event);
+    jbytes(j, "data", (const uint8_t *)e->data, e->data_len);
+    ju64(j, "data_length", e->data_total);
+    jstr(j, "id", e->id);
+    if (e->retry >= 0) ju64(j, "retry", (uint64_t)e->retry);
+    else jnull(j, "retry");
+    ju64(j, "comments", e->comments);
+    jbool(j, "dispatched", e->dispatched);
 }
 
-static void j_handshake(struct jw *w, const struct wsi_handshake_ev *h)
+static void j_handshake(struct wsi_json *j, const struct wsi_handshake_ev *h)
 {
-    jstr(w, "path", h->path);
-    jstr(w, "host", h->host);
-    jstr(w, "origin", h->origin);
-    jstr(w, "version", h->version);
-    jstr(w, "protocols_offered", h->protocols_offered);
-    jstr(w, "protocol_selected", h->protocol_selected);
-    jstr(w, "extensions_offered", h->extensions_offered);
-    jstr(w, "extensions_selected", h->extensions_selected);
-    jstr(w, "key", h->key);
-    jstr(w, "accept", h->accept);
-    jstr(w, "expected_accept", h->expected_accept);
-    if (h->status > 0) jint(w, "status", h->status);
-    else jnull(w, "status");
-    jstr(w, "reason", h->reason);
-    jstr(w, "verdict", wsi_hs_verdict_id(h->verdict));
-    jstr(w, "rule", h->rule);
-    jstr(w, "why", h->why);
-    jbool(w, "key_warning", h->key_warning);
-    jbool(w, "deflate", h->deflate);
-    jsec_opt(w, "latency", h->latency);
+    jstr(j, "path", h->path);
+    jstr(j, "host", h->host);
+    jstr(j, "origin", h->origin);
+    jstr(j, "version", h->version);
+    jstr(j, "protocols_offered", h->protocols_offered);
+    jstr(j, "protocol_selected", h->protocol_selected);
+    jstr(j, "extensions_offered", h->extensions_offered);
+    jstr(j, "extensions_selected", h->extensions_selected);
+    jstr(j, "key", h->key);
+    jstr(j, "accept", h->accept);
+    jstr(j, "expected_accept", h->expected_accept);
+    if (h->status > 0) jint(j, "status", h->status);
+    else jnull(j, "status");
+    jstr(j, "reason", h->reason);
+    jstr(j, "verdict", wsi_hs_verdict_id(h->verdict));
+    jstr(j, "rule", h->rule);
+    jstr(j, "why", h->why);
+    jbool(j, "key_warning", h->key_warning);
+    jbool(j, "deflate", h->deflate);
+    jsec_opt(j, "latency", h->latency);
 }
 
-static void j_frame(const struct wsi_json *j, struct jw *w, const struct wsi_frame_ev *fe)
+static void j_frame(struct wsi_json *j, const struct wsi_frame_ev *fe)
 {
     const struct wsi_frame *f = fe->f;
     if (f) {
-        jbool(w, "fin", f->fin);
-        jint(w, "rsv", f->rsv);
-        jint(w, "opcode", f->opcode);
-        jstr(w, "opcode_name", wsi_opcode_name(f->opcode));
-        jbool(w, "mask", f->masked);
-        if (f->masked) jhex(w, "masking_key", f->mask, 4);
-        ju64(w, "payload_length", f->len);
-        jint(w, "len7", f->len7);
-        jint(w, "header_length", f->hdr_len);
-        ju64(w, "offset", f->offset);
+        jbool(j, "fin", f->fin);
+        jint(j, "rsv", f->rsv);
+        jint(j, "opcode", f->opcode);
+        jname(j, "opcode_name", wsi_opcode_name(f->opcode));
+        jbool(j, "mask", f->masked);
+        if (f->masked) jhex(j, "masking_key", f->mask, 4);
+        ju64(j, "payload_length", f->len);
+        jint(j, "len7", f->len7);
+        jint(j, "header_length", f->hdr_len);
+        ju64(j, "offset", f->offset);
     }
-    ju64(w, "index", fe->index);
+    ju64(j, "index", fe->index);
     size_t n = shown(j, fe->preview, fe->preview ? fe->preview_len : 0, 0);
-    jhex(w, "preview_hex", fe->preview, n);
-    jbool(w, "preview_truncated", f ? n < f->len : n < fe->preview_len);
+    jhex(j, "preview_hex", fe->preview, n);
+    jbool(j, "preview_truncated", f ? n < f->len : n < fe->preview_len);
 }
 
-static void j_message(const struct wsi_json *j, struct jw *w, const struct wsi_message_ev *me)
+static void j_message(struct wsi_json *j, const struct wsi_message_ev *me)
 {
     const struct wsi_message *m = me->m;
     if (!m) return;
@@ -483,132 +670,156 @@ static void j_message(const struct wsi_json *j, struct jw *w, const struct wsi_m
         total = me->plain_total;
         is_text = m->opcode == WSI_OP_TEXT;
     }
-    jint(w, "opcode", m->opcode);
-    jstr(w, "opcode_name", wsi_opcode_name(m->opcode));
-    ju64(w, "length", m->len);
-    ju64(w, "frames", m->nframes);
-    jbool(w, "rsv1", m->rsv1);
+    jint(j, "opcode", m->opcode);
+    jname(j, "opcode_name", wsi_opcode_name(m->opcode));
+    ju64(j, "length", m->len);
+    ju64(j, "frames", m->nframes);
+    jbool(j, "rsv1", m->rsv1);
     size_t n = shown(j, p, plen, is_text);
-    if (is_text) jbytes(w, "text", p, n);
-    jhex(w, "preview_hex", p, n);
-    jbool(w, "preview_truncated", n < total);
+    if (is_text) jbytes(j, "text", p, n);
+    jhex(j, "preview_hex", p, n);
+    jbool(j, "preview_truncated", n < total);
     if (me->inflated) {
-        jbool(w, "compressed", 1);
+        jbool(j, "compressed", 1);
         if (me->plain) {
-            ju64(w, "inflated_length", me->plain_total);
-            jbool(w, "inflate_cut", me->plain_cut);
+            ju64(j, "inflated_length", me->plain_total);
+            jbool(j, "inflate_cut", me->plain_cut);
         } else {
-            jstr(w, "inflate_error", me->inflate_error);
+            jstr(j, "inflate_error", me->inflate_error);
         }
     }
     if (m->opcode == WSI_OP_TEXT || m->opcode == WSI_OP_CLOSE) {
-        if (me->inflated && me->plain && m->opcode == WSI_OP_TEXT) jbool(w, "utf8_valid", me->plain_utf8_valid);
-        else if (m->utf8_valid < 0) jnull(w, "utf8_valid"); /* compressed text that did not inflate: not checked */
-        else jbool(w, "utf8_valid", m->utf8_valid);
+        if (me->inflated && me->plain && m->opcode == WSI_OP_TEXT) jbool(j, "utf8_valid", me->plain_utf8_valid);
+        else if (m->utf8_valid < 0) jnull(j, "utf8_valid"); /* compressed text that did not inflate: not checked */
+        else jbool(j, "utf8_valid", m->utf8_valid);
     }
     if (m->opcode == WSI_OP_CLOSE) {
-        jcode(w, "close_code", m->close_code);
+        jcode(j, "close_code", m->close_code);
         const char *name = m->close_code >= 0 ? wsi_close_code_name(m->close_code) : "";
-        jstr(w, "close_name", *name ? name : NULL);
-        if (m->close_reason) jbytes(w, "close_reason", m->close_reason, m->close_reason_len);
-        else jnull(w, "close_reason");
+        jstr(j, "close_name", *name ? name : NULL);
+        if (m->close_reason) jbytes(j, "close_reason", m->close_reason, m->close_reason_len);
+        else jnull(j, "close_reason");
     }
-    jbool(w, "incomplete", m->incomplete);
-    if (m->opcode == WSI_OP_PONG) jsec_opt(w, "rtt", me->rtt);
+    jbool(j, "incomplete", m->incomplete);
+    if (m->opcode == WSI_OP_PONG) jsec_opt(j, "rtt", me->rtt);
 }
 
-static void j_close(struct jw *w, const struct wsi_event *ev)
+static void j_close(struct wsi_json *j, const struct wsi_event *ev)
 {
     const struct wsi_close_ev *c = &ev->u.close;
-    endpoints(w, ev);
-    jbool(w, "websocket", c->websocket);
-    jbool(w, "tls", c->tls);
-    jbool(w, "tls_decrypted", c->tls_decrypted);
-    if (c->websocket) jstr(w, "verdict", wsi_hs_verdict_id(c->verdict));
-    else jnull(w, "verdict");
-    jcode(w, "client_close", c->close_code[WSI_C2S]);
-    jcode(w, "server_close", c->close_code[WSI_S2C]);
-    jbool(w, "closed_cleanly", c->closed_cleanly);
-    jbool(w, "abnormal", c->abnormal);
-    ju64(w, "client_frames", c->frames[WSI_C2S]);
-    ju64(w, "server_frames", c->frames[WSI_S2C]);
-    ju64(w, "client_messages", c->messages[WSI_C2S]);
-    ju64(w, "server_messages", c->messages[WSI_S2C]);
-    ju64(w, "client_bytes", c->bytes[WSI_C2S]);
-    ju64(w, "server_bytes", c->bytes[WSI_S2C]);
-    ju64(w, "violations", c->violations);
-    ju64(w, "gaps", c->gaps);
-    jsec(w, "duration", c->duration);
-    ju64(w, "first_packet", c->first_packet);
-    ju64(w, "last_packet", c->last_packet);
+    endpoints(j, ev);
+    jbool(j, "websocket", c->websocket);
+    jbool(j, "tls", c->tls);
+    jbool(j, "tls_decrypted", c->tls_decrypted);
+    if (c->websocket) jstr(j, "verdict", wsi_hs_verdict_id(c->verdict));
+    else jnull(j, "verdict");
+    jcode(j, "client_close", c->close_code[WSI_C2S]);
+    jcode(j, "server_close", c->close_code[WSI_S2C]);
+    jbool(j, "closed_cleanly", c->closed_cleanly);
+    jbool(j, "abnormal", c->abnormal);
+    ju64(j, "client_frames", c->frames[WSI_C2S]);
+    ju64(j, "server_frames", c->frames[WSI_S2C]);
+    ju64(j, "client_messages", c->messages[WSI_C2S]);
+    ju64(j, "server_messages", c->messages[WSI_S2C]);
+    ju64(j, "client_bytes", c->bytes[WSI_C2S]);
+    ju64(j, "server_bytes", c->bytes[WSI_S2C]);
+    ju64(j, "violations", c->violations);
+    ju64(j, "gaps", c->gaps);
+    jsec(j, "duration", c->duration);
+    ju64(j, "first_packet", c->first_packet);
+    ju64(j, "last_packet", c->last_packet);
 }
 
-static const char *type_name(enum wsi_ev_kind k)
+/* The start of a line, {"type":"<name>", per event kind: copied 24 bytes at a time (the
+ * NULs after the name are overwritten or never counted). */
+struct line_head {
+    char s[24];
+    size_t n;
+};
+#define HEAD(name) {"{\"type\":\"" name "\"", sizeof("{\"type\":\"" name "\"") - 1}
+static const struct line_head heads[] = {
+    [0] = HEAD("unknown"),
+    [WSI_EV_CONN] = HEAD("connection"),
+    [WSI_EV_HTTP] = HEAD("http"),
+    [WSI_EV_HANDSHAKE] = HEAD("handshake"),
+    [WSI_EV_FRAME] = HEAD("frame"),
+    [WSI_EV_MESSAGE] = HEAD("message"),
+    [WSI_EV_VIOLATION] = HEAD("violation"),
+    [WSI_EV_GAP] = HEAD("gap"),
+    [WSI_EV_TCP] = HEAD("tcp"),
+    [WSI_EV_LOST] = HEAD("lost"),
+    [WSI_EV_END] = HEAD("end"),
+    [WSI_EV_CLOSE] = HEAD("close"),
+    [WSI_EV_CHUNK] = HEAD("chunk"),
+    [WSI_EV_SSE] = HEAD("sse"),
+    [WSI_EV_TLS] = HEAD("tls"),
+};
+
+/* The event's timestamp (as w_ts): its seconds are mostly the line before's, kept written
+ * out in j->sec_str (copied 24 bytes at a time, like the heads). */
+static inline char *w_line_ts(struct wsi_json *j, char *p, int64_t sec, uint32_t nsec)
 {
-    switch (k) {
-    case WSI_EV_CONN: return "connection";
-    case WSI_EV_HTTP: return "http";
-    case WSI_EV_HANDSHAKE: return "handshake";
-    case WSI_EV_FRAME: return "frame";
-    case WSI_EV_MESSAGE: return "message";
-    case WSI_EV_VIOLATION: return "violation";
-    case WSI_EV_GAP: return "gap";
-    case WSI_EV_TCP: return "tcp";
-    case WSI_EV_LOST: return "lost";
-    case WSI_EV_END: return "end";
-    case WSI_EV_CLOSE: return "close";
-    case WSI_EV_CHUNK: return "chunk";
-    case WSI_EV_SSE: return "sse";
-    case WSI_EV_TLS: return "tls";
+    if (sec < 0 || nsec > 999999999u) return w_ts(p, sec, nsec);
+    if (sec != j->sec) {
+        j->sec = sec;
+        j->sec_len = (size_t)(w_u64(j->sec_str, (uint64_t)sec) - j->sec_str);
     }
-    return "unknown";
+    memcpy(p, j->sec_str, sizeof j->sec_str);
+    return w_frac9(p + j->sec_len, nsec);
 }
+
+/* The most bytes of the fields every event starts with: type, conn, dir, packet, ts. */
+#define LINE_START_MAX (sizeof heads[0].s + sizeof ",\"conn\":" + U64_MAX_LEN + sizeof ",\"dir\":\"c2s\"" + \
+                        sizeof ",\"packet\":" + U64_MAX_LEN + sizeof ",\"ts\":" + TS_MAX_LEN)
 
 void wsi_json_event(void *self, const struct wsi_event *ev)
 {
     struct wsi_json *j = self;
-    struct jw w = {.j = j};
-    jstr(&w, "type", type_name(ev->kind));
-    ju64(&w, "conn", ev->conn);
-    if (ev->side == WSI_C2S) jstr(&w, "dir", "c2s");
-    else if (ev->side == WSI_S2C) jstr(&w, "dir", "s2c");
-    ju64(&w, "packet", ev->packet);
-    jts(&w, "ts", ev->ts_sec, ev->ts_nsec);
-    jsec(&w, "t", ev->t);
+    size_t k = (size_t)ev->kind < sizeof heads / sizeof *heads && heads[ev->kind].n ? (size_t)ev->kind : 0;
+    char *p = room(j, LINE_START_MAX);
+    memcpy(p, heads[k].s, sizeof heads[k].s);
+    p += heads[k].n;
+    p = w_u64(w_copy(p, LIT(",\"conn\":")), ev->conn);
+    if (ev->side == WSI_C2S) p = w_copy(p, LIT(",\"dir\":\"c2s\""));
+    else if (ev->side == WSI_S2C) p = w_copy(p, LIT(",\"dir\":\"s2c\""));
+    p = w_u64(w_copy(p, LIT(",\"packet\":")), ev->packet);
+    p = w_line_ts(j, w_copy(p, LIT(",\"ts\":")), ev->ts_sec, ev->ts_nsec);
+    done(j, p);
+    jsec(j, "t", ev->t);
     switch (ev->kind) {
     case WSI_EV_CONN:
-        endpoints(&w, ev);
-        jbool(&w, "saw_syn", ev->ci ? ev->ci->saw_syn : 0);
+        endpoints(j, ev);
+        jbool(j, "saw_syn", ev->ci ? ev->ci->saw_syn : 0);
         break;
-    case WSI_EV_HTTP: j_http(&w, &ev->u.http); break;
-    case WSI_EV_CHUNK: j_chunk(j, &w, &ev->u.chunk); break;
-    case WSI_EV_SSE: j_sse(&w, &ev->u.sse); break;
-    case WSI_EV_TLS: j_tls(&w, &ev->u.tls); break;
-    case WSI_EV_HANDSHAKE: j_handshake(&w, &ev->u.hs); break;
-    case WSI_EV_FRAME: j_frame(j, &w, &ev->u.frame); break;
-    case WSI_EV_MESSAGE: j_message(j, &w, &ev->u.msg); break;
+    case WSI_EV_HTTP: j_http(j, &ev->u.http); break;
+    case WSI_EV_CHUNK: j_chunk(j, &ev->u.chunk); break;
+    case WSI_EV_SSE: j_sse(j, &ev->u.sse); break;
+    case WSI_EV_TLS: j_tls(j, &ev->u.tls); break;
+    case WSI_EV_HANDSHAKE: j_handshake(j, &ev->u.hs); break;
+    case WSI_EV_FRAME: j_frame(j, &ev->u.frame); break;
+    case WSI_EV_MESSAGE: j_message(j, &ev->u.msg); break;
     case WSI_EV_VIOLATION:
-        jstr(&w, "violation", wsi_violation_id(ev->u.viol.v));
-        jstr(&w, "rfc", wsi_violation_section(ev->u.viol.v));
-        jstr(&w, "text", wsi_violation_text(ev->u.viol.v));
-        jstr(&w, "detail", ev->u.viol.detail);
-        ju64(&w, "offset", ev->u.viol.offset);
+        jstr(j, "violation", wsi_violation_id(ev->u.viol.v));
+        jstr(j, "rfc", wsi_violation_section(ev->u.viol.v));
+        jstr(j, "text", wsi_violation_text(ev->u.viol.v));
+        jstr(j, "detail", ev->u.viol.detail);
+        ju64(j, "offset", ev->u.viol.offset);
         break;
     case WSI_EV_GAP:
-        ju64(&w, "offset", ev->u.gap.offset);
-        ju64(&w, "length", ev->u.gap.len);
+        ju64(j, "offset", ev->u.gap.offset);
+        ju64(j, "length", ev->u.gap.len);
         break;
     case WSI_EV_TCP:
-        jstr(&w, "anomaly", wsi_tcp_anomaly_id(ev->u.tcp.kind));
-        jstr(&w, "detail", ev->u.tcp.detail);
+        jstr(j, "anomaly", wsi_tcp_anomaly_id(ev->u.tcp.kind));
+        jstr(j, "detail", ev->u.tcp.detail);
         break;
     case WSI_EV_LOST:
-        ju64(&w, "offset", ev->u.lost.offset);
-        jstr(&w, "why", ev->u.lost.why);
+        ju64(j, "offset", ev->u.lost.offset);
+        jstr(j, "why", ev->u.lost.why);
         break;
-    case WSI_EV_END: jstr(&w, "reason", wsi_end_reason_id(ev->u.end.why)); break;
-    case WSI_EV_CLOSE: j_close(&w, ev); break;
+    case WSI_EV_END: jstr(j, "reason", wsi_end_reason_id(ev->u.end.why)); break;
+    case WSI_EV_CLOSE: j_close(j, ev); break;
     }
-    PUTS(j, "}\n");
-    jflush(j); /* the line goes out now, as the event comes */
+    done(j, w_copy(room(j, 2), LIT("}\n")));
+    if (j->len > j->hold) jflush(j); /* stdio would write now: the waiting lines and this one go out */
 }

@@ -335,8 +335,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "wsinspect: out of memory\n");
         goto out;
     }
+    /* live: a line at a time; a file: large writes (glibc ignores the size without a buffer) */
+    static char outbuf[1 << 16];
     if (c.iface) setvbuf(stdout, NULL, _IOLBF, 0);
-    else setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+    else setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
     interrupt_target = cap;
     signal(SIGINT, on_sigint);

@@ -24,7 +24,8 @@ struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o);
 void wsi_ladder_event(void *self, const struct wsi_event *ev);
 void wsi_ladder_free(struct wsi_ladder *l);
 
-/* JSON Lines: one object per event, written as it comes (nothing buffered). */
+/* JSON Lines: one object per event. Lines reach the output stream when stdio would have
+ * written them out anyway (see jsonl.c): the renderer must be the stream's only writer. */
 struct wsi_json;
 struct wsi_json *wsi_json_new(const struct wsi_render_opts *o);
 void wsi_json_event(void *self, const struct wsi_event *ev);
