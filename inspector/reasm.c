@@ -48,7 +48,7 @@
  *     buffered and a difference is reported (WSI_TCP_RETRANS_DIFFERS, with the
  *     offset); the earlier bytes are kept either way.
  *   - The history: one log of recently delivered bytes shared by every
- *     connection (history_bytes, default 8 MiB). Each delivery is appended as a
+ *     connection (history_bytes, default 4 MiB). Each delivery is appended as a
  *     record (stream offset, length, the bytes) linked to the previous record of
  *     the same direction; consecutive deliveries of one direction with nothing
  *     in between extend one record. A retransmission walks its direction's
@@ -97,7 +97,7 @@
 
 #define DEFAULT_MAX_OOO ((size_t)4 << 20)  /* 4 MiB per direction */
 #define DEFAULT_MAX_CONNS ((size_t)65536)
-#define DEFAULT_HISTORY ((size_t)8 << 20) /* delivered bytes kept for comparison, all connections */
+#define DEFAULT_HISTORY ((size_t)4 << 20) /* delivered bytes kept for comparison, all connections */
 #define MIN_HISTORY ((size_t)4 << 10)
 #define HIST_NONE UINT64_MAX               /* no record */
 #define FIRST_BUCKETS ((size_t)64)

@@ -75,7 +75,7 @@ struct wsi_reasm_limits {
     size_t max_ooo_bytes;   /* out-of-order bytes buffered per direction (default 4 MiB) */
     size_t max_conns;       /* connections tracked at once; the oldest idle is evicted (default 65536) */
     size_t history_bytes;   /* delivered bytes kept, all connections together, to compare retransmissions
-                             * with (default 8 MiB; rounded down to a power of two, at least 4 KiB) */
+                             * with (default 4 MiB; rounded down to a power of two, at least 4 KiB) */
 };
 
 struct wsi_reasm; /* opaque */
