@@ -8,6 +8,13 @@
 #include <string.h>
 
 #include <pcap/pcap.h>
+#ifdef __GLIBC__
+#include <stdio_ext.h> /* __fsetlocking */
+#endif
+
+/* The stdio buffer of a capture file: libpcap reads each record with two small
+ * freads, so a large buffer turns 4 KiB reads into few large ones. */
+#define FILE_BUF ((size_t)256 << 10)
 
 /* An open capture. */
 struct wsi_capture {
@@ -17,24 +24,29 @@ struct wsi_capture {
     int nano;                    /* 1 when libpcap gives nanoseconds in tv_usec */
     struct bpf_program prog;     /* compiled filter of a file, applied here to keep packet numbers */
     int have_prog;               /* prog holds a program that must be freed */
+    char *inbuf;                 /* the file's stdio buffer (freed after pcap_close), or NULL */
     uint64_t seen;               /* packets read so far (filtered out ones included) */
     volatile sig_atomic_t stop;        /* set by wsi_capture_break, ends the current run */
     volatile sig_atomic_t in_callback; /* 1 while the packet callback runs */
     volatile sig_atomic_t pcap_broken; /* pcap_breakloop called, its PCAP_ERROR_BREAK not seen yet */
 };
 
-/* A new capture record around an opened handle; NULL (handle closed) when out of memory. */
-static struct wsi_capture *capture_new(pcap_t *p, const char *label, int offline, char errbuf[WSI_ERRBUF])
+/* A new capture record around an opened handle and the stdio buffer of its file (both
+ * owned from now on); NULL (handle closed, buffer freed) when out of memory. */
+static struct wsi_capture *capture_new(pcap_t *p, char *inbuf, const char *label, int offline,
+                                       char errbuf[WSI_ERRBUF])
 {
     struct wsi_capture *cap = calloc(1, sizeof *cap);
     if (cap) cap->label = strdup(label);
     if (!cap || !cap->label) {
         free(cap);
         pcap_close(p);
+        free(inbuf);
         snprintf(errbuf, WSI_ERRBUF, "%s: out of memory", label);
         return NULL;
     }
     cap->p = p;
+    cap->inbuf = inbuf;
     cap->offline = offline;
     cap->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
     return cap;
@@ -93,12 +105,29 @@ struct wsi_capture *wsi_capture_open_file(const char *path, char errbuf[WSI_ERRB
 {
     char pe[PCAP_ERRBUF_SIZE] = "";
     const char *label = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pe);
+    /* Opened here rather than by pcap_open_offline, to give the stream a large buffer and,
+     * since only libpcap reads it, no per-call locking. pcap_close closes it. */
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        snprintf(errbuf, WSI_ERRBUF, "%s: %s", label, strerror(errno));
+        return NULL;
+    }
+    char *inbuf = NULL;
+    if (f != stdin) { /* standard input is left as it is: the process may use it after */
+        inbuf = malloc(FILE_BUF);
+        if (inbuf) setvbuf(f, inbuf, _IOFBF, FILE_BUF);
+#ifdef __GLIBC__
+        __fsetlocking(f, FSETLOCKING_BYCALLER);
+#endif
+    }
+    pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, pe);
     if (!p) {
+        if (f != stdin) fclose(f);
+        free(inbuf);
         explain_open_failure(path, label, pe, errbuf);
         return NULL;
     }
-    return capture_new(p, label, 1, errbuf);
+    return capture_new(p, inbuf, label, 1, errbuf);
 }
 
 struct wsi_capture *wsi_capture_open_live(const char *iface, int snaplen, char errbuf[WSI_ERRBUF])
@@ -129,7 +158,7 @@ struct wsi_capture *wsi_capture_open_live(const char *iface, int snaplen, char e
         return NULL;
     }
     /* st > 0 is a warning (e.g. promiscuous mode unsupported): the capture works. */
-    return capture_new(p, iface, 0, errbuf);
+    return capture_new(p, NULL, iface, 0, errbuf);
 }
 
 int wsi_capture_set_filter(struct wsi_capture *cap, const char *expr, char errbuf[WSI_ERRBUF])
@@ -240,7 +269,8 @@ void wsi_capture_close(struct wsi_capture *cap)
 {
     if (!cap) return;
     if (cap->have_prog) pcap_freecode(&cap->prog);
-    pcap_close(cap->p);
+    pcap_close(cap->p); /* closes the file, which used inbuf until then */
+    free(cap->inbuf);
     free(cap->label);
     free(cap);
 }
