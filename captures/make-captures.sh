@@ -18,18 +18,9 @@ PEERS=$CAP/peers
 PY=/usr/bin/python3                 # Debian's python: it has python3-websockets
 NODE_DIR=$CAP/.peers                # npm's scratch directory (git-ignored)
 TMP=$(mktemp -d /tmp/wsi-captures.XXXXXX)
-PIDS=""                             # processes started here and still running
 FAILED=""
-
-say() { printf '%s\n' "captures: $*" >&2; }
-
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+SAY_AS=captures
+. "$CAP/lib.sh"                     # say, servers, tcpdump; cleans up on exit
 
 # ---- packages ------------------------------------------------------------
 # tests/deps.sh installs the project's packages plus WSI_EXTRA_PKGS when
@@ -51,72 +42,6 @@ if [ ! -f "$NODE_DIR/node_modules/ws/package.json" ]; then
 fi
 NODE_PATH=$(pwd)/$NODE_DIR/node_modules
 export NODE_PATH
-
-# ---- process helpers -------------------------------------------------------
-
-forget() {   # forget PID: drop it from PIDS once it has been waited for
-    np=""
-    for p in $PIDS; do [ "$p" = "$1" ] || np="$np $p"; done
-    PIDS=$np
-}
-
-# listening PORT: true while a TCP socket listens on PORT (IPv4 or IPv6).
-listening() {
-    awk -v p=":$(printf %04X "$1")" \
-        '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-        /proc/net/tcp /proc/net/tcp6
-}
-
-# start_server NAME PORT COMMAND: runs COMMAND in the background and waits
-# until PORT listens. Sets SERVER_PID.
-start_server() {
-    if listening "$2"; then say "port $2 is already in use"; return 1; fi
-    sh -c "exec $3" >"$TMP/$1.server.log" 2>&1 &
-    SERVER_PID=$!
-    PIDS="$PIDS $SERVER_PID"
-    i=0
-    until listening "$2"; do
-        i=$((i + 1))
-        if [ $i -gt 100 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            say "$1: the server did not start:"; cat "$TMP/$1.server.log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-}
-
-stop_server() {
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    forget "$SERVER_PID"
-}
-
-# start_tcpdump FILE PORT: records 'tcp port PORT' on lo into FILE and waits
-# for "listening on". -B: libpcap's immediate mode gives each packet a slot as
-# large as the snap length, so the default 2 MiB ring holds only 8 packets and
-# bursts were dropped by the kernel; 64 MiB holds 256.
-start_tcpdump() {
-    tcpdump -Z root -B 65536 -i lo -U --immediate-mode -s 0 -w "$1" "tcp port $2" \
-        2>"$1.err" &
-    TCPDUMP_PID=$!
-    PIDS="$PIDS $TCPDUMP_PID"
-    i=0
-    until grep -q 'listening on' "$1.err" 2>/dev/null; do
-        i=$((i + 1))
-        if [ $i -gt 100 ]; then say "tcpdump did not start:"; cat "$1.err" >&2; return 1; fi
-        sleep 0.1
-    done
-}
-
-# stop_tcpdump FILE: stops tcpdump; fails when the kernel dropped packets.
-stop_tcpdump() {
-    sleep 0.3                             # the last ACKs and FINs
-    kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-    wait "$TCPDUMP_PID" 2>/dev/null || true
-    forget "$TCPDUMP_PID"
-    dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$1.err")
-    if [ "${dropped:-0}" != 0 ]; then say "tcpdump: $dropped packets dropped by kernel"; return 1; fi
-}
 
 # capture NAME PORT SERVER-COMMAND CLIENT-COMMAND: one real capture, written
 # to captures/NAME.pcap only when the client succeeded and nothing was

@@ -27,18 +27,9 @@ PY=/usr/bin/python3
 SERVER=$CAP/peers/http_transport_server.py
 LO=127.0.0.1
 TMP=$(mktemp -d /tmp/wsi-http-captures.XXXXXX)
-PIDS=""                             # processes started here and still running
 FAILED=""
-
-say() { printf '%s\n' "http-captures: $*" >&2; }
-
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+SAY_AS=http-captures
+. "$CAP/lib.sh"                     # say, servers, tcpdump; cleans up on exit
 
 for tool in tcpdump tshark curl; do
     command -v "$tool" >/dev/null 2>&1 || { say "missing $tool"; exit 1; }
@@ -46,73 +37,6 @@ done
 [ -x "$PY" ] || { say "missing $PY"; exit 1; }
 curl --help all 2>/dev/null | grep -q -- '--rate' || { say "curl has no --rate (needs 7.84 or later)"; exit 1; }
 [ "$(id -u)" -eq 0 ] || { say "run as root (tcpdump on lo)"; exit 1; }
-
-# ---- process helpers -------------------------------------------------------
-
-forget() {   # forget PID: drop it from PIDS once it has been waited for
-    keep=""
-    for p in $PIDS; do [ "$p" = "$1" ] || keep="$keep $p"; done
-    PIDS=$keep
-}
-
-# is_listening PORT: true while some TCP socket listens on PORT (v4 or v6).
-is_listening() {
-    hex=$(printf ':%04X' "$1")
-    awk -v p="$hex" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 }
-                     END { exit !found }' /proc/net/tcp /proc/net/tcp6
-}
-
-# server_up NAME PORT: our server on PORT, waited for until it listens. Sets SERVER_PID.
-server_up() {
-    if is_listening "$2"; then say "$1: port $2 is already in use"; return 1; fi
-    $PY "$SERVER" "$LO" "$2" >"$TMP/$1.server.log" 2>&1 &
-    SERVER_PID=$!
-    PIDS="$PIDS $SERVER_PID"
-    n=0
-    while ! is_listening "$2"; do
-        n=$((n + 1))
-        if [ $n -gt 100 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            say "$1: the server did not start:"; cat "$TMP/$1.server.log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-}
-
-server_down() {
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    forget "$SERVER_PID"
-}
-
-# dump_start FILE PORT: tcpdump records 'tcp port PORT' on lo into FILE; waits
-# for its "listening on". -B 65536: immediate mode gives every packet a slot of
-# the snap length, so the default buffer holds only a handful.
-dump_start() {
-    tcpdump -i lo -U --immediate-mode -B 65536 -Z root -s 0 -w "$1" "tcp port $2" \
-        2>"$1.err" &
-    DUMP_PID=$!
-    PIDS="$PIDS $DUMP_PID"
-    n=0
-    while ! grep -q 'listening on' "$1.err" 2>/dev/null; do
-        n=$((n + 1))
-        if [ $n -gt 100 ] || ! kill -0 "$DUMP_PID" 2>/dev/null; then
-            say "tcpdump did not start:"; cat "$1.err" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-}
-
-# dump_stop FILE: SIGINT to tcpdump; fails when the kernel dropped packets.
-dump_stop() {
-    sleep 0.3                             # let the last ACKs and FINs through
-    kill -INT "$DUMP_PID" 2>/dev/null || true
-    wait "$DUMP_PID" 2>/dev/null || true
-    forget "$DUMP_PID"
-    lost=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$1.err")
-    [ "${lost:-0}" = 0 ] || { say "tcpdump: $lost packets dropped by kernel"; return 1; }
-}
 
 # ---- the clients: curl, and what it must have received ----------------------
 # Each writes curl's output to $OUT and the expected output to $OUT.want.
@@ -192,13 +116,13 @@ summary() {
 # capture_once NAME PORT CLIENT WANT-HTTP WANT-WRITES: one try; leaves $TMP/NAME.pcap.
 capture_once() {
     rm -f "$TMP/$1.pcap" "$TMP/$1.out" "$TMP/$1.out.want"
-    server_up "$1" "$2" || return 1
-    if ! dump_start "$TMP/$1.pcap" "$2"; then server_down; return 1; fi
+    start_server "$1" "$2" "$PY $SERVER $LO $2" || return 1
+    if ! start_tcpdump "$TMP/$1.pcap" "$2"; then stop_server; return 1; fi
     OUT=$TMP/$1.out
     ok=0
     "$3" "$2" 2>"$TMP/$1.client.log" || ok=$?
-    dump_stop "$TMP/$1.pcap" || ok=1
-    server_down
+    stop_tcpdump "$TMP/$1.pcap" || ok=1
+    stop_server
     if [ "$ok" -ne 0 ]; then
         say "$1: curl failed:"; cat "$TMP/$1.client.log" "$TMP/$1.server.log" >&2
         return 1

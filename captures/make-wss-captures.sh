@@ -32,90 +32,15 @@ PY=/usr/bin/python3                 # Debian's python: it has python3-websockets
 PEER=$CAP/peers/wss_peer.py
 LO=127.0.0.1
 TMP=$(mktemp -d /tmp/wsi-wss-captures.XXXXXX)
-PIDS=""                             # processes started here and still running
 FAILED=""
-
-say() { printf '%s\n' "wss-captures: $*" >&2; }
-
-cleanup() {
-    for p in $PIDS; do kill "$p" 2>/dev/null || true; done
-    for p in $PIDS; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+SAY_AS=wss-captures
+. "$CAP/lib.sh"                     # say, servers, tcpdump; cleans up on exit
 
 for tool in tcpdump tshark openssl; do
     command -v "$tool" >/dev/null 2>&1 || { say "missing $tool"; exit 1; }
 done
 $PY -c 'import websockets' 2>/dev/null || { say "$PY has no websockets module (apt-get install python3-websockets)"; exit 1; }
 [ "$(id -u)" -eq 0 ] || { say "run as root (tcpdump on lo)"; exit 1; }
-
-# ---- process helpers -------------------------------------------------------
-
-forget() {   # forget PID: drop it from PIDS once it has been waited for
-    np=""
-    for p in $PIDS; do [ "$p" = "$1" ] || np="$np $p"; done
-    PIDS=$np
-}
-
-# listening PORT: true while a TCP socket listens on PORT (IPv4 or IPv6).
-listening() {
-    awk -v p=":$(printf %04X "$1")" \
-        '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-        /proc/net/tcp /proc/net/tcp6
-}
-
-# start_server NAME PORT: the wss server on PORT; waits until it listens. Sets SERVER_PID.
-start_server() {
-    if listening "$2"; then say "port $2 is already in use"; return 1; fi
-    $PY "$PEER" server "$LO" "$2" "$TMP/cert.pem" "$TMP/key.pem" >"$TMP/$1.server.log" 2>&1 &
-    SERVER_PID=$!
-    PIDS="$PIDS $SERVER_PID"
-    i=0
-    until listening "$2"; do
-        i=$((i + 1))
-        if [ $i -gt 100 ] || ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            say "$1: the server did not start:"; cat "$TMP/$1.server.log" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-}
-
-stop_server() {
-    kill "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-    forget "$SERVER_PID"
-}
-
-# start_tcpdump FILE PORT: records 'tcp port PORT' on lo into FILE and waits
-# for "listening on" (-B 65536: room for bursts in immediate mode).
-start_tcpdump() {
-    tcpdump -i lo -U --immediate-mode -B 65536 -Z root -s 0 -w "$1" "tcp port $2" \
-        2>"$1.err" &
-    TCPDUMP_PID=$!
-    PIDS="$PIDS $TCPDUMP_PID"
-    i=0
-    until grep -q 'listening on' "$1.err" 2>/dev/null; do
-        i=$((i + 1))
-        if [ $i -gt 100 ] || ! kill -0 "$TCPDUMP_PID" 2>/dev/null; then
-            say "tcpdump did not start:"; cat "$1.err" >&2
-            return 1
-        fi
-        sleep 0.1
-    done
-}
-
-# stop_tcpdump FILE: stops tcpdump with SIGINT; fails when the kernel dropped packets.
-stop_tcpdump() {
-    sleep 0.3                             # the last ACKs and FINs
-    kill -INT "$TCPDUMP_PID" 2>/dev/null || true
-    wait "$TCPDUMP_PID" 2>/dev/null || true
-    forget "$TCPDUMP_PID"
-    dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$1.err")
-    if [ "${dropped:-0}" != 0 ]; then say "tcpdump: $dropped packets dropped by kernel"; return 1; fi
-}
 
 # ---- one capture -----------------------------------------------------------
 
@@ -128,7 +53,7 @@ decrypted() {
 # capture_once NAME PORT MODE: one try; leaves $TMP/NAME.pcap and $TMP/NAME.keylog.
 capture_once() {
     rm -f "$TMP/$1.pcap" "$TMP/$1.keylog"
-    start_server "$1" "$2" || return 1
+    start_server "$1" "$2" "$PY $PEER server $LO $2 $TMP/cert.pem $TMP/key.pem" || return 1
     if ! start_tcpdump "$TMP/$1.pcap" "$2"; then stop_server; return 1; fi
     ok=0
     timeout 60 $PY "$PEER" client "$3" "$LO" "$2" "$TMP/cert.pem" "$TMP/$1.keylog" \
