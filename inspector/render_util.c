@@ -45,60 +45,40 @@ const char *wsi_end_reason_id(enum wsi_end_reason r)
 
 /* ---- UTF-8 ---------------------------------------------------------------- */
 
-/* How many bytes a sequence starting with lead byte b has (0: b cannot start one),
- * and the range its second byte must fall in (what rules out overlongs, surrogates
- * and code points above U+10FFFF). */
-static size_t utf8_lead(uint8_t b, uint8_t *lo, uint8_t *hi)
+/* The length of the UTF-8 sequence that byte b starts by its high bits (1-4), or
+ * 0 when b can start none. Which sequences are valid is decided by wsi_utf8_feed
+ * (utf8.c), the one place that knows the rules. */
+static size_t utf8_len(uint8_t b)
 {
-    *lo = 0x80;
-    *hi = 0xBF;
     if (b < 0x80) return 1;
     if (b < 0xC2) return 0;
     if (b < 0xE0) return 2;
-    if (b < 0xF0) {
-        if (b == 0xE0) *lo = 0xA0;
-        if (b == 0xED) *hi = 0x9F;
-        return 3;
-    }
-    if (b < 0xF5) {
-        if (b == 0xF0) *lo = 0x90;
-        if (b == 0xF4) *hi = 0x8F;
-        return 4;
-    }
-    return 0;
+    if (b < 0xF0) return 3;
+    return b < 0xF5 ? 4 : 0;
 }
 
 size_t wsi_utf8_next(const uint8_t *s, size_t len, uint32_t *cp)
 {
-    uint8_t lo, hi;
     if (!s || !len) return 0;
-    size_t n = utf8_lead(s[0], &lo, &hi);
+    size_t n = utf8_len(s[0]);
     if (!n || n > len) return 0;
+    if (n > 1 && wsi_utf8_feed(WSI_UTF8_ACCEPT, s, n) != WSI_UTF8_ACCEPT) return 0;
     uint32_t c = n == 1 ? s[0] : (uint32_t)(s[0] & (0x7F >> n));
-    for (size_t i = 1; i < n; i++) {
-        uint8_t b = s[i];
-        if (i == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) return 0;
-        c = (c << 6) | (b & 0x3F);
-    }
+    for (size_t i = 1; i < n; i++) c = (c << 6) | (s[i] & 0x3F);
     if (cp) *cp = c;
     return n;
 }
 
 size_t wsi_utf8_trim_tail(const uint8_t *s, size_t len)
 {
-    /* A cut sequence is a lead byte followed by fewer continuation bytes than it
-     * announces; it starts at most 3 bytes from the end. */
+    /* A cut sequence is a valid start of a character that the end interrupts: from
+     * the last byte that is not a continuation byte (at most 3 from the end), the
+     * validator is left inside a character. */
     for (size_t back = 1; back <= 3 && back <= len; back++) {
         size_t at = len - back;
-        uint8_t lo, hi, b = s[at];
-        if ((b & 0xC0) == 0x80) continue; /* a continuation byte: look further back */
-        size_t n = utf8_lead(b, &lo, &hi);
-        if (n <= back) return len;        /* complete (or not a lead byte at all): keep */
-        for (size_t i = 1; i < back; i++) {
-            uint8_t c = s[at + i];
-            if (i == 1 ? (c < lo || c > hi) : (c & 0xC0) != 0x80) return len; /* invalid, not cut */
-        }
-        return at;
+        if ((s[at] & 0xC0) == 0x80) continue; /* a continuation byte: look further back */
+        uint32_t st = wsi_utf8_feed(WSI_UTF8_ACCEPT, s + at, back);
+        return st != WSI_UTF8_ACCEPT && st != WSI_UTF8_REJECT ? at : len;
     }
     return len;
 }

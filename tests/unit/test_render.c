@@ -1245,6 +1245,102 @@ static void test_human_size(void **state)
     assert_string_equal(wsi_human_size(UINT64_MAX, b), "16.0 EiB");
 }
 
+/*
+ * REFERENCE MODEL: render_util.c's UTF-8 helpers as they were when they kept a copy of the
+ * UTF-8 rules of their own (a lead byte's length and its second byte's range). They are now
+ * built on wsi_utf8_feed; both must give the same answers for every input.
+ */
+static size_t ref_lead(uint8_t b, uint8_t *lo, uint8_t *hi)
+{
+    *lo = 0x80;
+    *hi = 0xBF;
+    if (b < 0x80) return 1;
+    if (b < 0xC2) return 0;
+    if (b < 0xE0) return 2;
+    if (b < 0xF0) {
+        if (b == 0xE0) *lo = 0xA0;
+        if (b == 0xED) *hi = 0x9F;
+        return 3;
+    }
+    if (b < 0xF5) {
+        if (b == 0xF0) *lo = 0x90;
+        if (b == 0xF4) *hi = 0x8F;
+        return 4;
+    }
+    return 0;
+}
+
+static size_t ref_utf8_next(const uint8_t *s, size_t len, uint32_t *cp)
+{
+    uint8_t lo, hi;
+    if (!s || !len) return 0;
+    size_t n = ref_lead(s[0], &lo, &hi);
+    if (!n || n > len) return 0;
+    uint32_t c = n == 1 ? s[0] : (uint32_t)(s[0] & (0x7F >> n));
+    for (size_t i = 1; i < n; i++) {
+        uint8_t b = s[i];
+        if (i == 1 ? (b < lo || b > hi) : (b & 0xC0) != 0x80) return 0;
+        c = (c << 6) | (b & 0x3F);
+    }
+    if (cp) *cp = c;
+    return n;
+}
+
+static size_t ref_trim_tail(const uint8_t *s, size_t len)
+{
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        size_t at = len - back;
+        uint8_t lo, hi, b = s[at];
+        if ((b & 0xC0) == 0x80) continue;
+        size_t n = ref_lead(b, &lo, &hi);
+        if (n <= back) return len;
+        for (size_t i = 1; i < back; i++) {
+            uint8_t c = s[at + i];
+            if (i == 1 ? (c < lo || c > hi) : (c & 0xC0) != 0x80) return len;
+        }
+        return at;
+    }
+    return len;
+}
+
+/* Every string of 1 to 3 bytes, and 4-byte strings from every lead byte with chosen
+ * continuations, at every length cut: the helpers agree with the reference model. */
+static void test_utf8_helpers_model(void **state)
+{
+    (void)state;
+    static const uint8_t pick[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0,
+                                   0xBF, 0xC0, 0xC2, 0xE0, 0xED, 0xF0, 0xF4, 0xFF};
+    uint8_t s[4];
+    for (uint32_t v = 0; v < (1u << 24); v++) {
+        s[0] = (uint8_t)(v >> 16);
+        s[1] = (uint8_t)(v >> 8);
+        s[2] = (uint8_t)v;
+        for (size_t len = 1; len <= 3; len++) {
+            if (len < 3 && (v & ((1u << (8 * (3 - len))) - 1))) continue; /* shorter strings once */
+            uint32_t c1 = 0xFFFFFFFF, c2 = 0xFFFFFFFF;
+            size_t a = wsi_utf8_next(s, len, &c1), b = ref_utf8_next(s, len, &c2);
+            if (a != b || c1 != c2)
+                fail_msg("next %02x %02x %02x len %zu: %zu/%x against %zu/%x", s[0], s[1], s[2], len, a, c1, b, c2);
+            a = wsi_utf8_trim_tail(s, len);
+            b = ref_trim_tail(s, len);
+            if (a != b) fail_msg("trim_tail %02x %02x %02x len %zu: %zu against %zu", s[0], s[1], s[2], len, a, b);
+        }
+    }
+    for (unsigned lead = 0; lead < 256; lead++)
+        for (unsigned b1 = 0; b1 < 256; b1++)
+            for (size_t i = 0; i < sizeof pick; i++)
+                for (size_t j = 0; j < sizeof pick; j++) {
+                    s[0] = (uint8_t)lead;
+                    s[1] = (uint8_t)b1;
+                    s[2] = pick[i];
+                    s[3] = pick[j];
+                    uint32_t c1 = 0, c2 = 0;
+                    assert_int_equal(wsi_utf8_next(s, 4, &c1), ref_utf8_next(s, 4, &c2));
+                    assert_int_equal(c1, c2);
+                    assert_int_equal(wsi_utf8_trim_tail(s, 4), ref_trim_tail(s, 4));
+                }
+}
+
 static void test_utf8_helpers(void **state)
 {
     (void)state;
@@ -1306,7 +1402,8 @@ int main(void)
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary),
         cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size),
-        cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_connmap),
+        cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
+        cmocka_unit_test(test_connmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
