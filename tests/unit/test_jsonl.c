@@ -529,36 +529,53 @@ static void test_escape_utf8(void **state)
     strs_check(&t);
 }
 
-/* Random strings: mostly plain, with quotes, controls, high bytes and characters. */
+/* What random strings are made of: cumulative shares out of 100 of printable ASCII, quotes
+ * and backslashes, control bytes, DEL and lone high bytes; the rest are whole characters,
+ * the first `nchars` of rnd_chars. */
+struct mix {
+    unsigned plain, quote, ctrl, del, high;
+    size_t nchars;
+};
+static const char *const rnd_chars[] = {"\xC3\xA9", "\xE2\x80\xA8", "\xF0\x9F\x98\x80", "\xE2\x82\xAC",
+                                        "\xED\xA0\x80"};
+
+/* Up to n random bytes of mix m into s (fewer when a character would not fit); returns how many. */
+static size_t rnd_text(uint8_t *s, size_t n, const struct mix *m)
+{
+    size_t k = 0;
+    while (k < n) {
+        uint64_t r = rnd() % 100;
+        if (r < m->plain) {
+            s[k++] = (uint8_t)(0x20 + rnd() % 95);
+        } else if (r < m->quote) {
+            s[k++] = rnd() & 1 ? '"' : '\\';
+        } else if (r < m->ctrl) {
+            s[k++] = (uint8_t)(rnd() % 0x20);
+        } else if (r < m->del) {
+            s[k++] = 0x7F;
+        } else if (r < m->high) {
+            s[k++] = (uint8_t)(0x80 + rnd() % 0x80);
+        } else {
+            const char *c = rnd_chars[rnd() % m->nchars];
+            size_t cl = strlen(c);
+            if (k + cl > n) break;
+            memcpy(s + k, c, cl);
+            k += cl;
+        }
+    }
+    return k;
+}
+
+/* Random strings: mostly plain, with quotes, controls, high bytes and characters (a
+ * surrogate's encoding among them). */
 static void test_escape_random(void **state)
 {
     (void)state;
-    static const char *const chars[] = {"\xC3\xA9", "\xE2\x80\xA8", "\xF0\x9F\x98\x80", "\xE2\x82\xAC", "\xED\xA0\x80"};
+    static const struct mix escapes = {55, 65, 75, 77, 90, 5};
     struct strs t = {0};
     for (int i = 0; i < 30000; i++) {
         uint8_t s[200];
-        size_t len = (size_t)(rnd() % 120), k = 0;
-        while (k < len) {
-            uint64_t r = rnd() % 100;
-            if (r < 55) {
-                s[k++] = (uint8_t)(0x20 + rnd() % 95);
-            } else if (r < 65) {
-                s[k++] = rnd() & 1 ? '"' : '\\';
-            } else if (r < 75) {
-                s[k++] = (uint8_t)(rnd() % 0x20);
-            } else if (r < 77) {
-                s[k++] = 0x7F;
-            } else if (r < 90) {
-                s[k++] = (uint8_t)(0x80 + rnd() % 0x80);
-            } else {
-                const char *c = chars[rnd() % (sizeof chars / sizeof *chars)];
-                size_t cl = strlen(c);
-                if (k + cl > sizeof s) break;
-                memcpy(s + k, c, cl);
-                k += cl;
-            }
-        }
-        strs_add(&t, s, k);
+        strs_add(&t, s, rnd_text(s, (size_t)(rnd() % 120), &escapes));
     }
     strs_check(&t);
 }
@@ -669,31 +686,11 @@ static void *arena_get(struct arena *a, size_t n)
 /* Random bytes: mostly printable, with quotes, controls, DEL, high bytes and characters. */
 static uint8_t *rnd_bytes(struct arena *a, size_t max, size_t *len)
 {
-    static const char *const chars[] = {"\xC3\xA9", "\xE2\x80\xA8", "\xF0\x9F\x98\x80", "\xE2\x82\xAC"};
-    size_t n = max ? (size_t)(rnd() % (max + 1)) : 0, k = 0;
+    static const struct mix fields = {70, 76, 82, 83, 90, 4};
+    size_t n = max ? (size_t)(rnd() % (max + 1)) : 0;
     uint8_t *s = arena_get(a, n + 1);
-    while (k < n) {
-        uint64_t r = rnd() % 100;
-        if (r < 70) {
-            s[k++] = (uint8_t)(0x20 + rnd() % 95);
-        } else if (r < 76) {
-            s[k++] = rnd() & 1 ? '"' : '\\';
-        } else if (r < 82) {
-            s[k++] = (uint8_t)(rnd() % 0x20);
-        } else if (r < 83) {
-            s[k++] = 0x7F;
-        } else if (r < 90) {
-            s[k++] = (uint8_t)(0x80 + rnd() % 0x80);
-        } else {
-            const char *c = chars[rnd() % 4];
-            size_t cl = strlen(c);
-            if (k + cl > n) break;
-            memcpy(s + k, c, cl);
-            k += cl;
-        }
-    }
-    s[k] = 0;
-    *len = k;
+    *len = rnd_text(s, n, &fields);
+    s[*len] = 0;
     return s;
 }
 
