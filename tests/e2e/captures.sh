@@ -639,6 +639,24 @@ check "cli: --help prints the usage on stdout" grep -q '^Usage: wsinspect' "$T/h
 expect_eq "cli: --help writes nothing on stderr" "$(cat "$T/help.err")" ""
 "$W" -h >"$T/h.out" 2>&1; rc=$?
 expect_eq "cli: -h is --help" "$rc $(cmp -s "$T/h.out" "$T/help.out" && echo same)" "0 same"
+# the man page documents every long option of --help, and renders cleanly
+missing=""
+for o in $(grep -o -- '--[a-z][a-z-]*' "$T/help.out" | sort -u); do
+    # an entry: a .TP paragraph whose tag line (.B, .BI or .BR) names the option, as \-\-name
+    awk -v o="$(printf '%s' "$o" | sed 's/-/\\\\-/g')" \
+        'prev == ".TP" && /^\.B/ && index($0, o) { f = 1 } { prev = $0 } END { exit !f }' man/wsinspect.1 ||
+        missing="$missing $o"
+done
+expect_eq "cli: wsinspect(1) has an entry for every long option of --help" "$missing" ""
+if command -v groff >/dev/null 2>&1; then
+    groff -man -Tutf8 -ww -z man/wsinspect.1 >"$T/groff" 2>&1
+    expect_eq "cli: wsinspect(1) renders without groff warnings" "$(cat "$T/groff")" ""
+    # words run together (an alternating-font macro given a whole sentence) make long tokens
+    expect_eq "cli: wsinspect(1) has no word of over 50 characters once rendered" \
+        "$(groff -man -Tascii -P-cbu man/wsinspect.1 2>/dev/null | tr -s ' ' '\n' | awk 'length($0) > 50')" ""
+else
+    skip "cli: wsinspect(1) renders" "groff not installed"
+fi
 "$W" --version >"$T/ver.out" 2>&1; rc=$?
 expect_eq "cli: --version exits 0" "$rc" 0
 expect_eq "cli: --version names the program and the Makefile's version" "$(head -n 1 "$T/ver.out")" \
