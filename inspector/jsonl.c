@@ -519,28 +519,12 @@ static size_t shown(const struct wsi_json *j, const uint8_t *p, size_t n, int te
 
 /* ---- one object per event kind ------------------------------------------ */
 
-/* "k": "addr:port" of the sender of direction dir as wsi_endpoint_str writes it, or null
- * without ci. IPv4 is written here the way inet_ntop and "%s:%u" write it (those two
- * snprintf calls cost more than the rest of a connection's lines together); IPv6 goes
- * through wsi_endpoint_str. */
+/* "k": "addr:port" of the sender of direction dir (wsi_endpoint_str), or null without ci. */
 static void jendpoint_(struct wsi_json *j, const char *ks, size_t kn, const struct wsi_conn_info *ci, int dir)
 {
-    if (!ci) {
-        jnull_(j, ks, kn);
-    } else if (ci->addr[dir].family != 4) {
-        char buf[64];
-        jstr_(j, ks, kn, wsi_endpoint_str(ci, dir, buf));
-    } else {
-        char *p = jkey(j, ks, kn, sizeof "\"255.255.255.255:65535\"");
-        *p++ = '"';
-        for (int i = 0; i < 4; i++) {
-            p = w_u64(p, ci->addr[dir].bytes[i]);
-            *p++ = i < 3 ? '.' : ':';
-        }
-        p = w_u64(p, ci->port[dir]);
-        *p++ = '"';
-        done(j, p);
-    }
+    char buf[64];
+    if (!ci) jnull_(j, ks, kn);
+    else jstr_(j, ks, kn, wsi_endpoint_str(ci, dir, buf));
 }
 
 static void endpoints(struct wsi_json *j, const struct wsi_event *ev)

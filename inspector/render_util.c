@@ -182,11 +182,32 @@ char *wsi_human_size(uint64_t n, char buf[32])
     return buf;
 }
 
+/* v in decimal at p; returns the end. */
+static char *put_dec(char *p, unsigned v)
+{
+    char t[10];
+    size_t n = 0;
+    do t[n++] = (char)('0' + v % 10);
+    while (v /= 10);
+    while (n) *p++ = t[--n];
+    return p;
+}
+
 char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64])
 {
     char a[48];
     if (!ci || dir < 0 || dir > 1) {
         snprintf(buf, 64, "?");
+        return buf;
+    }
+    if (ci->addr[dir].family == 4) {
+        /* as inet_ntop and "%s:%u" write it, without their cost (JSON asks twice per connection) */
+        char *p = buf;
+        for (int i = 0; i < 4; i++) {
+            p = put_dec(p, ci->addr[dir].bytes[i]);
+            *p++ = i < 3 ? '.' : ':';
+        }
+        *put_dec(p, ci->port[dir]) = '\0';
         return buf;
     }
     wsi_addr_str(&ci->addr[dir], a);

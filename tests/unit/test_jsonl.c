@@ -1005,8 +1005,8 @@ static void test_types(void **state)
         }
 }
 
-/* connection events: IPv4 written by the writer itself must match wsi_endpoint_str; IPv6,
- * other families and no connection info go the common way. */
+/* connection events: the endpoints are wsi_endpoint_str's, for IPv4, IPv6, other families
+ * and no connection info. */
 static void test_endpoints(void **state)
 {
     (void)state;

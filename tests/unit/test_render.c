@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include <cmocka.h>
 
 #include "event.h"
@@ -1341,6 +1343,34 @@ static void test_utf8_helpers_model(void **state)
                 }
 }
 
+/* wsi_endpoint_str writes IPv4 itself: the same text as inet_ntop and "%s:%u", for the shortest
+ * and longest forms, every byte value in every position and random addresses and ports. */
+static void test_endpoint_ipv4(void **state)
+{
+    (void)state;
+    struct wsi_conn_info ci;
+    char got[64], want[64], a[INET_ADDRSTRLEN];
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (unsigned i = 0; i < 70000; i++) {
+        memset(&ci, 0, sizeof ci);
+        ci.addr[1].family = 4;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for (int b = 0; b < 4; b++) /* first each byte value in each position, then random */
+            ci.addr[1].bytes[b] = i < 1024 ? (uint8_t)(b == (int)(i >> 8) ? i : 0) : (uint8_t)(x >> (8 * b));
+        ci.port[1] = i < 1024 ? (uint16_t)(i % 2 ? 65535 : i) : (uint16_t)(x >> 40);
+        assert_non_null(inet_ntop(AF_INET, ci.addr[1].bytes, a, sizeof a));
+        snprintf(want, sizeof want, "%s:%u", a, (unsigned)ci.port[1]);
+        assert_string_equal(wsi_endpoint_str(&ci, 1, got), want);
+    }
+    memset(ci.addr[1].bytes, 255, 4);
+    ci.port[1] = 65535;
+    assert_string_equal(wsi_endpoint_str(&ci, 1, got), "255.255.255.255:65535");
+    assert_string_equal(wsi_endpoint_str(&ci, 2, got), "?");
+    assert_string_equal(wsi_endpoint_str(NULL, 0, got), "?");
+}
+
 static void test_utf8_helpers(void **state)
 {
     (void)state;
@@ -1403,7 +1433,7 @@ int main(void)
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary),
         cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size),
         cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
-        cmocka_unit_test(test_connmap),
+        cmocka_unit_test(test_endpoint_ipv4),    cmocka_unit_test(test_connmap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
