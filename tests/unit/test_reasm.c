@@ -338,6 +338,23 @@ static void tx(struct tb *t, const struct flow *f, int side, uint32_t seq, uint8
     txw(t, f, side, seq, flags, str, n, n);
 }
 
+/* A pure ACK from `side` acknowledging `ack`. */
+static void ack_from(struct tb *t, const struct flow *f, int side, uint32_t seq, uint32_t ack)
+{
+    struct wsi_tcpseg s;
+    memset(&s, 0, sizeof s);
+    s.src = side ? f->b : f->a;
+    s.dst = side ? f->a : f->b;
+    s.sport = side ? f->pb : f->pa;
+    s.dport = side ? f->pa : f->pb;
+    s.seq = seq;
+    s.ack = ack;
+    s.flags = WSI_TH_ACK;
+    t->num++;
+    struct wsi_pktref p = {.num = t->num, .ts_sec = 1700000000 + (int64_t)t->num, .ts_nsec = 0};
+    wsi_reasm_segment(t->r, &s, &p);
+}
+
 static void tb_finish(struct tb *t)
 {
     struct wsi_pktref last = {.num = t->num, .ts_sec = 1700000000 + (int64_t)t->num, .ts_nsec = 0};
@@ -1110,19 +1127,7 @@ static void test_history_across_gap(void **state)
     tx(&t, &f, 0, 0, SYN_ONLY, NULL);
     tx(&t, &f, 0, 1, ACK, "hello");
     tx(&t, &f, 0, 11, ACK, "world");           /* buffered beyond the hole [5,10) */
-    {   /* the server acknowledges up to offset 15: the hole was lost by the capture */
-        struct wsi_tcpseg sg;
-        memset(&sg, 0, sizeof sg);
-        sg.src = f.b;
-        sg.dst = f.a;
-        sg.sport = f.pb;
-        sg.dport = f.pa;
-        sg.seq = 500;
-        sg.ack = 16;
-        sg.flags = ACK;
-        struct wsi_pktref pk = {.num = ++t.num};
-        wsi_reasm_segment(t.r, &sg, &pk);
-    }
+    ack_from(&t, &f, 1, 500, 16);              /* up to offset 15: the hole was lost by the capture */
     assert_string_equal(log_of(&t.rec, 1, log, sizeof log), "open d0:0+5 g0:5+5 d0:10+5");
     tx(&t, &f, 0, 1, ACK, "heLlo");            /* before the gap: compared */
     const struct ev *a = find_ev(&t.rec, 1, EV_ANOM, WSI_TCP_RETRANS_DIFFERS);
@@ -1367,22 +1372,6 @@ static void test_no_callbacks(void **state)
 
 /* The peer's ACK covers a hole that has bytes buffered beyond it: the capture lost
  * those bytes, so the gap is declared with that ACK, not later at the FIN. */
-static void ack_from(struct tb *t, const struct flow *f, int side, uint32_t seq, uint32_t ack)
-{
-    struct wsi_tcpseg s;
-    memset(&s, 0, sizeof s);
-    s.src = side ? f->b : f->a;
-    s.dst = side ? f->a : f->b;
-    s.sport = side ? f->pb : f->pa;
-    s.dport = side ? f->pa : f->pb;
-    s.seq = seq;
-    s.ack = ack;
-    s.flags = ACK;
-    t->num++;
-    struct wsi_pktref p = {.num = t->num, .ts_sec = 1700000000 + (int64_t)t->num, .ts_nsec = 0};
-    wsi_reasm_segment(t->r, &s, &p);
-}
-
 static void test_ack_confirms_gap(void **state)
 {
     (void)state;
