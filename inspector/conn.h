@@ -1,0 +1,138 @@
+/* conn.h - the session stage's per-connection state, shared by its files (session, classify, http, websocket). */
+#ifndef WSI_CONN_H
+#define WSI_CONN_H
+
+/*
+ * Not an API: the layout the session stage's files share. session.c owns a
+ * connection's life (reassembly callbacks, routing bytes by mode, TLS); the
+ * decision of what a connection carries is classify.c's; HTTP exchanges and
+ * bodies are http.c's; the handshake verdict and the frame decoders' events are
+ * websocket.c's. Every event leaves through conn_emit().
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "event.h"
+#include "http.h"
+#include "http1.h"
+#include "inflate.h"
+#include "reasm.h"
+#include "session.h"
+#include "sse.h"
+#include "tls.h"
+#include "wsframe.h"
+
+#define WAIT_MAX (64 * 1024)    /* client bytes kept while its upgrade awaits the response */
+
+/* What one direction's bytes are being read as. */
+enum mode {
+    M_DETECT = 0,   /* nothing decided yet: the classifier is looking at the first bytes */
+    M_HTTP_HEAD,    /* reading an HTTP message head */
+    M_HTTP_BODY,    /* reading an HTTP body */
+    M_WAIT_101,     /* client sent an upgrade request: holding its bytes until the response */
+    M_WS,           /* WebSocket frames */
+    M_OPAQUE,       /* something else, or unreadable after a problem: bytes only counted */
+};
+
+struct ping;
+struct conn;
+
+/* One reasm direction of a connection. */
+struct side {
+    struct conn *c;         /* owning connection */
+    int dir;                /* reasm direction 0 or 1 */
+    enum mode mode;         /* how bytes are read now */
+    uint8_t *buf;           /* head bytes being collected / bytes held while waiting */
+    size_t blen, bcap;      /* bytes in buf, its capacity */
+    struct wsi_body body;   /* the body being read (M_HTTP_BODY) */
+    int last_req_head;      /* client: the last request was HEAD (its response has no body) */
+    uint64_t chunk_index;   /* chunks of the current chunked body */
+    struct wsi_sse *sse;    /* event-stream parser of the current body, or NULL */
+    struct wsi_ws_decoder *ws; /* the frame decoder (M_WS), allocated when WebSocket starts */
+    struct wsi_pktref pkt;  /* the packet whose bytes are being processed */
+    uint64_t frame_index;   /* frames completed */
+    uint8_t *fprev;         /* preview of the frame (or chunk) being read */
+    size_t fprev_len;       /* bytes in fprev */
+    uint64_t frames, messages, bytes; /* counters for the summary */
+    int close_code;         /* code of the close frame sent: -1 none, 0 close without code */
+    struct wsi_inflate inf; /* permessage-deflate decompressor of this side's messages */
+    int inf_on;             /* inf is initialised (deflate negotiated) */
+    int msg_compressed;     /* the data message being read has RSV1 and is being inflated */
+    struct ping *pings;     /* pings sent by this side, awaiting pongs (allocated at the first) */
+    unsigned ping_next;     /* next slot to overwrite */
+};
+
+struct conn {
+    struct wsi_session *s;  /* owning session */
+    struct wsi_conn_info ci;/* endpoints, id, first packet */
+    int client_dir;         /* reasm direction of the client; -1 while unknown */
+    struct side sd[2];      /* per reasm direction */
+    char *req_copy;         /* the pending upgrade request head (copy) */
+    struct http1_head *req; /* parsed, pointing into req_copy (allocated with it) */
+    int have_req;           /* an upgrade request awaits its response */
+    double req_t;           /* when it was seen */
+    int websocket;          /* the connection carries WebSocket */
+    enum wsi_hs_verdict verdict; /* handshake verdict (when websocket or refused) */
+    int hs_seen;            /* a handshake event was emitted */
+    int announced;          /* its CONN event was emitted */
+    struct wsi_tls *tls;    /* TLS on the connection: bytes go through it, plaintext comes out */
+    int tls_decrypted;      /* some plaintext came out */
+    struct wsi_pmd_params pmd; /* permessage-deflate parameters selected by the server */
+    uint64_t requests, responses; /* HTTP heads seen (final responses only) */
+    double last_req_t;      /* when the latest request was seen */
+    uint64_t violations, gaps;
+    struct wsi_pktref last; /* latest packet of this connection */
+};
+
+struct wsi_session {
+    struct wsi_session_opts o;
+    struct wsi_sink sink;
+    struct wsi_reasm *reasm;
+    struct wsi_session_stats st;
+    uint64_t warnings;       /* packet-level warnings so far */
+    struct wsi_pktref last;  /* the last packet read */
+};
+
+/* ---- session.c ---- */
+double conn_time(const struct conn *c, const struct wsi_pktref *p);  /* seconds since the first packet */
+int conn_client_dir(const struct conn *c);                            /* client_dir, 0 while unknown */
+/* Fill the common fields of an event and hand it to the sink (pkt NULL: the latest packet). */
+void conn_emit(struct conn *c, struct wsi_event *ev, int rdir, const struct wsi_pktref *pkt);
+/* A LOST event: the rest of direction dir is not decoded, and why. */
+void conn_lost(struct conn *c, int dir, uint64_t offset, const char *why, const struct wsi_pktref *pkt);
+/* Route bytes of one direction according to its mode. */
+void conn_process(struct conn *c, int dir, const uint8_t *p, size_t n);
+/* The first bytes of direction dir are a TLS hello: hand the connection to the TLS layer. */
+void conn_start_tls(struct conn *c, int dir, const uint8_t *p, size_t n, size_t take);
+int side_append(struct side *sd, const uint8_t *p, size_t n, size_t max); /* 0 when it would overflow */
+uint8_t *side_take(struct side *sd, size_t *len);                        /* the caller frees */
+void side_drop(struct side *sd);
+
+/* ---- classify.c ---- */
+/* Bytes of a direction whose content is not decided yet (M_DETECT). */
+void classify_detect(struct conn *c, int dir, const uint8_t *p, size_t n);
+
+/* ---- http.c ---- */
+/* Collect head bytes and act on a complete head. Returns bytes consumed from p. */
+size_t http_feed_head(struct conn *c, int dir, const uint8_t *p, size_t n);
+/* Read body bytes; returns bytes consumed (the body may end inside the data). */
+size_t http_read_body(struct conn *c, int dir, const uint8_t *p, size_t n);
+/* Bytes missing in direction dir while it reads HTTP; returns 1 when it goes on. */
+int http_gap(struct conn *c, int dir, uint64_t len);
+void http_side_free(struct side *sd);
+/* A view copied into `arena` as a NUL-terminated string (cut to fit); NULL when the arena is full. */
+const char *http_view_str(struct http1_str v, char **arena, size_t *left);
+/* The value of header `name`, copied as http_view_str does; NULL when absent. */
+const char *http_hdr_str(const struct http1_head *h, const char *name, char **arena, size_t *left);
+
+/* ---- websocket.c ---- */
+void ws_start(struct conn *c, int dir, int rsv1_allowed);  /* switch one side to frame decoding */
+/* The upgrade ended (resp NULL: no response, or no request seen): emit its verdict. */
+void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const struct wsi_pktref *pkt);
+/* After a 101 with Upgrade: websocket: both sides decode frames (the client's held bytes first). */
+void ws_upgraded(struct conn *c, int server_dir, const struct http1_head *resp);
+void ws_side_free(struct side *sd);
+
+#endif

@@ -1,0 +1,399 @@
+/* http.c - HTTP/1.1 on a connection: heads in both directions, the upgrade request and its answer, bodies. */
+
+#include "http.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+
+/* ---- the body reader (no I/O) ------------------------------------------------ */
+
+/* Where the chunked reader is. */
+enum chunk_state {
+    CH_SIZE = 0,    /* reading the chunk-size line */
+    CH_DATA,        /* chunk data */
+    CH_DATA_CRLF,   /* the CRLF after chunk data */
+    CH_TRAILER,     /* trailer lines until an empty one */
+};
+
+void wsi_body_start(struct wsi_body *b, enum wsi_body_kind kind, uint64_t length)
+{
+    memset(b, 0, sizeof *b);
+    b->kind = kind;
+    b->state = WSI_BODY_MORE;
+    b->left = kind == WSI_BODY_LENGTH ? length : 0;
+    b->chunk = CH_SIZE;
+}
+
+static void body_data(const struct wsi_body_cb *cb, void *user, const uint8_t *p, size_t n)
+{
+    if (n && cb->data) cb->data(user, p, n);
+}
+
+static int hexdigit(uint8_t ch)
+{
+    return (ch >= '0' && ch <= '9') ? ch - '0' : (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10
+           : (ch >= 'A' && ch <= 'F') ? ch - 'A' + 10 : -1;
+}
+
+size_t wsi_body_feed(struct wsi_body *b, const uint8_t *p, size_t n, const struct wsi_body_cb *cb, void *user)
+{
+    size_t i = 0;
+    if (b->state != WSI_BODY_MORE) return 0;
+    if (b->kind == WSI_BODY_UNTIL_CLOSE) {
+        body_data(cb, user, p, n);
+        return n;
+    }
+    if (b->kind == WSI_BODY_LENGTH) {
+        size_t k = b->left < n ? (size_t)b->left : n;
+        body_data(cb, user, p, k);
+        b->left -= k;
+        if (b->left == 0) b->state = WSI_BODY_DONE;
+        return k;
+    }
+    while (i < n && b->state == WSI_BODY_MORE) {
+        uint8_t ch = p[i];
+        switch (b->chunk) {
+        case CH_SIZE:
+            i++;
+            if (ch == '\n') {
+                if (!b->chunk_digits) {
+                    b->state = WSI_BODY_BAD;
+                } else if (b->chunk_size == 0) {
+                    b->chunk = CH_TRAILER;
+                    b->line_empty = 1;
+                } else {
+                    b->chunk = CH_DATA;
+                    b->left = b->chunk_size;
+                    if (cb->chunk_begin) cb->chunk_begin(user, b->chunk_size);
+                }
+            } else if (ch == ';') {
+                b->chunk_ext = 1;
+            } else if (!b->chunk_ext && ch != '\r' && ch != ' ' && ch != '\t') {
+                int v = hexdigit(ch);
+                if (v < 0 || b->chunk_digits >= 15) {
+                    b->state = WSI_BODY_BAD;
+                    break;
+                }
+                b->chunk_size = b->chunk_size * 16 + (uint64_t)v;
+                b->chunk_digits++;
+            }
+            break;
+        case CH_DATA: {
+            size_t k = b->left < n - i ? (size_t)b->left : n - i;
+            body_data(cb, user, p + i, k);
+            b->left -= k;
+            i += k;
+            if (b->left == 0) {
+                if (cb->chunk_end) cb->chunk_end(user, b->chunk_size);
+                b->chunk = CH_DATA_CRLF;
+            }
+            break;
+        }
+        case CH_DATA_CRLF:
+            i++;
+            if (ch == '\n') {
+                b->chunk = CH_SIZE;
+                b->chunk_size = 0;
+                b->chunk_digits = 0;
+                b->chunk_ext = 0;
+            }
+            break;
+        case CH_TRAILER:
+            i++;
+            if (ch == '\n') {
+                if (b->line_empty) b->state = WSI_BODY_DONE;
+                b->line_empty = 1;
+            } else if (ch != '\r') {
+                b->line_empty = 0;
+            }
+            break;
+        }
+    }
+    return i;
+}
+
+int wsi_body_gap(struct wsi_body *b, uint64_t len)
+{
+    if (b->state != WSI_BODY_MORE) return 0;
+    if (b->kind == WSI_BODY_UNTIL_CLOSE) return 1;
+    if (b->kind == WSI_BODY_LENGTH && len < b->left) {
+        b->left -= len;
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- strings out of heads ----------------------------------------------------- */
+
+const char *http_view_str(struct http1_str v, char **arena, size_t *left)
+{
+    if (*left == 0) return NULL;
+    size_t n = v.len < *left - 1 ? v.len : *left - 1;
+    char *out = *arena;
+    if (n) memcpy(out, v.p, n);
+    out[n] = '\0';
+    *arena += n + 1;
+    *left -= n + 1;
+    return out;
+}
+
+const char *http_hdr_str(const struct http1_head *h, const char *name, char **arena, size_t *left)
+{
+    const struct http1_header *hd = h ? http1_find(h, name) : NULL;
+    return hd ? http_view_str(hd->value, arena, left) : NULL;
+}
+
+/* ---- bodies on a connection ---------------------------------------------------- */
+
+static void sse_event(void *user, const struct wsi_sse_ev *e)
+{
+    struct side *sd = user;
+    struct wsi_event ev = {.kind = WSI_EV_SSE};
+    ev.u.sse = *e;
+    conn_emit(sd->c, &ev, sd->dir, &sd->pkt);
+}
+
+/* Content bytes of a body (after dechunking): the chunk's preview, the event stream. */
+static void on_body_data(void *user, const uint8_t *p, size_t n)
+{
+    struct side *sd = user;
+    size_t max = sd->c->s->o.preview_max;
+    if (sd->body.kind == WSI_BODY_CHUNKED && sd->fprev && sd->fprev_len < max) {
+        size_t k = n < max - sd->fprev_len ? n : max - sd->fprev_len;
+        memcpy(sd->fprev + sd->fprev_len, p, k);
+        sd->fprev_len += k;
+    }
+    if (sd->sse) wsi_sse_feed(sd->sse, p, n);
+}
+
+static void on_chunk_begin(void *user, uint64_t size)
+{
+    struct side *sd = user;
+    (void)size;
+    sd->fprev_len = 0;
+}
+
+static void on_chunk_end(void *user, uint64_t size)
+{
+    struct side *sd = user;
+    struct wsi_event ev = {.kind = WSI_EV_CHUNK};
+    if (sd->sse) return; /* an event stream is shown as its events, whatever its chunking */
+    ev.u.chunk.size = size;
+    ev.u.chunk.preview = sd->fprev;
+    ev.u.chunk.preview_len = sd->fprev_len;
+    ev.u.chunk.index = ++sd->chunk_index;
+    conn_emit(sd->c, &ev, sd->dir, &sd->pkt);
+    sd->fprev_len = 0;
+}
+
+static const struct wsi_body_cb body_callbacks = {
+    .data = on_body_data,
+    .chunk_begin = on_chunk_begin,
+    .chunk_end = on_chunk_end,
+};
+
+/* The body ended: a last event without its blank line is not dispatched (as browsers do). */
+static void body_done(struct side *sd, enum mode next)
+{
+    wsi_sse_free(sd->sse);
+    sd->sse = NULL;
+    sd->mode = next;
+}
+
+size_t http_read_body(struct conn *c, int dir, const uint8_t *p, size_t n)
+{
+    struct side *sd = &c->sd[dir];
+    size_t k = wsi_body_feed(&sd->body, p, n, &body_callbacks, sd);
+    if (sd->body.state == WSI_BODY_DONE) body_done(sd, M_HTTP_HEAD);
+    else if (sd->body.state == WSI_BODY_BAD) body_done(sd, M_OPAQUE);
+    return k;
+}
+
+int http_gap(struct conn *c, int dir, uint64_t len)
+{
+    struct side *sd = &c->sd[dir];
+    return sd->mode == M_HTTP_BODY && wsi_body_gap(&sd->body, len);
+}
+
+void http_side_free(struct side *sd)
+{
+    wsi_sse_free(sd->sse);
+    sd->sse = NULL;
+}
+
+/* Is this response an event stream (Content-Type: text/event-stream)? */
+static int is_event_stream(const struct http1_head *h)
+{
+    const struct http1_header *ct = http1_find(h, "Content-Type");
+    static const char want[] = "text/event-stream";
+    size_t n = sizeof want - 1;
+    if (!ct || ct->value.len < n) return 0;
+    struct http1_str v = {ct->value.p, n};
+    return http1_str_ieq(v, want) && (ct->value.len == n || ct->value.p[n] == ';' || ct->value.p[n] == ' ');
+}
+
+static void start_body(struct conn *c, int dir, const struct http1_head *h, int is_response, int no_body)
+{
+    struct side *sd = &c->sd[dir];
+    long long cl = http1_content_length(h);
+    sd->mode = M_HTTP_HEAD;
+    sd->chunk_index = 0;
+    if (no_body) return;
+    if (http1_is_chunked(h)) {
+        sd->mode = M_HTTP_BODY;
+        wsi_body_start(&sd->body, WSI_BODY_CHUNKED, 0);
+        if (!sd->fprev) sd->fprev = malloc(c->s->o.preview_max);
+        if (!sd->fprev) sd->mode = M_OPAQUE;
+    } else if (cl > 0) {
+        sd->mode = M_HTTP_BODY;
+        wsi_body_start(&sd->body, WSI_BODY_LENGTH, (uint64_t)cl);
+    } else if (cl == -1 && is_response) {
+        sd->mode = M_HTTP_BODY;
+        wsi_body_start(&sd->body, WSI_BODY_UNTIL_CLOSE, 0);
+    } else if (cl == -2) {
+        sd->mode = M_OPAQUE;
+    }
+    if (sd->mode == M_HTTP_BODY && is_response && is_event_stream(h))
+        sd->sse = wsi_sse_new(c->s->o.preview_max, sse_event, sd);
+}
+
+/* ---- heads --------------------------------------------------------------------- */
+
+static void emit_http(struct conn *c, int dir, const struct http1_head *h, int upgrade)
+{
+    struct wsi_event ev = {.kind = WSI_EV_HTTP};
+    char arena[4096];
+    char *a = arena;
+    size_t left = sizeof arena;
+    long long cl = http1_content_length(h);
+    double now = conn_time(c, &c->sd[dir].pkt);
+    ev.u.http.is_request = h->is_request;
+    ev.u.http.upgrade = upgrade;
+    ev.u.http.body_len = cl > 0 ? (uint64_t)cl : 0;
+    ev.u.http.chunked = http1_is_chunked(h);
+    ev.u.http.body_known = cl >= 0 && !ev.u.http.chunked;
+    ev.u.http.content_type = http_hdr_str(h, "Content-Type", &a, &left);
+    ev.u.http.waited = -1;
+    if (h->is_request) {
+        ev.u.http.method = http_view_str(h->method, &a, &left);
+        ev.u.http.target = http_view_str(h->target, &a, &left);
+        ev.u.http.index = ++c->requests;
+        c->last_req_t = now;
+    } else {
+        ev.u.http.status = h->status;
+        ev.u.http.reason = http_view_str(h->reason, &a, &left);
+        if (h->status >= 200 || h->status == 101) {
+            ev.u.http.index = ++c->responses;
+            if (c->requests >= c->responses) ev.u.http.waited = now - c->last_req_t;
+        }
+        /* a response without Content-Length or chunking to a request that forbids a body has none */
+        if (h->status == 204 || h->status == 304 || (h->status >= 100 && h->status < 200)) ev.u.http.body_known = 1;
+    }
+    conn_emit(c, &ev, dir, &c->sd[dir].pkt);
+}
+
+/* A complete request head of n bytes is at the start of sd->buf. */
+static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
+{
+    struct side *sd = &c->sd[dir];
+    const struct http1_header *up = http1_find(h, "Upgrade");
+    int upgrade = up && http1_token_list_has(up->value, "websocket");
+    emit_http(c, dir, h, upgrade);
+    sd->last_req_head = http1_str_ieq(h->method, "HEAD");
+    if (upgrade) {
+        free(c->req_copy);
+        c->req_copy = malloc(n);
+        if (!c->req) c->req = malloc(sizeof *c->req);
+        c->have_req = 0;
+        if (c->req_copy && c->req) {
+            memcpy(c->req_copy, sd->buf, n);
+            c->have_req = http1_parse_request(c->req_copy, n, c->req) > 0;
+            c->req_t = conn_time(c, &sd->pkt);
+        }
+        sd->mode = M_WAIT_101;
+        return;
+    }
+    start_body(c, dir, h, 0, 0);
+}
+
+/* A complete response head. */
+static void on_response(struct conn *c, int dir, struct http1_head *h)
+{
+    struct side *sd = &c->sd[dir];
+    struct side *cl = &c->sd[1 - dir];
+    int interim = h->status >= 100 && h->status < 200 && h->status != 101;
+    emit_http(c, dir, h, h->status == 101);
+    if (interim) return;
+    if (c->have_req || h->status == 101) {
+        ws_handshake(c, h, dir, &sd->pkt);
+        int is_ws = h->status == 101 && c->verdict != WSI_HS_BAD_101;
+        c->have_req = 0;
+        if (is_ws) {
+            ws_upgraded(c, dir, h);
+            return;
+        }
+        if (h->status == 101) { /* switched to something else */
+            sd->mode = M_OPAQUE;
+            cl->mode = M_OPAQUE;
+            return;
+        }
+        /* refused: the client goes on speaking HTTP */
+        if (cl->mode == M_WAIT_101) {
+            size_t hl;
+            uint8_t *held = side_take(cl, &hl);
+            cl->mode = M_HTTP_HEAD;
+            if (hl) conn_process(c, 1 - dir, held, hl);
+            free(held);
+        }
+    }
+    start_body(c, dir, h, 1, h->status == 204 || h->status == 304 || cl->last_req_head);
+}
+
+size_t http_feed_head(struct conn *c, int dir, const uint8_t *p, size_t n)
+{
+    struct side *sd = &c->sd[dir];
+    struct http1_head *h = malloc(sizeof *h);
+    size_t before = sd->blen;
+    size_t take = n;
+    long r;
+    if (!h) { sd->mode = M_OPAQUE; return n; }
+    if (take > HTTP1_MAX_HEAD - before) take = HTTP1_MAX_HEAD - before;
+    if (!side_append(sd, p, take, HTTP1_MAX_HEAD)) {
+        free(h);
+        sd->mode = M_OPAQUE;
+        return n;
+    }
+    int is_req = dir == conn_client_dir(c);
+    r = is_req ? http1_parse_request((const char *)sd->buf, sd->blen, h)
+               : http1_parse_response((const char *)sd->buf, sd->blen, h);
+    if (r == HTTP1_PARTIAL) {
+        if (sd->blen >= HTTP1_MAX_HEAD) {
+            conn_lost(c, dir, 0, "HTTP head longer than 64 KiB: the rest of this direction is not decoded", &sd->pkt);
+            sd->mode = M_OPAQUE;
+            side_drop(sd);
+        }
+        free(h);
+        return take < n ? n : take;
+    }
+    if (r < 0) {
+        conn_lost(c, dir, 0, h->error ? h->error : "not an HTTP message", &sd->pkt);
+        sd->mode = M_OPAQUE;
+        side_drop(sd);
+        free(h);
+        return n;
+    }
+    /* r bytes of head; those past r (from this chunk) are given back to the caller */
+    size_t used_here = (size_t)r > before ? (size_t)r - before : 0;
+    if (is_req) on_request(c, dir, h, (size_t)r);
+    else on_response(c, dir, h);
+    free(h);
+    if (sd->mode == M_WAIT_101) {
+        /* keep nothing of the head; later bytes are held */
+        sd->blen = 0;
+    } else {
+        side_drop(sd);
+    }
+    return used_here;
+}
