@@ -33,11 +33,13 @@ enum mode {
     M_HTTP_BODY,    /* reading an HTTP body */
     M_WAIT_101,     /* client sent an upgrade request: holding its bytes until the response */
     M_WS,           /* WebSocket frames */
+    M_GUESS,        /* picked up mid-stream: the classifier looks for evidence of frames, holding the bytes */
     M_OPAQUE,       /* something else, or unreadable after a problem: bytes only counted */
 };
 
 struct ping;
 struct conn;
+struct cls_guess;
 
 /* One reasm direction of a connection. */
 struct side {
@@ -62,6 +64,8 @@ struct side {
     int msg_compressed;     /* the data message being read has RSV1 and is being inflated */
     struct ping *pings;     /* pings sent by this side, awaiting pongs (allocated at the first) */
     unsigned ping_next;     /* next slot to overwrite */
+    int ended;              /* its END came */
+    enum wsi_end_reason end_why;
 };
 
 struct conn {
@@ -84,6 +88,13 @@ struct conn {
     double last_req_t;      /* when the latest request was seen */
     uint64_t violations, gaps;
     struct wsi_pktref last; /* latest packet of this connection */
+    enum wsi_carries carries; /* what it carries, once decided (classify.c) */
+    char evidence[192];     /* and why */
+    struct cls_guess *guess;/* the mid-stream guess while it looks */
+    int tls_midstream;      /* TLS records without their hello */
+    int ws_pending;         /* after an invalid 101: frames (1, or 2 with RSV1 allowed) unless HTTP follows */
+    uint64_t tcp_bytes[2];  /* payload bytes per reasm direction */
+    uint64_t undecoded[2];  /* of which not decoded (other TCP, after a problem, skipped) */
 };
 
 struct wsi_session {
@@ -113,6 +124,11 @@ void side_drop(struct side *sd);
 /* ---- classify.c ---- */
 /* Bytes of a direction whose content is not decided yet (M_DETECT). */
 void classify_detect(struct conn *c, int dir, const uint8_t *p, size_t n);
+/* Bytes of a direction while the mid-stream guess looks (M_GUESS). */
+void classify_guess(struct conn *c, int dir, const uint8_t *p, size_t n);
+void classify_gap(struct conn *c, int dir);    /* bytes missing while it looks */
+void classify_finish(struct conn *c);          /* the connection is over: a guess still looking is no */
+void classify_set(struct conn *c, enum wsi_carries k, const char *why);
 
 /* ---- http.c ---- */
 /* Collect head bytes and act on a complete head. Returns bytes consumed from p. */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classify.h"
 #include "inflate.h"
 #include "netdecode.h"
 #include "reasm.h"
@@ -164,13 +165,19 @@ struct wsi_end_ev {
 
 /* The connection's summary, with its endpoints and what happened. */
 struct wsi_close_ev {
-    int websocket;                /* a handshake was seen or the traffic looked like WebSocket */
+    int websocket;                /* an upgrade to WebSocket was seen, or its frames were recognised mid-stream */
+    enum wsi_carries carries;     /* what the connection carries (classify.h) */
+    const char *evidence;         /* why, in a sentence (NULL when nothing was seen) */
+    uint64_t tcp_bytes[2];        /* [side] TCP payload bytes */
+    uint64_t undecoded[2];        /* [side] of which not decoded (other TCP, skipped, after a problem) */
     int tls;                      /* the connection carried TLS */
     int tls_decrypted;            /* and (some of) it was decrypted with the key log */
-    enum wsi_hs_verdict verdict;  /* when websocket */
+    enum wsi_hs_verdict verdict;  /* when websocket or handshake */
     int close_code[2];            /* [side] status code of the close frame sent, -1 none, 0 empty close */
     int closed_cleanly;           /* both sides sent close */
-    int abnormal;                 /* ended without a close frame: 1006 semantics */
+    int abnormal;                 /* ended (FIN or RST) without a close frame: 1006 semantics */
+    int still_open;               /* the capture ended before the connection did */
+    int handshake;                /* an upgrade was asked or answered: verdict holds its outcome */
     uint64_t frames[2], messages[2], bytes[2];
     uint64_t violations, gaps;
     double duration;              /* seconds from first to last packet */

@@ -326,26 +326,35 @@ static void on_response(struct conn *c, int dir, struct http1_head *h)
     int interim = h->status >= 100 && h->status < 200 && h->status != 101;
     emit_http(c, dir, h, h->status == 101);
     if (interim) return;
+    const struct http1_header *up = h->status == 101 ? http1_find(h, "Upgrade") : NULL;
+    int to_ws = up && http1_token_list_has(up->value, "websocket");
+    if (h->status == 101 && !c->have_req && !(to_ws && c->requests == 0)) {
+        /* a switch asked by a request that was not a WebSocket upgrade (h2c, TLS...): never decoded as
+         * WebSocket; what follows is HTTP only if it reads as HTTP, else counted */
+        classify_set(c, WSI_CARRIES_UPGRADE_OTHER, "an upgrade to another protocol than WebSocket: not decoded");
+        sd->mode = M_DETECT;
+        if (cl->mode == M_HTTP_HEAD) cl->mode = M_DETECT;
+        return;
+    }
     if (c->have_req || h->status == 101) {
         ws_handshake(c, h, dir, &sd->pkt);
-        int is_ws = h->status == 101 && c->verdict != WSI_HS_BAD_101;
         c->have_req = 0;
-        if (is_ws) {
+        if (h->status == 101 && c->verdict != WSI_HS_BAD_101) {
             ws_upgraded(c, dir, h);
             return;
         }
-        if (h->status == 101) { /* switched to something else */
-            sd->mode = M_OPAQUE;
-            cl->mode = M_OPAQUE;
-            return;
-        }
-        /* refused: the client goes on speaking HTTP */
+        /* refused, or a 101 that is no WebSocket answer (a failed handshake): what follows is read
+         * as HTTP again, or counted when it is not */
         if (cl->mode == M_WAIT_101) {
             size_t hl;
             uint8_t *held = side_take(cl, &hl);
-            cl->mode = M_HTTP_HEAD;
+            cl->mode = h->status == 101 ? M_DETECT : M_HTTP_HEAD;
             if (hl) conn_process(c, 1 - dir, held, hl);
             free(held);
+        }
+        if (h->status == 101) {
+            sd->mode = M_DETECT;
+            return;
         }
     }
     start_body(c, dir, h, 1, h->status == 204 || h->status == 304 || cl->last_req_head);

@@ -195,8 +195,12 @@ void conn_process(struct conn *c, int dir, const uint8_t *p, size_t n)
         case M_WS:
             if (sd->ws) wsi_ws_feed(sd->ws, p, n);
             return;
+        case M_GUESS:
+            classify_guess(c, dir, p, n);
+            return;
         case M_OPAQUE:
         default:
+            c->undecoded[dir] += n;
             return;
         }
         p += k;
@@ -235,6 +239,7 @@ static void cb_data(void *cu, int dir, const uint8_t *data, size_t len, uint64_t
     if (!c) return;
     c->last = *pkt;
     c->sd[dir].pkt = *pkt;
+    c->tcp_bytes[dir] += len;
     if (c->tls) wsi_tls_feed(c->tls, tls_dir(c, dir), data, len);
     else conn_process(c, dir, data, len);
 }
@@ -258,6 +263,9 @@ static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struc
         return;
     }
     switch (sd->mode) {
+    case M_GUESS:
+        classify_gap(c, dir);
+        break;
     case M_WS:
         if (sd->msg_compressed) wsi_inflate_break(&sd->inf, "bytes of the compressed message are missing");
         if (sd->ws) wsi_ws_gap(sd->ws, len);
@@ -291,7 +299,10 @@ static void cb_end(void *cu, int dir, enum wsi_end_reason why, const struct wsi_
     if (!c) return;
     struct side *sd = &c->sd[dir];
     sd->pkt = *pkt;
-    if (pkt->num) c->last = *pkt;
+    sd->ended = 1;
+    sd->end_why = why;
+    /* the end of the capture is not this connection's packet */
+    if (pkt->num && why != WSI_END_CAPTURE) c->last = *pkt;
     if (sd->mode == M_WS && sd->ws) wsi_ws_end(sd->ws);
     if (sd->mode == M_DETECT && sd->blen) {
         /* a few bytes that never sufficed to decide */
@@ -308,12 +319,15 @@ static void cb_close(void *cu)
     if (!c) return;
     struct wsi_session *s = c->s;
     if (c->tls) wsi_tls_finish(c->tls);
+    classify_finish(c);
     if (c->have_req) ws_handshake(c, NULL, WSI_NONE, &c->last);
     struct wsi_event ev = {.kind = WSI_EV_CLOSE};
     struct wsi_close_ev *ce = &ev.u.close;
     int cd = c->client_dir < 0 ? 0 : c->client_dir;
     ce->websocket = c->websocket;
-    ce->tls = c->tls != NULL;
+    ce->carries = c->carries;
+    ce->evidence = c->evidence[0] ? c->evidence : NULL;
+    ce->tls = c->tls != NULL || c->tls_midstream;
     ce->tls_decrypted = c->tls_decrypted;
     ce->verdict = c->verdict;
     for (int sdx = 0; sdx < 2; sdx++) {
@@ -322,9 +336,14 @@ static void cb_close(void *cu)
         ce->frames[sdx] = sd->frames;
         ce->messages[sdx] = sd->messages;
         ce->bytes[sdx] = sd->bytes;
+        ce->tcp_bytes[sdx] = c->tcp_bytes[sdx == WSI_C2S ? cd : 1 - cd];
+        ce->undecoded[sdx] = c->undecoded[sdx == WSI_C2S ? cd : 1 - cd];
     }
     ce->closed_cleanly = ce->close_code[0] >= 0 && ce->close_code[1] >= 0;
-    ce->abnormal = c->websocket && ce->close_code[0] < 0 && ce->close_code[1] < 0;
+    ce->still_open = !c->sd[0].ended || !c->sd[1].ended || c->sd[0].end_why == WSI_END_CAPTURE ||
+                     c->sd[1].end_why == WSI_END_CAPTURE;
+    ce->abnormal = c->websocket && ce->close_code[0] < 0 && ce->close_code[1] < 0 && !ce->still_open;
+    ce->handshake = c->hs_seen;
     ce->violations = c->violations;
     ce->gaps = c->gaps;
     ce->duration = conn_time(c, &c->last);

@@ -108,14 +108,20 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
     FILE *f = s->o.out;
     const struct wsi_close_ev *ce = &ev->u.close;
     const char *on = "", *off = "";
-    char cl[64], sv[64], a[16], b[16], size[32];
+    char cl[64], sv[64], a[16], b[16];
     int cd = ev->client_dir == 1 ? 1 : 0;
     fprintf(f, "#%llu %s -> %s", (unsigned long long)ev->conn, wsi_endpoint_str(ev->ci, cd, cl),
             wsi_endpoint_str(ev->ci, 1 - cd, sv));
     if (c && c->request) fprintf(f, " %s", c->request);
     if (!ce->websocket && !(c && c->http)) {
-        fputs(ce->tls ? "  TLS, encrypted (no key: see --keylog)" : "  not HTTP/WebSocket", f);
-        if (ce->bytes[0] + ce->bytes[1]) fprintf(f, "  %s", wsi_human_size(ce->bytes[0] + ce->bytes[1], size));
+        if (ce->carries == WSI_CARRIES_TLS || ce->tls)
+            fputs(ce->tls_decrypted ? "  TLS, decrypted" : "  TLS, encrypted (no key: see --keylog)", f);
+        else if (ce->carries == WSI_CARRIES_UPGRADE_OTHER)
+            fputs("  upgraded to another protocol (not decoded)", f);
+        else
+            fputs("  other TCP", f);
+        fprintf(f, "  c2s %llu B / s2c %llu B", (unsigned long long)ce->tcp_bytes[WSI_C2S],
+                (unsigned long long)ce->tcp_bytes[WSI_S2C]);
         fprintf(f, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
     } else {
         if (ce->websocket) {
@@ -126,6 +132,14 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
             fprintf(f, "  %s%s%s", on, wsi_hs_verdict_id(ce->verdict), off);
         } else {
             fputs("  http", f);
+            if (ce->carries == WSI_CARRIES_UPGRADE_OTHER) fputs("  upgraded to another protocol (not decoded)", f);
+            else if (ce->handshake) {
+                if (s->o.color) {
+                    on = ce->verdict == WSI_HS_VALID ? C_GREEN : C_RED;
+                    off = C_RESET;
+                }
+                fprintf(f, "  upgrade %s%s%s", on, wsi_hs_verdict_id(ce->verdict), off);
+            }
         }
         if (ce->websocket || ce->messages[0] || ce->messages[1])
             fprintf(f, "  c2s %llu msg / s2c %llu msg  close %s/%s", (unsigned long long)ce->messages[WSI_C2S],
@@ -139,6 +153,9 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
         fprintf(f, "  %s%llu violation%s%s", on, (unsigned long long)ce->violations, ce->violations == 1 ? "" : "s",
                 off);
         if (ce->abnormal) fputs("  abnormal (1006)", f);
+        else if (ce->websocket && ce->still_open) fputs("  still open", f);
+        if (ce->undecoded[0] + ce->undecoded[1])
+            fprintf(f, "  %llu B not decoded", (unsigned long long)(ce->undecoded[0] + ce->undecoded[1]));
     }
     if (ce->gaps) fprintf(f, "  %llu gap%s", (unsigned long long)ce->gaps, ce->gaps == 1 ? "" : "s");
     if (c && c->reset) fputs("  reset", f);

@@ -268,12 +268,26 @@ void ws_upgraded(struct conn *c, int server_dir, const struct http1_head *resp)
     const struct http1_header *ext = http1_find(resp, "Sec-WebSocket-Extensions");
     int rsv1 = ext && ext->value.len > 0;
     c->websocket = 1;
+    classify_set(c, WSI_CARRIES_WEBSOCKET, c->hs_seen && c->verdict == WSI_HS_VALID
+                                               ? "WebSocket: the upgrade is in the capture"
+                                               : "WebSocket: a 101 with Upgrade: websocket is in the capture");
     if (c->pmd.negotiated) {
         int cd = conn_client_dir(c);
         for (int d = 0; d < 2; d++) {
             int nct = d == cd ? c->pmd.client_no_context_takeover : c->pmd.server_no_context_takeover;
             c->sd[d].inf_on = wsi_inflate_init(&c->sd[d].inf, nct, c->s->o.preview_max) == 0;
         }
+    }
+    if (c->verdict != WSI_HS_VALID && c->verdict != WSI_HS_NOT_SEEN) {
+        /* an invalid handshake: frames, unless what follows reads as HTTP (classify.c decides) */
+        c->ws_pending = rsv1 ? 2 : 1;
+        c->sd[server_dir].mode = M_DETECT;
+        size_t hl;
+        uint8_t *held = side_take(cl, &hl);
+        cl->mode = M_DETECT;
+        if (hl) conn_process(c, 1 - server_dir, held, hl);
+        free(held);
+        return;
     }
     ws_start(c, server_dir, rsv1);
     /* the client's bytes held since its request are frames too */

@@ -1165,7 +1165,7 @@ static void test_summary(void **state)
     assert_string_equal(l.v[3], "#8 GET /x  (connection not closed)");
     assert_string_equal(l.v[0], "#5 127.0.0.1:51000 -> 127.0.0.1:8765 GET /chat  mismatch  c2s 0 msg / s2c 1 msg  "
                                 "close -/empty  1 violation  2 gaps  reset  1.50 s");
-    assert_string_equal(l.v[1], "#6 127.0.0.1:51000 -> 127.0.0.1:8765  not HTTP/WebSocket  packets 1-2  0.25 s");
+    assert_string_equal(l.v[1], "#6 127.0.0.1:51000 -> 127.0.0.1:8765  other TCP  c2s 0 B / s2c 0 B  packets 1-2  0.25 s");
     assert_string_equal(l.v[2], "#7 127.0.0.1:51000 -> 127.0.0.1:8765 POST /api  http  0 violations  0.01 s");
     free(l.v);
     free(out.buf);

@@ -344,8 +344,10 @@ static void test_keepalive_before_upgrade(void **state)
         "c> frame op=1 len=5\n"
         "c> msg op=1 \"hello\"\n";
     assert_memory_equal(r.log, want, strlen(want));
-    /* no FIN, no close frame: abnormal (1006) at the end of the capture */
-    assert_non_null(strstr(r.log, "close ws=1 clean=0 abnormal=1\n"));
+    /* no FIN, no close frame, and the capture ends: still open, not abnormal (1006) */
+    assert_non_null(strstr(r.log, "close ws=1 clean=0 abnormal=0\n"));
+    assert_true(r.last_close.still_open);
+    assert_int_equal(r.last_close.carries, WSI_CARRIES_WEBSOCKET);
     wsi_session_free(cv.s);
 }
 
