@@ -214,8 +214,8 @@ void classify_detect(struct conn *c, int dir, const uint8_t *p, size_t n)
     } else {
         m = M_OPAQUE;
         if (undecided)
-            classify_set(c, WSI_CARRIES_OTHER, c->ci.saw_syn ? "other TCP: its first bytes are neither HTTP nor TLS"
-                                                             : "other TCP: neither HTTP, TLS nor WebSocket");
+            classify_set(c, WSI_CARRIES_OTHER, c->ci.saw_syn ? "its first bytes are neither HTTP nor TLS"
+                                                             : "neither HTTP, TLS nor WebSocket");
     }
     size_t hl;
     uint8_t *held = side_take(sd, &hl);

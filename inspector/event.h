@@ -103,7 +103,7 @@ struct wsi_sse_ev {
 
 /* The upgrade's facts; any string may be NULL when the header was absent. */
 struct wsi_handshake_ev {
-    const char *path, *host, *origin, *version;
+    const char *method, *path, *host, *origin, *version;
     const char *protocols_offered, *protocol_selected;
     const char *extensions_offered, *extensions_selected;
     const char *key, *accept;
@@ -114,6 +114,7 @@ struct wsi_handshake_ev {
     const char *rule;             /* the RFC rule behind a verdict other than valid */
     const char *why;              /* a sentence explaining it */
     int key_warning;              /* the key is not the base64 of 16 bytes (§4.1 item 7) */
+    int version_warning;          /* the request's Sec-WebSocket-Version is missing or not 13 (§4.1 item 9) */
     int deflate;                  /* permessage-deflate negotiated */
     const struct wsi_pmd_params *pmd; /* its parameters (RFC 7692 §7.1), when negotiated */
     double latency;               /* seconds from request to response (-1 when unknown) */

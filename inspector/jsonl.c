@@ -615,6 +615,7 @@ static void j_handshake(struct wsi_json *j, const struct wsi_handshake_ev *h)
     jstr(j, "rule", h->rule);
     jstr(j, "why", h->why);
     jbool(j, "key_warning", h->key_warning);
+    jbool(j, "version_warning", h->version_warning);
     jbool(j, "deflate", h->deflate);
     jsec_opt(j, "latency", h->latency);
 }

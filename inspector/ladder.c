@@ -195,7 +195,7 @@ struct pend {
 /* The handshake's facts, copied (events do not outlive the call). */
 struct hs_copy {
     int have;                              /* a HANDSHAKE event was seen */
-    char *path, *host, *origin, *version;  /* request facts (NULL: absent) */
+    char *method, *path, *host, *origin, *version;  /* request facts (NULL: absent) */
     char *protocols_offered, *protocol_selected;     /* Sec-WebSocket-Protocol, both ways */
     char *extensions_offered, *extensions_selected;  /* Sec-WebSocket-Extensions, both ways */
     char *key, *accept, *expected_accept;  /* the key, the Accept sent, the Accept it should be */
@@ -204,6 +204,7 @@ struct hs_copy {
     enum wsi_hs_verdict verdict;           /* the outcome */
     char *rule, *why;                      /* the RFC rule and a sentence (not for valid) */
     int key_warning;                       /* key is not the base64 of 16 bytes */
+    int version_warning;                   /* Sec-WebSocket-Version missing or not 13 */
     int deflate;                           /* permessage-deflate negotiated */
     struct wsi_pmd_params pmd;             /* its parameters (error is a static string) */
     double latency;                        /* request to response, seconds (-1 unknown) */
@@ -279,7 +280,7 @@ static char *dup_or_null(const char *s)
 
 static void hs_clear(struct hs_copy *h)
 {
-    char **all[] = {&h->path, &h->host, &h->origin, &h->version, &h->protocols_offered, &h->protocol_selected,
+    char **all[] = {&h->method, &h->path, &h->host, &h->origin, &h->version, &h->protocols_offered, &h->protocol_selected,
                     &h->extensions_offered, &h->extensions_selected, &h->key, &h->accept, &h->expected_accept,
                     &h->reason, &h->rule, &h->why};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
@@ -726,9 +727,10 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
 {
     const struct wsi_handshake_ev *h = &ev->u.hs;
     struct hs_copy *k = &c->hs;
-    char a[1100], b[1100];
+    char a[1100];
     hs_clear(k);
     k->have = 1;
+    k->method = dup_or_null(h->method);
     k->path = dup_or_null(h->path);
     k->host = dup_or_null(h->host);
     k->origin = dup_or_null(h->origin);
@@ -746,6 +748,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
     k->status = h->status;
     k->verdict = h->verdict;
     k->key_warning = h->key_warning;
+    k->version_warning = h->version_warning;
     k->deflate = h->deflate;
     if (h->pmd) k->pmd = *h->pmd;
     k->latency = h->latency;
@@ -777,8 +780,8 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         break;
     default:
         s_printf(&t, "handshake %s", wsi_hs_verdict_id(h->verdict));
-        if (h->why) s_printf(&t, ": %s", wire(h->why, a, sizeof a));
-        if (h->rule) s_printf(&t, " (%s)", wire(h->rule, b, sizeof b));
+        if (h->why) s_printf(&t, ": %s", h->why); /* our prose, not wire bytes */
+        if (h->rule) s_printf(&t, " (%s)", h->rule);
         break;
     }
     if (t.len) note(l, c, "\xE2\x9C\x97", s_get(&t), C_BAD); /* ✗ */
@@ -1046,7 +1049,7 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
 {
     const struct wsi_close_ev *ce = &ev->u.close;
     const struct hs_copy *h = &c->hs;
-    char cl[64], sv[64], a[1100], b[1100], e[1100], tm[32], sz[32], sz2[32];
+    char cl[64], sv[64], a[1100], e[1100], tm[32], sz[32], sz2[32];
     int cd = ev->client_dir == 1 ? 1 : 0;
     struct str t = {0};
 
@@ -1079,12 +1082,15 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     if (h->have && h->verdict == WSI_HS_NOT_SEEN) {
         fact(l, "Handshake", "not captured: the capture began after it", NULL);
     } else if (h->have) {
-        s_printf(&t, "GET %s", val(h->path, a, sizeof a));
+        s_printf(&t, "%s ", h->method ? wire(h->method, e, sizeof e) : "GET");
+        s_puts(&t, val(h->path, a, sizeof a));
         fact(l, "Request", s_get(&t), NULL);
         s_clear(&t);
         fact(l, "Host", val(h->host, a, sizeof a), NULL);
         fact(l, "Origin", val(h->origin, a, sizeof a), NULL);
         fact(l, "Version", val(h->version, a, sizeof a), NULL);
+        if (h->version_warning)
+            fact(l, "", "\xE2\x9A\xA0 must be 13 (RFC 6455 \xC2\xA7" "4.1 item 9)", C_BAD);
         /* offered and selected on lines of their own: extension values hold ';' */
         s_printf(&t, "offered: %s", val(h->protocols_offered, a, sizeof a));
         fact(l, "Protocols", s_get(&t), NULL);
@@ -1111,12 +1117,12 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
             break;
         case WSI_HS_MISMATCH:
             s_printf(&t, "\xE2\x9C\x97 MISMATCH: expected %s, sent %s", val(h->expected_accept, e, sizeof e), acc);
-            if (h->rule) s_printf(&t, " (%s)", wire(h->rule, b, sizeof b));
+            if (h->rule) s_printf(&t, " (%s)", h->rule);
             on = C_BAD;
             break;
         case WSI_HS_NO_ACCEPT:
             s_printf(&t, "missing  \xE2\x9C\x97");
-            if (h->rule) s_printf(&t, " (%s)", wire(h->rule, b, sizeof b));
+            if (h->rule) s_printf(&t, " (%s)", h->rule);
             on = C_BAD;
             break;
         default:
@@ -1129,9 +1135,9 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
             fact(l, "", "= base64(SHA-1(Key + \"" WS_GUID "\")), RFC 6455 \xC2\xA7" "4.2.2", NULL);
         if (h->verdict != WSI_HS_VALID) {
             s_printf(&t, "\xE2\x9C\x97 %s", wsi_hs_verdict_id(h->verdict));
-            if (h->why) s_printf(&t, ": %s", wire(h->why, b, sizeof b));
+            if (h->why) s_printf(&t, ": %s", h->why);
             if (h->rule && h->verdict != WSI_HS_MISMATCH && h->verdict != WSI_HS_NO_ACCEPT)
-                s_printf(&t, " (%s)", wire(h->rule, e, sizeof e));
+                s_printf(&t, " (%s)", h->rule);
             fact(l, "Verdict", s_get(&t), C_BAD);
             s_clear(&t);
         }
@@ -1204,7 +1210,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
 {
     FILE *f = l->o.out;
     const struct wsi_close_ev *ce = &ev->u.close;
-    char cl[64], sv[64], sz[32];
+    char cl[64], sv[64];
     int cd = ev->client_dir == 1 ? 1 : 0;
     for (int d = 0; d < 2; d++) flush_pending(c, d, 0, 0, 1);
     if (l->blocks++) fputc('\n', f);
@@ -1212,15 +1218,17 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
     s_clear(&l->line);
     if (!ce->websocket && !c->http && !c->hs.have) {
         struct str t = {0};
+        const char *what = c->tls_line || ce->carries == WSI_CARRIES_TLS ? "TLS"
+                           : ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "upgraded to another protocol (not decoded)"
+                                                                      : "other TCP";
         s_printf(&t, "Connection %llu: %s -> %s  %s", (unsigned long long)ev->conn,
-                 wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv),
-                 c->tls_line ? "TLS" : "not HTTP/WebSocket");
+                 wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv), what);
         if (c->tls_line) s_printf(&t, "  %s", c->tls_line);
         if (c->tls_why) s_printf(&t, ": %s", c->tls_why);
-        if (ce->bytes[0] + ce->bytes[1])
-            s_printf(&t, "  %llu bytes (%s)", (unsigned long long)(ce->bytes[0] + ce->bytes[1]),
-                     wsi_human_size(ce->bytes[0] + ce->bytes[1], sz));
+        s_printf(&t, "  client %llu B, server %llu B", (unsigned long long)ce->tcp_bytes[WSI_C2S],
+                 (unsigned long long)ce->tcp_bytes[WSI_S2C]);
         s_printf(&t, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
+        if (!c->tls_line && ce->evidence) s_printf(&t, "  (%s)", ce->evidence); /* our prose */
         wrap(l, &l->blk, "", s_get(&t), "", "", 1);
         fputs(s_get(&l->blk), f);
         fputs(s_get(&c->body), f); /* its notes, if any (a snap length cut, gaps...) */

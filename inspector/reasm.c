@@ -606,6 +606,8 @@ static void take_data(struct wsi_reasm *r, struct conn *c, int dir, int64_t soff
         soff = 0;
     }
     uint64_t off = (uint64_t)soff;
+    /* A keep-alive probe: one octet at next - 1 (RFC 1122 §4.2.3.6), often garbage; not a retransmission. */
+    if (len == 1 && off + 1 == d->next_off) return;
     for (;;) {
         if (off < d->next_off) {
             size_t n = (size_t)min_u64(len, d->next_off - off);

@@ -176,7 +176,7 @@ void wsi_summary_event(void *self, const struct wsi_event *ev)
         break;
     case WSI_EV_HANDSHAKE:
         if (!(c = get(s, ev->conn))) return;
-        if (ev->u.hs.path) set_request(c, "GET", ev->u.hs.path, 1);
+        if (ev->u.hs.path) set_request(c, ev->u.hs.method ? ev->u.hs.method : "GET", ev->u.hs.path, 1);
         break;
     case WSI_EV_END:
         if (ev->u.end.why == WSI_END_RST && (c = get(s, ev->conn))) c->reset = 1;

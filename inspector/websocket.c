@@ -202,6 +202,7 @@ void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const
         kl = key->value.len;
     }
     if (rq) {
+        hs->method = http_view_str(rq->method, &a, &left);
         hs->path = http_view_str(rq->target, &a, &left);
         hs->host = http_hdr_str(rq, "Host", &a, &left);
         hs->origin = http_hdr_str(rq, "Origin", &a, &left);
@@ -209,6 +210,7 @@ void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const
         hs->protocols_offered = http_hdr_str(rq, "Sec-WebSocket-Protocol", &a, &left);
         hs->extensions_offered = http_hdr_str(rq, "Sec-WebSocket-Extensions", &a, &left);
         hs->key = http_hdr_str(rq, "Sec-WebSocket-Key", &a, &left);
+        hs->version_warning = !hs->version || strcmp(hs->version, "13") != 0;
         if (kp && kl) {
             long dl;
             hs->key_warning = ws_key_check(kp, kl, &dl) != WS_KEY_OK;

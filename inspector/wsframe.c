@@ -331,7 +331,8 @@ static void on_byte0(struct wsi_ws_decoder *d)
     f->opcode = b & 0x0F;
     const char *name = wsi_opcode_name(f->opcode);
 
-    if (d->close_sent)
+    /* §5.5.1 forbids data frames after a close; a second close or a ping/pong is no data */
+    if (d->close_sent && f->opcode < 8)
         report(d, WSI_V_DATA_AFTER_CLOSE, "%s frame after this side's close frame", name);
     unsigned bad_rsv = d->opts.rsv1_allowed ? (f->rsv & 3u) : f->rsv;
     if (bad_rsv) {

@@ -489,11 +489,19 @@ static void test_midstream(void **state)
     assert_bytes(&t, 1, 0, "world!", 6);
     assert_bytes(&t, 1, 1, "ping", 4);
     assert_null(find_ev(&t.rec, 1, EV_ANOM, -1));
+    /* keep-alive probes: one garbage octet at next - 1 (RFC 1122 §4.2.3.6) is no differing retransmission */
+    txw(&t, &f, 0, 74, ACK, (const uint8_t *)"\0", 1, 1);
+    txw(&t, &f, 0, 74, ACK, (const uint8_t *)"g", 1, 1);
+    assert_null(find_ev(&t.rec, 1, EV_ANOM, -1));
     /* a differing straddling retransmission is compared from offset 0 on */
     tx(&t, &f, 1, 899998, ACK, "loWorld");
     const struct ev *a = find_ev(&t.rec, 1, EV_ANOM, WSI_TCP_RETRANS_DIFFERS);
     assert_non_null(a);
     assert_detail(a, "first at offset 0");
+    /* two differing octets before the client's next byte are a retransmission that differs, not a probe */
+    size_t before = t.rec.anomalies[WSI_TCP_RETRANS_DIFFERS];
+    tx(&t, &f, 0, 73, ACK, "XX");
+    assert_int_equal(t.rec.anomalies[WSI_TCP_RETRANS_DIFFERS], before + 1);
     tb_finish(&t);
     tb_free(&t);
 }
@@ -1289,6 +1297,7 @@ static void test_history_model(void **state)
                 size_t a = lo + rnd(&seed) % (sent[c] - lo), m = 1 + rnd(&seed) % (sent[c] - a);
                 memcpy(bad, src[c] + a, m);
                 size_t nflip = rnd(&seed) % 4, ndiff = 0;
+                int keepalive = m == 1 && a + 1 == sent[c]; /* a keep-alive probe's shape: never compared */
                 uint64_t first = UINT64_MAX;
                 for (size_t k = 0; k < nflip; k++) bad[rnd(&seed) % m] ^= (uint8_t)(1 + rnd(&seed) % 255);
                 for (size_t i = 0; i < m; i++) {
@@ -1297,6 +1306,7 @@ static void test_history_model(void **state)
                         if (first == UINT64_MAX) first = a + i;
                     }
                 }
+                if (keepalive) ndiff = 0;
                 txw(&t, &f[c], 0, (uint32_t)(1 + a), ACK, bad, (uint32_t)m, (uint32_t)m);
                 size_t now = t.rec.anomalies[WSI_TCP_RETRANS_DIFFERS];
                 /* fresh: everything written to the log since the range's first byte fits in it */

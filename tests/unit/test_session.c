@@ -145,7 +145,8 @@ static void rec_event(void *self, const struct wsi_event *ev)
         else recf(r, "%s http %d\n", sd(ev->side), ev->u.http.status);
         break;
     case WSI_EV_HANDSHAKE:
-        recf(r, "handshake %s\n", wsi_hs_verdict_id(ev->u.hs.verdict));
+        recf(r, "handshake %s%s\n", wsi_hs_verdict_id(ev->u.hs.verdict),
+             ev->u.hs.version_warning ? " version-warning" : "");
         if (ev->u.hs.expected_accept) snprintf(r->accept_expected, sizeof r->accept_expected, "%s", ev->u.hs.expected_accept);
         break;
     case WSI_EV_FRAME: recf(r, "%s frame op=%u len=%llu\n", sd(ev->side), ev->u.frame.f->opcode,
@@ -563,6 +564,68 @@ static void test_chunks_and_sse(void **state)
     wsi_session_free(cv.s);
 }
 
+/* A connection whose start is in the capture and that never upgraded is never WebSocket, even
+ * when its bytes read as frames; it is other TCP, its bytes counted. */
+static void test_start_seen_never_ws(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct conv cv;
+    new_session(&r, &cv);
+    handshake_tcp(&cv);
+    for (int i = 0; i < 4; i++) {
+        send_text(&cv, 0, 1, "looks like a frame");
+        send_text(&cv, 1, 0, "so does this");
+    }
+    wsi_session_finish(cv.s);
+    assert_null(strstr(r.log, "frame"));
+    assert_null(strstr(r.log, "handshake"));
+    assert_int_equal(r.last_close.carries, WSI_CARRIES_OTHER);
+    assert_false(r.last_close.websocket);
+    assert_int_equal(r.last_close.undecoded[WSI_C2S], r.last_close.tcp_bytes[WSI_C2S]);
+    assert_true(r.last_close.tcp_bytes[WSI_C2S] > 0);
+    assert_int_equal(wsi_session_stats(cv.s)->violations, 0);
+    wsi_session_free(cv.s);
+}
+
+/* Upgrade: h2c answered by 101 is another protocol: no handshake verdict, nothing decoded as frames. */
+static void test_h2c_upgrade(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct conv cv;
+    new_session(&r, &cv);
+    handshake_tcp(&cv);
+    send_str(&cv, 0, "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                     "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
+    send_str(&cv, 1, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n");
+    send_text(&cv, 1, 0, "an h2 frame, say");
+    send_str(&cv, 0, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+    wsi_session_finish(cv.s);
+    assert_null(strstr(r.log, "handshake"));
+    assert_null(strstr(r.log, "frame"));
+    assert_int_equal(r.last_close.carries, WSI_CARRIES_UPGRADE_OTHER);
+    assert_false(r.last_close.websocket);
+    assert_true(r.last_close.undecoded[WSI_S2C] > 0 && r.last_close.undecoded[WSI_C2S] > 0);
+    wsi_session_free(cv.s);
+}
+
+/* Sec-WebSocket-Version other than 13 is flagged even when the server accepts (RFC 6455 §4.1 item 9). */
+static void test_version_warning(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct conv cv;
+    new_session(&r, &cv);
+    handshake_tcp(&cv);
+    send_str(&cv, 0, "GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n");
+    send_str(&cv, 1, RESP_OK);
+    wsi_session_finish(cv.s);
+    assert_non_null(strstr(r.log, "handshake valid version-warning\n"));
+    wsi_session_free(cv.s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +643,9 @@ int main(void)
         cmocka_unit_test(test_only_conn),
         cmocka_unit_test(test_deflate),
         cmocka_unit_test(test_chunks_and_sse),
+        cmocka_unit_test(test_start_seen_never_ws),
+        cmocka_unit_test(test_h2c_upgrade),
+        cmocka_unit_test(test_version_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
