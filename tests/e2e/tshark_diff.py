@@ -6,7 +6,8 @@ compare, connection by connection and direction by direction, frame by frame:
   frame count, opcode, FIN, RSV, MASK, the 7-bit length field, the payload length, the masking key,
   the packet that completed the frame, the unmasked payload bytes, the close code;
 and per connection the handshake: Sec-WebSocket-Key and Sec-WebSocket-Accept as tshark reads them,
-and our verdict against `wsaccept KEY` (valid exactly when the computed Accept equals the one sent).
+and our verdict against `wsaccept KEY` (valid exactly when the computed Accept equals the one sent and the
+101 says Upgrade: websocket and Connection: Upgrade, as tshark reads those headers).
 
 Payload bytes: wsinspect keeps at most max(256, 4*N) bytes per frame and prints at most N of them
 (N = --payload, 65536 here), so frames longer than 65536 bytes are compared on their first 65536 bytes
@@ -84,7 +85,11 @@ def run_wsinspect(wsinspect, path, extra=()):
     r = subprocess.run([wsinspect, "--json", "--payload", str(PAYLOAD_SHOWN), "--color=never"] + list(extra) + [path],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     conns = {}
-    for n, line in enumerate(r.stdout.decode("utf-8", "replace").splitlines(), 1):
+    # JSON Lines end at "\n" only: str.splitlines() would also cut at U+0085, U+2028..., which JSON
+    # strings may hold unescaped (e.g. a chunk's text with a C1 control in it)
+    for n, line in enumerate(r.stdout.decode("utf-8", "replace").split("\n"), 1):
+        if not line:
+            continue
         try:
             o = json.loads(line)
         except ValueError as e:
@@ -122,7 +127,7 @@ def parse_pdml(text):
     root = ET.fromstring(text)
     packets = []
     for pkt in root.iter("packet"):
-        p = {"num": None, "src": None, "dst": None, "stream": None, "ws": [], "keys": [], "accepts": []}
+        p = {"num": None, "src": None, "dst": None, "stream": None, "ws": [], "keys": [], "accepts": [], "r101": []}
         ip_src = ip_dst = sport = dport = None
         for proto in pkt.findall("proto"):
             name = proto.get("name")
@@ -145,11 +150,18 @@ def parse_pdml(text):
                     elif f.get("name") == "tcp.stream":
                         p["stream"] = int(f.get("show"))
             elif name == "http":
+                head = {"code": None, "upgrade": None, "connection": None}
                 for f in proto.iter("field"):
                     if f.get("name") == "http.sec_websocket_key":
                         p["keys"].append(f.get("show"))
                     elif f.get("name") == "http.sec_websocket_accept":
                         p["accepts"].append(f.get("show"))
+                    elif f.get("name") == "http.response.code":
+                        head["code"] = _int(f.get("show"))
+                    elif f.get("name") in ("http.upgrade", "http.connection"):
+                        head[f.get("name")[5:]] = f.get("show")
+                if head["code"] == 101:
+                    p["r101"].append(head)
             elif name == "websocket":
                 p["ws"].append(ws_frame(proto))
             elif name == "fake-field-wrapper" and p["ws"]:
@@ -170,7 +182,7 @@ def parse_pdml(text):
         if ip_src is not None and sport is not None:
             p["src"] = (ipaddress.ip_address(ip_src), sport)
             p["dst"] = (ipaddress.ip_address(ip_dst), dport)
-        if p["ws"] or p["keys"] or p["accepts"]:
+        if p["ws"] or p["keys"] or p["accepts"] or p["r101"]:
             packets.append(p)
     return packets
 
@@ -405,12 +417,19 @@ def compare(path, wsinspect, tshark, wsaccept, accept_cache, keyopt):
             else:
                 computed = wsaccept_of(wsaccept, tkey, accept_cache)
                 verdict = hs.get("verdict") if hs else None
-                if (verdict == "valid") != (computed == tacc):
-                    diffs.append(("%s verdict" % tag, "verdict %r, but wsaccept %s = %r and the Accept sent is %r"
-                                  % (verdict, tkey, computed, tacc)))
+                # valid takes the right Accept AND a 101 that says Upgrade: websocket and Connection: Upgrade
+                # (RFC 6455 §4.1 items 2 and 3; a 101 to "websockets" is no WebSocket 101, whatever its Accept)
+                h101 = next((h for p in reversed(packets) if (p["src"], p["dst"]) == (sv, cl) for h in p["r101"]), None)
+                up_ok = h101 is not None and (h101["upgrade"] or "").strip().lower() == "websocket" and \
+                    "upgrade" in [x.strip().lower() for x in (h101["connection"] or "").split(",")]
+                if (verdict == "valid") != (computed == tacc and up_ok):
+                    diffs.append(("%s verdict" % tag, "verdict %r, but wsaccept %s = %r, the Accept sent is %r, and the 101 "
+                                  "says Upgrade: %r, Connection: %r" % (verdict, tkey, computed, tacc,
+                                                                        h101 and h101["upgrade"], h101 and h101["connection"])))
                 else:
-                    notes.append("%s verdict %s agrees with wsaccept(%s) %s %s"
-                                 % (tag, verdict, tkey, "==" if computed == tacc else "!=", tacc))
+                    notes.append("%s verdict %s agrees with wsaccept(%s) %s %s and the 101's Upgrade: %s"
+                                 % (tag, verdict, tkey, "==" if computed == tacc else "!=", tacc,
+                                    h101 and h101["upgrade"]))
     notes.insert(0, "%d frames compared field by field, %d payloads compared (%d bytes), %d not compared"
                  % (stats["frames"], stats["payload_compared"], stats["bytes_compared"], stats["payload_not_compared"]))
     return diffs, notes
