@@ -1,4 +1,4 @@
-/* fuzz_keylog.c - libFuzzer harness for the NSS key log parser (inspector/tls.c,
+/* fuzz_keylog.c - libFuzzer harness for the NSS key log parser (inspector/keylog.c,
  * wsi_keylog_parse_buf and wsi_keylog_lookup).
  *
  * Input: the text of a key log file, as is (seeds: the key logs in captures/).
@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "tls.h"
+#include "keylog.h"
 
 static int hexval(int c)
 {

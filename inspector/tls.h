@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "keylog.h" /* the key log the decryption reads its secrets from */
+
 /*
  * A wss:// connection carries TLS records. Without keys this module reads
  * what TLS leaves in the clear (the ClientHello's server name, ALPN offer and
@@ -19,63 +21,6 @@
  * All cryptography is OpenSSL libcrypto's (EVP AEAD ciphers, the "HKDF" and
  * "TLS1-PRF" key derivations).
  */
-
-/* ---- the key log --------------------------------------------------------- */
-
-#define WSI_KEYLOG_MAX_ENTRIES 1000000u /* key lines kept at most (the file is refused beyond) */
-#define WSI_KEYLOG_MAX_LINE 1024u       /* longer lines are skipped as malformed */
-#define WSI_KEYLOG_MAX_SECRET 48u       /* longest secret: SHA-384 traffic secrets, the TLS 1.2 master secret */
-
-/* The labels this module uses (other labels, e.g. RSA or ECH ones, are counted and skipped). */
-enum wsi_keylog_label {
-    WSI_KL_CLIENT_RANDOM,                   /* TLS 1.2: the master secret */
-    WSI_KL_CLIENT_EARLY_TRAFFIC_SECRET,     /* TLS 1.3 0-RTT (kept, not used yet) */
-    WSI_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET, /* TLS 1.3 client handshake traffic secret */
-    WSI_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET, /* TLS 1.3 server handshake traffic secret */
-    WSI_KL_CLIENT_TRAFFIC_SECRET_0,         /* TLS 1.3 first client application traffic secret */
-    WSI_KL_SERVER_TRAFFIC_SECRET_0,         /* TLS 1.3 first server application traffic secret */
-    WSI_KL_EXPORTER_SECRET,                 /* TLS 1.3 exporter (kept, not used) */
-    WSI_KL_EARLY_EXPORTER_SECRET,           /* TLS 1.3 early exporter (kept, not used) */
-    WSI_KL_NLABELS                          /* number of labels */
-};
-
-/* What loading a key log found. */
-struct wsi_keylog_stats {
-    uint64_t lines;          /* lines read (including comments and blank lines) */
-    uint64_t entries;        /* secrets kept */
-    uint64_t ignored;        /* comment and blank lines */
-    uint64_t unknown_labels; /* well-formed lines with a label this module does not use */
-    uint64_t malformed;      /* lines skipped as not "LABEL <64 hex> <hex>" (or too long) */
-    uint64_t duplicates;     /* repeated lines (same label and client random; the first one is kept) */
-    uint64_t conflicts;      /* of those, lines whose secret differed from the kept one */
-    uint64_t first_bad_line; /* line number of the first malformed line (0: none) */
-    char first_bad_why[96];  /* what was wrong with it */
-};
-
-struct wsi_keylog;
-
-/*
- * Reads an NSS key log file ("LABEL <64-hex client_random> <hex secret>" lines;
- * '#' comments, blank lines and CRLF line ends allowed). Malformed lines are
- * skipped and counted. Returns NULL with a message naming the file (and line)
- * in errbuf when the file cannot be read, holds more than
- * WSI_KEYLOG_MAX_ENTRIES key lines, or has malformed lines and no usable one.
- */
-struct wsi_keylog *wsi_keylog_load(const char *path, char errbuf[256]);
-
-/* The same from memory; `name` is used in messages ("FILE:LINE: ..."). */
-struct wsi_keylog *wsi_keylog_parse_buf(const char *buf, size_t len, const char *name, char errbuf[256]);
-
-const struct wsi_keylog_stats *wsi_keylog_stats(const struct wsi_keylog *kl);
-
-/* NULL when every line was usable, else e.g. "keys.log:7: client random is not 64 hex digits (2 malformed lines skipped)". */
-const char *wsi_keylog_warning(const struct wsi_keylog *kl);
-
-/* The secret with `label` for `client_random`: 1 and *secret, *len set, or 0. */
-int wsi_keylog_lookup(const struct wsi_keylog *kl, const uint8_t client_random[32], enum wsi_keylog_label label,
-                      const uint8_t **secret, size_t *len);
-
-void wsi_keylog_free(struct wsi_keylog *kl);
 
 /* ---- recognising TLS ------------------------------------------------------ */
 
