@@ -114,6 +114,7 @@ captures:
 	@sh captures/make-captures.sh
 	@sh captures/make-http-captures.sh
 	@sh captures/make-wss-captures.sh
+	@sh captures/make-negative-captures.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
