@@ -278,7 +278,7 @@ static void restart(struct wsi_guess *g, int dir, const char *why)
     d->skipped += d->len;
     d->base += d->len;
     d->len = d->pos = 0;
-    d->frames = d->points = d->pend_frames = d->pend_points = 0;
+    d->frames = d->points = d->closes = d->pend_frames = d->pend_points = d->pend_closes = 0;
     d->masked = -1;
     d->in_msg = 0;
     d->first = 1;
@@ -347,6 +347,7 @@ static int guess_frame(struct wsi_guess *g, int dir, unsigned *pts, const char *
                 int code = ((pl[0] ^ key[0]) << 8) | (pl[1] ^ key[1]);
                 if (!wsi_close_code_valid(code)) { *why = "a close code that may not be sent"; return -1; }
                 p = 2;
+                d->pend_closes++;
             }
             skip = 2;
         }
@@ -377,6 +378,7 @@ static void guess_decide(struct wsi_guess *g)
     struct wsi_guess_dir *a = &g->d[0], *b = &g->d[1];
     if (!a->frames || !b->frames || a->masked < 0 || b->masked < 0 || a->masked == b->masked) return;
     if (a->points + b->points < WSI_GUESS_POINTS) return;
+    if (a->frames + b->frames < WSI_GUESS_FRAMES && !(a->closes && b->closes)) return;
     g->state = WSI_GUESS_YES;
     g->client_dir = a->masked ? 0 : 1;
     const struct wsi_guess_dir *cl = &g->d[g->client_dir], *sv = &g->d[1 - g->client_dir];
@@ -424,7 +426,8 @@ enum wsi_guess_state wsi_guess_feed(struct wsi_guess *g, int dir, const uint8_t 
     if (d->pos == d->len) { /* the segment ends on a frame boundary */
         d->frames += d->pend_frames;
         d->points += d->pend_points;
-        d->pend_frames = d->pend_points = 0;
+        d->closes += d->pend_closes;
+        d->pend_frames = d->pend_points = d->pend_closes = 0;
         guess_decide(g);
     }
     return g->state;

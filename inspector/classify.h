@@ -37,15 +37,17 @@ const char *wsi_carries_id(enum wsi_carries k);
  *     unmasked (the server's): the roles come from masking, never from ports;
  *   - frames chain exactly: a frame counts once a segment ends on a frame
  *     boundary;
- *   - and there is enough of it: at least one such frame each way, and at least
- *     WSI_GUESS_POINTS points (a non-empty UTF-8 text or a close with a valid code
- *     is 2, any other frame 1).
+ *   - and there is enough of it: at least one such frame each way, at least
+ *     WSI_GUESS_FRAMES frames in all (or a closing handshake: a close with a valid
+ *     code each way), and at least WSI_GUESS_POINTS points (a non-empty UTF-8 text
+ *     or a close with a valid code is 2, any other frame 1).
  * A direction whose bytes fail starts again at its next segment (the capture may
  * have begun inside a frame), counting the bytes it skipped, at most
  * WSI_GUESS_RESTARTS times. Until the answer is yes nothing is decided: the caller
  * holds the bytes and, on yes, decodes them from each direction's start().
  */
 #define WSI_GUESS_POINTS 4
+#define WSI_GUESS_FRAMES 3
 #define WSI_GUESS_RESTARTS 3
 #define WSI_GUESS_HOLD (64 * 1024)   /* bytes looked at per direction before giving up */
 
@@ -66,8 +68,8 @@ struct wsi_guess_dir {
     int in_msg;              /* a fragmented data message is open */
     int msg_text;            /* it is uncompressed text (UTF-8 checked) */
     uint32_t utf8;           /* UTF-8 state across its fragments */
-    unsigned frames, points; /* credited (segment-aligned) */
-    unsigned pend_frames, pend_points; /* complete, awaiting a segment end on a boundary */
+    unsigned frames, points, closes; /* credited (segment-aligned) */
+    unsigned pend_frames, pend_points, pend_closes; /* complete, awaiting a segment end on a boundary */
     int first;               /* the next frame is the attempt's first */
 };
 

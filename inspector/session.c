@@ -325,6 +325,7 @@ static void cb_close(void *cu)
     struct wsi_close_ev *ce = &ev.u.close;
     int cd = c->client_dir < 0 ? 0 : c->client_dir;
     ce->websocket = c->websocket;
+    if (c->carries == WSI_CARRIES_NOTHING) classify_set(c, WSI_CARRIES_NOTHING, "no payload byte is in the capture");
     ce->carries = c->carries;
     ce->evidence = c->evidence[0] ? c->evidence : NULL;
     ce->tls = c->tls != NULL || c->tls_midstream;

@@ -164,9 +164,15 @@ static void test_resync(void **state)
     static const uint8_t tail[] = {0xde, 0xad, 0xbe, 0xef, 0xff, 0x01, 0x02}; /* RSV bits set: no frame */
     assert_int_equal(feed(&g, 0, tail, sizeof tail), WSI_GUESS_LOOKING);
     assert_int_equal(feed(&g, 0, b, text(b, 1, "after the tail")), WSI_GUESS_LOOKING);
-    assert_int_equal(feed(&g, 1, b, text(b, 0, "reply")), WSI_GUESS_YES);
+    assert_int_equal(feed(&g, 1, b, text(b, 0, "reply")), WSI_GUESS_LOOKING); /* two frames are not several */
+    assert_int_equal(feed(&g, 1, b, text(b, 0, "more")), WSI_GUESS_YES);
     assert_int_equal(wsi_guess_start(&g, 0), sizeof tail);
     assert_non_null(strstr(g.why, "7 client and 0 server bytes before them skipped"));
+    wsi_guess_free(&g);
+    /* one text each way is two frames: not yet, however many points */
+    wsi_guess_init(&g);
+    assert_int_equal(feed(&g, 0, b, text(b, 1, "one")), WSI_GUESS_LOOKING);
+    assert_int_equal(feed(&g, 1, b, text(b, 0, "two")), WSI_GUESS_LOOKING);
     wsi_guess_free(&g);
 }
 

@@ -857,9 +857,10 @@ static void test_ladder_edges(void **state)
     assert_true(op == -1 || op > c1end); /* no OPEN for the refused one */
     assert_true(find(&l, 0, "Verdict     \xE2\x9C\x97 refused") > 0);
 
-    long p = find(&l, 0, "Connection 2: 127.0.0.1:51000 -> 127.0.0.1:22  not HTTP/WebSocket");
+    long p = find(&l, 0, "Connection 2: 127.0.0.1:51000 -> 127.0.0.1:22  other TCP");
     assert_true(p > c1end);
-    assert_string_equal(l.v[p + 1], ""); /* one line, then the next block */
+    assert_non_null(strstr(l.v[p + 1], "packets 1-3")); /* its bytes and packets, then the next block */
+    assert_string_equal(l.v[p + 2], "");
 
     long c3 = find(&l, 0, "Connection 3");
     assert_true(c3 > p);

@@ -381,6 +381,7 @@ static void test_midstream(void **state)
     new_session(&r, &cv);
     send_text(&cv, 1, 1, "from server");
     send_text(&cv, 0, 1, "from client");
+    send_text(&cv, 1, 1, "again");
     wsi_session_finish(cv.s);
     const char *want =
         "conn 1\n"
@@ -388,7 +389,9 @@ static void test_midstream(void **state)
         "<s frame op=1 len=11\n"
         "<s msg op=1 \"from server\"\n"
         "c> frame op=1 len=11\n"
-        "c> msg op=1 \"from client\"\n";
+        "c> msg op=1 \"from client\"\n"
+        "<s frame op=1 len=5\n"
+        "<s msg op=1 \"again\"\n";
     assert_memory_equal(r.log, want, strlen(want));
     assert_int_equal(wsi_session_stats(cv.s)->violations, 0);
     assert_int_equal(wsi_session_stats(cv.s)->failed_handshakes, 0);
