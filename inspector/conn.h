@@ -109,6 +109,7 @@ struct wsi_session {
 /* ---- session.c ---- */
 double conn_time(const struct conn *c, const struct wsi_pktref *p);  /* seconds since the first packet */
 int conn_client_dir(const struct conn *c);                            /* client_dir, 0 while unknown */
+int conn_shown(const struct conn *c);   /* its events are shown (--stream): they count for the exit status */
 /* Fill the common fields of an event and hand it to the sink (pkt NULL: the latest packet). */
 void conn_emit(struct conn *c, struct wsi_event *ev, int rdir, const struct wsi_pktref *pkt);
 /* A LOST event: the rest of direction dir is not decoded, and why. */

@@ -88,6 +88,8 @@ void side_drop(struct side *sd)
 
 int conn_client_dir(const struct conn *c) { return c->client_dir < 0 ? 0 : c->client_dir; }
 
+int conn_shown(const struct conn *c) { return !c->s->o.only_conn || c->s->o.only_conn == c->ci.id; }
+
 void conn_lost(struct conn *c, int dir, uint64_t offset, const char *why, const struct wsi_pktref *pkt)
 {
     struct wsi_event ev = {.kind = WSI_EV_LOST};

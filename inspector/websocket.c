@@ -135,7 +135,7 @@ static void ws_violation(void *user, enum wsi_violation v, const struct wsi_fram
     ev.u.viol.detail = detail;
     ev.u.viol.offset = f ? f->offset : (sd->ws ? sd->ws->offset : 0);
     sd->c->violations++;
-    sd->c->s->st.violations++;
+    if (conn_shown(sd->c)) sd->c->s->st.violations++; /* the exit status follows what is shown */
     conn_emit(sd->c, &ev, sd->dir, &sd->pkt);
 }
 
@@ -260,7 +260,7 @@ void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const
     }
     c->verdict = hs->verdict;
     c->hs_seen = 1;
-    if (hs->verdict != WSI_HS_VALID && hs->verdict != WSI_HS_NOT_SEEN) c->s->st.failed_handshakes++;
+    if (hs->verdict != WSI_HS_VALID && hs->verdict != WSI_HS_NOT_SEEN && conn_shown(c)) c->s->st.failed_handshakes++;
     conn_emit(c, &ev, rdir, pkt);
 }
 

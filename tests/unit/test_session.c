@@ -481,7 +481,14 @@ static void test_only_conn(void **state)
     handshake_tcp(&b);
     send_str(&a, 0, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
     send_str(&b, 0, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+    /* connection 1, not shown, upgrades and breaks a rule: it does not count for the exit status */
+    send_str(&a, 1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    send_str(&a, 0, REQ);
+    send_str(&a, 1, RESP_OK);
+    send_text(&a, 1, 3, "reserved opcode");
     wsi_session_finish(a.s);
+    assert_int_equal(wsi_session_stats(a.s)->violations, 0);
+    assert_int_equal(wsi_session_stats(a.s)->failed_handshakes, 0);
     assert_null(strstr(r.log, "/a"));
     assert_non_null(strstr(r.log, "c> http GET /b\n"));
     assert_null(strstr(r.log, "conn 1\n"));
