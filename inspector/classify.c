@@ -192,16 +192,10 @@ void classify_detect(struct conn *c, int dir, const uint8_t *p, size_t n)
         return; /* too few bytes yet */
     } else if (c->ws_pending) {
         /* frames after the invalid 101, as the server switched */
-        size_t hl;
-        uint8_t *held = side_take(sd, &hl);
         ws_start(c, dir, c->ws_pending == 2);
-        conn_process(c, dir, held, hl);
-        free(held);
-        if (take < n) conn_process(c, dir, p + take, n - take);
-        return;
+        m = sd->mode; /* M_WS, or M_OPAQUE when the decoder could not be had */
     } else if (undecided && !c->ci.saw_syn && !c->tls && tls_records(b, bl)) {
         classify_set(c, WSI_CARRIES_TLS, "TLS records, picked up after the hello (nothing can be decrypted)");
-        c->tls_midstream = 1;
         m = M_OPAQUE;
     } else if ((undecided || c->guess) && !c->ci.saw_syn && !c->tls) {
         /* a connection picked up mid-stream: WebSocket only if its frames earn it */

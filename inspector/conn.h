@@ -91,7 +91,6 @@ struct conn {
     enum wsi_carries carries; /* what it carries, once decided (classify.c) */
     char evidence[192];     /* and why */
     struct cls_guess *guess;/* the mid-stream guess while it looks */
-    int tls_midstream;      /* TLS records without their hello */
     int ws_pending;         /* after an invalid 101: frames (1, or 2 with RSV1 allowed) unless HTTP follows */
     uint64_t tcp_bytes[2];  /* payload bytes per reasm direction */
     uint64_t undecoded[2];  /* of which not decoded (other TCP, after a problem, skipped) */

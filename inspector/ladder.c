@@ -1218,7 +1218,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
     s_clear(&l->line);
     if (!ce->websocket && !c->http && !c->hs.have) {
         struct str t = {0};
-        const char *what = c->tls_line || ce->carries == WSI_CARRIES_TLS ? "TLS"
+        const char *what = c->tls_line || ce->tls ? "TLS"
                            : ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "upgraded to another protocol (not decoded)"
                                                                       : "other TCP";
         s_printf(&t, "Connection %llu: %s -> %s  %s", (unsigned long long)ev->conn,

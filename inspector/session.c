@@ -22,7 +22,7 @@ double conn_time(const struct conn *c, const struct wsi_pktref *p)
 static enum wsi_side side_of(const struct conn *c, int rdir)
 {
     if (rdir < 0) return WSI_NONE;
-    int cd = c->client_dir < 0 ? 0 : c->client_dir;
+    int cd = conn_client_dir(c);
     return rdir == cd ? WSI_C2S : WSI_S2C;
 }
 
@@ -46,7 +46,7 @@ void conn_emit(struct conn *c, struct wsi_event *ev, int rdir, const struct wsi_
     ev->ts_nsec = pkt->ts_nsec;
     ev->t = conn_time(c, pkt);
     ev->ci = &c->ci;
-    ev->client_dir = c->client_dir < 0 ? 0 : c->client_dir;
+    ev->client_dir = conn_client_dir(c);
     s->sink.event(s->sink.self, ev);
 }
 
@@ -101,10 +101,10 @@ void conn_lost(struct conn *c, int dir, uint64_t offset, const char *why, const 
 /* ---- TLS (wss://) -------------------------------------------------------------- */
 
 /* TLS direction (0 client, 1 server) of a reasm direction, and back. */
-static int tls_dir(const struct conn *c, int rdir) { return rdir == (c->client_dir < 0 ? 0 : c->client_dir) ? 0 : 1; }
+static int tls_dir(const struct conn *c, int rdir) { return rdir == conn_client_dir(c) ? 0 : 1; }
 static int rdir_of(const struct conn *c, int tdir)
 {
-    int cd = c->client_dir < 0 ? 0 : c->client_dir;
+    int cd = conn_client_dir(c);
     return tdir == 0 ? cd : 1 - cd;
 }
 
@@ -325,12 +325,12 @@ static void cb_close(void *cu)
     if (c->have_req) ws_handshake(c, NULL, WSI_NONE, &c->last);
     struct wsi_event ev = {.kind = WSI_EV_CLOSE};
     struct wsi_close_ev *ce = &ev.u.close;
-    int cd = c->client_dir < 0 ? 0 : c->client_dir;
+    int cd = conn_client_dir(c);
     ce->websocket = c->websocket;
     if (c->carries == WSI_CARRIES_NOTHING) classify_set(c, WSI_CARRIES_NOTHING, "no payload byte is in the capture");
     ce->carries = c->carries;
     ce->evidence = c->evidence[0] ? c->evidence : NULL;
-    ce->tls = c->tls != NULL || c->tls_midstream;
+    ce->tls = c->tls != NULL || c->carries == WSI_CARRIES_TLS; /* or TLS records without their hello */
     ce->tls_decrypted = c->tls_decrypted;
     ce->verdict = c->verdict;
     for (int sdx = 0; sdx < 2; sdx++) {

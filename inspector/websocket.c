@@ -142,10 +142,7 @@ static void ws_violation(void *user, enum wsi_violation v, const struct wsi_fram
 static void ws_lost(void *user, uint64_t offset, const char *why)
 {
     struct side *sd = user;
-    struct wsi_event ev = {.kind = WSI_EV_LOST};
-    ev.u.lost.offset = offset;
-    ev.u.lost.why = why;
-    conn_emit(sd->c, &ev, sd->dir, &sd->pkt);
+    conn_lost(sd->c, sd->dir, offset, why, &sd->pkt);
 }
 
 static const struct wsi_ws_cb ws_callbacks = {
