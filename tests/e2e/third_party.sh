@@ -240,6 +240,14 @@ tsd() {
     tshark -r "$TP/more/$1" -d "tcp.port==$2,websocket" -Y "websocket${3:+ && $3}" \
         -T fields -e frame.number -e websocket.opcode -e websocket.mask 2>/dev/null | tr '\t' ':' | tr '\n' ' ' | sed 's/ $//'
 }
+# expect_tsd LABEL WANT FILE PORT [FILTER]: tsd's answer is WANT (skipped without tshark)
+expect_tsd() {
+    if [ "$HAVE_TSHARK" = 1 ]; then
+        expect_eq "$1" "$(tsd "$3" "$4" ${5:+"$5"})" "$2"
+    else
+        skip "$1" "tshark is not installed"
+    fi
+}
 
 ins aw more/arkime-websocket.pcap
 expect_eq "more/arkime-websocket: exit 0" "$(rcs aw)" "0 0 0"
@@ -279,12 +287,8 @@ expect_eq "more/ndpi-websocket-midstream: texts, the client's masked, the server
 check "more/ndpi-websocket-midstream: the same texts as arkime-websocket's" qa nm \
     'texts() == ["Welcome, 192.168.43.1 !", "test message", "21:33:52 (\x27192.168.43.1\x27, 50999) say: test message", "hello websocket", "21:34:53 (\x27192.168.43.1\x27, 50999) say: hello websocket"]'
 check "more/ndpi-websocket-midstream: still open at the end of the capture (not 1006)" open_ok nm
-if [ "$HAVE_TSHARK" = 1 ]; then
-    expect_eq "more/ndpi-websocket-midstream: tshark sees them only with -d tcp.port==12345,websocket" \
-        "$(tsd ndpi-websocket-midstream.pcap 12345)" "1:1:0 2:1:1 3:1:0 4:1:1 5:1:0"
-else
-    skip "more/ndpi-websocket-midstream: tshark with decode-as" "tshark is not installed"
-fi
+expect_tsd "more/ndpi-websocket-midstream: tshark sees them only with -d tcp.port==12345,websocket" \
+    "1:1:0 2:1:1 3:1:0 4:1:1 5:1:0" ndpi-websocket-midstream.pcap 12345
 
 ins vm more/ndpi-vmess-websocket-sll.pcapng
 expect_eq "more/ndpi-vmess-websocket-sll: exit 0" "$(rcs vm)" "0 0 0"
@@ -444,12 +448,8 @@ check "more/onewesong-websocket_test: the leftover of packet 1 is other TCP, the
     '[c["carries"] for c in sorted(closes, key=lambda c: c["conn"])][0] == "other" and not [c["carries"] for c in sorted(closes, key=lambda c: c["conn"])][1].startswith("websocket") and [c["carries"] for c in sorted(closes, key=lambda c: c["conn"])][2] == "websocket"'
 expect_eq "more/onewesong-websocket_test: one text each way (BSD loopback, NULL link type)" "$(q ow '[texts("c2s"), texts("s2c")]')" '[["1\n"], ["1\n"]]'
 check "more/onewesong-websocket_test: no close frame, still open at the end of the capture (not 1006)" open_ok ow
-if [ "$HAVE_TSHARK" = 1 ]; then
-    expect_eq "more/onewesong-websocket_test: (tshark with decode-as does decode packet 1's frame: the deliberate difference)" \
-        "$(tsd onewesong-websocket_test.pcap 8765 tcp.stream==0)" "1:1:1"
-else
-    skip "more/onewesong-websocket_test: tshark with decode-as" "tshark is not installed"
-fi
+expect_tsd "more/onewesong-websocket_test: (tshark with decode-as does decode packet 1's frame: the deliberate difference)" \
+    "1:1:1" onewesong-websocket_test.pcap 8765 tcp.stream==0
 
 # Three FIN-only leftovers and one masked text frame with RSV1 (compressed, context unknown), in one
 # direction only: no evidence of WebSocket, so other TCP, though tshark with -d tcp.port==8008,websocket
@@ -459,12 +459,8 @@ expect_eq "more/eririmba-socketio-websocket: exit 0" "$(rcs er)" "0 0 0"
 expect_eq "more/eririmba-socketio-websocket: no WebSocket connection, no frame" "$(wsn er)" '[[], 0]'
 check "more/eririmba-socketio-websocket: 4 connections, none websocket*; the one with the frame is other" qa er \
     'len(closes) == 4 and not any(c["carries"].startswith("websocket") for c in closes) and [c["carries"] for c in closes if c["client"] == "127.0.0.1:62866"] == ["other"]'
-if [ "$HAVE_TSHARK" = 1 ]; then
-    expect_eq "more/eririmba-socketio-websocket: (tshark with decode-as decodes that one frame: the deliberate difference)" \
-        "$(tsd eririmba-socketio-websocket.pcap 8008)" "10:1:1"
-else
-    skip "more/eririmba-socketio-websocket: tshark with decode-as" "tshark is not installed"
-fi
+expect_tsd "more/eririmba-socketio-websocket: (tshark with decode-as decodes that one frame: the deliberate difference)" \
+    "10:1:1" eririmba-socketio-websocket.pcap 8008
 
 ins ft more/ndpi-ftp-no-websocket.pcap
 expect_eq "more/ndpi-ftp-no-websocket: exit 0" "$(rcs ft)" "0 0 0"
