@@ -1058,7 +1058,9 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
              (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet,
              ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
     if (ev->ci && !ev->ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
-    if (!ce->websocket) s_puts(&t, "  HTTP, no WebSocket");
+    if (!ce->websocket)
+        s_puts(&t, ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "  HTTP, then another protocol after a 101 (not decoded)"
+                                                           : "  HTTP, no WebSocket");
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
     s_clear(&t);
 
@@ -1176,6 +1178,13 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         s_puts(&t, ", server ");
         close_words(&t, ce->close_code[WSI_S2C]);
         fact(l, "Close", s_get(&t), NULL);
+        s_clear(&t);
+    }
+    if (ce->undecoded[WSI_C2S] + ce->undecoded[WSI_S2C]) {
+        /* bytes counted, not decoded (another protocol, bytes skipped, the rest after a problem), as --summary says */
+        s_printf(&t, "client %llu B, server %llu B", (unsigned long long)ce->undecoded[WSI_C2S],
+                 (unsigned long long)ce->undecoded[WSI_S2C]);
+        fact(l, "Undecoded", s_get(&t), NULL);
         s_clear(&t);
     }
     if (ce->violations || ce->gaps) {

@@ -106,6 +106,13 @@ expect_eq "$C/nginx-h2c.pcap: the 101 connection carries upgrade-other" \
     '["upgrade-other"]'
 check "$C/nginx-h2c.pcap: the prior-knowledge connection is not HTTP/1 (no request from it)" qa nginx-h2c \
     'len({h["conn"] for h in https}) == 1'
+# the three views agree on the h2c connection: upgraded to another protocol, its bytes counted, not decoded
+check "$C/nginx-h2c.pcap: the ladder says another protocol followed the 101, and how much was not decoded" sh -c \
+    'grep -qF "HTTP, then another protocol after a 101 (not decoded)" "$1" && grep -qE "^  Undecoded   client [1-9][0-9]* B, server [1-9][0-9]* B$" "$1"' \
+    sh "$T/nginx-h2c.txt"
+check "$C/nginx-h2c.pcap: the summary says so too, with the same byte count as JSON" sh -c \
+    'grep -qF "upgraded to another protocol (not decoded)" "$1" && grep -qF "  $2 B not decoded" "$1"' sh "$T/nginx-h2c.sum" \
+    "$(q nginx-h2c '[c["client_undecoded"] + c["server_undecoded"] for c in closes if c["carries"] == "upgrade-other"][0]')"
 expect_eq "$C/tls-openssl.pcap: carries tls" "$(q tls-openssl 'ids(closes, "carries")')" '["tls"]'
 
 # ================================================================================================
