@@ -234,6 +234,7 @@ struct lconn {
     int upgrade_req;           /* the upgrade request was seen */
     int drew_req, drew_resp;   /* the upgrade request / its response have their arrow */
     int opened;                /* the OPEN bar was drawn */
+    int open_pending;          /* an invalid 101: the OPEN bar waits for a frame (HTTP may follow instead) */
     struct hs_copy hs;         /* handshake facts */
     struct lside sd[2];        /* [WSI_C2S], [WSI_S2C] */
     struct wsi_conn_info ci;   /* endpoints as last seen (for a block printed without its CLOSE) */
@@ -797,10 +798,25 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         c->opened = 1;
     } else if (h->status == 101 && h->verdict != WSI_HS_REFUSED && h->verdict != WSI_HS_NO_RESPONSE &&
                h->verdict != WSI_HS_BAD_101) { /* a bad 101 does not switch protocols (nor does the session) */
-        bar(l, h->verdict == WSI_HS_VALID ? "WebSocket OPEN" : "WebSocket OPEN (handshake invalid)", C_BOLD);
-        commit_line(l, c);
-        c->opened = 1;
+        if (h->verdict == WSI_HS_VALID) {
+            bar(l, "WebSocket OPEN", C_BOLD);
+            commit_line(l, c);
+            c->opened = 1;
+        } else {
+            c->open_pending = 1; /* drawn by the first frame; more HTTP cancels it */
+        }
     }
+}
+
+/* After an invalid 101 the connection is WebSocket only once a frame comes. */
+static void open_if_pending(struct wsi_ladder *l, struct lconn *c)
+{
+    if (!c->open_pending) return;
+    c->open_pending = 0;
+    if (c->opened) return;
+    bar(l, "WebSocket OPEN (handshake invalid)", C_BOLD);
+    commit_line(l, c);
+    c->opened = 1;
 }
 
 /* Track the stream ranges of frames (both modes); draw data frames in frames mode. */
@@ -1284,6 +1300,10 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         c->have_ci = 1;
         c->client_dir = ev->client_dir;
     }
+    if (ev->kind == WSI_EV_HTTP) c->open_pending = 0;
+    else if (ev->kind == WSI_EV_FRAME || ev->kind == WSI_EV_MESSAGE || ev->kind == WSI_EV_VIOLATION ||
+             ev->kind == WSI_EV_LOST)
+        open_if_pending(l, c);
     switch (ev->kind) {
     case WSI_EV_HTTP: on_http(l, c, ev); break;
     case WSI_EV_CHUNK: on_chunk(l, c, ev); break;

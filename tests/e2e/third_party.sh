@@ -409,6 +409,11 @@ expect_eq "more/scapy-websocket_invalid_handshakes: after the mismatch, the mask
     "$(q si '[(m["dir"], m["text"]) for m in msgs]')" '[["c2s", "Hello, world!"]]'
 expect_eq "more/scapy-websocket_invalid_handshakes: carries websocket (verdict mismatch)" \
     "$(q si '[(c["carries"], c["verdict"]) for c in closes]')" '[["websocket", "mismatch"]]'
+# The ladder opens the WebSocket once, at the first frame: the no-key 101 was followed by HTTP, so no OPEN bar
+# is drawn there; the bar comes after the last 101 and before "Hello, world!".
+expect_eq "more/scapy-websocket_invalid_handshakes: ladder: one OPEN bar, after the last 101, before the frame" \
+    "$(awk '/WebSocket OPEN/ {print "open"} /<--- 101 Switching Protocols/ {print "101"} /Hello, world!/ {print "text"}' \
+        "$T/si.txt" | tr '\n' ' ')" "101 101 101 101 101 open text "
 
 ins sp more/spang-websocket_simple.pcap
 expect_eq "more/spang-websocket_simple: exit 0" "$(rcs sp)" "0 0 0"

@@ -651,6 +651,45 @@ static void test_ladder_mismatch(void **state)
     free(buf);
 }
 
+/* An invalid 101 followed by more HTTP never opened a WebSocket: no OPEN bar. A second,
+ * invalid 101 followed by a frame gets the bar, once, just before that frame. */
+static void test_ladder_invalid_then_http(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(120, 0);
+    struct out out;
+    struct ctx x;
+    out_open(&out, LADDER, &o);
+    ctx_init(&x, &out.sink, 4);
+    struct wsi_handshake_ev h = hs_valid();
+    h.verdict = WSI_HS_NO_KEY;
+    h.why = "no key";
+    conn_ev(&x);
+    http_req(&x, 0.0001, "GET", "/chat", 1);
+    http_resp(&x, 0.0002, 101, "Switching Protocols");
+    handshake(&x, 0.0002, &h);
+    http_req(&x, 0.0003, "GET", "/again", 1);
+    http_resp(&x, 0.0004, 101, "Switching Protocols");
+    h.verdict = WSI_HS_MISMATCH;
+    h.accept = WRONG;
+    handshake(&x, 0.0004, &h);
+    text(&x, WSI_C2S, 0.001, "after");
+    struct wsi_close_ev c = {.websocket = 1, .close_code = {-1, -1}};
+    close_ev(&x, 0.01, &c);
+    out_done(&out);
+
+    struct lines l = split(out.buf);
+    long bar1 = find(&l, 0, "WebSocket OPEN (handshake invalid)");
+    assert_true(bar1 > 0);
+    assert_int_equal(find(&l, bar1 + 1, "WebSocket OPEN"), -1); /* once */
+    long again = find(&l, 0, "/again");
+    assert_true(again > 0 && again < bar1);
+    long t = find(&l, 0, "text \"after\"");
+    assert_true(t > bar1);
+    free(l.v);
+    free(out.buf);
+}
+
 static void test_ladder_hexdump(void **state)
 {
     (void)state;
@@ -1427,6 +1466,7 @@ int main(void)
         cmocka_unit_test(test_ladder_chat),      cmocka_unit_test(test_ladder_width),
         cmocka_unit_test(test_ladder_color),     cmocka_unit_test(test_ladder_violation),
         cmocka_unit_test(test_ladder_mismatch),  cmocka_unit_test(test_ladder_hexdump),
+        cmocka_unit_test(test_ladder_invalid_then_http),
         cmocka_unit_test(test_ladder_orphan_frame),
         cmocka_unit_test(test_ladder_line_cap),  cmocka_unit_test(test_ladder_interleaved),
         cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
