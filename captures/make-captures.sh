@@ -145,6 +145,9 @@ real_captures() {
     # libwebsockets' server with a Python client: both of its subprotocols.
     sel lws-python && capture lws-python 47318 \
         "libwebsockets-test-server -p 47318" "$PYP client lws $LO 47318"
+    # A compressed message in fragments: RSV1 on its first frame only.
+    sel deflate-fragmented-python && capture deflate-fragmented-python 47319 \
+        "$PYP server deflate-fragmented $LO 47319" "$PYP client deflate-fragmented $LO 47319"
     return 0
 }
 

@@ -219,6 +219,7 @@ struct lside {
     uint64_t ctl_lo, ctl_hi;   /* stream range of the last control frame */
     uint64_t drawn_hi;         /* end of the furthest range an arrow was drawn for */
     uint8_t frag_op;           /* frames mode: opcode of the fragmented message going on (0 none) */
+    uint8_t frag_z;            /* frames mode: that message is compressed (RSV1 on its first frame only) */
     struct pend *pend;         /* violations waiting for their arrow */
     size_t npend, cappend;     /* entries used, allocated */
 };
@@ -848,9 +849,15 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
 
     int op = f->opcode;
     int textish = op == WSI_OP_TEXT || (op == WSI_OP_CONT && s->frag_op == WSI_OP_TEXT);
-    int compressed = (f->rsv & 4) && c->hs.deflate;
-    if (op == WSI_OP_TEXT || op == WSI_OP_BINARY) s->frag_op = f->fin ? 0 : (uint8_t)op;
-    else if (op == WSI_OP_CONT && f->fin) s->frag_op = 0;
+    /* RFC 7692 §6.1: only a message's first frame carries RSV1; its continuations are
+     * compressed bytes too, never text to quote. */
+    int compressed = op == WSI_OP_CONT ? s->frag_op && s->frag_z : (f->rsv & 4) && c->hs.deflate;
+    if (op == WSI_OP_TEXT || op == WSI_OP_BINARY) {
+        s->frag_op = f->fin ? 0 : (uint8_t)op;
+        s->frag_z = (uint8_t)compressed;
+    } else if (op == WSI_OP_CONT && f->fin) {
+        s->frag_op = 0;
+    }
 
     char pv[PREVIEW_CHARS * 10 + 8], sz[32];
     struct str pre = {0}, suf = {0};

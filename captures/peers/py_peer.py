@@ -75,6 +75,7 @@ SERVERS = {
     # scenario: (handler, extra keyword arguments for websockets.serve)
     "chat": (srv_chat, dict(compression=None)),
     "deflate": (srv_echo, dict()),                 # permessage-deflate on (default)
+    "deflate-fragmented": (srv_echo, dict()),
     "binary": (srv_echo, dict(compression=None, max_size=1 << 20)),
     "fragmented": (srv_echo, dict(compression=None)),
     "rst": (srv_echo, dict(compression=None)),
@@ -131,6 +132,18 @@ async def cli_deflate(host, port):
     for m in msgs:
         await ws.send(m)
         expect(await ws.recv(), m)
+    await ws.close(1000)
+
+
+async def cli_deflate_fragmented(host, port):
+    """A compressed text sent in fragments: RSV1 is on the first frame only
+    (RFC 7692 section 6.1), the continuations carry the rest of the deflate
+    stream; the server echoes it as one compressed frame."""
+    ws = await websockets.connect(uri(host, port, "/deflate-fragmented"), **COMMON)
+    log("client: extensions", ws.extensions)
+    parts = ["compressed ", "in three ", "fragments: " + "la " * 30]
+    await ws.send(parts)
+    expect(await ws.recv(), "".join(parts))
     await ws.close(1000)
 
 
@@ -253,6 +266,7 @@ async def cli_lws(host, port):
 CLIENTS = {
     "chat": cli_chat,
     "deflate": cli_deflate,
+    "deflate-fragmented": cli_deflate_fragmented,
     "binary": cli_binary,
     "fragmented": cli_fragmented,
     "rst": cli_rst,

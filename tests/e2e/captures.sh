@@ -196,6 +196,26 @@ check "deflate-python: if the ladder inflates, the text is the real one" sh -c \
     '! grep -q "(deflate" "$1" || grep -q "text \"compress me: the quick" "$1"' sh "$T/defl.txt"
 check "deflate-python: the ladder names the extension" has defl "Compression permessage-deflate"
 
+# ---- deflate-fragmented-python.pcap: a compressed message in fragments ------------------------
+# RFC 7692 §6.1: RSV1 on the first frame only; the continuations carry the rest of the deflate stream.
+# tshark shows the last continuation's raw deflate bytes as text; they are not text.
+ins dfr $C/deflate-fragmented-python.pcap
+ins dfrf $C/deflate-fragmented-python.pcap --frames
+expect_eq "deflate-fragmented-python: exit 0" "$(rcs dfr) $(rcs dfrf)" "0 0 0 0 0 0"
+expect_eq "deflate-fragmented-python: client text in 4 frames, RSV1 on the first; server 1 frame" \
+    "$(q dfr '[(f["dir"], f["opcode"], f["fin"], f["rsv"]) for f in frames if f["opcode"] < 8]')" \
+    '[["c2s", 1, false, 4], ["c2s", 0, false, 0], ["c2s", 0, false, 0], ["c2s", 0, true, 0], ["s2c", 1, true, 4]]'
+expect_eq "deflate-fragmented-python: both messages inflate to the same 121 B text" \
+    "$(q dfr '[(m["dir"], m["frames"], m["inflated_length"], m["utf8_valid"]) for m in msgs if m["opcode"] == 1]')" \
+    '[["c2s", 4, 121, true], ["s2c", 1, 121, true]]'
+check "deflate-fragmented-python: --frames: every continuation is drawn as compressed, never quoted" in_order dfrf \
+    'text 17 B FIN=0 RSV=4 \(compressed\)' 'continuation 15 B FIN=0 \(compressed\)' \
+    'continuation 21 B FIN=0 \(compressed\)' 'continuation 1 B \(compressed\)'
+check "deflate-fragmented-python: --frames: no continuation shown as text" sh -c \
+    '! grep -q "continuation \"" "$1"' sh "$T/dfrf.txt"
+check "deflate-fragmented-python: the message view shows the inflated text" has dfr \
+    'text "compressed in'
+
 # ---- binary-sizes-python.pcap: the three length encodings ---------------------------------------
 ins bin $C/binary-sizes-python.pcap
 expect_eq "binary-sizes-python: exit 0" "$(rcs bin)" "0 0 0"
