@@ -292,6 +292,30 @@ static void explain_json(const char *key, size_t n, enum ws_key_status st, long 
 }
 
 /*
+ * A key over WS_KEY_MAX: refused, not computed. `held` bytes of it are at key
+ * (all of it for an argument; the start of a standard input line, whose rest
+ * was counted and skipped), `len` is its whole trimmed length.
+ */
+static int refuse_too_long(const struct opts *o, const char *key, size_t held, uint64_t len,
+                           const struct origin *from)
+{
+    fputs("wsaccept: ", stderr);
+    say_origin(stderr, from);
+    fprintf(stderr, ": the key is %llu bytes, over the %d-byte limit (WS_KEY_MAX); not computed\n",
+            (unsigned long long)len, WS_KEY_MAX);
+    if (o->json) {
+        fputs("{\"key\":", stdout);
+        json_str(stdout, key, held);
+        printf(",\"key_length\":%llu", (unsigned long long)len);
+        if (held < len) printf(",\"key_truncated\":true");
+        printf(",\"valid\":false,\"error\":");
+        json_cstr(stdout, ws_key_status_str(WS_KEY_TOO_LONG));
+        printf("}\n");
+    }
+    return EXIT_REFUSED;
+}
+
+/*
  * One key from an argument or a standard input line: trim it, classify it,
  * compute its Accept and print it in the current mode (keys or explain).
  * The caller has already dropped keys that are empty after trimming.
@@ -303,14 +327,11 @@ static int do_key(const struct opts *o, const char *raw, size_t rawlen, const st
     long decoded = -1;
     enum ws_key_status st = ws_key_check(key, n, &decoded);
 
-    if (st == WS_KEY_TOO_LONG || (st != WS_KEY_OK && o->strict)) {
+    if (st == WS_KEY_TOO_LONG) return refuse_too_long(o, key, n, n, from);
+    if (st != WS_KEY_OK && o->strict) {
         fputs("wsaccept: ", stderr);
         say_origin(stderr, from);
-        if (st == WS_KEY_TOO_LONG)
-            fprintf(stderr, ": the key is %zu bytes, over the %d-byte limit (WS_KEY_MAX); not computed\n", n,
-                    WS_KEY_MAX);
-        else
-            fprintf(stderr, ": %s; refused (--strict)\n", ws_key_status_str(st));
+        fprintf(stderr, ": %s; refused (--strict)\n", ws_key_status_str(st));
         if (o->json) {
             json_key_open(key, n);
             printf(",\"valid\":false,\"error\":");
@@ -354,22 +375,56 @@ static int do_key(const struct opts *o, const char *raw, size_t rawlen, const st
     return EXIT_OKAY;
 }
 
+/*
+ * One standard input line, read with bounded memory whatever its length: the
+ * bytes ws_key_trim drops from its front are not kept, then at most WS_KEY_MAX
+ * bytes are; the rest of a longer line is only counted. Since a key of more
+ * than WS_KEY_MAX bytes is refused anyway, nothing else is needed.
+ */
+struct key_line {
+    char buf[WS_KEY_MAX]; /* the line from its first non-blank byte, at most WS_KEY_MAX bytes */
+    size_t held;          /* bytes in buf */
+    uint64_t len;         /* the line's trimmed length (over WS_KEY_MAX: buf holds its start only) */
+};
+
+/* The next line of f (its '\n' dropped) into *kl: 1, or 0 at the end of the input. */
+static int read_key_line(FILE *f, struct key_line *kl)
+{
+    uint64_t total = 0, trailing = 0; /* bytes from the first non-blank one; blank ones at the end */
+    int ch, any = 0;
+    kl->held = 0;
+    while ((ch = getc_unlocked(f)) != EOF) {
+        any = 1;
+        if (ch == '\n') break;
+        int blank = ch == ' ' || ch == '\t' || ch == '\r'; /* what ws_key_trim drops */
+        if (blank && total == 0) continue;
+        total++;
+        trailing = blank ? trailing + 1 : 0;
+        if (kl->held < sizeof kl->buf) kl->buf[kl->held++] = (char)ch;
+    }
+    /* Every byte past buf that is not blank makes the line longer than
+     * WS_KEY_MAX; when there is none, the trimmed key lies within buf. */
+    kl->len = total - trailing;
+    return any;
+}
+
 /* Keys from standard input, one per line; blank lines skipped. *count gets
  * the number of keys seen. Returns the worst exit status. */
 static int keys_from_stdin(const struct opts *o, size_t *count, int *first)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
+    struct key_line *kl = malloc(sizeof *kl);
+    if (!kl) {
+        fprintf(stderr, "wsaccept: out of memory\n");
+        return EXIT_USAGE;
+    }
     size_t lineno = 0;
     int rc = EXIT_OKAY;
-    while ((got = getline(&line, &cap, stdin)) >= 0) {
+    while (read_key_line(stdin, kl)) {
         lineno++;
-        size_t n = (size_t)got;
-        ws_key_trim(line, &n);
-        if (n == 0) continue;
+        if (kl->len == 0) continue;
         struct origin from = {1, lineno};
-        int r = do_key(o, line, (size_t)got, &from, *first);
+        int r = kl->len > WS_KEY_MAX ? refuse_too_long(o, kl->buf, kl->held, kl->len, &from)
+                                     : do_key(o, kl->buf, (size_t)kl->len, &from, *first);
         *first = 0;
         (*count)++;
         if (r > rc) rc = r;
@@ -378,7 +433,7 @@ static int keys_from_stdin(const struct opts *o, size_t *count, int *first)
         fprintf(stderr, "wsaccept: reading standard input: %s\n", strerror(errno));
         rc = EXIT_USAGE;
     }
-    free(line);
+    free(kl);
     return rc;
 }
 

@@ -171,6 +171,61 @@ expect_eq "list with a too-long key exits 1" "$rc" 1
 expect_eq "list with a too-long key: the others printed" "$(cat "$T/out")" "$RFC_ACC
 $RFC_ACC"
 
+# long lines on standard input: read up to the limit, the rest counted and skipped, never held
+sp=$(head -c 9000 /dev/zero | tr '\0' ' ')
+printf '%s\t%s\r\n' "$sp$at_max" "$sp" | "$W" >"$T/out" 2>"$T/err"
+expect_eq "stdin: a WS_KEY_MAX key inside 18000 blanks is trimmed and computed" "$(cat "$T/out")" "$(ref_accept "$at_max")"
+check "stdin: a WS_KEY_MAX key inside blanks: only the base64 warning, of 8192 bytes" \
+    sh -c 'grep -qF "(8192 bytes in all)" "$1" && ! grep -q limit "$1"' sh "$T/err"
+printf '%s A %s\n' "$at_max" "$sp" | "$W" >"$T/out" 2>"$T/err"
+rc=$?
+expect_eq "stdin: WS_KEY_MAX bytes, a blank, one more byte: exit 1" "$rc" 1
+check "stdin: the key past the limit by a blank and a byte: its whole length" has "$T/err" \
+    "standard input line 1: the key is 8194 bytes, over the 8192-byte limit"
+printf '\n%s\n%s\n' "$RFC_KEY" "$long" | "$W" >"$T/out" 2>"$T/err"
+rc=$?
+expect_eq "stdin: a 9000-byte line exits 1" "$rc" 1
+check "stdin: a 9000-byte line names the input, the line number and the length" has "$T/err" \
+    "standard input line 3: the key is 9000 bytes, over the 8192-byte limit (WS_KEY_MAX); not computed"
+expect_eq "stdin: the key before a long line still computed" "$(cat "$T/out")" "$RFC_ACC"
+
+# peak_rss_kb CMD...: the command's peak resident set in KiB into $T/rss, its stdin passed on
+# (/usr/bin/time when installed, else python3's getrusage of the child).
+peak_rss_kb() {
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f %M -o "$T/rss" "$@"
+    else
+        python3 -c 'import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+open(sys.argv[1], "w").write("%d\n" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(rc)' "$T/rss" "$@"
+    fi
+}
+if [ -x /usr/bin/time ] || [ "$HAVE_PY" -eq 1 ]; then
+    # a 200 MiB line between two keys: reported, skipped, the keys around it computed
+    { printf '%s\n' "$RFC_KEY"; head -c 209715200 /dev/zero | tr '\0' A; printf '\n \n%s\n' "$RFC_KEY"; } |
+        peak_rss_kb "$W" >"$T/out" 2>"$T/err"
+    rc=$?
+    expect_eq "stdin: a 200 MiB line exits 1" "$rc" 1
+    check "stdin: a 200 MiB line: named with its line number and exact length" has "$T/err" \
+        "standard input line 2: the key is 209715200 bytes, over the 8192-byte limit"
+    expect_eq "stdin: a 200 MiB line: one message" "$(wc -l <"$T/err" | tr -d ' ')" 1
+    expect_eq "stdin: a 200 MiB line: the keys before and after it computed" "$(cat "$T/out")" "$RFC_ACC
+$RFC_ACC"
+    rss=$(tail -n 1 "$T/rss")
+    check "stdin: a 200 MiB line costs under 50 MB of memory (peak RSS ${rss} KiB)" test "${rss:-999999}" -lt 51200
+    echo "     peak RSS for a 200 MiB line: ${rss} KiB"
+    if [ "$HAVE_PY" -eq 1 ]; then
+        head -c 100000 /dev/zero | tr '\0' B | "$W" --json >"$T/out" 2>/dev/null
+        check "--json a 100000-byte line: one valid object" json_each "$T/out"
+        expect_eq "--json a 100000-byte line: key_length, key_truncated, the key's first WS_KEY_MAX bytes" \
+            "$(jget "$T/out" 1 '(o["key_length"], o["key_truncated"], len(o["key"]), o["valid"], "error" in o)')" \
+            "(100000, True, 8192, False, True)"
+    fi
+else
+    skip "stdin: a 200 MiB line" "neither /usr/bin/time nor python3 to measure the memory"
+fi
+
 # write error
 if [ -w /dev/full ]; then
     "$W" "$RFC_KEY" >/dev/full 2>"$T/err"
@@ -328,6 +383,8 @@ if [ "$HAVE_PY" -eq 1 ]; then
     run --json "$long"
     check "--json too-long key: an error object" json_each "$T/out"
     check "--json too-long key: error field" test "$(jget "$T/out" 1 '"error" in o')" = True
+    expect_eq "--json too-long argument: the whole key, no key_truncated" \
+        "$(jget "$T/out" 1 '(o["key_length"], len(o["key"]), "key_truncated" in o)')" "(9000, 9000, False)"
 
     run --json --explain "$RFC_KEY"
     check "--json --explain: valid JSON" json_each "$T/out"
