@@ -69,6 +69,15 @@ client_sse() {
         ': keep-alive' '' 'event: bye' 'data: done' '' >"$OUT.want"
 }
 
+client_compressed() {  # two compressed streams on one connection; curl decodes them
+    u=http://$LO:$1
+    $CURL -N --compressed $u/stream-deflate $u/events-gzip >"$OUT" || return
+    printf 'tick %s\n' 1 2 3 4 5 >"$OUT.want"
+    printf '%s\n' 'retry: 3000' '' 'id: 1' 'data: hello' '' \
+        'event: update' 'id: 2' 'data: first line' 'data: second line' '' \
+        ': keep-alive' '' 'event: bye' 'data: done' '' >>"$OUT.want"
+}
+
 # ---- what tshark must see ---------------------------------------------------
 
 # http_lines FILE: "stream uri-or-code" for every HTTP message tshark decodes.
@@ -165,6 +174,10 @@ sel chunked-curl && capture chunked-curl 47342 client_chunked \
     "0 GET /stream|0 200|" 7
 sel sse-curl && capture sse-curl 47343 client_sse \
     "0 GET /events|0 200|" 7
+# Content-Encoding: each answer is the header block, 5 or 5 compressed pieces, the end of the
+# compressed stream, and the zero-size chunk.
+sel compressed-curl && capture compressed-curl 47344 client_compressed \
+    "0 GET /stream-deflate|0 200|0 GET /events-gzip|0 200|" 16
 
 if [ -n "$FAILED" ]; then
     say "FAILED:$FAILED"

@@ -51,6 +51,10 @@ struct side {
     struct wsi_body body;   /* the body being read (M_HTTP_BODY) */
     int last_req_head;      /* client: the last request was HEAD (its response has no body) */
     uint64_t chunk_index;   /* chunks of the current chunked body */
+    const char *coding;     /* the current body's Content-Encoding when not identity (static name), or NULL */
+    struct wsi_decoder dec; /* its decoder (gzip, deflate) when its content is shown (chunks, event stream) */
+    int dec_on;             /* dec is started */
+    uint64_t chunk_decoded; /* bytes decoded out of the chunk being read */
     struct wsi_sse *sse;    /* event-stream parser of the current body, or NULL */
     struct wsi_ws_decoder *ws; /* the frame decoder (M_WS), allocated when WebSocket starts */
     struct wsi_pktref pkt;  /* the packet whose bytes are being processed */

@@ -69,6 +69,7 @@ struct wsi_http_ev {
     int body_known;          /* body_len is the whole body (Content-Length, or none by the rules) */
     int chunked;             /* Transfer-Encoding: chunked */
     const char *content_type;/* Content-Type, or NULL */
+    const char *content_encoding; /* Content-Encoding (wire bytes), or NULL */
     double waited;           /* response: seconds since the request it answers (-1 unknown) */
     uint64_t index;          /* 1-based number of this request (or response) on the connection */
 };
@@ -79,6 +80,9 @@ struct wsi_chunk_ev {
     const uint8_t *preview;  /* its first preview_len bytes */
     size_t preview_len;
     uint64_t index;          /* 1-based within the response */
+    const char *coding;      /* the body's content coding ("gzip", "deflate", "encoded": another), or NULL */
+    int decoded;             /* coding set: the preview is decoded content (else there is none) */
+    uint64_t decoded_len;    /* coding set and decoded: bytes of content this chunk decoded to */
 };
 
 /* TLS seen on a connection (wss://). */

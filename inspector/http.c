@@ -2,8 +2,11 @@
 
 #include "http.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <zlib.h>
 
 #include "conn.h"
 
@@ -125,6 +128,148 @@ int wsi_body_gap(struct wsi_body *b, uint64_t len)
     return 0;
 }
 
+/* ---- content codings (no I/O) ------------------------------------------------------ */
+
+static int is_ows(char ch) { return ch == ' ' || ch == '\t'; }
+
+static int token_ieq(const char *p, size_t n, const char *want)
+{
+    size_t k = strlen(want);
+    if (n != k) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char a = p[i], b = want[i];
+        if (a >= 'A' && a <= 'Z') a = (char)(a - 'A' + 'a');
+        if (a != b) return 0;
+    }
+    return 1;
+}
+
+enum wsi_coding wsi_coding_of(const char *value, size_t len)
+{
+    enum wsi_coding found = WSI_CODING_IDENTITY;
+    size_t i = 0;
+    while (i < len) {
+        while (i < len && (is_ows(value[i]) || value[i] == ',')) i++;
+        size_t b = i;
+        while (i < len && value[i] != ',') i++;
+        size_t e = i;
+        while (e > b && is_ows(value[e - 1])) e--;
+        if (e == b || token_ieq(value + b, e - b, "identity")) continue;
+        enum wsi_coding c = token_ieq(value + b, e - b, "gzip") || token_ieq(value + b, e - b, "x-gzip")
+                                ? WSI_CODING_GZIP
+                            : token_ieq(value + b, e - b, "deflate") ? WSI_CODING_DEFLATE
+                                                                      : WSI_CODING_OTHER;
+        /* two codings applied one over the other are not decoded */
+        found = found == WSI_CODING_IDENTITY ? c : WSI_CODING_OTHER;
+    }
+    return found;
+}
+
+int wsi_decoder_start(struct wsi_decoder *d, enum wsi_coding coding)
+{
+    memset(d, 0, sizeof *d);
+    d->coding = coding;
+    z_stream *z = calloc(1, sizeof *z);
+    /* gzip: a gzip member (zlib's 16 + window bits); deflate: zlib for now, raw decided by the first bytes */
+    if (!z || inflateInit2(z, coding == WSI_CODING_GZIP ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK) {
+        free(z);
+        d->error = "out of memory";
+        return -1;
+    }
+    d->z = z;
+    return 0;
+}
+
+static void dec_fail(struct wsi_decoder *d, const char *what, const char *detail)
+{
+    if (detail) snprintf(d->why, sizeof d->why, "%s (%s)", what, detail);
+    else snprintf(d->why, sizeof d->why, "%s", what);
+    d->error = d->why;
+}
+
+/* Inflate n bytes, handing the output over piece by piece. */
+static int dec_run(struct wsi_decoder *d, const uint8_t *p, size_t n, void (*out)(void *, const uint8_t *, size_t),
+                   void *user)
+{
+    z_stream *z = d->z;
+    uint8_t buf[WSI_CODING_PIECE];
+    while (n && !d->done) {
+        uInt give = n > 1u << 30 ? 1u << 30 : (uInt)n;
+        z->next_in = (Bytef *)(uintptr_t)p;
+        z->avail_in = give;
+        int r;
+        do {
+            z->next_out = buf;
+            z->avail_out = sizeof buf;
+            r = inflate(z, Z_NO_FLUSH);
+            size_t got = sizeof buf - z->avail_out;
+            if (got > WSI_CODING_MAX_OUT - d->out) got = (size_t)(WSI_CODING_MAX_OUT - d->out);
+            if (got) {
+                d->out += got;
+                out(user, buf, got);
+            }
+            if (d->out >= WSI_CODING_MAX_OUT) {
+                dec_fail(d, "decoded size reached 256 MiB: the rest is not decoded", NULL);
+                return -1;
+            }
+            if (r == Z_STREAM_END) {
+                if (d->coding == WSI_CODING_GZIP && z->avail_in) {
+                    inflateReset(z); /* another gzip member follows (RFC 1952 §2.2) */
+                    r = Z_OK;
+                    continue;
+                }
+                d->done = 1; /* bytes after the end are not content */
+                break;
+            }
+            if (r == Z_BUF_ERROR) break; /* needs more input */
+            if (r != Z_OK) {
+                dec_fail(d, d->coding == WSI_CODING_GZIP ? "the gzip data is corrupt" : "the deflate data is corrupt",
+                         z->msg);
+                return -1;
+            }
+        } while (z->avail_in || !z->avail_out);
+        size_t used = give - z->avail_in;
+        d->in += used;
+        p += give;
+        n -= give;
+    }
+    return 0;
+}
+
+int wsi_decoder_feed(struct wsi_decoder *d, const uint8_t *p, size_t n,
+                     void (*out)(void *user, const uint8_t *p, size_t n), void *user)
+{
+    if (d->error) return -1;
+    if (!d->z || d->done) return 0;
+    if (d->coding == WSI_CODING_DEFLATE && !d->started) {
+        /* RFC 9110 §8.4.1.2 says zlib; some servers send raw deflate. A zlib header is
+         * CM 8, CINFO <= 7, and the two bytes a multiple of 31 (RFC 1950 §2.2). */
+        while (d->nhead < 2 && n) {
+            d->head[d->nhead++] = *p++;
+            n--;
+        }
+        if (d->nhead < 2) return 0;
+        d->started = 1;
+        unsigned cmf = d->head[0], flg = d->head[1];
+        d->raw = !((cmf & 0x0f) == 8 && (cmf >> 4) <= 7 && (cmf * 256 + flg) % 31 == 0);
+        if (d->raw && inflateReset2(d->z, -MAX_WBITS) != Z_OK) {
+            dec_fail(d, "out of memory", NULL);
+            return -1;
+        }
+        if (dec_run(d, d->head, 2, out, user) < 0) return -1;
+    }
+    return dec_run(d, p, n, out, user);
+}
+
+void wsi_decoder_end(struct wsi_decoder *d)
+{
+    if (d->z) {
+        inflateEnd(d->z);
+        free(d->z);
+        d->z = NULL;
+    }
+}
+
 /* ---- strings out of heads ----------------------------------------------------- */
 
 const char *http_view_str(struct http1_str v, char **arena, size_t *left)
@@ -155,8 +300,8 @@ static void sse_event(void *user, const struct wsi_sse_ev *e)
     conn_emit(sd->c, &ev, sd->dir, &sd->pkt);
 }
 
-/* Content bytes of a body (after dechunking): the chunk's preview, the event stream. */
-static void on_body_data(void *user, const uint8_t *p, size_t n)
+/* Content of a body (dechunked, decoded): the chunk's preview, the event stream. */
+static void on_content(void *user, const uint8_t *p, size_t n)
 {
     struct side *sd = user;
     size_t max = sd->c->s->o.preview_max;
@@ -165,7 +310,28 @@ static void on_body_data(void *user, const uint8_t *p, size_t n)
         memcpy(sd->fprev + sd->fprev_len, p, k);
         sd->fprev_len += k;
     }
+    sd->chunk_decoded += n;
     if (sd->sse) wsi_sse_feed(sd->sse, p, n);
+}
+
+/* Bytes of a body after dechunking: decoded first when it has a content coding. */
+static void on_body_data(void *user, const uint8_t *p, size_t n)
+{
+    struct side *sd = user;
+    if (!sd->coding) {
+        on_content(sd, p, n);
+        return;
+    }
+    if (!sd->dec_on) return; /* a coding that is not decoded (or no longer): no content to show */
+    if (wsi_decoder_feed(&sd->dec, p, n, on_content, sd) == 0) return;
+    /* decoding stopped: said once; an event stream is not read any further */
+    char why[160];
+    snprintf(why, sizeof why, "the %s body is not decoded from here: %s", sd->coding, sd->dec.error);
+    conn_lost(sd->c, sd->dir, 0, why, &sd->pkt);
+    wsi_decoder_end(&sd->dec);
+    sd->dec_on = 0;
+    wsi_sse_free(sd->sse);
+    sd->sse = NULL;
 }
 
 static void on_chunk_begin(void *user, uint64_t size)
@@ -173,6 +339,7 @@ static void on_chunk_begin(void *user, uint64_t size)
     struct side *sd = user;
     (void)size;
     sd->fprev_len = 0;
+    sd->chunk_decoded = 0;
 }
 
 static void on_chunk_end(void *user, uint64_t size)
@@ -184,8 +351,13 @@ static void on_chunk_end(void *user, uint64_t size)
     ev.u.chunk.preview = sd->fprev;
     ev.u.chunk.preview_len = sd->fprev_len;
     ev.u.chunk.index = ++sd->chunk_index;
+    ev.u.chunk.coding = sd->coding;
+    ev.u.chunk.decoded = sd->coding && sd->dec_on;
+    ev.u.chunk.decoded_len = sd->chunk_decoded;
+    if (sd->coding && !sd->dec_on) ev.u.chunk.preview_len = 0; /* compressed bytes are not content */
     conn_emit(sd->c, &ev, sd->dir, &sd->pkt);
     sd->fprev_len = 0;
+    sd->chunk_decoded = 0;
 }
 
 static const struct wsi_body_cb body_callbacks = {
@@ -199,6 +371,9 @@ static void body_done(struct side *sd, enum mode next)
 {
     wsi_sse_free(sd->sse);
     sd->sse = NULL;
+    if (sd->dec_on) wsi_decoder_end(&sd->dec);
+    sd->dec_on = 0;
+    sd->coding = NULL;
     sd->mode = next;
 }
 
@@ -221,6 +396,21 @@ void http_side_free(struct side *sd)
 {
     wsi_sse_free(sd->sse);
     sd->sse = NULL;
+    if (sd->dec_on) wsi_decoder_end(&sd->dec);
+    sd->dec_on = 0;
+}
+
+/* The body's Content-Encoding, as a static name (NULL: identity). */
+static const char *coding_name(const struct http1_head *h, enum wsi_coding *coding)
+{
+    const struct http1_header *ce = http1_find(h, "Content-Encoding");
+    *coding = ce ? wsi_coding_of(ce->value.p, ce->value.len) : WSI_CODING_IDENTITY;
+    switch (*coding) {
+    case WSI_CODING_GZIP: return "gzip";
+    case WSI_CODING_DEFLATE: return "deflate";
+    case WSI_CODING_OTHER: return "encoded";
+    default: return NULL;
+    }
 }
 
 /* Is this response an event stream (Content-Type: text/event-stream)? */
@@ -257,6 +447,18 @@ static void start_body(struct conn *c, int dir, const struct http1_head *h, int 
     }
     if (sd->mode == M_HTTP_BODY && is_response && is_event_stream(h))
         sd->sse = wsi_sse_new(c->s->o.preview_max, sse_event, sd);
+    if (sd->mode != M_HTTP_BODY) return;
+    /* a coded body whose content is shown (chunks, events) is decoded first */
+    enum wsi_coding coding;
+    if (sd->dec_on) wsi_decoder_end(&sd->dec);
+    sd->dec_on = 0;
+    sd->coding = coding_name(h, &coding);
+    if ((sd->sse || sd->body.kind == WSI_BODY_CHUNKED) && (coding == WSI_CODING_GZIP || coding == WSI_CODING_DEFLATE))
+        sd->dec_on = wsi_decoder_start(&sd->dec, coding) == 0;
+    if (sd->coding && !sd->dec_on) {
+        wsi_sse_free(sd->sse); /* its events cannot be read */
+        sd->sse = NULL;
+    }
 }
 
 /* ---- heads --------------------------------------------------------------------- */
@@ -275,6 +477,7 @@ static void emit_http(struct conn *c, int dir, const struct http1_head *h, int u
     ev.u.http.chunked = http1_is_chunked(h);
     ev.u.http.body_known = cl >= 0 && !ev.u.http.chunked;
     ev.u.http.content_type = http_hdr_str(h, "Content-Type", &a, &left);
+    ev.u.http.content_encoding = http_hdr_str(h, "Content-Encoding", &a, &left);
     ev.u.http.waited = -1;
     if (h->is_request) {
         ev.u.http.method = http_view_str(h->method, &a, &left);

@@ -53,4 +53,47 @@ size_t wsi_body_feed(struct wsi_body *b, const uint8_t *p, size_t n, const struc
  * followed (a body until close, or missing bytes inside its Content-Length). */
 int wsi_body_gap(struct wsi_body *b, uint64_t len);
 
+/*
+ * Content codings (RFC 9110 §8.4.1): a body sent with Content-Encoding gzip or
+ * deflate is decoded with zlib after the chunked framing is removed, so its
+ * previews and its Server-Sent Events are the content, not compressed bytes.
+ * Any other coding (br, zstd, compress, several codings) is named and not decoded.
+ * No I/O; the output is handed over in pieces of at most WSI_CODING_PIECE bytes.
+ */
+enum wsi_coding {
+    WSI_CODING_IDENTITY = 0, /* no Content-Encoding, or "identity" */
+    WSI_CODING_GZIP,         /* gzip, x-gzip (RFC 1952) */
+    WSI_CODING_DEFLATE,      /* deflate: a zlib stream (RFC 1950); raw deflate (RFC 1951) is accepted too */
+    WSI_CODING_OTHER,        /* anything else: named, not decoded */
+};
+
+#define WSI_CODING_PIECE 4096
+#define WSI_CODING_MAX_OUT ((uint64_t)256 << 20) /* decoded bytes per body, then the rest is not decoded */
+
+struct wsi_decoder {
+    enum wsi_coding coding;
+    void *z;                 /* zlib's stream (allocated by wsi_decoder_start) */
+    int raw;                 /* deflate: the stream has no zlib header (raw deflate) */
+    int started;             /* the first byte was seen (deflate: zlib or raw decided) */
+    int done;                /* the compressed stream ended; bytes after it are ignored */
+    const char *error;       /* why decoding stopped (corrupt data, the size cap), or NULL: points into why */
+    char why[96];
+    uint8_t head[2];         /* deflate: the first two bytes, held until zlib or raw is decided */
+    int nhead;
+    uint64_t in, out;        /* compressed bytes taken, decoded bytes handed over */
+};
+
+/* The coding a Content-Encoding value names (NULL: identity). */
+enum wsi_coding wsi_coding_of(const char *value, size_t len);
+
+/* Start decoding a body in `coding`. Returns 0, or -1 when out of memory (error is set). */
+int wsi_decoder_start(struct wsi_decoder *d, enum wsi_coding coding);
+
+/* Push compressed bytes; decoded bytes go to out(). Returns 0, or -1 once decoding has
+ * stopped (d->error says why; later calls do nothing). */
+int wsi_decoder_feed(struct wsi_decoder *d, const uint8_t *p, size_t n,
+                     void (*out)(void *user, const uint8_t *p, size_t n), void *user);
+
+void wsi_decoder_end(struct wsi_decoder *d);
+
 #endif

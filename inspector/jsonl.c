@@ -550,17 +550,25 @@ static void j_http(struct wsi_json *j, const struct wsi_http_ev *h)
     else jnull(j, "body_length");
     jbool(j, "chunked", h->chunked);
     jstr(j, "content_type", h->content_type);
+    jstr(j, "content_encoding", h->content_encoding);
     if (!h->is_request) jsec_opt(j, "waited", h->waited);
 }
 
 static void j_chunk(struct wsi_json *j, const struct wsi_chunk_ev *c)
 {
     size_t n = shown(j, c->preview, c->preview ? c->preview_len : 0, 0);
+    uint64_t content = c->coding ? c->decoded_len : c->size; /* what the preview is of */
     ju64(j, "index", c->index);
     ju64(j, "size", c->size);
+    if (c->coding) {
+        jstr(j, "coding", c->coding);
+        jbool(j, "decoded", c->decoded);
+        if (c->decoded) ju64(j, "decoded_length", c->decoded_len);
+    }
+    if (c->coding && !c->decoded) return; /* compressed bytes: no text, no preview */
     jbytes(j, "text", c->preview, n);
     jhex(j, "preview_hex", c->preview, n);
-    jbool(j, "preview_truncated", n < c->size);
+    jbool(j, "preview_truncated", n < content);
 }
 
 static void j_tls(struct wsi_json *j, const struct wsi_tls_ev *t)

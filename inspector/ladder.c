@@ -665,6 +665,7 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
             s_puts(&suf, " (empty)");
         }
         if (h->content_type && strncmp(h->content_type, "text/event-stream", 17) == 0) s_puts(&suf, " event-stream");
+        if (h->content_encoding) s_printf(&suf, " %s-encoded", wire(h->content_encoding, b, sizeof b));
         if (h->chunked) s_puts(&suf, " chunked");
         if (h->waited >= 0 && h->status != 101) {
             s_printf(&suf, " after %s", fmt_secs(h->waited, tm));
@@ -685,11 +686,25 @@ static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     char pv[PREVIEW_CHARS * 10 + 8], sz[32];
     struct str pre = {0};
     c->nchunks++;
-    s_printf(&pre, "chunk %s ", wsi_human_size(k->size, sz));
-    preview(l, k->preview, k->preview_len, k->size, pv, sizeof pv);
-    arrow3(l, c, ev->t, ev->side, s_get(&pre), pv, "");
+    struct str suf = {0};
+    s_printf(&pre, "chunk %s", wsi_human_size(k->size, sz));
+    uint64_t content = k->size;
+    const char *quoted = NULL;
+    if (k->coding && !k->decoded) {
+        s_printf(&suf, " (%s, not decoded)", k->coding);
+    } else {
+        if (k->coding) {
+            content = k->decoded_len;
+            s_printf(&suf, " (%s -> %s)", k->coding, wsi_human_size(k->decoded_len, sz));
+        }
+        s_puts(&pre, " ");
+        preview(l, k->preview, k->preview_len, content, pv, sizeof pv);
+        quoted = pv;
+    }
+    arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
     free(pre.p);
-    hexdump(l, c, k->preview, k->preview_len, k->size);
+    free(suf.p);
+    hexdump(l, c, k->preview, k->preview_len, content);
 }
 
 /* Server-Sent Events: one arrow per event. */
@@ -1223,7 +1238,8 @@ static void final_bar(struct wsi_ladder *l, const struct lconn *c, const struct 
 {
     int rst = c->sd[0].end == WSI_END_RST || c->sd[1].end == WSI_END_RST;
     int open = !c->sd[0].end || !c->sd[1].end || c->sd[0].end == WSI_END_CAPTURE || c->sd[1].end == WSI_END_CAPTURE;
-    int ws = c->opened || (ce->websocket && !c->hs.have); /* WebSocket traffic went on */
+    /* WebSocket traffic went on, or an invalid 101 was the last word (the client failed the connection) */
+    int ws = c->opened || c->open_pending || (ce->websocket && !c->hs.have);
     if (never_closed) bar(l, "END OF OUTPUT (connection not closed)", C_BAD);
     else if (ws && ce->closed_cleanly) bar(l, "CLOSED", C_BOLD);
     else if (rst && ws && ce->abnormal) bar(l, "TCP RESET (no close frame: 1006)", C_BAD);
@@ -1308,8 +1324,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         c->client_dir = ev->client_dir;
     }
     if (ev->kind == WSI_EV_HTTP) c->open_pending = 0;
-    else if (ev->kind == WSI_EV_FRAME || ev->kind == WSI_EV_MESSAGE || ev->kind == WSI_EV_VIOLATION ||
-             ev->kind == WSI_EV_LOST)
+    else if (ev->kind == WSI_EV_FRAME || ev->kind == WSI_EV_MESSAGE || ev->kind == WSI_EV_VIOLATION)
         open_if_pending(l, c);
     switch (ev->kind) {
     case WSI_EV_HTTP: on_http(l, c, ev); break;

@@ -24,6 +24,11 @@ make-http-captures.sh starts a fresh process for every capture.
                   field, id 1 "hello", a multi-line "update" with id 2, a
                   comment, "bye"), then the zero-size chunk: the response
                   ends and the connection stays open for the client.
+  GET /stream-deflate   /stream with Content-Encoding: deflate (a zlib
+                  stream, RFC 9110 section 8.4.1.2): each tick is
+                  compressed and sync-flushed into its own chunk, the end
+                  of the zlib stream is one more chunk.
+  GET /events-gzip      /events with Content-Encoding: gzip, the same way.
 
 Wire details on purpose: the header block and a Content-Length body leave
 in one write; in a streamed answer the header block leaves at once and every
@@ -35,6 +40,7 @@ import http.server
 import sys
 import threading
 import time
+import zlib
 
 SERVER_NAME = "wsinspect-lesson-server/1.0"   # fixed: no Python version in it
 STEP = 0.150                                  # seconds between streamed pieces
@@ -52,6 +58,14 @@ SSE_BLOCKS = [
     b": keep-alive\n\n",
     b"event: bye\ndata: done\n\n",
 ]
+
+
+def compressed(pieces, wbits):
+    """Each piece compressed and sync-flushed on its own (a receiver can
+    decode it at once), then the end of the stream as one more piece."""
+    z = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    out = [z.compress(p) + z.flush(zlib.Z_SYNC_FLUSH) for p in pieces]
+    return out + [z.flush(zlib.Z_FINISH)]
 
 
 class Counter:
@@ -93,9 +107,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.wfile.flush()
 
-    def start_chunked(self, ctype):
+    def start_chunked(self, ctype, coding=None):
         self.send_response(200)
         self.send_header("Content-Type", ctype)
+        if coding is not None:
+            self.send_header("Content-Encoding", coding)
         self.send_header("Cache-Control", "no-cache")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
@@ -106,9 +122,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
         self.wfile.flush()
 
-    def stream(self, ctype, pieces):
+    def stream(self, ctype, pieces, coding=None):
         """Chunked answer: header block now, then one piece every STEP s."""
-        self.start_chunked(ctype)
+        self.start_chunked(ctype, coding)
         t0 = time.monotonic()
         try:
             for i, piece in enumerate(pieces + [b""], start=1):
@@ -136,6 +152,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.stream("text/plain; charset=utf-8", STREAM_CHUNKS)
         elif path == "/events":
             self.stream("text/event-stream", SSE_BLOCKS)
+        elif path == "/stream-deflate":
+            self.stream("text/plain; charset=utf-8", compressed(STREAM_CHUNKS, zlib.MAX_WBITS), "deflate")
+        elif path == "/events-gzip":
+            self.stream("text/event-stream", compressed(SSE_BLOCKS, 16 + zlib.MAX_WBITS), "gzip")
         else:
             self.reply(404, b"not found\n", "text/plain; charset=utf-8")
 

@@ -605,6 +605,25 @@ check "sse-curl: the ladder shows the events and says the retry-only block fires
     "$(s2c '200 OK event-stream chunked after [0-9.]+ m?s')" "$(s2c 'event-stream fields retry=3000 ms \(no data: not dispatched\)')" \
     "$(s2c 'event message id=1 "hello"')" "$(s2c 'event update id=2 "first line\\nsecond line"')" "$(s2c 'event bye "done" \(\+1 comment\)')"
 
+# ---- compressed-curl.pcap: Content-Encoding deflate (chunks) and gzip (an event stream) ----------
+# Each piece is compressed and sync-flushed into its own chunk, so every chunk decodes at once; the end of
+# the compressed stream is one more chunk (5 B of deflate/gzip framing, no content).
+ins cmp $C/compressed-curl.pcap
+expect_eq "compressed-curl: exit 0" "$(rcs cmp)" "0 0 0"
+expect_eq "compressed-curl: the responses name their content coding" \
+    "$(q cmp '[h["content_encoding"] for h in of("http") if not h["request"]]')" '["deflate", "gzip"]'
+expect_eq "compressed-curl: the deflate chunks decode to the ticks, the last to nothing" \
+    "$(q cmp '[(c["coding"], c["decoded"], c["decoded_length"], c["text"]) for c in of("chunk")]')" \
+    '[["deflate", true, 7, "tick 1\n"], ["deflate", true, 7, "tick 2\n"], ["deflate", true, 7, "tick 3\n"], ["deflate", true, 7, "tick 4\n"], ["deflate", true, 7, "tick 5\n"], ["deflate", true, 0, ""]]'
+check "compressed-curl: each chunk's size is its compressed size, not the text's" qa cmp \
+    'all(c["size"] != c["decoded_length"] for c in of("chunk"))'
+expect_eq "compressed-curl: the gzip event stream reads as the same events as sse-curl" \
+    "$(q cmp '[[e["event"], e["data"], e["id"], e["retry"], e["dispatched"]] for e in of("sse")]')" \
+    "$(q sse '[[e["event"], e["data"], e["id"], e["retry"], e["dispatched"]] for e in of("sse")]')"
+check "compressed-curl: the ladder names the codings and shows the decoded text" in_order cmp \
+    "$(s2c '200 OK deflate-encoded chunked after [0-9.]+ m?s')" "$(s2c 'chunk 15 B "tick 1\\n" \(deflate -> 7 B\)')" \
+    "$(s2c '200 OK event-stream gzip-encoded chunked after [0-9.]+ m?s')" "$(s2c 'event message id=1 "hello"')"
+
 # ================================================================================================
 # wss:// (TLS 1.3 and 1.2, AES-GCM and ChaCha20-Poly1305) with and without the client's key log
 # ================================================================================================

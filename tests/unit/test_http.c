@@ -1,13 +1,16 @@
-/* test_http.c - the HTTP body reader on its own: Content-Length, chunked (extensions, trailers, errors), gaps, splits. */
+/* test_http.c - the HTTP body reader on its own: Content-Length, chunked (extensions, trailers, errors), gaps, splits;
+ * the content decoder (Content-Encoding gzip, deflate as zlib or raw) whole, split and corrupt. */
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "http.h"
 
@@ -122,6 +125,148 @@ static void test_until_close(void **state)
     assert_string_equal(r.log, "all of it");
 }
 
+/* ---- content codings ---- */
+
+static void test_coding_of(void **state)
+{
+    (void)state;
+#define CO(s) wsi_coding_of(s, strlen(s))
+    assert_int_equal(CO(""), WSI_CODING_IDENTITY);
+    assert_int_equal(CO("identity"), WSI_CODING_IDENTITY);
+    assert_int_equal(CO("gzip"), WSI_CODING_GZIP);
+    assert_int_equal(CO(" GZip "), WSI_CODING_GZIP);
+    assert_int_equal(CO("x-gzip"), WSI_CODING_GZIP);
+    assert_int_equal(CO("deflate"), WSI_CODING_DEFLATE);
+    assert_int_equal(CO("identity, deflate,"), WSI_CODING_DEFLATE);
+    assert_int_equal(CO("br"), WSI_CODING_OTHER);
+    assert_int_equal(CO("gzipx"), WSI_CODING_OTHER);
+    assert_int_equal(CO("deflate, gzip"), WSI_CODING_OTHER); /* two codings: not decoded */
+#undef CO
+}
+
+/* Compress `text` with zlib: wbits 31 gzip, 15 zlib, -15 raw deflate. */
+static size_t squeeze(const char *text, int wbits, uint8_t *out, size_t cap)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, wbits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)(uintptr_t)text;
+    z.avail_in = (uInt)strlen(text);
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    size_t n = cap - z.avail_out;
+    deflateEnd(&z);
+    return n;
+}
+
+static void on_out(void *u, const uint8_t *p, size_t n)
+{
+    assert_true(n > 0 && n <= WSI_CODING_PIECE);
+    put(u, (const char *)p, n);
+}
+
+static const char TEXT[] = "data: the same words again and again, the same words again and again\n\n";
+
+static void test_decoder_every_split(void **state)
+{
+    (void)state;
+    static const struct { enum wsi_coding coding; int wbits; } kinds[] = {
+        {WSI_CODING_GZIP, 31}, {WSI_CODING_DEFLATE, 15}, {WSI_CODING_DEFLATE, -15}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        uint8_t z[512];
+        size_t zn = squeeze(TEXT, kinds[k].wbits, z, sizeof z);
+        for (size_t cut = 0; cut <= zn; cut++) {
+            struct wsi_decoder d;
+            struct rec r = {.used = 0};
+            r.log[0] = '\0';
+            assert_int_equal(wsi_decoder_start(&d, kinds[k].coding), 0);
+            assert_int_equal(wsi_decoder_feed(&d, z, cut, on_out, &r), 0);
+            assert_int_equal(wsi_decoder_feed(&d, z + cut, zn - cut, on_out, &r), 0);
+            assert_string_equal(r.log, TEXT);
+            assert_true(d.done);
+            assert_null(d.error);
+            assert_int_equal(d.raw, kinds[k].wbits < 0);
+            assert_int_equal(d.out, strlen(TEXT));
+            /* bytes after the end of the stream are not content */
+            assert_int_equal(wsi_decoder_feed(&d, (const uint8_t *)"junk", 4, on_out, &r), 0);
+            assert_string_equal(r.log, TEXT);
+            wsi_decoder_end(&d);
+        }
+    }
+}
+
+static void test_decoder_gzip_members(void **state)
+{
+    (void)state;
+    uint8_t z[1024];
+    size_t a = squeeze("first member, ", 31, z, sizeof z);
+    size_t b = squeeze("second member", 31, z + a, sizeof z - a);
+    struct wsi_decoder d;
+    struct rec r = {.used = 0};
+    assert_int_equal(wsi_decoder_start(&d, WSI_CODING_GZIP), 0);
+    assert_int_equal(wsi_decoder_feed(&d, z, a + b, on_out, &r), 0);
+    assert_string_equal(r.log, "first member, second member");
+    wsi_decoder_end(&d);
+}
+
+static void test_decoder_corrupt(void **state)
+{
+    (void)state;
+    uint8_t z[512];
+    size_t zn = squeeze(TEXT, 31, z, sizeof z);
+    /* not gzip at all */
+    struct wsi_decoder d;
+    struct rec r = {.used = 0};
+    assert_int_equal(wsi_decoder_start(&d, WSI_CODING_GZIP), 0);
+    assert_int_equal(wsi_decoder_feed(&d, (const uint8_t *)"plain text, no gzip", 19, on_out, &r), -1);
+    assert_non_null(d.error);
+    assert_non_null(strstr(d.error, "the gzip data is corrupt"));
+    assert_int_equal(wsi_decoder_feed(&d, z, zn, on_out, &r), -1); /* stays stopped */
+    assert_int_equal(r.used, 0);
+    wsi_decoder_end(&d);
+    /* a damaged block inside a good header: stops with the reason, no crash */
+    z[12] ^= 0xFF;
+    z[13] ^= 0xFF;
+    r.used = 0;
+    assert_int_equal(wsi_decoder_start(&d, WSI_CODING_GZIP), 0);
+    int rc = wsi_decoder_feed(&d, z, zn, on_out, &r);
+    assert_true(rc == -1 ? d.error != NULL : d.error == NULL);
+    assert_true(rc == -1 || strcmp(r.log, TEXT) != 0 || !d.done);
+    wsi_decoder_end(&d);
+}
+
+/* A small bomb: the output is handed over in pieces and counted, never held whole. */
+static void count_out(void *u, const uint8_t *p, size_t n)
+{
+    (void)p;
+    assert_true(n <= WSI_CODING_PIECE);
+    *(uint64_t *)u += n;
+}
+
+static void test_decoder_large_output(void **state)
+{
+    (void)state;
+    size_t big = 8u << 20;
+    char *text = malloc(big + 1);
+    assert_non_null(text);
+    memset(text, 'a', big);
+    text[big] = '\0';
+    uint8_t *z = malloc(64 << 10);
+    assert_non_null(z);
+    size_t zn = squeeze(text, 15, z, 64 << 10);
+    assert_true(zn < 64 << 10);
+    struct wsi_decoder d;
+    uint64_t got = 0;
+    assert_int_equal(wsi_decoder_start(&d, WSI_CODING_DEFLATE), 0);
+    assert_int_equal(wsi_decoder_feed(&d, z, zn, count_out, &got), 0);
+    assert_int_equal(got, big);
+    assert_true(d.done);
+    wsi_decoder_end(&d);
+    free(z);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -130,6 +275,11 @@ int main(void)
         cmocka_unit_test(test_chunked_errors),
         cmocka_unit_test(test_gaps),
         cmocka_unit_test(test_until_close),
+        cmocka_unit_test(test_coding_of),
+        cmocka_unit_test(test_decoder_every_split),
+        cmocka_unit_test(test_decoder_gzip_members),
+        cmocka_unit_test(test_decoder_corrupt),
+        cmocka_unit_test(test_decoder_large_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
