@@ -68,6 +68,7 @@ struct side {
     int msg_compressed;     /* the data message being read has RSV1 and is being inflated */
     struct ping *pings;     /* pings sent by this side, awaiting pongs (allocated at the first) */
     unsigned ping_next;     /* next slot to overwrite */
+    int snap_cut;           /* the segment whose bytes come next was cut by the snap length */
     int ended;              /* its END came */
     enum wsi_end_reason end_why;
 };
@@ -80,6 +81,7 @@ struct conn {
     char *req_copy;         /* the pending upgrade request head (copy) */
     struct http1_head *req; /* parsed, pointing into req_copy (allocated with it) */
     int have_req;           /* an upgrade request awaits its response */
+    int req_cut;            /* an upgrade request was seen cut (its key may be missing): a 101 answers it */
     double req_t;           /* when it was seen */
     int websocket;          /* the connection carries WebSocket */
     enum wsi_hs_verdict verdict; /* handshake verdict (when websocket or refused) */
@@ -142,6 +144,7 @@ size_t http_read_body(struct conn *c, int dir, const uint8_t *p, size_t n);
 /* Bytes missing in direction dir while it reads HTTP; returns 1 when it goes on. */
 int http_gap(struct conn *c, int dir, uint64_t len);
 void http_side_free(struct side *sd);
+int http_head_cut(struct conn *c, int dir);
 /* A view copied into `arena` as a NUL-terminated string (cut to fit); NULL when the arena is full. */
 const char *http_view_str(struct http1_str v, char **arena, size_t *left);
 /* The value of header `name`, copied as http_view_str does; NULL when absent. */

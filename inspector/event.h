@@ -72,6 +72,7 @@ struct wsi_http_ev {
     const char *content_encoding; /* Content-Encoding (wire bytes), or NULL */
     double waited;           /* response: seconds since the request it answers (-1 unknown) */
     uint64_t index;          /* 1-based number of this request (or response) on the connection */
+    uint64_t head_cut;       /* the head is cut (a snap length, missing bytes): its bytes captured; 0 whole */
 };
 
 /* One chunk of a chunked body. */

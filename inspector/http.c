@@ -463,7 +463,7 @@ static void start_body(struct conn *c, int dir, const struct http1_head *h, int 
 
 /* ---- heads --------------------------------------------------------------------- */
 
-static void emit_http(struct conn *c, int dir, const struct http1_head *h, int upgrade)
+static void emit_http(struct conn *c, int dir, const struct http1_head *h, int upgrade, uint64_t cut)
 {
     struct wsi_event ev = {.kind = WSI_EV_HTTP};
     char arena[4096];
@@ -479,6 +479,8 @@ static void emit_http(struct conn *c, int dir, const struct http1_head *h, int u
     ev.u.http.content_type = http_hdr_str(h, "Content-Type", &a, &left);
     ev.u.http.content_encoding = http_hdr_str(h, "Content-Encoding", &a, &left);
     ev.u.http.waited = -1;
+    ev.u.http.head_cut = cut;
+    if (cut) ev.u.http.body_known = 0; /* what follows the head is not followed */
     if (h->is_request) {
         ev.u.http.method = http_view_str(h->method, &a, &left);
         ev.u.http.target = http_view_str(h->target, &a, &left);
@@ -503,7 +505,7 @@ static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
     struct side *sd = &c->sd[dir];
     const struct http1_header *up = http1_find(h, "Upgrade");
     int upgrade = up && http1_token_list_has(up->value, "websocket");
-    emit_http(c, dir, h, upgrade);
+    emit_http(c, dir, h, upgrade, 0);
     sd->last_req_head = http1_str_ieq(h->method, "HEAD");
     if (upgrade) {
         free(c->req_copy);
@@ -527,11 +529,11 @@ static void on_response(struct conn *c, int dir, struct http1_head *h)
     struct side *sd = &c->sd[dir];
     struct side *cl = &c->sd[1 - dir];
     int interim = h->status >= 100 && h->status < 200 && h->status != 101;
-    emit_http(c, dir, h, h->status == 101);
+    emit_http(c, dir, h, h->status == 101, 0);
     if (interim) return;
     const struct http1_header *up = h->status == 101 ? http1_find(h, "Upgrade") : NULL;
     int to_ws = up && http1_token_list_has(up->value, "websocket");
-    if (h->status == 101 && !c->have_req && !(to_ws && c->requests == 0)) {
+    if (h->status == 101 && !c->have_req && !(to_ws && (c->requests == 0 || c->req_cut))) {
         /* a switch asked by a request that was not a WebSocket upgrade (h2c, TLS...): never decoded as
          * WebSocket; what follows is HTTP only if it reads as HTTP, else counted */
         classify_set(c, WSI_CARRIES_UPGRADE_OTHER, "an upgrade to another protocol than WebSocket: not decoded");
@@ -561,6 +563,41 @@ static void on_response(struct conn *c, int dir, struct http1_head *h)
         }
     }
     start_body(c, dir, h, 1, h->status == 204 || h->status == 304 || cl->last_req_head);
+}
+
+/* The head being collected is cut: bytes after it are missing (a snap length shorter than the
+ * packets, segments not captured). Its complete lines are still a head: reported, marked as cut,
+ * with how many of its bytes were captured. Returns 1 when a head was reported. */
+int http_head_cut(struct conn *c, int dir)
+{
+    struct side *sd = &c->sd[dir];
+    if (sd->mode != M_HTTP_HEAD || !sd->blen) return 0;
+    size_t n = sd->blen;
+    while (n && sd->buf[n - 1] != '\n') n--; /* a line cut in the middle is not shown */
+    if (!n) return 0;
+    char *tmp = malloc(n + 2);
+    struct http1_head *h = malloc(sizeof *h);
+    int shown = 0;
+    if (tmp && h) {
+        memcpy(tmp, sd->buf, n);
+        tmp[n] = '\r'; /* the blank line that ends a head */
+        tmp[n + 1] = '\n';
+        int is_req = dir == conn_client_dir(c);
+        long r = is_req ? http1_parse_request(tmp, n + 2, h) : http1_parse_response(tmp, n + 2, h);
+        if (r > 0) {
+            const struct http1_header *up = is_req ? http1_find(h, "Upgrade") : NULL;
+            int upgrade = up && http1_token_list_has(up->value, "websocket");
+            if (upgrade) c->req_cut = 1;
+            if (!is_req && h->status == 101 && !c->websocket)
+                classify_set(c, WSI_CARRIES_HTTP,
+                             "HTTP/1.x, then a 101 whose head is cut: whether WebSocket followed cannot be told");
+            emit_http(c, dir, h, is_req ? upgrade : h->status == 101, sd->blen);
+            shown = 1;
+        }
+    }
+    free(tmp);
+    free(h);
+    return shown;
 }
 
 size_t http_feed_head(struct conn *c, int dir, const uint8_t *p, size_t n)

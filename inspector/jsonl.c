@@ -551,6 +551,7 @@ static void j_http(struct wsi_json *j, const struct wsi_http_ev *h)
     jbool(j, "chunked", h->chunked);
     jstr(j, "content_type", h->content_type);
     jstr(j, "content_encoding", h->content_encoding);
+    if (h->head_cut) ju64(j, "head_cut", h->head_cut);
     if (!h->is_request) jsec_opt(j, "waited", h->waited);
 }
 

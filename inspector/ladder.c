@@ -235,6 +235,7 @@ struct lconn {
     int upgrade_req;           /* the upgrade request was seen */
     int drew_req, drew_resp;   /* the upgrade request / its response have their arrow */
     int opened;                /* the OPEN bar was drawn */
+    int cut_101;               /* a 101 whose head is cut was seen */
     int open_pending;          /* an invalid 101: the OPEN bar waits for a frame (HTTP may follow instead) */
     struct hs_copy hs;         /* handshake facts */
     struct lside sd[2];        /* [WSI_C2S], [WSI_S2C] */
@@ -673,6 +674,8 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
         }
     }
     if (h->body_len) s_printf(&suf, " + %s body", wsi_human_size(h->body_len, sz));
+    if (h->head_cut) s_printf(&suf, " (head cut: %s captured)", wsi_human_size(h->head_cut, sz));
+    if (h->head_cut && !h->is_request && h->status == 101) c->cut_101 = 1;
     arrow3(l, c, ev->t, ev->side == WSI_NONE ? (h->is_request ? WSI_C2S : WSI_S2C) : ev->side, s_get(&pre), NULL,
            s_get(&suf));
     free(pre.p);
@@ -1098,7 +1101,8 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     if (ev->ci && !ev->ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
     if (!ce->websocket)
         s_puts(&t, ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "  HTTP, then another protocol after a 101 (not decoded)"
-                                                           : "  HTTP, no WebSocket");
+                   : c->cut_101 ? "  HTTP, then a 101 whose head is cut (what followed is not decoded)"
+                                : "  HTTP, no WebSocket");
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
     s_clear(&t);
 

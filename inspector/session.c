@@ -237,13 +237,24 @@ static void *cb_open(void *user, const struct wsi_conn_info *ci)
 static void cb_data(void *cu, int dir, const uint8_t *data, size_t len, uint64_t offset, const struct wsi_pktref *pkt)
 {
     struct conn *c = cu;
-    (void)offset;
     if (!c) return;
     c->last = *pkt;
     c->sd[dir].pkt = *pkt;
     c->tcp_bytes[dir] += len;
     if (c->tls) wsi_tls_feed(c->tls, tls_dir(c, dir), data, len);
     else conn_process(c, dir, data, len);
+    struct side *sd = &c->sd[dir];
+    if (sd->snap_cut && !c->tls) {
+        /* these bytes end where the snap length cut their segment: a head still open is cut; it is
+         * shown now, as it is, rather than when the reassembler reports the gap */
+        sd->snap_cut = 0;
+        if (sd->mode == M_HTTP_HEAD && http_head_cut(c, dir)) {
+            conn_lost(c, dir, offset + len,
+                      "the HTTP head is cut by the snap length: the rest of this direction is not decoded", pkt);
+            sd->mode = M_OPAQUE;
+            side_drop(sd);
+        }
+    }
 }
 
 static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struct wsi_pktref *pkt)
@@ -252,6 +263,8 @@ static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struc
     if (!c) return;
     struct side *sd = &c->sd[dir];
     struct wsi_event ev = {.kind = WSI_EV_GAP};
+    /* a head cut by the gap is shown first, at the time of its last bytes */
+    int head_cut = !c->tls && sd->mode == M_HTTP_HEAD && http_head_cut(c, dir);
     c->last = *pkt;
     sd->pkt = *pkt;
     ev.u.gap.offset = offset;
@@ -276,7 +289,10 @@ static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struc
         if (http_gap(c, dir, len)) break;
         /* fall through */
     default:
-        if (sd->mode != M_OPAQUE)
+        if (head_cut)
+            conn_lost(c, dir, offset, "the HTTP head is cut (bytes of it are missing): the rest of this direction is not decoded",
+                      pkt);
+        else if (sd->mode != M_OPAQUE)
             conn_lost(c, dir, offset, "a gap in the HTTP stream: the rest of this direction is not decoded", pkt);
         sd->mode = M_OPAQUE;
         side_drop(sd);
@@ -291,6 +307,7 @@ static void cb_anomaly(void *cu, int dir, enum wsi_tcp_anomaly kind, const char 
     struct wsi_event ev = {.kind = WSI_EV_TCP};
     ev.u.tcp.kind = kind;
     ev.u.tcp.detail = detail; /* the renderers name the kind themselves */
+    if (kind == WSI_TCP_SNAPLEN_CUT) c->sd[dir].snap_cut = 1; /* its captured bytes come next */
     c->last = *pkt;
     conn_emit(c, &ev, dir, pkt);
 }

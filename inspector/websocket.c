@@ -242,7 +242,8 @@ void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const
         }
         if (!rq && resp->status == 101) {
             hs->verdict = WSI_HS_NOT_SEEN;
-            hs->why = "the upgrade request is not in the capture";
+            hs->why = c->req_cut ? "the upgrade request is cut in the capture: its key cannot be read"
+                                 : "the upgrade request is not in the capture";
         }
         if (hs->extensions_selected) {
             wsi_pmd_parse(hs->extensions_selected, strlen(hs->extensions_selected), &c->pmd);

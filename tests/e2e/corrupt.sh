@@ -140,6 +140,18 @@ check "caplen > snaplen: the connection is shown" has "$D/caplen-over-snaplen.ou
 check "caplen > snaplen: the cut is reported" has "$D/caplen-over-snaplen.out" "snaplen-cut"
 run caplen-over-snaplen-json --json "$D/caplen-over-snaplen.pcap"
 check "caplen > snaplen: JSON reports snap-length cuts" has "$D/caplen-over-snaplen-json.out" '"snaplen-cut"'
+# The heads cut by the snap length are still HTTP: each shown with how much of it was captured,
+# then the rest of its direction is reported as not decoded; never "not HTTP".
+check "caplen > snaplen: the cut request and 101 are shown as heads, marked as cut" \
+    sh -c 'grep -qF "GET /chat (head cut: 62 B captured)" "$1" && grep -qF "101 Switching Protocols (head cut: 62 B captured)" "$1"' \
+    _ "$D/caplen-over-snaplen.out"
+check "caplen > snaplen: the ladder does not claim there was no WebSocket" has "$D/caplen-over-snaplen.out" \
+    "HTTP, then a 101 whose head is cut (what followed is not decoded)"
+check "caplen > snaplen: each direction is lost because its head is cut" sh -c \
+    '[ "$(grep -c "\"type\":\"lost\".*the HTTP head is cut by the snap length" "$1")" -eq 2 ]' _ "$D/caplen-over-snaplen-json.out"
+check "caplen > snaplen: JSON: two http heads with head_cut 62, the connection carries http" sh -c \
+    '[ "$(grep -c "\"type\":\"http\".*\"head_cut\":62" "$1")" -eq 2 ] && grep -q "\"carries\":\"http\",\"evidence\":\"HTTP/1.x, then a 101 whose head is cut" "$1"' \
+    _ "$D/caplen-over-snaplen-json.out"
 
 # A zero-length record (caplen 0, len 0) as packet 10: a valid pcap record with no
 # bytes. Decided: a warning naming the file and the packet (nothing to decode), and
