@@ -66,6 +66,8 @@ struct wsi_keylog {
     char line[WSI_KEYLOG_MAX_LINE]; /* line being assembled while reading */
     size_t line_len;                /* bytes in line */
     int too_long;                   /* the current line exceeded WSI_KEYLOG_MAX_LINE */
+    uint64_t first_other_line;      /* line number of the first line with a label not used here (0: none) */
+    char first_other_label[40];     /* that label (cut to fit) */
 };
 
 /* FNV-1a over the client random and the label: the bucket key. */
@@ -179,7 +181,11 @@ static void kl_line(struct wsi_keylog *kl, const char *s, size_t n)
     for (unsigned k = 0; k < WSI_KL_NLABELS; k++)
         if (strlen(label_names[k]) == fl[0] && memcmp(label_names[k], f[0], fl[0]) == 0) label = k;
     if (label == WSI_KL_NLABELS) { /* RSA, ECH_SECRET, ...: another tool's business */
-        kl->st.unknown_labels++;
+        if (!kl->st.unknown_labels++) {
+            kl->first_other_line = kl->st.lines;
+            int w = fl[0] < sizeof kl->first_other_label ? (int)fl[0] : (int)sizeof kl->first_other_label - 1;
+            snprintf(kl->first_other_label, sizeof kl->first_other_label, "%.*s", w, f[0]);
+        }
         return;
     }
     uint8_t cr[32], secret[WSI_KEYLOG_MAX_SECRET];
@@ -275,11 +281,23 @@ static struct wsi_keylog *kl_finish(struct wsi_keylog *kl, char *errbuf)
         wsi_keylog_free(kl);
         return NULL;
     }
-    if (kl->st.malformed && !kl->st.entries && !kl->st.unknown_labels) {
-        set_err(errbuf, "%s:%llu: %s: not an NSS key log (no line of the form LABEL <64 hex digits> <hex secret>)",
-                kl->name, (unsigned long long)kl->st.first_bad_line, kl->st.first_bad_why);
+    if (!kl->st.entries && (kl->st.malformed || kl->st.unknown_labels)) {
+        /* lines, and none of them usable: the wrong file, most likely; named by its first line that is not usable */
+        int other_first = kl->st.unknown_labels &&
+                          (!kl->st.malformed || kl->first_other_line < kl->st.first_bad_line);
+        char why[96];
+        if (other_first) snprintf(why, sizeof why, "the label %s is not one used here", kl->first_other_label);
+        else snprintf(why, sizeof why, "%s", kl->st.first_bad_why);
+        set_err(errbuf, "%s:%llu: %s; the file holds no usable line (one is LABEL <64 hex digits> <hex secret>, "
+                        "LABEL such as CLIENT_RANDOM or SERVER_TRAFFIC_SECRET_0)", kl->name,
+                (unsigned long long)(other_first ? kl->first_other_line : kl->st.first_bad_line), why);
         wsi_keylog_free(kl);
         return NULL;
+    }
+    if (!kl->st.entries) { /* empty, or comments and blank lines only: a client that has not connected yet */
+        snprintf(kl->warning, sizeof kl->warning, "%s: no key line yet (the file is empty or holds only comments "
+                 "and blank lines): no TLS session can be decrypted with it", kl->name);
+        return kl;
     }
     if (kl->st.malformed)
         snprintf(kl->warning, sizeof kl->warning, "%s:%llu: %s (%llu malformed line%s skipped)", kl->name,

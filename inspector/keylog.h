@@ -52,7 +52,10 @@ struct wsi_keylog;
  * '#' comments, blank lines and CRLF line ends allowed). Malformed lines are
  * skipped and counted. Returns NULL with a message naming the file (and line)
  * in errbuf when the file cannot be read, holds more than
- * WSI_KEYLOG_MAX_ENTRIES key lines, or has malformed lines and no usable one.
+ * WSI_KEYLOG_MAX_ENTRIES key lines, or has lines that are not comments or
+ * blank and no usable one among them (malformed, or with labels not used
+ * here). A file with no such line at all (empty, or comments and blank lines
+ * only: a client that has not made a TLS session yet) is read, with a warning.
  */
 struct wsi_keylog *wsi_keylog_load(const char *path, char errbuf[256]);
 
@@ -61,7 +64,8 @@ struct wsi_keylog *wsi_keylog_parse_buf(const char *buf, size_t len, const char 
 
 const struct wsi_keylog_stats *wsi_keylog_stats(const struct wsi_keylog *kl);
 
-/* NULL when every line was usable, else e.g. "keys.log:7: client random is not 64 hex digits (2 malformed lines skipped)". */
+/* NULL when every line was usable, else e.g. "keys.log:7: client random is not 64 hex digits (2 malformed lines skipped)",
+ * or, for a key log without a key line, "keys.log: no key line yet (...)". */
 const char *wsi_keylog_warning(const struct wsi_keylog *kl);
 
 /* The secret with `label` for `client_random`: 1 and *secret, *len set, or 0. */

@@ -64,6 +64,9 @@ static void assert_counts(const struct wsi_keylog *kl, uint64_t lines, uint64_t 
     assert_int_equal(st->malformed, malformed);
 }
 
+/* 1 when s starts with prefix. */
+static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
 /* Writes `len` bytes to a new temporary file whose name is left in path. */
 static void write_temp(char path[32], const char *p, size_t len)
 {
@@ -104,11 +107,13 @@ static void test_keylog_good(void **state)
     assert_true(wsi_keylog_lookup(kl, cr2, WSI_KL_EXPORTER_SECRET, NULL, NULL)); /* the outputs are optional */
     wsi_keylog_free(kl);
 
-    /* empty is fine: a client that has not connected yet */
+    /* empty is read (a client that has not connected yet), with a warning that nothing can be decrypted */
     char err[256] = "";
     kl = wsi_keylog_parse_buf("", 0, "empty.log", err);
     assert_non_null(kl);
     assert_counts(kl, 0, 0, 0, 0, 0);
+    assert_string_equal(wsi_keylog_warning(kl), "empty.log: no key line yet (the file is empty or holds only "
+                                                "comments and blank lines): no TLS session can be decrypted with it");
     wsi_keylog_free(kl);
 }
 
@@ -135,8 +140,9 @@ static void test_keylog_malformed(void **state)
     char err[256] = "";
     const char *junk = "# a comment\nhello world\nthis is not a key log\n";
     assert_null(wsi_keylog_parse_buf(junk, strlen(junk), "notes.txt", err));
-    assert_non_null(strstr(err, "notes.txt:2: "));
-    assert_non_null(strstr(err, "not an NSS key log"));
+    assert_string_equal(err, "notes.txt:2: fewer than 3 fields (expected LABEL CLIENT_RANDOM SECRET); the file "
+                             "holds no usable line (one is LABEL <64 hex digits> <hex secret>, LABEL such as "
+                             "CLIENT_RANDOM or SERVER_TRAFFIC_SECRET_0)");
 
     /* NUL bytes inside a line */
     const char nul[] = "CLIENT_RANDOM " CR1 " 00\0" "11\n";
@@ -388,33 +394,76 @@ static void test_keylog_chunk_boundary(void **state)
     free(text);
 }
 
-/* What is refused and what is kept: another tool's lines keep a file with malformed lines usable. */
+/* Refused: lines that are not comments or blank, and none usable (malformed, or with labels not used here), named
+ * by the first of them. Read: one usable line among them; or no such line at all (a warning then). */
 static void test_keylog_refusal(void **state)
 {
     (void)state;
-    char err[256] = "";
+    static const char usable[] = "(one is LABEL <64 hex digits> <hex secret>, LABEL such as CLIENT_RANDOM or "
+                                 "SERVER_TRAFFIC_SECRET_0)";
+    char err[256] = "", want[256];
+
+    /* another tool's line, then a malformed one: the label comes first */
     const char *other = "RSA 0123 4567\nhello\n";
-    struct wsi_keylog *kl = wsi_keylog_parse_buf(other, strlen(other), "other.log", err);
+    memset(err, 0, sizeof err);
+    assert_null(wsi_keylog_parse_buf(other, strlen(other), "other.log", err));
+    snprintf(want, sizeof want, "other.log:1: the label RSA is not one used here; the file holds no usable line %s",
+             usable);
+    assert_string_equal(err, want);
+
+    /* a malformed line, then another tool's: the malformed one comes first */
+    const char *bad_then_other = "# keys\nCLIENT_RANDOM " CR1 "\nRSA 0123 4567\n";
+    assert_null(wsi_keylog_parse_buf(bad_then_other, strlen(bad_then_other), "mixed.log", err));
+    assert_true(starts_with(err, "mixed.log:2: fewer than 3 fields"));
+    assert_non_null(strstr(err, "; the file holds no usable line (one is LABEL <64 hex digits> <hex secret>"));
+
+    /* only lines of labels not used here, well-formed: nothing to decrypt with, refused too */
+    const char *only_other = "# from another tool\nRSA 0123 4567\nECH_SECRET " CR1 " " S32 "\n";
+    assert_null(wsi_keylog_parse_buf(only_other, strlen(only_other), "rsa.log", err));
+    assert_true(starts_with(err, "rsa.log:2: the label RSA is not one used here; the file holds no usable line"));
+    /* a very long label is cut in the message, which still fits */
+    char longlabel[400];
+    memset(longlabel, 'X', 200);
+    snprintf(longlabel + 200, sizeof longlabel - 200, " %s %s\n", CR1, S32);
+    assert_null(wsi_keylog_parse_buf(longlabel, strlen(longlabel), "long.log", err));
+    assert_true(starts_with(err, "long.log:1: the label XXXX"));
+    assert_non_null(strstr(err, " is not one used here; the file holds no usable line"));
+
+    /* the same lines with one usable line: read, with the warning about the malformed one */
+    const char *with_one = "RSA 0123 4567\nhello\nCLIENT_RANDOM " CR1 " " MS48 "\n";
+    struct wsi_keylog *kl = wsi_keylog_parse_buf(with_one, strlen(with_one), "other.log", err);
     assert_non_null(kl);
-    assert_counts(kl, 2, 0, 0, 1, 1);
+    assert_counts(kl, 3, 1, 0, 1, 1);
     assert_string_equal(wsi_keylog_warning(kl),
                         "other.log:2: fewer than 3 fields (expected LABEL CLIENT_RANDOM SECRET) (1 malformed line skipped)");
+    assert_string_equal(secret_hex(kl, CR1, WSI_KL_CLIENT_RANDOM), MS48);
     wsi_keylog_free(kl);
 
-    const char *comments = "# nothing yet\n\n";
+    /* comments and blank lines only: no line is unusable, and there is nothing to use: read, with a warning */
+    const char *comments = "# nothing yet\n\n  \r\n";
     kl = wsi_keylog_parse_buf(comments, strlen(comments), "new.log", err);
     assert_non_null(kl);
-    assert_counts(kl, 2, 0, 2, 0, 0);
-    assert_null(wsi_keylog_warning(kl));
+    assert_counts(kl, 3, 0, 3, 0, 0);
+    assert_string_equal(wsi_keylog_warning(kl), "new.log: no key line yet (the file is empty or holds only comments "
+                                                "and blank lines): no TLS session can be decrypted with it");
     wsi_keylog_free(kl);
 
     const char *bad = "CLIENT_RANDOM " CR1 " 0\n";
     assert_null(wsi_keylog_parse_buf(bad, strlen(bad), "bad.log", err));
-    assert_string_equal(err, "bad.log:1: the secret is not an even number of hex digits: not an NSS key log "
-                             "(no line of the form LABEL <64 hex digits> <hex secret>)");
+    snprintf(want, sizeof want, "bad.log:1: the secret is not an even number of hex digits; the file holds no usable "
+             "line %s", usable);
+    assert_string_equal(err, want);
 
     assert_null(wsi_keylog_parse_buf(bad, strlen(bad), NULL, err));
     assert_int_equal(strncmp(err, "key log:1: ", 11), 0);
+
+    /* from a file: the same refusal, naming the file */
+    char path[32];
+    write_temp(path, other, strlen(other));
+    assert_null(wsi_keylog_load(path, err));
+    remove(path);
+    assert_int_equal(strncmp(err, path, strlen(path)), 0);
+    assert_non_null(strstr(err, ":1: the label RSA is not one used here; the file holds no usable line"));
 }
 
 /* Every label's name is read back as that label; names and lookups outside the labels are refused. */

@@ -1,0 +1,89 @@
+#!/bin/sh
+# wsinspect.sh - the wsinspect program's ($WSINSPECT) handling of its input files, run from the repository root:
+# what --keylog refuses (exit 2, naming the file), what it reads with a warning, and what it reads quietly.
+# The captures' own decoding is tested in tests/e2e/.
+set -u
+. tests/lib.sh
+
+W=${WSINSPECT:-build/wsinspect}
+C=captures
+T=$(mktemp -d)
+trap 'rm -rf "$T" "$_out"' EXIT
+
+if [ ! -x "$W" ]; then
+    echo "wsinspect: $W is not built"
+    _bad "program built" "$W missing"
+    finish
+    exit 1
+fi
+
+# A TLS 1.3 wss:// capture and the key log its client wrote.
+CAP=$C/wss-tls13-python.pcap
+KEYS=$C/wss-tls13-python.keylog
+CR=$(awk '$1 == "CLIENT_TRAFFIC_SECRET_0" { print $2; exit }' "$KEYS")
+
+# run OPTION...: wsinspect on the capture; stdout to $T/out, stderr to $T/err, the exit status in $rc.
+run() { "$W" "$@" "$CAP" >"$T/out" 2>"$T/err"; rc=$?; }
+has() { grep -qF -- "$2" "$1"; }
+# decrypted: the --json output in $T/out says the connection was decrypted (true) or not (false).
+decrypted() { grep -o '"tls_decrypted":[a-z]*' "$T/out" | head -n 1 | sed 's/.*://'; }
+
+USABLE="the file holds no usable line (one is LABEL <64 hex digits> <hex secret>, LABEL such as CLIENT_RANDOM"
+
+# ---- a key log with lines and none usable: an input error in every output mode --------------------
+printf '# written by another tool\nRSA 0123 4567\nCLIENT_RANDOM %s\nhello world\n' "$CR" >"$T/none.log"
+for mode in "" --json --summary; do
+    run $mode --keylog "$T/none.log"
+    m=${mode:-ladder}
+    expect_eq "no usable line ($m): exit 2" "$rc" 2
+    expect_eq "no usable line ($m): nothing on stdout" "$(cat "$T/out")" ""
+    check "no usable line ($m): names the file, the first unusable line and what a usable line is" has "$T/err" \
+        "wsinspect: $T/none.log:2: the label RSA is not one used here; $USABLE"
+done
+
+# malformed lines only (the client random cut short): the first one is named
+printf 'CLIENT_RANDOM %s %s\nSERVER_TRAFFIC_SECRET_0 zz\n' "$(printf '%s' "$CR" | cut -c 1-60)" "$CR" >"$T/bad.log"
+run --keylog "$T/bad.log"
+expect_eq "malformed lines only: exit 2" "$rc" 2
+check "malformed lines only: the file, line 1 and why" has "$T/err" \
+    "wsinspect: $T/bad.log:1: the client random is not 64 hex digits; $USABLE"
+
+# the captures' text is not a key log
+run --keylog "$C/README.md"
+expect_eq "a text file as the key log: exit 2" "$rc" 2
+check "a text file as the key log: named" has "$T/err" "wsinspect: $C/README.md:"
+check "a text file as the key log: says it holds no usable line" has "$T/err" "the file holds no usable line"
+
+# ---- no line at all but comments and blank lines: read, with a warning; nothing is decrypted ----------
+: >"$T/empty.log"
+printf '# SSL/TLS secrets log file\n\n  \r\n' >"$T/comments.log"
+for f in empty comments; do
+    run --json --keylog "$T/$f.log"
+    expect_eq "$f key log: exit 0" "$rc" 0
+    expect_eq "$f key log: one warning, naming the file" "$(cat "$T/err")" \
+        "wsinspect: $T/$f.log: no key line yet (the file is empty or holds only comments and blank lines): no TLS session can be decrypted with it"
+    expect_eq "$f key log: the connection is not decrypted" "$(decrypted)" false
+done
+
+# ---- usable lines: read; malformed and other lines beside them only warned about ----------------------
+run --json --keylog "$KEYS"
+expect_eq "the client's key log: exit 0" "$rc" 0
+expect_eq "the client's key log: nothing on stderr" "$(cat "$T/err")" ""
+expect_eq "the client's key log: decrypted" "$(decrypted)" true
+{ cat "$T/none.log"; cat "$KEYS"; } >"$T/mixed.log"
+run --json --keylog "$T/mixed.log"
+expect_eq "usable lines after unusable ones: exit 0" "$rc" 0
+expect_eq "usable lines after unusable ones: decrypted" "$(decrypted)" true
+expect_eq "usable lines after unusable ones: one warning, the first malformed line" "$(cat "$T/err")" \
+    "wsinspect: $T/mixed.log:3: fewer than 3 fields (expected LABEL CLIENT_RANDOM SECRET) (2 malformed lines skipped)"
+
+# ---- a key log that cannot be read ------------------------------------------------------------------
+run --keylog "$T/no-such.log"
+expect_eq "a missing key log: exit 2" "$rc" 2
+check "a missing key log: named" has "$T/err" "wsinspect: $T/no-such.log: "
+
+# ---- the man page says it ------------------------------------------------------------------------------
+check "wsinspect(1): a key log with no usable line is an input error" grep -q "no usable line" man/wsinspect.1
+check "wsinspect(1): an empty key log is read with a warning" grep -q "holds only comments and blank lines" man/wsinspect.1
+
+finish
