@@ -372,15 +372,18 @@ static void jname_bytes(struct wsi_json *j, const char *s)
     done(j, p + n + 2);
 }
 
-/* Lower-case hex of the bytes, quoted. */
+/* Input bytes converted per capacity check (1024 with the 64 KiB buffer). */
+#define JHEX_STEP (JBUF / 64)
+
+/* Lower-case hex of the bytes, quoted. Like jstring_bytes, each piece's room holds the
+ * closing quote too (the first one's both quotes), whether or not more pieces follow:
+ * an empty string is the first piece, with no bytes. */
 static void jhex_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
 {
-    char *p = room(j, 1);
+    size_t n = len < JHEX_STEP ? len : JHEX_STEP; /* bytes converted in this piece */
+    char *p = room(j, 2 + 2 * n);
     *p++ = '"';
-    while (len) {
-        size_t n = len < JBUF / 64 ? len : JBUF / 64; /* bytes converted per piece (1024) */
-        done(j, p);
-        p = room(j, 2 * n + 1);
+    while (len) { /* (s may be NULL when len is 0: no arithmetic on it then) */
         const uint8_t *e = s + n;
 #define HEX_AT(k) memcpy(p + 2 * (k), hex2 + 2 * (size_t)s[k], 2)
         for (; e - s >= 8; s += 8, p += 16) { /* 8 bytes per step */
@@ -389,6 +392,10 @@ static void jhex_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
         for (; s < e; s++, p += 2) HEX_AT(0);
 #undef HEX_AT
         len -= n;
+        if (!len) break;
+        n = len < JHEX_STEP ? len : JHEX_STEP;
+        done(j, p);
+        p = room(j, 1 + 2 * n);
     }
     *p++ = '"';
     done(j, p);

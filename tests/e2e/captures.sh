@@ -483,6 +483,32 @@ check "hostile-truncated: the JSON too, ending with the connection's summary" qa
     'texts() == ["hello", "hi there", "news update", "typing..."] and ev[-1]["type"] == "close"'
 check "hostile-truncated: nothing after the cut record" hasnt h-truncated "user joined"
 
+# edge-empty-messages: made here by gen_hostile (it is no file of captures/): two connections on which
+# the server sends 1,591 empty text messages each. Their JSON once put the closing quote of an empty
+# preview_hex one byte past the JSON writer's 64 KiB buffer: wsinspect --json crashed (SIGSEGV; a
+# heap-buffer-overflow under AddressSanitizer). tests/unit/test_jsonl.c checks every writer at every
+# fill of the buffer; this is the whole program on the capture that showed it.
+GH=${GEN_HOSTILE:-${BUILD:-build}/tools/gen_hostile}
+if [ -x "$GH" ] && "$GH" "$T" edge-empty-messages.pcap 2>"$T/gh.err"; then
+    "$W" --json "$T/edge-empty-messages.pcap" >"$T/edge.json" 2>"$T/edge.jerr"; rc=$?
+    expect_eq "edge-empty-messages: --json exits 0, nothing on stderr" "$rc $(cat "$T/edge.jerr")" "0 "
+    check "edge-empty-messages: every line is one JSON event object" qa edge 'len(ev) > 6000'
+    expect_eq "edge-empty-messages: 1,591 empty text messages per connection, all from the server" \
+        "$(q edge '[(c, len(texts(conn=c)), len(texts("s2c", c)), sorted(set(texts(conn=c)))) for c in (1, 2)]')" \
+        '[[1, 1591, 1591, [""]], [2, 1591, 1591, [""]]]'
+    expect_eq "edge-empty-messages: as many frames, each with an empty preview_hex" \
+        "$(q edge '[(c, len([f for f in of("frame", "s2c", c) if f["opcode"] == 1 and f["preview_hex"] == ""])) for c in (1, 2)]')" \
+        '[[1, 1591], [2, 1591]]'
+    expect_eq "edge-empty-messages: the close events count them, closed cleanly" \
+        "$(q edge '[(c["server_messages"], c["client_messages"], c["closed_cleanly"]) for c in closes]')" \
+        '[[1592, 1, true], [1592, 1, true]]'
+    ins edge-all "$T/edge-empty-messages.pcap"
+    expect_eq "edge-empty-messages: ladder, JSON with --payload 1024 and summary exit 0" "$(rcs edge-all)" "0 0 0"
+    check "edge-empty-messages: the JSON with --payload 1024 is the same" cmp -s "$T/edge.json" "$T/edge-all.json"
+else
+    _bad "edge-empty-messages: made by $GH" "$(cat "$T/gh.err" 2>/dev/null) (build it: make all-tests)"
+fi
+
 # ================================================================================================
 # Violation captures: each breaks one rule; wsinspect names it (stable id, RFC section) and exits 1
 # ================================================================================================

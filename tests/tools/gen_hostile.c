@@ -14,6 +14,15 @@
  * the same conversation. Output is byte-for-byte deterministic: fixed
  * addresses, sequence numbers, masking keys and timestamps. main() lists
  * every file with the one thing it shows.
+ *
+ *   gen_hostile OUTDIR FILE...
+ *
+ * writes only the files named. Some are written only when named, for the
+ * e2e tests to make in their scratch folder: edge-empty-messages.pcap holds
+ * two connections (client ports 51000 and 51001) on which the server sends
+ * 1,591 empty text messages each (9,416 bytes in all). With that count the
+ * JSON writer of the time wrote the closing quote of an empty preview_hex
+ * one byte past its 64 KiB buffer (wsinspect --json crashed).
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -50,6 +59,7 @@ struct conv {
     int n;                              /* segments used */
     uint32_t next[2];                   /* next sequence number, per direction */
     unsigned masks;                     /* masking keys used so far */
+    uint16_t cport;                     /* the client's TCP port */
     int cut;                            /* segment whose record a truncated file ends in, or -1 */
 };
 
@@ -115,6 +125,7 @@ static void tcp_open(struct conv *c, uint32_t isn_client, uint32_t isn_server)
 {
     memset(c, 0, sizeof *c);
     c->cut = -1;
+    c->cport = 51000;
     c->next[C2S] = isn_client;
     c->next[S2C] = isn_server;
     add_seg(c, C2S, TH_SYN, c->next[C2S]++, NULL, 0);
@@ -245,7 +256,9 @@ enum variant {
     V_CLIENT_UNMASKED, V_SERVER_MASKED, V_CONTROL_TOO_LONG, V_CONTROL_FRAGMENTED,
     V_RSV1, V_RESERVED_OPCODE, V_NON_MINIMAL_LENGTH, V_INVALID_CLOSE_CODE,
     V_CLOSE_1_BYTE, V_INVALID_UTF8, V_DATA_AFTER_CLOSE, V_CONT_WITHOUT_START,
-    V_NEW_DATA_IN_FRAGMENTED, V_WRONG_ACCEPT
+    V_NEW_DATA_IN_FRAGMENTED, V_WRONG_ACCEPT,
+    /* other conversations (build_other) */
+    X_EMPTY_MESSAGES
 };
 
 /* Lesson 05's conversation, with variant v's one deviation in place. */
@@ -374,10 +387,47 @@ static void build(struct conv *c, enum variant v)
     tcp_close(c);
 }
 
+/* Connection k (0 or 1) of edge-empty-messages.pcap: the handshake, then
+ * EMPTY_MESSAGES empty text frames from the server (two bytes each, sent
+ * together in full segments), close 1000 both ways, TCP FIN. The count
+ * decides where the JSON lines fall in the writer's buffer: keep it. */
+#define EMPTY_MESSAGES 1591
+
+static void empty_messages(struct conv *c, int k)
+{
+    static uint8_t frames[2 * EMPTY_MESSAGES];
+
+    tcp_open(c, 0x1a2b3c4d + 0x01000000 * (uint32_t)k, 0x5e6f7081 + 0x01000000 * (uint32_t)k);
+    c->cport = (uint16_t)(51000 + k);
+    send_bytes(c, C2S, (const uint8_t *)request, sizeof request - 1, MAX_DATA);
+    send_bytes(c, S2C, (const uint8_t *)response, sizeof response - 1, MAX_DATA);
+    for (int i = 0; i < EMPTY_MESSAGES; i++)
+        encode_frame(frames + 2 * i, FIN | OP_TEXT, NULL, NULL, 0, LEN_MIN);
+    send_bytes(c, S2C, frames, sizeof frames, MAX_DATA);
+    close_frame(c, C2S, 1000);
+    close_frame(c, S2C, 1000);
+    tcp_close(c);
+}
+
+/* The conversations of a file that is not a variant of the chat; returns how
+ * many there are (at most 2). */
+static int build_other(struct conv *c, enum variant v)
+{
+    switch (v) {
+    case X_EMPTY_MESSAGES:
+        empty_messages(&c[0], 0);
+        empty_messages(&c[1], 1);
+        return 2;
+    default:
+        die("not a conversation of its own");
+    }
+    return 0;
+}
+
 /* ---- packets and the savefile -------------------------------------------- */
 
 static const uint8_t ip_addr[2][4] = { { 192, 0, 2, 10 }, { 192, 0, 2, 80 } };
-static const uint16_t tcp_port[2] = { 51000, 80 };
+static const uint16_t server_port = 80;
 static const uint8_t mac_addr[2][6] = {
     { 0x02, 0x00, 0x00, 0x00, 0x00, 0x0a }, { 0x02, 0x00, 0x00, 0x00, 0x00, 0x50 },
 };
@@ -407,11 +457,13 @@ static uint16_t fold(uint32_t sum)
     return (uint16_t)~sum;
 }
 
-/* Ethernet + IPv4 + TCP around segment s; returns the packet length. */
-static size_t build_packet(uint8_t *pkt, const struct seg *s, unsigned ip_id)
+/* Ethernet + IPv4 + TCP around segment s of a conversation whose client
+ * uses port cport; returns the packet length. */
+static size_t build_packet(uint8_t *pkt, const struct seg *s, uint16_t cport, unsigned ip_id)
 {
     uint8_t *ip = pkt + 14, *tcp = ip + 20;
     size_t tcp_len = 20 + s->len;
+    const uint16_t port[2] = { cport, server_port };
     uint32_t sum;
     uint8_t pseudo[12];
 
@@ -431,8 +483,8 @@ static size_t build_packet(uint8_t *pkt, const struct seg *s, unsigned ip_id)
     put16(ip + 10, fold(sum_bytes(0, ip, 20)));
 
     memset(tcp, 0, 20);
-    put16(tcp, tcp_port[s->dir]);
-    put16(tcp + 2, tcp_port[!s->dir]);
+    put16(tcp, port[s->dir]);
+    put16(tcp + 2, port[!s->dir]);
     put32(tcp + 4, s->seq);
     put32(tcp + 8, s->ack);
     tcp[12] = 5 << 4;
@@ -450,17 +502,16 @@ static size_t build_packet(uint8_t *pkt, const struct seg *s, unsigned ip_id)
     return 14 + 20 + tcp_len;
 }
 
-/* Writes the conversation to dir/name with the given snap length. When
- * c->cut is set, the file is then cut 30 bytes into that segment's packet
- * data, in the middle of its record. */
-static void write_capture(const char *dir, const char *name, const struct conv *c, int snaplen)
+/* Writes the nconv conversations, one after the other, to dir/name with the
+ * given snap length. When a conversation's cut is set, the file is then cut
+ * 30 bytes into that segment's packet data, in the middle of its record. */
+static void write_capture(const char *dir, const char *name, const struct conv *convs, int nconv, int snaplen)
 {
     char path[4096];
     uint8_t pkt[14 + 20 + 20 + MAX_DATA];
     pcap_t *pd;
     pcap_dumper_t *dumper;
     long offset = 24, cut_at = -1;      /* the file header is 24 bytes */
-    unsigned ip_id[2] = { 0x1000, 0x5000 };
     int written = 0;
 
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
@@ -473,25 +524,30 @@ static void write_capture(const char *dir, const char *name, const struct conv *
         fprintf(stderr, "gen_hostile: %s: %s\n", path, pcap_geterr(pd));
         exit(1);
     }
-    for (int i = 0; i < c->n; i++) {
-        const struct seg *s = &c->seg[i];
-        struct pcap_pkthdr h;
-        size_t len;
+    for (int k = 0; k < nconv; k++) {
+        const struct conv *c = &convs[k];
+        unsigned ip_id[2] = { 0x1000 + 0x100 * (unsigned)k, 0x5000 + 0x100 * (unsigned)k };
 
-        if (s->lost)
-            continue;
-        len = build_packet(pkt, s, ip_id[s->dir]++);
-        memset(&h, 0, sizeof h);
-        /* 2023-11-14 22:13:20 UTC, then one packet every 1.5 ms */
-        h.ts.tv_sec = 1700000000 + (written * 1500) / 1000000;
-        h.ts.tv_usec = (written * 1500) % 1000000;
-        h.len = (bpf_u_int32)len;
-        h.caplen = (bpf_u_int32)(len < (size_t)snaplen ? len : (size_t)snaplen);
-        if (i == c->cut)
-            cut_at = offset + 16 + 30;
-        pcap_dump((u_char *)dumper, &h, pkt);
-        offset += 16 + (long)h.caplen;
-        written++;
+        for (int i = 0; i < c->n; i++) {
+            const struct seg *s = &c->seg[i];
+            struct pcap_pkthdr h;
+            size_t len;
+
+            if (s->lost)
+                continue;
+            len = build_packet(pkt, s, c->cport, ip_id[s->dir]++);
+            memset(&h, 0, sizeof h);
+            /* 2023-11-14 22:13:20 UTC, then one packet every 1.5 ms */
+            h.ts.tv_sec = 1700000000 + (written * 1500) / 1000000;
+            h.ts.tv_usec = (written * 1500) % 1000000;
+            h.len = (bpf_u_int32)len;
+            h.caplen = (bpf_u_int32)(len < (size_t)snaplen ? len : (size_t)snaplen);
+            if (i == c->cut)
+                cut_at = offset + 16 + 30;
+            pcap_dump((u_char *)dumper, &h, pkt);
+            offset += 16 + (long)h.caplen;
+            written++;
+        }
     }
     if (pcap_dump_flush(dumper) != 0)
         die("pcap_dump_flush failed");
@@ -509,51 +565,80 @@ struct output {
     const char *name;                   /* file name in OUTDIR */
     enum variant v;                     /* the deviation it holds */
     int snaplen;                        /* snap length of the savefile */
+    int named_only;                     /* 1: written only when named */
 };
 
 static const struct output outputs[] = {
-    { "hostile-baseline.pcap", H_BASELINE, 262144 },          /* the clean conversation */
-    { "hostile-ooo.pcap", H_OOO, 262144 },                    /* "news update" in 2 segments, 2nd first */
-    { "hostile-retransmit.pcap", H_RETRANSMIT, 262144 },      /* "hello" segment twice */
-    { "hostile-overlap.pcap", H_OVERLAP, 262144 },            /* overlap with different bytes */
-    { "hostile-gap-payload.pcap", H_GAP_PAYLOAD, 262144 },    /* lost segment inside a payload */
-    { "hostile-gap-header.pcap", H_GAP_HEADER, 262144 },      /* lost segment holding a header */
-    { "hostile-seqwrap.pcap", H_SEQWRAP, 262144 },            /* both streams cross 2^32 */
-    { "hostile-midstream.pcap", H_MIDSTREAM, 262144 },        /* no SYN, no handshake */
-    { "hostile-snaplen.pcap", H_SNAPLEN, 96 },                /* packets cut at 96 bytes */
-    { "hostile-truncated.pcap", H_TRUNCATED, 262144 },        /* file ends mid-record */
-    { "violation-client-unmasked.pcap", V_CLIENT_UNMASKED, 262144 },
-    { "violation-server-masked.pcap", V_SERVER_MASKED, 262144 },
-    { "violation-control-too-long.pcap", V_CONTROL_TOO_LONG, 262144 },
-    { "violation-control-fragmented.pcap", V_CONTROL_FRAGMENTED, 262144 },
-    { "violation-rsv1-no-extension.pcap", V_RSV1, 262144 },
-    { "violation-reserved-opcode.pcap", V_RESERVED_OPCODE, 262144 },
-    { "violation-non-minimal-length.pcap", V_NON_MINIMAL_LENGTH, 262144 },
-    { "violation-invalid-close-code.pcap", V_INVALID_CLOSE_CODE, 262144 },
-    { "violation-close-1-byte.pcap", V_CLOSE_1_BYTE, 262144 },
-    { "violation-invalid-utf8.pcap", V_INVALID_UTF8, 262144 },
-    { "violation-data-after-close.pcap", V_DATA_AFTER_CLOSE, 262144 },
-    { "violation-continuation-without-start.pcap", V_CONT_WITHOUT_START, 262144 },
-    { "violation-new-data-in-fragmented.pcap", V_NEW_DATA_IN_FRAGMENTED, 262144 },
-    { "violation-wrong-accept.pcap", V_WRONG_ACCEPT, 262144 },
+    { "hostile-baseline.pcap", H_BASELINE, 262144, 0 },        /* the clean conversation */
+    { "hostile-ooo.pcap", H_OOO, 262144, 0 },                  /* "news update" in 2 segments, 2nd first */
+    { "hostile-retransmit.pcap", H_RETRANSMIT, 262144, 0 },    /* "hello" segment twice */
+    { "hostile-overlap.pcap", H_OVERLAP, 262144, 0 },          /* overlap with different bytes */
+    { "hostile-gap-payload.pcap", H_GAP_PAYLOAD, 262144, 0 },  /* lost segment inside a payload */
+    { "hostile-gap-header.pcap", H_GAP_HEADER, 262144, 0 },    /* lost segment holding a header */
+    { "hostile-seqwrap.pcap", H_SEQWRAP, 262144, 0 },          /* both streams cross 2^32 */
+    { "hostile-midstream.pcap", H_MIDSTREAM, 262144, 0 },      /* no SYN, no handshake */
+    { "hostile-snaplen.pcap", H_SNAPLEN, 96, 0 },              /* packets cut at 96 bytes */
+    { "hostile-truncated.pcap", H_TRUNCATED, 262144, 0 },      /* file ends mid-record */
+    { "violation-client-unmasked.pcap", V_CLIENT_UNMASKED, 262144, 0 },
+    { "violation-server-masked.pcap", V_SERVER_MASKED, 262144, 0 },
+    { "violation-control-too-long.pcap", V_CONTROL_TOO_LONG, 262144, 0 },
+    { "violation-control-fragmented.pcap", V_CONTROL_FRAGMENTED, 262144, 0 },
+    { "violation-rsv1-no-extension.pcap", V_RSV1, 262144, 0 },
+    { "violation-reserved-opcode.pcap", V_RESERVED_OPCODE, 262144, 0 },
+    { "violation-non-minimal-length.pcap", V_NON_MINIMAL_LENGTH, 262144, 0 },
+    { "violation-invalid-close-code.pcap", V_INVALID_CLOSE_CODE, 262144, 0 },
+    { "violation-close-1-byte.pcap", V_CLOSE_1_BYTE, 262144, 0 },
+    { "violation-invalid-utf8.pcap", V_INVALID_UTF8, 262144, 0 },
+    { "violation-data-after-close.pcap", V_DATA_AFTER_CLOSE, 262144, 0 },
+    { "violation-continuation-without-start.pcap", V_CONT_WITHOUT_START, 262144, 0 },
+    { "violation-new-data-in-fragmented.pcap", V_NEW_DATA_IN_FRAGMENTED, 262144, 0 },
+    { "violation-wrong-accept.pcap", V_WRONG_ACCEPT, 262144, 0 },
+    /* 2 connections, 1,591 empty server messages each (tests/e2e/captures.sh) */
+    { "edge-empty-messages.pcap", X_EMPTY_MESSAGES, 262144, 1 },
 };
+
+/* Builds and writes one file of the table. */
+static void write_output(const char *dir, const struct output *o)
+{
+    static struct conv c[2];
+    int n = 1;
+
+    if (o->v >= X_EMPTY_MESSAGES)
+        n = build_other(c, o->v);
+    else
+        build(&c[0], o->v);
+    write_capture(dir, o->name, c, n, o->snaplen);
+}
 
 int main(int argc, char **argv)
 {
-    static struct conv c;
+    const size_t count = sizeof outputs / sizeof outputs[0];
     struct stat st;
 
-    if (argc != 2) {
-        fprintf(stderr, "usage: gen_hostile OUTDIR\n");
+    if (argc < 2) {
+        fprintf(stderr, "usage: gen_hostile OUTDIR [FILE...]\n");
         return 2;
     }
     if (stat(argv[1], &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "gen_hostile: %s is not a directory\n", argv[1]);
         return 1;
     }
-    for (size_t i = 0; i < sizeof outputs / sizeof outputs[0]; i++) {
-        build(&c, outputs[i].v);
-        write_capture(argv[1], outputs[i].name, &c, outputs[i].snaplen);
+    if (argc == 2) {
+        for (size_t i = 0; i < count; i++)
+            if (!outputs[i].named_only)
+                write_output(argv[1], &outputs[i]);
+        return 0;
+    }
+    for (int a = 2; a < argc; a++) {
+        size_t i = 0;
+
+        while (i < count && strcmp(outputs[i].name, argv[a]) != 0)
+            i++;
+        if (i == count) {
+            fprintf(stderr, "gen_hostile: no file %s\n", argv[a]);
+            return 2;
+        }
+        write_output(argv[1], &outputs[i]);
     }
     return 0;
 }

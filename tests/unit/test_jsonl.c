@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <float.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -908,6 +909,178 @@ static void test_random_events(void **state)
     free(a.mem);
 }
 
+/* ---- every fill level of the buffer ------------------------------------------------- */
+
+/*
+ * Each line written with the renderer's buffer already holding any number of bytes near its
+ * end: the writer's buffer is replaced by one of exactly the build's size followed by a guard,
+ * and holds `fill` bytes ('x') when the event comes. Every byte written must have been asked
+ * for (room()), so none lands in the guard and the used length never passes the size; the
+ * output is those bytes, then the line as a fresh writer writes it. An empty preview_hex once
+ * put its closing quote one byte past the buffer when a single byte was free.
+ */
+#define LIB_JBUF 65536 /* jsonl.c's default (the library's build) */
+#define GUARD 64
+static const size_t impl_jbuf[NIMPL] = {LIB_JBUF, PORT_JBUF};
+
+static void check_at_fill(size_t m, const struct wsi_event *ev, size_t payload, const char *line, size_t llen,
+                          size_t fill)
+{
+    const struct impl *im = &impls[m];
+    size_t jbuf = impl_jbuf[m];
+    char *out = NULL;
+    size_t olen = 0;
+    FILE *f = open_memstream(&out, &olen);
+    assert_non_null(f);
+    struct wsi_render_opts o = {.out = f, .payload = payload};
+    struct wsi_json *j = im->make(&o);
+    char *g = malloc(jbuf + GUARD);
+    assert_true(j && g);
+    memset(g, 'x', fill);
+    memset(g + jbuf, 0xA5, GUARD);
+    free(j->buf);
+    j->buf = g;
+    j->len = fill;
+    im->event(j, ev);
+    for (size_t i = 0; i < GUARD; i++)
+        if ((uint8_t)g[jbuf + i] != 0xA5)
+            fail_msg("%s: %zu of %zu bytes used before an event of kind %d: byte %zu past the buffer written",
+                     im->name, fill, jbuf, (int)ev->kind, i);
+    if (j->len > jbuf) fail_msg("%s: %zu bytes used before the line, %zu after: more than the %zu-byte buffer",
+                                im->name, fill, j->len, jbuf);
+    im->release(j);
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(olen, fill + llen);
+    for (size_t i = 0; i < fill; i++)
+        if (out[i] != 'x') fail_msg("%s: fill %zu: byte %zu of what was waiting changed", im->name, fill, i);
+    assert_same(im->name, out + fill, olen - fill, line, llen);
+    free(out);
+}
+
+/* Events that reach every writer, with empty, short and absent strings and previews, and
+ * numbers at their longest. */
+static size_t edge_events(struct wsi_event *evs, size_t cap)
+{
+    static struct wsi_frame f[3];
+    static struct wsi_message msg[10];
+    static struct wsi_conn_info ci[2];
+    static struct wsi_tls_info tls;
+    static const uint8_t pv[] = "a\"\\\x01\xC3\xA9\xE2\x80\xA8z";
+    size_t n = 0;
+#define EV(k, ...)                                                  \
+    do {                                                            \
+        assert_true(n < cap);                                       \
+        evs[n++] = (struct wsi_event){.kind = (k), __VA_ARGS__};    \
+    } while (0)
+    f[0] = (struct wsi_frame){.fin = 1, .opcode = 1};
+    f[1] = (struct wsi_frame){.fin = 1, .opcode = 2, .masked = 1, .mask = {0xde, 0xad, 0xbe, 0xef}, .len = 3,
+                              .len7 = 3, .hdr_len = 6, .offset = UINT64_MAX};
+    f[2] = (struct wsi_frame){.opcode = 9, .len = UINT64_MAX, .len7 = 127, .hdr_len = 14};
+    static const uint64_t idx[] = {0, 7, 1234, 123456789, UINT64_MAX};
+    for (size_t i = 0; i < sizeof idx / sizeof *idx; i++) {
+        EV(WSI_EV_FRAME, .side = WSI_S2C, .conn = idx[i], .packet = idx[i], .u.frame = {.index = idx[i]});
+        EV(WSI_EV_FRAME, .side = WSI_S2C, .u.frame = {.f = &f[0], .index = idx[i]});
+    }
+    EV(WSI_EV_FRAME, .side = WSI_C2S, .u.frame = {.f = &f[1], .preview = pv, .preview_len = 3, .index = 2});
+    EV(WSI_EV_FRAME, .side = WSI_C2S, .u.frame = {.f = &f[2], .preview = pv, .preview_len = sizeof pv - 1});
+    msg[0] = (struct wsi_message){.opcode = 1, .nframes = 1, .utf8_valid = 1};
+    msg[1] = (struct wsi_message){.opcode = 2, .nframes = 1};
+    msg[2] = (struct wsi_message){.opcode = 1, .len = sizeof pv - 1, .nframes = 2, .preview = pv,
+                                  .preview_len = sizeof pv - 1, .utf8_valid = 1};
+    msg[3] = (struct wsi_message){.opcode = 8, .len = 2, .nframes = 1, .preview = pv, .preview_len = 2,
+                                  .utf8_valid = 1, .close_code = 1000, .close_reason = pv + 2};
+    msg[4] = (struct wsi_message){.opcode = 8, .nframes = 1, .utf8_valid = 1, .close_code = -1};
+    msg[5] = (struct wsi_message){.opcode = 8, .len = 6, .nframes = 1, .preview = pv, .preview_len = 6,
+                                  .close_code = 4999, .close_reason = pv + 2, .close_reason_len = 4};
+    msg[6] = (struct wsi_message){.opcode = 10, .nframes = 1, .incomplete = 1};
+    msg[7] = (struct wsi_message){.opcode = 1, .len = 9, .nframes = 1, .rsv1 = 1, .preview = pv, .preview_len = 2,
+                                  .utf8_valid = -1};
+    for (int i = 0; i < 7; i++) EV(WSI_EV_MESSAGE, .side = WSI_S2C, .u.msg = {.m = &msg[i], .rtt = -1});
+    EV(WSI_EV_MESSAGE, .side = WSI_S2C, .u.msg = {.m = &msg[6], .rtt = 1e300});
+    EV(WSI_EV_MESSAGE, .side = WSI_S2C, .u.msg = {.m = &msg[6], .rtt = 4503599627370495.5});
+    EV(WSI_EV_MESSAGE, .side = WSI_S2C, .u.msg = {.m = &msg[7], .inflated = 1, .plain = pv, .plain_len = 0});
+    EV(WSI_EV_MESSAGE, .side = WSI_S2C,
+       .u.msg = {.m = &msg[7], .inflated = 1, .plain = pv, .plain_len = sizeof pv - 1, .plain_total = UINT64_MAX});
+    EV(WSI_EV_MESSAGE, .side = WSI_S2C, .u.msg = {.m = &msg[7], .inflated = 1, .inflate_error = ""});
+    EV(WSI_EV_MESSAGE, .side = WSI_S2C, .u.msg = {.m = NULL});
+    EV(WSI_EV_CHUNK, .side = WSI_S2C, .u.chunk = {.index = 1});
+    EV(WSI_EV_CHUNK, .side = WSI_S2C, .u.chunk = {.size = UINT64_MAX, .preview = pv, .preview_len = 5});
+    EV(WSI_EV_SSE, .side = WSI_S2C, .u.sse = {.data = "", .retry = -1});
+    EV(WSI_EV_SSE, .side = WSI_S2C,
+       .u.sse = {.event = "", .data = (const char *)pv, .data_len = sizeof pv - 1, .id = "", .retry = LONG_MAX,
+                 .data_total = UINT64_MAX, .comments = UINT64_MAX, .index = UINT64_MAX, .dispatched = 1});
+    EV(WSI_EV_HTTP, .side = WSI_C2S, .u.http = {.is_request = 1, .method = "", .target = "", .waited = -1});
+    EV(WSI_EV_HTTP, .side = WSI_S2C,
+       .u.http = {.status = INT_MIN, .reason = "", .body_known = 1, .body_len = UINT64_MAX, .waited = NAN});
+    EV(WSI_EV_HANDSHAKE, .side = WSI_S2C, .u.hs = {.latency = -1});
+    EV(WSI_EV_HANDSHAKE, .side = WSI_S2C,
+       .u.hs = {.path = "", .host = "", .origin = "", .version = "", .protocols_offered = "",
+                .protocol_selected = "", .extensions_offered = "", .extensions_selected = "", .key = "",
+                .accept = "", .expected_accept = "", .status = INT_MAX, .reason = "", .rule = "", .why = "",
+                .verdict = WSI_HS_NOT_SEEN, .latency = -DBL_MAX});
+    EV(WSI_EV_GAP, .side = WSI_C2S, .conn = UINT64_MAX, .packet = UINT64_MAX, .ts_sec = INT64_MIN,
+       .ts_nsec = 1, .t = -DBL_MAX, .u.gap = {.offset = UINT64_MAX, .len = UINT64_MAX});
+    EV(WSI_EV_GAP, .side = WSI_NONE, .ts_sec = INT64_MAX, .ts_nsec = UINT32_MAX, .t = -4503599627370495.5);
+    EV(WSI_EV_VIOLATION, .side = WSI_C2S, .u.viol = {.v = WSI_V_CLIENT_UNMASKED, .offset = UINT64_MAX});
+    EV(WSI_EV_TCP, .side = WSI_S2C, .u.tcp = {.detail = ""});
+    EV(WSI_EV_LOST, .side = WSI_S2C, .u.lost = {.why = ""});
+    EV(WSI_EV_END, .side = WSI_S2C);
+    for (int d = 0; d < 2; d++) {
+        ci[0].addr[d].family = 4;
+        memset(ci[0].addr[d].bytes, 255, 4);
+        ci[0].port[d] = 65535;
+        ci[1].addr[d].family = 6;
+        memset(ci[1].addr[d].bytes, 0xfe, 16);
+        ci[1].port[d] = 65535;
+    }
+    EV(WSI_EV_CONN, .side = WSI_NONE, .ci = &ci[0]);
+    EV(WSI_EV_CONN, .side = WSI_NONE, .ci = &ci[1], .client_dir = 1);
+    EV(WSI_EV_CONN, .side = WSI_NONE);
+    struct wsi_close_ev c = {.websocket = 1, .evidence = "", .close_code = {1000, -1}, .duration = 1e300};
+    for (int d = 0; d < 2; d++) {
+        c.tcp_bytes[d] = c.undecoded[d] = c.frames[d] = c.messages[d] = c.bytes[d] = UINT64_MAX;
+    }
+    c.violations = c.gaps = c.first_packet = c.last_packet = UINT64_MAX;
+    EV(WSI_EV_CLOSE, .side = WSI_NONE, .ci = &ci[1], .u.close = c);
+    EV(WSI_EV_CLOSE, .side = WSI_NONE, .u.close = {.duration = NAN, .close_code = {-1, -1}});
+    tls = (struct wsi_tls_info){.sni = "", .alpn_offered = "", .alpn_selected = "", .versions_offered = "",
+                                .version = "", .cipher = "", .client_random = ""};
+    EV(WSI_EV_TLS, .side = WSI_NONE, .u.tls = {.info = &tls});
+    EV(WSI_EV_TLS, .side = WSI_S2C, .u.tls = {.alert = "", .error = ""});
+    EV((enum wsi_ev_kind)99, .side = WSI_NONE);
+#undef EV
+    return n;
+}
+
+/* Every event of edge_events at every fill that brings one of its fields to the end of the
+ * buffer (from the line starting with room for all of it plus the largest reservation, to a
+ * full buffer), in both builds; and random events of every kind at every fill of the portable
+ * build's small buffer. */
+static void test_every_fill(void **state)
+{
+    (void)state;
+    struct wsi_event evs[160];
+    size_t n = edge_events(evs, 100), nrnd = 60;
+    struct arena a = {.cap = (size_t)8 << 20};
+    a.mem = malloc(a.cap);
+    assert_non_null(a.mem);
+    uint64_t rng_saved = rng_state; /* the other tests' random events stay what they were */
+    for (size_t i = 0; i < nrnd; i++) rnd_event(&a, &evs[n + i]);
+    rng_state = rng_saved;
+    for (size_t i = 0; i < n + nrnd; i++) {
+        size_t llen;
+        char *line = render(&impls[0], 8, &evs[i], 1, &llen);
+        for (size_t m = 0; m < NIMPL; m++) {
+            size_t jbuf = impl_jbuf[m], from = 0;
+            if (i >= n && m == 0) continue; /* random lines can be long: the small buffer takes them */
+            if (m == 0 && jbuf > llen + 200) from = jbuf - llen - 200;
+            for (size_t fill = from; fill <= jbuf; fill++) check_at_fill(m, &evs[i], 8, line, llen, fill);
+        }
+        free(line);
+    }
+    free(a.mem);
+}
+
 /* ---- hex, names, endpoints --------------------------------------------------------- */
 
 /* Frames: preview_hex of every byte value, every length around the 8-byte steps and the
@@ -1169,7 +1342,8 @@ int main(void)
         cmocka_unit_test(test_numbers_and_times), cmocka_unit_test(test_signed),
         cmocka_unit_test(test_escape_bytes),      cmocka_unit_test(test_escape_utf8),
         cmocka_unit_test(test_escape_random),     cmocka_unit_test(test_escape_long),
-        cmocka_unit_test(test_buffer_edges),      cmocka_unit_test(test_random_events),
+        cmocka_unit_test(test_buffer_edges),      cmocka_unit_test(test_every_fill),
+        cmocka_unit_test(test_random_events),
         cmocka_unit_test(test_hex_and_names),     cmocka_unit_test(test_types),
         cmocka_unit_test(test_endpoints),         cmocka_unit_test(test_output_moments),
     };
