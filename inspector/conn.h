@@ -48,6 +48,8 @@ struct side {
     enum mode mode;         /* how bytes are read now */
     uint8_t *buf;           /* head bytes being collected / bytes held while waiting */
     size_t blen, bcap;      /* bytes in buf, its capacity */
+    size_t head_scan;       /* HTTP head in buf: bytes already scanned for its end */
+    int head_line1;         /* ... its first line is complete */
     struct wsi_body body;   /* the body being read (M_HTTP_BODY) */
     int last_req_head;      /* client: the last request was HEAD (its response has no body) */
     uint64_t chunk_index;   /* chunks of the current chunked body */

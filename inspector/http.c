@@ -603,14 +603,40 @@ int http_head_cut(struct conn *c, int dir)
 size_t http_feed_head(struct conn *c, int dir, const uint8_t *p, size_t n)
 {
     struct side *sd = &c->sd[dir];
-    struct http1_head *h = malloc(sizeof *h);
     size_t before = sd->blen;
     size_t take = n;
     long r;
-    if (!h) { sd->mode = M_OPAQUE; return n; }
     if (take > HTTP1_MAX_HEAD - before) take = HTTP1_MAX_HEAD - before;
     if (!side_append(sd, p, take, HTTP1_MAX_HEAD)) {
-        free(h);
+        sd->mode = M_OPAQUE;
+        return n;
+    }
+    /* The head is parsed only when it may have become complete (a blank line among the new
+     * bytes), when its first bytes or its first line arrive (what is not HTTP is refused at
+     * once), or at the size limit. Each byte is scanned once: a head sent one byte per
+     * segment costs linear time, not quadratic. */
+    if (before == 0 || sd->head_scan > before) {
+        sd->head_scan = 0;
+        sd->head_line1 = 0;
+    }
+    int parse = before == 0 || sd->blen >= HTTP1_MAX_HEAD;
+    size_t i = sd->head_scan;
+    for (; i < sd->blen; i++) {
+        if (sd->buf[i] != '\n') continue;
+        if (!sd->head_line1) {
+            sd->head_line1 = 1;
+            parse = 1;
+        }
+        if ((i >= 1 && sd->buf[i - 1] == '\n') || (i >= 2 && sd->buf[i - 1] == '\r' && sd->buf[i - 2] == '\n')) {
+            parse = 1;
+            i++;
+            break;
+        }
+    }
+    sd->head_scan = i;
+    if (!parse) return take < n ? n : take;
+    struct http1_head *h = malloc(sizeof *h);
+    if (!h) {
         sd->mode = M_OPAQUE;
         return n;
     }

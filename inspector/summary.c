@@ -113,7 +113,7 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
     fprintf(f, "#%llu %s -> %s", (unsigned long long)ev->conn, wsi_endpoint_str(ev->ci, cd, cl),
             wsi_endpoint_str(ev->ci, 1 - cd, sv));
     if (c && c->request) fprintf(f, " %s", c->request);
-    if (!ce->websocket && !(c && c->http)) {
+    if (!ce->websocket && !(c && c->http) && ce->carries != WSI_CARRIES_HTTP) {
         if (ce->tls)
             fputs(ce->tls_decrypted ? "  TLS, decrypted" : "  TLS, encrypted (no key: see --keylog)", f);
         else if (ce->carries == WSI_CARRIES_UPGRADE_OTHER)

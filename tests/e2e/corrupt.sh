@@ -227,4 +227,16 @@ bounded seq-gap-4g-json "$D/seq-gap-4g.pcap" --json
 gapsum=$(sed -n 's/.*"type":"gap".*"length":\([0-9]*\).*/\1/p' "$D/seq-gap-4g-json.out" | awk '{s += $1} END {printf "%.0f", s}')
 check "4 GiB gap: JSON gaps add up to more than 4 GiB (got ${gapsum:-0})" test "${gapsum:-0}" -gt 4294967296
 
+# HTTP request heads of 60,000 bytes sent one byte per TCP segment (tests/tools/gen_heads.c):
+# each head is read whole, once (the speed of this, against ordinary traffic of the same
+# packet count, is measured by make bench).
+HEADS=${GEN_HEADS:-$BUILD/tools/gen_heads}
+"$HEADS" bytewise "$D/heads-bytewise.pcap" 3 60000 2>/dev/null
+bounded heads-bytewise-json "$D/heads-bytewise.pcap" --json
+expect_eq "heads one byte per segment: 3 requests GET /long-head, nothing lost" \
+    "$(count "$D/heads-bytewise-json.out" '"target":"/long-head"') $(count "$D/heads-bytewise-json.out" '"type":"lost"')" "3 0"
+"$HEADS" ordinary "$D/heads-ordinary.pcap" 2 100 2>/dev/null
+"$WSINSPECT" --json "$D/heads-ordinary.pcap" >"$D/heads-ordinary.out" 2>&1
+expect_eq "small whole requests, one per segment: 200 requests" "$(count "$D/heads-ordinary.out" '"target":"/poll"')" 200
+
 finish
