@@ -56,6 +56,24 @@ struct warn_ctx {
 /* The capture being read, for the SIGINT handler only (a signal handler has no context argument). */
 static struct wsi_capture *interrupt_target;
 
+/* Each packet goes to the session; a failed write stops the run at once (a full disk, a
+ * device error): nothing more could be shown, so nothing more is read. */
+struct run_ctx {
+    struct wsi_session *s;
+    struct wsi_capture *cap;
+    int write_errno;          /* 0, or why the output failed */
+};
+
+static void on_packet(void *user, const struct wsi_packet *pkt)
+{
+    struct run_ctx *r = user;
+    wsi_session_packet(r->s, pkt);
+    if (ferror(stdout) && !r->write_errno) {
+        r->write_errno = errno ? errno : EIO;
+        wsi_capture_break(r->cap);
+    }
+}
+
 static void on_sigint(int sig)
 {
     (void)sig;
@@ -265,6 +283,7 @@ int main(int argc, char **argv)
     struct wsi_keylog *kl = NULL;
     struct wsi_session *s = NULL;
     int status = EXIT_USAGE;
+    int stdout_closed = 0; /* the output failed: it was reported already */
 
     int rc = parse_cli(argc, argv, &c);
     if (rc) {
@@ -343,8 +362,19 @@ int main(int argc, char **argv)
     interrupt_target = cap;
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
-    int read_failed = wsi_capture_run(cap, c.count, wsi_session_packet, s, err) != 0;
+    struct run_ctx run = {.s = s, .cap = cap};
+    errno = 0;
+    int read_failed = wsi_capture_run(cap, c.count, on_packet, &run, err) != 0;
     interrupt_target = NULL;
+    if (run.write_errno) {
+        fprintf(stderr, "wsinspect: writing the output: %s (stopped after packet %llu of %s)\n",
+                strerror(run.write_errno), (unsigned long long)wsi_session_stats(s)->packets, input);
+        status = EXIT_USAGE;
+        /* what is left cannot be written either: the rest goes nowhere, quietly */
+        if (!freopen("/dev/null", "w", stdout)) clearerr(stdout);
+        stdout_closed = 1;
+        goto out;
+    }
     /* Whatever was read is shown, even after a read error. */
     wsi_session_finish(s);
     if (read_failed) fprintf(stderr, "wsinspect: %s\n", err);
@@ -366,7 +396,7 @@ out:
     wsi_summary_free(summary);
     wsi_capture_close(cap);
     free(c.filter);
-    if (fflush(stdout) != 0) {
+    if (!stdout_closed && fflush(stdout) != 0) {
         fprintf(stderr, "wsinspect: writing the output: %s\n", strerror(errno));
         return EXIT_USAGE;
     }

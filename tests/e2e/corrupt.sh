@@ -239,4 +239,17 @@ expect_eq "heads one byte per segment: 3 requests GET /long-head, nothing lost" 
 "$WSINSPECT" --json "$D/heads-ordinary.pcap" >"$D/heads-ordinary.out" 2>&1
 expect_eq "small whole requests, one per segment: 200 requests" "$(count "$D/heads-ordinary.out" '"target":"/poll"')" 200
 
+# A write that fails stops the run at once (exit 2, the reason, where it stopped), not after
+# reading the whole input: 10,000 requests give megabytes of JSON into a full device.
+if [ -w /dev/full ]; then
+    "$HEADS" ordinary "$D/heads-10k.pcap" 2 5000 2>/dev/null
+    "$WSINSPECT" --json "$D/heads-10k.pcap" >/dev/full 2>"$D/full.err"
+    expect_eq "output to a full device: exit status 2" "$?" 2
+    check "output to a full device: says why and stops early (before packet 10000)" sh -c \
+        'n=$(sed -n "s/.*No space left on device (stopped after packet \([0-9]*\) of .*/\1/p" "$1"); [ -n "$n" ] && [ "$n" -lt 10000 ]' \
+        _ "$D/full.err"
+else
+    skip "output to a full device" "no writable /dev/full"
+fi
+
 finish
