@@ -240,7 +240,10 @@ int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void 
 
         struct wsi_packet pkt;
         pkt.num = cap->seen;
+        /* a pcap record's seconds are an unsigned 32-bit field, which libpcap hands over sign-extended:
+         * 2^31 and later would come out before 1970 */
         pkt.ts_sec = (int64_t)h->ts.tv_sec;
+        if (pkt.ts_sec < 0 && pkt.ts_sec >= INT32_MIN) pkt.ts_sec += (int64_t)1 << 32;
         pkt.ts_nsec = (uint32_t)h->ts.tv_usec * (cap->nano ? 1u : 1000u);
         pkt.caplen = h->caplen;
         pkt.len = h->len;

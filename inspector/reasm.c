@@ -161,6 +161,8 @@ struct conn {
     struct wsi_conn_info info; /* id and endpoints: addr[d]/port[d] is the sender of direction d */
     void *user;                /* what on_open returned */
     int closed;                /* on_close was called; the entry only absorbs late packets */
+    int time_warned;           /* a timestamp going backwards was reported */
+    struct wsi_pktref prev;    /* the previous packet of the connection (prev.num 0: none yet) */
     struct dirstate d[2];      /* the two directions */
 };
 
@@ -743,6 +745,19 @@ static void conn_segment(struct wsi_reasm *r, struct conn *c, int dir, const str
 {
     struct dirstate *d = &c->d[dir];
     uint8_t fl = seg->flags;
+    if (c->prev.num && !c->time_warned &&
+        (pkt->ts_sec < c->prev.ts_sec || (pkt->ts_sec == c->prev.ts_sec && pkt->ts_nsec < c->prev.ts_nsec))) {
+        /* capture files merged badly, a clock stepped back: times here may be out of order */
+        char msg[200];
+        double back = (double)(c->prev.ts_sec - pkt->ts_sec) + ((double)c->prev.ts_nsec - (double)pkt->ts_nsec) / 1e9;
+        snprintf(msg, sizeof msg,
+                 "packet %" PRIu64 "'s timestamp is %.6f s before that of packet %" PRIu64
+                 ", the previous one of this connection (said once per connection)",
+                 pkt->num, back, c->prev.num);
+        c->time_warned = 1;
+        anomaly(r, c, dir, WSI_TCP_TIME_BACKWARDS, msg, pkt);
+    }
+    c->prev = *pkt;
     if (fl & WSI_TH_RST) {
         end_dir(r, c, dir, WSI_END_RST, pkt);
         end_dir(r, c, 1 - dir, WSI_END_RST, pkt);

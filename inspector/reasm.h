@@ -43,6 +43,7 @@ enum wsi_tcp_anomaly {
     WSI_TCP_OOO_LIMIT,           /* the out-of-order buffer limit was hit: a hole was declared a gap */
     WSI_TCP_DATA_AFTER_FIN,      /* bytes beyond the FIN */
     WSI_TCP_EVICTED,             /* the connection was evicted (table full): said so */
+    WSI_TCP_TIME_BACKWARDS,      /* a packet's timestamp is before the previous one's (said once per connection) */
 };
 
 struct wsi_conn_info {

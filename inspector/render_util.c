@@ -29,6 +29,7 @@ const char *wsi_tcp_anomaly_id(enum wsi_tcp_anomaly k)
     case WSI_TCP_OOO_LIMIT: return "ooo-limit";
     case WSI_TCP_DATA_AFTER_FIN: return "data-after-fin";
     case WSI_TCP_EVICTED: return "evicted";
+    case WSI_TCP_TIME_BACKWARDS: return "time-backwards";
     }
     return "unknown";
 }

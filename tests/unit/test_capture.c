@@ -203,6 +203,26 @@ static void test_pcap_micro(void **state)
     assert_int_equal(g.nsec[1], 0);
 }
 
+/* A pcap record's seconds are unsigned: 2^31 and 2^32 - 1 are after 2038, not before 1970. */
+static void test_pcap_unsigned_seconds(void **state)
+{
+    static const struct wpkt w[] = {{2147483647, 0, 1, 2, 60, 0}, {2147483648LL, 0, 1, 2, 60, 0},
+                                    {4294967295LL, 5, 1, 2, 60, 0}};
+    const char *path = file_in(*state, "unsigned.pcap");
+    write_pcap(path, PCAP_TSTAMP_PRECISION_MICRO, w, 3);
+    struct wsi_capture *cap = open_ok(path);
+    struct got g;
+    memset(&g, 0, sizeof g);
+    char err[WSI_ERRBUF];
+    assert_int_equal(wsi_capture_run(cap, 0, collect, &g, err), 0);
+    wsi_capture_close(cap);
+    assert_int_equal(g.n, 3);
+    assert_true(g.sec[0] == 2147483647LL);
+    assert_true(g.sec[1] == 2147483648LL);
+    assert_true(g.sec[2] == 4294967295LL);
+    assert_int_equal(g.nsec[2], 5000);
+}
+
 /* A count stops the run; the next run carries on with the file's numbering. */
 static void test_count(void **state)
 {
@@ -676,6 +696,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pcap_nano),
         cmocka_unit_test(test_pcap_micro),
+        cmocka_unit_test(test_pcap_unsigned_seconds),
         cmocka_unit_test(test_count),
         cmocka_unit_test(test_filter),
         cmocka_unit_test(test_bad_filter),

@@ -160,7 +160,7 @@ static void cb_anomaly(void *cu, int dir, enum wsi_tcp_anomaly kind, const char 
     struct rconn *rc = cu;
     assert_false(rc->closed);
     assert_true(dir == 0 || dir == 1);
-    assert_true(kind >= WSI_TCP_RETRANS_DIFFERS && kind <= WSI_TCP_EVICTED);
+    assert_true(kind >= WSI_TCP_RETRANS_DIFFERS && kind <= WSI_TCP_TIME_BACKWARDS);
     assert_non_null(detail);
     rc->rec->anomalies[kind]++;
     struct ev *e = rec_push(rc->rec, EV_ANOM, rc->info.id, dir, pkt);
@@ -189,7 +189,7 @@ static void cb_close(void *cu)
     rec_push(rc->rec, EV_CLOSE, rc->info.id, -1, NULL);
 }
 
-static const char *const anomaly_name[] = {"?", "differs", "snaplen", "ooo", "afterfin", "evicted"};
+static const char *const anomaly_name[] = {"?", "differs", "snaplen", "ooo", "afterfin", "evicted", "backwards"};
 static const char *const end_name[] = {"?", "fin", "rst", "capture"};
 
 /* The events of connection `id` as one line, e.g. "open d0:0+5 g0:5+3 d0:8+4 e0:fin e1:capture close".
@@ -259,6 +259,7 @@ struct tb {
     struct wsi_reasm *r; /* module under test */
     struct rec rec;      /* what it reported */
     uint64_t num;        /* last packet number */
+    int64_t ts_shift;    /* seconds added to every packet's timestamp from now on */
 };
 
 /* Two endpoints of a connection: side 0 sends a->b, side 1 sends b->a. */
@@ -326,7 +327,7 @@ static void txw(struct tb *t, const struct flow *f, int side, uint32_t seq, uint
     s.payload_len = caplen;
     s.wire_payload_len = wirelen;
     t->num++;
-    struct wsi_pktref p = {.num = t->num, .ts_sec = 1700000000 + (int64_t)t->num, .ts_nsec = 0};
+    struct wsi_pktref p = {.num = t->num, .ts_sec = 1700000000 + (int64_t)t->num + t->ts_shift, .ts_nsec = 0};
     wsi_reasm_segment(t->r, &s, &p);
     if (copy) memset(copy, 0xEE, caplen);
     free(copy);
@@ -351,7 +352,7 @@ static void ack_from(struct tb *t, const struct flow *f, int side, uint32_t seq,
     s.ack = ack;
     s.flags = WSI_TH_ACK;
     t->num++;
-    struct wsi_pktref p = {.num = t->num, .ts_sec = 1700000000 + (int64_t)t->num, .ts_nsec = 0};
+    struct wsi_pktref p = {.num = t->num, .ts_sec = 1700000000 + (int64_t)t->num + t->ts_shift, .ts_nsec = 0};
     wsi_reasm_segment(t->r, &s, &p);
 }
 
@@ -1012,6 +1013,33 @@ static void test_snaplen_cut(void **state)
     tb_free(&t);
 }
 
+/* A timestamp before the previous packet's is reported once per connection, and the
+ * bytes are delivered as usual. */
+static void test_time_backwards(void **state)
+{
+    (void)state;
+    char log[4096];
+    struct tb t;
+    tb_init(&t, 0, 0);
+    struct flow f = mkflow(1, 40000, 2, 80), g = mkflow(3, 40001, 2, 80);
+    tx(&t, &f, 0, 0, SYN_ONLY, NULL);
+    tx(&t, &f, 0, 1, ACK, "abc");
+    tx(&t, &g, 0, 0, SYN_ONLY, NULL);
+    t.ts_shift = -10; /* packet 4 is 9 s before packet 2 */
+    tx(&t, &f, 0, 4, ACK, "def");
+    t.ts_shift = -20;
+    tx(&t, &f, 0, 7, ACK, "ghi"); /* backwards again: not said twice */
+    tx(&t, &g, 0, 1, ACK, "xyz"); /* the other connection: its own verdict */
+    tb_finish(&t);
+    assert_string_equal(log_of(&t.rec, 1, log, sizeof log), "open d0:0+3 a0:backwards d0:3+6 e0:capture e1:capture close");
+    const struct ev *a = find_ev(&t.rec, 1, EV_ANOM, WSI_TCP_TIME_BACKWARDS);
+    assert_non_null(a);
+    assert_int_equal(a->pkt, 4);
+    assert_detail(a, "packet 4's timestamp is 8.000000 s before that of packet 2");
+    assert_string_equal(log_of(&t.rec, 2, log, sizeof log), "open a0:backwards d0:0+3 e0:capture e1:capture close");
+    tb_free(&t);
+}
+
 /* One byte per segment, in order and in reverse order. */
 static void test_one_byte_segments(void **state)
 {
@@ -1448,6 +1476,7 @@ int main(void)
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_4gib_jump),
         cmocka_unit_test(test_snaplen_cut),
+        cmocka_unit_test(test_time_backwards),
         cmocka_unit_test(test_one_byte_segments),
         cmocka_unit_test(test_random),
         cmocka_unit_test(test_history_across_gap),
