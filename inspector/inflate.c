@@ -148,7 +148,17 @@ static void take_output(struct wsi_inflate *z, const uint8_t *out, size_t n)
     }
     if (z->is_text) z->utf8_state = wsi_utf8_feed(z->utf8_state, out, n);
     z->out_len += n;
-    if (z->out_len >= WSI_INFLATE_MAX_OUT) z->cut = 1;
+    if (z->out_len >= WSI_INFLATE_MAX_OUT && !z->cut) {
+        z->cut = 1;
+        /* The rest of the message is never inflated, so the window the next
+         * message refers to is lost: with context takeover, the stream is
+         * broken from here on. Without it, the next message starts afresh. */
+        if (!z->no_context_takeover) {
+            z->broken = 1;
+            z->broken_why = "an earlier message of this direction was cut at the 256 MiB inflate limit "
+                            "(WSI_INFLATE_MAX_OUT), so the shared window is lost";
+        }
+    }
 }
 
 /* A deflate stream ended (a BFINAL block): start a new one that keeps the window,

@@ -20,7 +20,10 @@ struct wsi_pmd_params {
 void wsi_pmd_parse(const char *value, size_t len, struct wsi_pmd_params *out);
 
 /* Most inflated bytes counted per message: past this, inflation stops and the
- * message is marked cut (a decompression bomb costs time, never memory). */
+ * message is marked cut (a decompression bomb costs time, never memory). The
+ * rest of a cut message is not inflated, so with context takeover the window
+ * is lost and the direction's later messages do not inflate (broken); without
+ * it, the next message inflates afresh. */
 #define WSI_INFLATE_MAX_OUT ((uint64_t)256 << 20)
 
 /* One direction's decompressor. Nothing is kept but the preview: output is

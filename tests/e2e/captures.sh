@@ -509,6 +509,35 @@ else
     _bad "edge-empty-messages: made by $GH" "$(cat "$T/gh.err" 2>/dev/null) (build it: make all-tests)"
 fi
 
+# edge-deflate-cut: made here by gen_hostile: a server message that inflates to 1 + 258 * 1,040,500 bytes,
+# past the 256 MiB inflated of one message (WSI_INFLATE_MAX_OUT), then "after the cut", compressed; with
+# context takeover (connection 1), then with server_no_context_takeover (2). The rest of a cut message is
+# never inflated, so with context takeover the window is lost: the next message was once inflated from it,
+# and here blamed for the cut ("invalid distance code"; other bytes came out as garbage text, with a false
+# invalid UTF-8 violation). Now the cut marks the server's compressed stream broken, saying why; without
+# context takeover only the cut message is affected.
+if [ -x "$GH" ] && "$GH" "$T" edge-deflate-cut.pcap 2>"$T/gh.err"; then
+    ins dcut "$T/edge-deflate-cut.pcap"
+    expect_eq "edge-deflate-cut: exit 0, no violation" "$(rcs dcut) $(q dcut 'len(viols)')" "0 0 0 0"
+    expect_eq "edge-deflate-cut: each bomb inflated as far as the limit, then cut" \
+        "$(q dcut '[(m["conn"], m["inflate_cut"], m["inflated_length"] >= 256 << 20) for m in msgs if m["opcode"] == 2]')" \
+        '[[1, true, true], [2, true, true]]'
+    expect_eq "edge-deflate-cut: context takeover: the message after the cut is not inflated, and says why" \
+        "$(q dcut '[(m.get("text"), m.get("inflate_error"), m["utf8_valid"]) for m in of("message", "s2c", 1) if m["opcode"] == 1]')" \
+        '[["before", null, true], [null, "an earlier message of this direction was cut at the 256 MiB inflate limit (WSI_INFLATE_MAX_OUT), so the shared window is lost", null]]'
+    expect_eq "edge-deflate-cut: no context takeover: the message after the cut inflates" \
+        "$(q dcut 'texts("s2c", 2)')" '["before", "after the cut"]'
+    expect_eq "edge-deflate-cut: the client's direction is not affected" "$(q dcut 'texts("c2s")')" '["hello", "hello"]'
+    check "edge-deflate-cut: the ladder shows the cut, then the message that does not inflate and why" in_order dcut \
+        "$(s2c 'binary 256\.0 MiB \(deflate 254\.0 KiB -> 256\.0 MiB\+, cut\)')" \
+        "$(s2c 'text 19 B \(compressed; does not inflate: an earlier messag…')" \
+        "$(s2c 'binary 256\.0 MiB \(deflate 254\.0 KiB -> 256\.0 MiB\+, cut\)')" "$(s2c 'text "after the cut" .*')"
+    check "edge-deflate-cut: --summary: no violation on either connection" \
+        test "$(grep -c ' valid .* 0 violations ' "$T/dcut.sum")" = 2
+else
+    _bad "edge-deflate-cut: made by $GH" "$(cat "$T/gh.err" 2>/dev/null) (build it: make all-tests)"
+fi
+
 # ================================================================================================
 # Violation captures: each breaks one rule; wsinspect names it (stable id, RFC section) and exits 1
 # ================================================================================================

@@ -23,6 +23,7 @@
  * 1,591 empty text messages each (9,416 bytes in all). With that count the
  * JSON writer of the time wrote the closing quote of an empty preview_hex
  * one byte past its 64 KiB buffer (wsinspect --json crashed).
+ * edge-deflate-cut.pcap holds permessage-deflate bombs (see deflate_bombs()).
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -258,7 +259,8 @@ enum variant {
     V_CLOSE_1_BYTE, V_INVALID_UTF8, V_DATA_AFTER_CLOSE, V_CONT_WITHOUT_START,
     V_NEW_DATA_IN_FRAGMENTED, V_WRONG_ACCEPT,
     /* other conversations (build_other) */
-    X_EMPTY_MESSAGES
+    X_EMPTY_MESSAGES,
+    X_DEFLATE_CUT                       /* written by deflate_bombs() */
 };
 
 /* Lesson 05's conversation, with variant v's one deviation in place. */
@@ -559,6 +561,238 @@ static void write_capture(const char *dir, const char *name, const struct conv *
     }
 }
 
+/* ---- permessage-deflate bombs, written as they are made ---------------------
+ *
+ * Too large for struct conv: each segment is written as soon as it is made.
+ * The compressed bytes are built here bit by bit, without zlib: a message of
+ * 1 + 258 * n zero bytes is one dynamic Huffman block holding a literal 0
+ * (code 10) and n matches of length 258 at distance 1 (length symbol 285,
+ * code 0; distance code 0, code 0: two bits for 258 bytes), the end of the
+ * block (code 11), then the empty stored block of a sync flush whose
+ * 00 00 ff ff the sender leaves out (RFC 7692 section 7.2.1). A short text
+ * goes in a stored block. */
+
+struct bits {
+    uint8_t *p;                         /* output */
+    size_t n, cap;                      /* bytes written (whole ones), room */
+    uint32_t acc;                       /* bits not yet written */
+    int nacc;                           /* how many */
+};
+
+/* Appends the low `len` bits of v, least significant first (deflate's
+ * order for header fields and extra bits). */
+static void put_bits(struct bits *b, uint32_t v, int len)
+{
+    for (int i = 0; i < len; i++) {
+        b->acc |= ((v >> i) & 1u) << b->nacc;
+        if (++b->nacc == 8) {
+            if (b->n == b->cap)
+                die("deflate buffer full");
+            b->p[b->n++] = (uint8_t)b->acc;
+            b->acc = 0;
+            b->nacc = 0;
+        }
+    }
+}
+
+/* Appends a Huffman code of `len` bits, its most significant bit first. */
+static void put_code(struct bits *b, uint32_t code, int len)
+{
+    for (int i = len - 1; i >= 0; i--)
+        put_bits(b, (code >> i) & 1u, 1);
+}
+
+/* The compressed payload of 1 + 258 * n zero bytes into a malloc'd buffer. */
+static uint8_t *zero_bomb(uint64_t n, size_t *len)
+{
+    /* code length code lengths, in deflate's order: 18 gets 1 bit, 2 and 1 get 2 bits */
+    static const uint8_t order[18] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1 };
+    struct bits b = { NULL, 0, (size_t)(n / 4 + 64), 0, 0 };
+
+    b.p = malloc(b.cap);
+    if (!b.p)
+        die("out of memory");
+    put_bits(&b, 0, 1);                 /* BFINAL 0 */
+    put_bits(&b, 2, 2);                 /* dynamic Huffman */
+    put_bits(&b, 286 - 257, 5);         /* literal/length codes 0..285 */
+    put_bits(&b, 1 - 1, 5);             /* one distance code */
+    put_bits(&b, 18 - 4, 4);            /* 18 code length code lengths */
+    for (int i = 0; i < 18; i++)
+        put_bits(&b, order[i] == 18 ? 1 : order[i] == 1 || order[i] == 2 ? 2 : 0, 3);
+    /* the code lengths (codes: 18 -> 0, 1 -> 10, 2 -> 11) */
+    put_code(&b, 3, 2);                 /* literal 0: 2 bits */
+    put_code(&b, 0, 1);                 /* 1..138: none */
+    put_bits(&b, 138 - 11, 7);
+    put_code(&b, 0, 1);                 /* 139..255: none */
+    put_bits(&b, 117 - 11, 7);
+    put_code(&b, 3, 2);                 /* 256, end of block: 2 bits */
+    put_code(&b, 0, 1);                 /* 257..284: none */
+    put_bits(&b, 28 - 11, 7);
+    put_code(&b, 2, 2);                 /* 285, length 258: 1 bit */
+    put_code(&b, 2, 2);                 /* distance code 0 (distance 1): 1 bit */
+    /* the data (literal/length codes: 285 -> 0, 0 -> 10, 256 -> 11) */
+    put_code(&b, 2, 2);
+    for (uint64_t i = 0; i < n; i++)
+        put_bits(&b, 0, 2);
+    put_code(&b, 3, 2);
+    put_bits(&b, 0, 3);                 /* the empty stored block, padded to a byte */
+    if (b.nacc)
+        put_bits(&b, 0, 8 - b.nacc);
+    *len = b.n;
+    return b.p;
+}
+
+/* The compressed payload of a short text: a stored block, then the sync
+ * flush's empty one (RFC 7692 section 7.2.3.3). Returns its length. */
+static size_t stored_text(uint8_t *out, const char *s)
+{
+    size_t n = strlen(s);
+
+    out[0] = 0x00;
+    out[1] = (uint8_t)n;
+    out[2] = (uint8_t)(n >> 8);
+    out[3] = (uint8_t)~n;
+    out[4] = (uint8_t)(~n >> 8);
+    memcpy(out + 5, s, n);
+    out[5 + n] = 0x00;
+    return n + 6;
+}
+
+/* A conversation written segment by segment. */
+struct live {
+    pcap_dumper_t *d;
+    uint32_t next[2];                   /* next sequence number, per direction */
+    uint16_t cport;                     /* the client's port */
+    unsigned ip_id[2];
+    unsigned masks;                     /* masking keys used */
+    long *written;                      /* packets in the file, for the timestamps */
+};
+
+static void live_seg(struct live *l, int dir, uint8_t flags, const uint8_t *data, size_t len)
+{
+    struct seg s;
+    uint8_t pkt[14 + 20 + 20 + MAX_DATA];
+    struct pcap_pkthdr h;
+
+    memset(&s, 0, sizeof s);
+    s.dir = dir;
+    s.flags = flags;
+    s.seq = l->next[dir];
+    s.ack = (flags & TH_ACK) ? l->next[!dir] : 0;
+    s.len = len;
+    if (len)
+        memcpy(s.data, data, len);
+    l->next[dir] += (uint32_t)len + ((flags & (TH_SYN | TH_FIN)) ? 1 : 0);
+    memset(&h, 0, sizeof h);
+    h.len = h.caplen = (bpf_u_int32)build_packet(pkt, &s, l->cport, l->ip_id[dir]++);
+    h.ts.tv_sec = 1700000000 + (*l->written * 1500) / 1000000;
+    h.ts.tv_usec = (*l->written * 1500) % 1000000;
+    pcap_dump((u_char *)l->d, &h, pkt);
+    (*l->written)++;
+}
+
+static void live_send(struct live *l, int dir, const uint8_t *data, size_t len)
+{
+    for (size_t off = 0; off < len; off += MAX_DATA)
+        live_seg(l, dir, TH_PSH | TH_ACK, data + off, len - off < MAX_DATA ? len - off : MAX_DATA);
+}
+
+/* One final frame of any length; the client masks. */
+static void live_frame(struct live *l, int dir, unsigned b0, const uint8_t *payload, size_t len)
+{
+    uint8_t *buf = malloc(len + 14);
+    const uint8_t *key = dir == C2S ? mask_keys[l->masks++ % 4] : NULL;
+
+    if (!buf)
+        die("out of memory");
+    live_send(l, dir, buf, encode_frame(buf, b0, key, payload, len, LEN_MIN));
+    free(buf);
+}
+
+/* A compressed text message. */
+static void live_deflated_text(struct live *l, int dir, const char *s)
+{
+    uint8_t p[MAX_DATA];
+
+    if (strlen(s) + 6 > sizeof p)
+        die("text too long");
+    live_frame(l, dir, FIN | RSV1 | OP_TEXT, p, stored_text(p, s));
+}
+
+/* One connection (client port cport) that negotiates permessage-deflate
+ * with the parameters `params` ("" or "; server_no_context_takeover"):
+ * "before" from the server, `nbombs` compressed binary messages of
+ * 1 + 258 * n zero bytes from the server, a text `after` from the server,
+ * "hello" from the client (all compressed), close 1000 both ways, TCP FIN. */
+static void bomb_conn(pcap_dumper_t *d, long *written, uint16_t cport, const char *params,
+                      int nbombs, uint64_t n, const char *after)
+{
+    struct live l;
+    char head[512];
+    uint8_t cl[2] = { 0x03, 0xe8 };
+    size_t blen;
+    uint8_t *bomb = zero_bomb(n, &blen);
+    int k;
+
+    memset(&l, 0, sizeof l);
+    l.d = d;
+    l.written = written;
+    l.cport = cport;
+    l.next[C2S] = 0x1a2b3c4d + 0x01000000 * (uint32_t)(cport - 51000);
+    l.next[S2C] = 0x5e6f7081 + 0x01000000 * (uint32_t)(cport - 51000);
+    l.ip_id[C2S] = 0x1000 + 0x100 * (unsigned)(cport - 51000);
+    l.ip_id[S2C] = 0x5000 + 0x100 * (unsigned)(cport - 51000);
+    live_seg(&l, C2S, TH_SYN, NULL, 0);
+    live_seg(&l, S2C, TH_SYN | TH_ACK, NULL, 0);
+    live_seg(&l, C2S, TH_ACK, NULL, 0);
+    /* the request without its closing empty line, then the extension offer */
+    k = snprintf(head, sizeof head, "%.*sSec-WebSocket-Extensions: permessage-deflate%s\r\n\r\n",
+                 (int)(sizeof request - 3), request, params);
+    live_send(&l, C2S, (const uint8_t *)head, (size_t)k);
+    k = snprintf(head, sizeof head, "%.*sSec-WebSocket-Extensions: permessage-deflate%s\r\n\r\n",
+                 (int)(sizeof response - 3), response, params);
+    live_send(&l, S2C, (const uint8_t *)head, (size_t)k);
+    live_deflated_text(&l, S2C, "before");
+    for (int i = 0; i < nbombs; i++)
+        live_frame(&l, S2C, FIN | RSV1 | OP_BIN, bomb, blen);
+    live_deflated_text(&l, S2C, after);
+    live_deflated_text(&l, C2S, "hello");
+    live_frame(&l, C2S, FIN | OP_CLOSE, cl, 2);
+    live_frame(&l, S2C, FIN | OP_CLOSE, cl, 2);
+    live_seg(&l, S2C, TH_FIN | TH_ACK, NULL, 0);
+    live_seg(&l, C2S, TH_FIN | TH_ACK, NULL, 0);
+    live_seg(&l, S2C, TH_ACK, NULL, 0);
+    free(bomb);
+}
+
+/*
+ * edge-deflate-cut.pcap: two connections, the server's bomb inflating to
+ * 1 + 258 * 1,040,500 = 268,449,001 bytes, past the 256 MiB an inspector
+ * inflates of one message: with context takeover (client port 51000), then
+ * with server_no_context_takeover (51001). Each compressed bomb is 260 KB.
+ */
+static void deflate_bombs(const char *dir, const char *name, enum variant v)
+{
+    char path[4096];
+    pcap_t *pd;
+    pcap_dumper_t *d;
+    long written = 0;
+
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path)
+        die("path too long");
+    pd = pcap_open_dead(DLT_EN10MB, 262144);
+    if (!pd || !(d = pcap_dump_open(pd, path)))
+        die("cannot write the capture");
+    if (v == X_DEFLATE_CUT) {
+        bomb_conn(d, &written, 51000, "", 1, 1040500, "after the cut");
+        bomb_conn(d, &written, 51001, "; server_no_context_takeover", 1, 1040500, "after the cut");
+    }
+    if (pcap_dump_flush(d) != 0)
+        die("pcap_dump_flush failed");
+    pcap_dump_close(d);
+    pcap_close(pd);
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 struct output {
@@ -595,6 +829,8 @@ static const struct output outputs[] = {
     { "violation-wrong-accept.pcap", V_WRONG_ACCEPT, 262144, 0 },
     /* 2 connections, 1,591 empty server messages each (tests/e2e/captures.sh) */
     { "edge-empty-messages.pcap", X_EMPTY_MESSAGES, 262144, 1 },
+    /* a 257 MiB compressed message, with and without context takeover (tests/e2e/captures.sh) */
+    { "edge-deflate-cut.pcap", X_DEFLATE_CUT, 262144, 1 },
 };
 
 /* Builds and writes one file of the table. */
@@ -603,6 +839,10 @@ static void write_output(const char *dir, const struct output *o)
     static struct conv c[2];
     int n = 1;
 
+    if (o->v >= X_DEFLATE_CUT) {
+        deflate_bombs(dir, o->name, o->v);
+        return;
+    }
     if (o->v >= X_EMPTY_MESSAGES)
         n = build_other(c, o->v);
     else

@@ -233,6 +233,72 @@ static void test_bomb_is_cut(void **s)
     free(comp);
 }
 
+/* 1 MiB of zeros, compressed from a fresh stream and sync-flushed (its 00 00 ff ff kept): a piece that can be
+ * fed again and again inside one message, each copy adding 1 MiB of output. Returns its length. */
+static size_t zeros_piece(uint8_t *out, size_t cap)
+{
+    z_stream c;
+    memset(&c, 0, sizeof c);
+    assert_int_equal(deflateInit2(&c, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    uint8_t *zeros = calloc(1, 1 << 20);
+    assert_non_null(zeros);
+    c.next_in = zeros;
+    c.avail_in = 1 << 20;
+    c.next_out = out;
+    c.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&c, Z_SYNC_FLUSH), Z_OK);
+    assert_int_equal(c.avail_in, 0);
+    size_t n = cap - c.avail_out;
+    deflateEnd(&c);
+    free(zeros);
+    return n;
+}
+
+/* One message of `mib` MiB of zeros (binary), made of copies of the piece. */
+static int zeros_message(struct wsi_inflate *z, const uint8_t *piece, size_t n, unsigned mib)
+{
+    wsi_inflate_begin(z, 0);
+    for (unsigned i = 0; i < mib; i++) wsi_inflate_feed(z, piece, n);
+    return wsi_inflate_end(z);
+}
+
+/* A message cut at WSI_INFLATE_MAX_OUT leaves the rest of it uninflated. With context takeover the window the next
+ * message refers to is lost: the direction is broken, said why, and no later message is inflated (so none is shown
+ * as garbage text or blamed for the cut). Without context takeover only the cut message is affected. */
+static void test_cut_and_context_takeover(void **s)
+{
+    (void)s;
+    uint8_t piece[4096];
+    size_t n = zeros_piece(piece, sizeof piece);
+    unsigned mib = (unsigned)(WSI_INFLATE_MAX_OUT >> 20) + 1;
+    for (int nct = 0; nct <= 1; nct++) {
+        struct wsi_inflate z;
+        assert_int_equal(wsi_inflate_init(&z, nct, 16), 0);
+        assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
+        expect_text(&z, "Hello");
+        /* the cut message itself inflated as far as the limit: shown, cut, no error */
+        assert_int_equal(zeros_message(&z, piece, n, mib), 0);
+        assert_null(z.error);
+        assert_true(z.cut);
+        assert_true(z.out_len >= WSI_INFLATE_MAX_OUT && z.out_len < WSI_INFLATE_MAX_OUT + (1u << 20));
+        assert_int_equal(z.broken, !nct);
+        for (int later = 0; later < 2; later++) {
+            if (nct) {
+                assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
+                expect_text(&z, "Hello");
+                assert_false(z.cut);
+            } else {
+                assert_int_equal(one(&z, 1, HELLO_STORED, sizeof HELLO_STORED, 0), -1);
+                assert_string_equal(z.error, "an earlier message of this direction was cut at the 256 MiB inflate "
+                                             "limit (WSI_INFLATE_MAX_OUT), so the shared window is lost");
+                assert_int_equal(z.out_len, 0);
+                assert_int_equal(z.preview_len, 0);
+            }
+        }
+        wsi_inflate_free(&z);
+    }
+}
+
 static void test_params(void **s)
 {
     (void)s;
@@ -293,6 +359,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_and_preview),
         cmocka_unit_test(test_utf8_after_inflate),
         cmocka_unit_test(test_bomb_is_cut),
+        cmocka_unit_test(test_cut_and_context_takeover),
         cmocka_unit_test(test_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
