@@ -105,7 +105,7 @@ static void cb_end(void *cu, int dir, enum wsi_end_reason why, const struct wsi_
     (void)pkt;
     FUZZ_CHECK(dir == 0 || dir == 1, "direction %d", dir);
     FUZZ_CHECK(!c->ended[dir], "conn %llu dir %d ended twice", (unsigned long long)c->id, dir);
-    FUZZ_CHECK(why == WSI_END_FIN || why == WSI_END_RST || why == WSI_END_CAPTURE, "end reason %d", (int)why);
+    FUZZ_CHECK(why >= WSI_END_FIN && why <= WSI_END_REUSED, "end reason %d", (int)why);
     c->ended[dir] = 1;
 }
 

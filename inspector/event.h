@@ -176,6 +176,7 @@ struct wsi_close_ev {
     const char *evidence;         /* why, in a sentence (NULL when nothing was seen) */
     uint64_t tcp_bytes[2];        /* [side] TCP payload bytes */
     uint64_t undecoded[2];        /* [side] of which not decoded (other TCP, skipped, after a problem) */
+    enum wsi_end_reason cut_short;/* 0, or WSI_END_EVICTED / WSI_END_REUSED: followed no further, for that reason */
     int tls;                      /* the connection carried TLS */
     int tls_decrypted;            /* and (some of) it was decrypted with the key log */
     enum wsi_hs_verdict verdict;  /* when websocket or handshake */

@@ -721,6 +721,7 @@ static void j_close(struct wsi_json *j, const struct wsi_event *ev)
     jbool(j, "closed_cleanly", c->closed_cleanly);
     jbool(j, "abnormal", c->abnormal);
     jbool(j, "still_open", c->still_open);
+    if (c->cut_short) jstr(j, "ended_by", wsi_end_reason_id(c->cut_short)); /* "evicted" or "reused" */
     ju64(j, "client_frames", c->frames[WSI_C2S]);
     ju64(j, "server_frames", c->frames[WSI_S2C]);
     ju64(j, "client_messages", c->messages[WSI_C2S]);

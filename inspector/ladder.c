@@ -1245,6 +1245,8 @@ static void final_bar(struct wsi_ladder *l, const struct lconn *c, const struct 
     /* WebSocket traffic went on, or an invalid 101 was the last word (the client failed the connection) */
     int ws = c->opened || c->open_pending || (ce->websocket && !c->hs.have);
     if (never_closed) bar(l, "END OF OUTPUT (connection not closed)", C_BAD);
+    else if (ce->cut_short == WSI_END_EVICTED) bar(l, "EVICTED (connection table full: not followed further)", C_BAD);
+    else if (ce->cut_short == WSI_END_REUSED) bar(l, "ENDED (a new connection reused its addresses and ports)", C_BOLD);
     else if (ws && ce->closed_cleanly) bar(l, "CLOSED", C_BOLD);
     else if (rst && ws && ce->abnormal) bar(l, "TCP RESET (no close frame: 1006)", C_BAD);
     else if (rst) bar(l, "TCP RESET", C_BAD);

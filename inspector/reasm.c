@@ -953,7 +953,7 @@ static void table_make_room(struct wsi_reasm *r, const struct wsi_pktref *pkt)
             snprintf(msg, sizeof msg, "connection table full (%zu connections): connection %" PRIu64
                      ", the least recently active, is dropped", r->max_conns, c->info.id);
             anomaly(r, c, 0, WSI_TCP_EVICTED, msg, pkt);
-            conn_end_all(r, c, WSI_END_CAPTURE, pkt);
+            conn_end_all(r, c, WSI_END_EVICTED, pkt);
             conn_destroy(r, c);
         } else {
             return;
@@ -1045,12 +1045,14 @@ void wsi_reasm_segment(struct wsi_reasm *r, const struct wsi_tcpseg *seg, const 
     if (c) {
         dir = conn_dir(c, seg);
         if (c->closed) {
-            /* only a SYN that is not a repeat of this side's SYN reopens the tuple */
-            if (!syn || (c->d[dir].syn_seen && c->d[dir].isn == seg->seq)) return;
+            /* A SYN reopens the tuple, even with the old ISN (a port reused by a stack or a
+             * tool with fixed sequence numbers); a late SYN+ACK or other segment of the old
+             * connection is absorbed. */
+            if (!syn || ack) return;
             conn_destroy(r, c);
             c = NULL;
         } else if (syn && !ack && syn_starts_new(c, dir, seg->seq)) {
-            conn_end_all(r, c, WSI_END_CAPTURE, pkt);
+            conn_end_all(r, c, WSI_END_REUSED, pkt);
             conn_destroy(r, c);
             c = NULL;
         } else {

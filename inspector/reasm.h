@@ -33,7 +33,9 @@ struct wsi_pktref {
 enum wsi_end_reason {
     WSI_END_FIN = 1,
     WSI_END_RST,
-    WSI_END_CAPTURE,  /* the capture ended (or the connection was evicted) first */
+    WSI_END_CAPTURE,  /* the capture ended first */
+    WSI_END_EVICTED,  /* the connection table was full: this least recently active one was dropped */
+    WSI_END_REUSED,   /* a new connection (a SYN) took the same addresses and ports */
 };
 
 /* Stream anomalies reported, with the direction and packet. */

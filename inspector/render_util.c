@@ -40,6 +40,8 @@ const char *wsi_end_reason_id(enum wsi_end_reason r)
     case WSI_END_FIN: return "fin";
     case WSI_END_RST: return "rst";
     case WSI_END_CAPTURE: return "capture";
+    case WSI_END_EVICTED: return "evicted";
+    case WSI_END_REUSED: return "reused";
     }
     return "unknown";
 }

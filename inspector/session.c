@@ -321,7 +321,7 @@ static void cb_end(void *cu, int dir, enum wsi_end_reason why, const struct wsi_
     sd->ended = 1;
     sd->end_why = why;
     /* the end of the capture is not this connection's packet */
-    if (pkt->num && why != WSI_END_CAPTURE) c->last = *pkt;
+    if (pkt->num && why != WSI_END_CAPTURE && why != WSI_END_EVICTED && why != WSI_END_REUSED) c->last = *pkt;
     if (sd->mode == M_WS && sd->ws) wsi_ws_end(sd->ws);
     if (sd->mode == M_DETECT && sd->blen) {
         /* a few bytes that never sufficed to decide */
@@ -362,7 +362,10 @@ static void cb_close(void *cu)
     ce->closed_cleanly = ce->close_code[0] >= 0 && ce->close_code[1] >= 0;
     ce->still_open = !c->sd[0].ended || !c->sd[1].ended || c->sd[0].end_why == WSI_END_CAPTURE ||
                      c->sd[1].end_why == WSI_END_CAPTURE;
-    ce->abnormal = c->websocket && ce->close_code[0] < 0 && ce->close_code[1] < 0 && !ce->still_open;
+    for (int d = 0; d < 2; d++)
+        if (c->sd[d].end_why == WSI_END_EVICTED || c->sd[d].end_why == WSI_END_REUSED) ce->cut_short = c->sd[d].end_why;
+    /* abnormal: ended by FIN or RST without close frames; not when it was dropped or replaced */
+    ce->abnormal = c->websocket && ce->close_code[0] < 0 && ce->close_code[1] < 0 && !ce->still_open && !ce->cut_short;
     ce->handshake = c->hs_seen;
     ce->violations = c->violations;
     ce->gaps = c->gaps;

@@ -159,6 +159,8 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
     }
     if (ce->gaps) fprintf(f, "  %llu gap%s", (unsigned long long)ce->gaps, ce->gaps == 1 ? "" : "s");
     if (c && c->reset) fputs("  reset", f);
+    if (ce->cut_short == WSI_END_EVICTED) fputs("  evicted (table full)", f);
+    else if (ce->cut_short == WSI_END_REUSED) fputs("  ended by a new connection on its ports", f);
     fprintf(f, "  %.2f s\n", ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
 }
 

@@ -219,6 +219,11 @@ bounded syn-100k "$D/syn-100k.pcap"
 bounded syn-100k-json "$D/syn-100k.pcap" --json
 expect_eq "100k SYNs: JSON reports every connection" "$(count "$D/syn-100k-json.out" '"type":"connection"')" 100000
 expect_eq "100k SYNs: JSON closes every connection" "$(count "$D/syn-100k-json.out" '"type":"close"')" 100000
+# the 34,464 evicted ones say so (ended_by, and their ends), never "still open" at the end of the capture
+expect_eq "100k SYNs: JSON: 34464 connections ended_by evicted, with end events of reason evicted" \
+    "$(count "$D/syn-100k-json.out" '"ended_by":"evicted"') $(count "$D/syn-100k-json.out" '"reason":"evicted"')" "34464 68928"
+"$WSINSPECT" --summary "$D/syn-100k.pcap" >"$D/syn-100k.sum" 2>/dev/null
+expect_eq "100k SYNs: the summary marks the same 34464 as evicted" "$(count "$D/syn-100k.sum" "evicted (table full)")" 34464
 
 # The server's sequence numbers jump by 1.5 GiB three times: 4.5 GiB never captured.
 # Reported as gaps, nothing buffered or allocated by their size.

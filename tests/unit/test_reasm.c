@@ -190,7 +190,7 @@ static void cb_close(void *cu)
 }
 
 static const char *const anomaly_name[] = {"?", "differs", "snaplen", "ooo", "afterfin", "evicted", "backwards"};
-static const char *const end_name[] = {"?", "fin", "rst", "capture"};
+static const char *const end_name[] = {"?", "fin", "rst", "capture", "evicted", "reused"};
 
 /* The events of connection `id` as one line, e.g. "open d0:0+5 g0:5+3 d0:8+4 e0:fin e1:capture close".
  * Adjacent deliveries of the same direction are merged, so the line does not depend on how
@@ -755,14 +755,17 @@ static void test_reuse_after_fin(void **state)
     tx(&t, &f, 0, 104, FINACK, NULL);
     tx(&t, &f, 1, 901, FINACK, NULL);
     tx(&t, &f, 0, 105, ACK, NULL);        /* the last ACK: absorbed by the closed entry */
-    tx(&t, &f, 0, 100, SYN_ONLY, NULL);   /* the old SYN again: not a new connection */
+    tx(&t, &f, 1, 900, SYNACK, NULL);     /* a late SYN+ACK of the old one: absorbed too */
     assert_int_equal(t.rec.nconns, 1);
-    tx(&t, &f, 0, 7000, SYN_ONLY, NULL);  /* a new ISN: connection 2 */
+    tx(&t, &f, 0, 100, SYN_ONLY, NULL);   /* the old ISN again after the close: the port is reused (2) */
+    assert_int_equal(t.rec.nconns, 2);
+    tx(&t, &f, 0, 7000, SYN_ONLY, NULL);  /* a new ISN on the open connection 2: it ends, 3 begins */
     tx(&t, &f, 1, 3000, SYNACK, NULL);
     tx(&t, &f, 0, 7001, ACK, "two");
-    assert_int_equal(t.rec.nconns, 2);
-    assert_int_equal(conn_n(&t, 2)->info.id, 2);
-    assert_int_equal(conn_n(&t, 2)->info.first.num, 8);
+    assert_int_equal(t.rec.nconns, 3);
+    assert_string_equal(log_of(&t.rec, 2, log, sizeof log), "open e0:reused e1:reused close");
+    assert_int_equal(conn_n(&t, 3)->info.id, 3);
+    assert_int_equal(conn_n(&t, 3)->info.first.num, 9);
     /* the first connection's close comes before the second's open */
     size_t close1 = 0, open2 = 0;
     for (size_t i = 0; i < t.rec.nev; i++) {
@@ -773,13 +776,13 @@ static void test_reuse_after_fin(void **state)
     /* the server side may also be the one to reopen the tuple after a RST */
     tx(&t, &f, 0, 7004, RSTACK, NULL);
     tx(&t, &f, 1, 12345, SYN_ONLY, NULL);
-    assert_int_equal(t.rec.nconns, 3);
-    assert_int_equal(conn_n(&t, 3)->info.port[0], 80); /* its SYN sender is direction 0 */
+    assert_int_equal(t.rec.nconns, 4);
+    assert_int_equal(conn_n(&t, 4)->info.port[0], 80); /* its SYN sender is direction 0 */
     tb_finish(&t);
     assert_string_equal(log_of(&t.rec, 1, log, sizeof log), "open d0:0+3 e0:fin e1:fin close");
-    assert_string_equal(log_of(&t.rec, 2, log, sizeof log), "open d0:0+3 e0:rst e1:rst close");
-    assert_string_equal(log_of(&t.rec, 3, log, sizeof log), "open e0:capture e1:capture close");
-    assert_bytes(&t, 2, 0, "two", 3);
+    assert_string_equal(log_of(&t.rec, 3, log, sizeof log), "open d0:0+3 e0:rst e1:rst close");
+    assert_string_equal(log_of(&t.rec, 4, log, sizeof log), "open e0:capture e1:capture close");
+    assert_bytes(&t, 3, 0, "two", 3);
     tb_free(&t);
 }
 
@@ -803,7 +806,7 @@ static void test_syn_retransmit(void **state)
     tx(&t, &f, 0, 9, SYN_ONLY, NULL);     /* another ISN: the old connection is flushed and closed */
     assert_int_equal(t.rec.nconns, 2);
     assert_string_equal(log_of(&t.rec, 1, log, sizeof log),
-                        "open d0:0+4 d1:0+2 g0:4+5 d0:9+2 e0:capture e1:capture close");
+                        "open d0:0+4 d1:0+2 g0:4+5 d0:9+2 e0:reused e1:reused close");
     tx(&t, &f, 0, 10, ACK, "new");
     tb_finish(&t);
     assert_string_equal(log_of(&t.rec, 2, log, sizeof log), "open d0:0+3 e0:capture e1:capture close");
@@ -820,7 +823,7 @@ static void test_syn_retransmit(void **state)
     tx(&t, &g, 0, 50, SYN_ONLY, NULL);    /* the side that spoke mid-stream sends a SYN: new */
     assert_int_equal(t.rec.nconns, 2);
     tb_finish(&t);
-    assert_string_equal(log_of(&t.rec, 1, log, sizeof log), "open d0:0+3 d1:0+1 e0:capture e1:capture close");
+    assert_string_equal(log_of(&t.rec, 1, log, sizeof log), "open d0:0+3 d1:0+1 e0:reused e1:reused close");
     assert_int_equal(conn_n(&t, 2)->info.first.num, 4);
     tb_free(&t);
 }
@@ -906,7 +909,7 @@ static void test_eviction(void **state)
     tx(&t, &c, 0, 0, SYN_ONLY, NULL);     /* packet 6: b is evicted */
     assert_int_equal(t.rec.nconns, 3);
     assert_string_equal(log_of(&t.rec, 2, log, sizeof log),
-                        "open d0:0+5 a0:evicted g0:5+5 d0:10+5 e0:capture e1:capture close");
+                        "open d0:0+5 a0:evicted g0:5+5 d0:10+5 e0:evicted e1:evicted close");
     assert_int_equal(find_ev(&t.rec, 2, EV_ANOM, WSI_TCP_EVICTED)->pkt, 6);
     assert_false(conn_n(&t, 1)->closed);
     /* b's tuple again: a new connection (4), evicting a (c is newer) */

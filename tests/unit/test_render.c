@@ -690,6 +690,45 @@ static void test_ladder_invalid_then_http(void **state)
     free(out.buf);
 }
 
+/* A connection the reassembler stopped following (evicted, or replaced by a new connection on
+ * its ports) is not "still open" nor "abnormal": each view says why it ended. */
+static void test_cut_short(void **state)
+{
+    (void)state;
+    static const enum wsi_end_reason why[] = {WSI_END_EVICTED, WSI_END_REUSED};
+    static const char *const bar_want[] = {"EVICTED (connection table full", "ENDED (a new connection reused"};
+    static const char *const sum_want[] = {"evicted (table full)", "ended by a new connection on its ports"};
+    for (int k = 0; k < 2; k++) {
+        for (int kind = 0; kind < 3; kind++) {
+            struct wsi_render_opts o = opts(120, 0);
+            struct out out;
+            struct ctx x;
+            out_open(&out, kind == 0 ? LADDER : kind == 1 ? JSON : SUMMARY, &o);
+            ctx_init(&x, &out.sink, 7);
+            struct wsi_handshake_ev h = hs_valid();
+            conn_ev(&x);
+            handshake(&x, 0.0002, &h);
+            text(&x, WSI_C2S, 0.001, "hi");
+            end_ev(&x, WSI_C2S, 0.002, why[k]);
+            end_ev(&x, WSI_S2C, 0.002, why[k]);
+            struct wsi_close_ev c = {.websocket = 1, .close_code = {-1, -1}, .cut_short = why[k]};
+            close_ev(&x, 0.01, &c);
+            out_done(&out);
+            if (kind == 0) {
+                assert_non_null(strstr(out.buf, bar_want[k]));
+                assert_null(strstr(out.buf, "still open"));
+                assert_null(strstr(out.buf, "1006"));
+            } else if (kind == 1) {
+                assert_non_null(strstr(out.buf, k ? "\"ended_by\":\"reused\"" : "\"ended_by\":\"evicted\""));
+            } else {
+                assert_non_null(strstr(out.buf, sum_want[k]));
+                assert_null(strstr(out.buf, "abnormal"));
+            }
+            free(out.buf);
+        }
+    }
+}
+
 static void test_ladder_hexdump(void **state)
 {
     (void)state;
@@ -1467,6 +1506,7 @@ int main(void)
         cmocka_unit_test(test_ladder_color),     cmocka_unit_test(test_ladder_violation),
         cmocka_unit_test(test_ladder_mismatch),  cmocka_unit_test(test_ladder_hexdump),
         cmocka_unit_test(test_ladder_invalid_then_http),
+        cmocka_unit_test(test_cut_short),
         cmocka_unit_test(test_ladder_orphan_frame),
         cmocka_unit_test(test_ladder_line_cap),  cmocka_unit_test(test_ladder_interleaved),
         cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
