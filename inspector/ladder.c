@@ -229,6 +229,7 @@ struct lconn {
     struct str body;           /* diagram lines, each ending in "\n" */
     size_t nlines;             /* lines in body */
     uint64_t dropped;          /* events not shown once the line cap was reached */
+    size_t pend_lines;         /* lines of the violations waiting for their arrow (counted against the cap) */
     int dropping;              /* the event being handled lost a line to the cap */
     int added;                 /* the event being handled added a line */
     int http;                  /* an HTTP head was seen */
@@ -583,6 +584,7 @@ static void flush_pending(struct lconn *c, int d, uint64_t lo, uint64_t hi, int 
     for (size_t i = 0; i < s->npend; i++) {
         struct pend *p = &s->pend[i];
         if (all || (p->off >= lo && p->off < hi)) {
+            c->pend_lines -= p->nlines;
             add_lines(c, p->text, strlen(p->text), p->nlines);
             free(p->text);
         } else {
@@ -596,6 +598,12 @@ static void flush_pending(struct lconn *c, int d, uint64_t lo, uint64_t hi, int 
 static void stash(struct wsi_ladder *l, struct lconn *c, int d, uint64_t off, size_t n)
 {
     struct lside *s = &c->sd[d];
+    if (c->nlines + c->pend_lines + n > WSI_LADDER_MAX_LINES) {
+        /* a message that never ends could hold its violations without bound: the cap holds
+         * for them too, and they are counted in the "more not shown" line */
+        c->dropping = 1;
+        return;
+    }
     if (s->npend == s->cappend) {
         size_t cap = s->cappend ? s->cappend * 2 : 8;
         struct pend *q = realloc(s->pend, cap * sizeof *q);
@@ -606,6 +614,7 @@ static void stash(struct wsi_ladder *l, struct lconn *c, int d, uint64_t off, si
     char *text = strdup(s_get(&l->blk));
     if (!text) return;
     s->pend[s->npend++] = (struct pend){.off = off, .text = text, .nlines = n};
+    c->pend_lines += n;
 }
 
 /* Before an arrow for frames starting at lo: violations about earlier frames that
@@ -618,6 +627,7 @@ static void flush_stale(struct lconn *c, int d, uint64_t lo)
     for (size_t i = 0; i < s->npend; i++) {
         struct pend *p = &s->pend[i];
         if (p->off < lo && !(s->data_open && p->off >= s->data_lo)) {
+            c->pend_lines -= p->nlines;
             add_lines(c, p->text, strlen(p->text), p->nlines);
             free(p->text);
         } else {

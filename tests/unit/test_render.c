@@ -811,6 +811,45 @@ static void test_ladder_line_cap(void **state)
     free(out.buf);
 }
 
+/* A fragmented message that never ends, with a violation on every frame: the violations wait
+ * for the message's arrow, which never comes. They count against the line cap like any line, so
+ * memory stays bounded, and the ones past it are in the "more not shown" line. */
+static void test_ladder_pending_cap(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(80, 0);
+    struct out out;
+    struct ctx x;
+    out_open(&out, LADDER, &o);
+    ctx_init(&x, &out.sink, 5);
+    struct wsi_handshake_ev h = hs_valid();
+    conn_ev(&x);
+    handshake(&x, 0.0002, &h);
+    const size_t total = WSI_LADDER_MAX_LINES + 500;
+    uint64_t off = 0;
+    for (size_t i = 0; i < total; i++) {
+        struct wsi_frame f = {.fin = 0, .opcode = i ? WSI_OP_CONT : WSI_OP_TEXT, .masked = 0, .len7 = 1, .len = 1,
+                              .hdr_len = 2, .offset = off};
+        violation(&x, WSI_C2S, 0.001, WSI_V_CLIENT_UNMASKED, off);
+        struct wsi_event ev = mk(&x, WSI_EV_FRAME, WSI_C2S, 0.001);
+        ev.u.frame = (struct wsi_frame_ev){.f = &f, .preview = (const uint8_t *)"a", .preview_len = 1, .index = i + 1};
+        send_ev(&x, &ev);
+        off += 3;
+    }
+    struct wsi_close_ev c = {.websocket = 1, .close_code = {-1, -1}, .still_open = 1, .violations = total};
+    close_ev(&x, 1, &c);
+    out_done(&out);
+    struct lines l = split(out.buf);
+    size_t shown = 0;
+    for (size_t i = 0; i < l.n; i++) shown += strstr(l.v[i], "client frame is not masked") != NULL;
+    assert_true(shown > 0 && shown < WSI_LADDER_MAX_LINES);
+    char want[80];
+    snprintf(want, sizeof want, "... %zu more events not shown; use --json", total - shown);
+    assert_true(find(&l, 0, want) > 0); /* every violation is shown or counted */
+    free(l.v);
+    free(out.buf);
+}
+
 /* Two connections interleaved: each printed whole at its close, blank line between. */
 static void test_ladder_interleaved(void **state)
 {
@@ -1509,6 +1548,7 @@ int main(void)
         cmocka_unit_test(test_cut_short),
         cmocka_unit_test(test_ladder_orphan_frame),
         cmocka_unit_test(test_ladder_line_cap),  cmocka_unit_test(test_ladder_interleaved),
+        cmocka_unit_test(test_ladder_pending_cap),
         cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary),
