@@ -110,6 +110,7 @@ int wsi_inflate_init(struct wsi_inflate *z, int no_context_takeover, size_t prev
     }
     z->zs = zs;
     z->no_context_takeover = no_context_takeover;
+    z->budget = WSI_INFLATE_BUDGET;
     z->preview_max = preview_max ? preview_max : 256;
     z->preview = malloc(z->preview_max);
     if (!z->preview) {
@@ -124,7 +125,7 @@ int wsi_inflate_init(struct wsi_inflate *z, int no_context_takeover, size_t prev
 void wsi_inflate_begin(struct wsi_inflate *z, int is_text)
 {
     z_stream *zs = z->zs;
-    if (z->no_context_takeover && z->started) {
+    if (z->no_context_takeover && z->started && !z->spent) {
         inflateReset(zs);
         z->broken = 0;
         z->broken_why = NULL;
@@ -148,7 +149,14 @@ static void take_output(struct wsi_inflate *z, const uint8_t *out, size_t n)
     }
     if (z->is_text) z->utf8_state = wsi_utf8_feed(z->utf8_state, out, n);
     z->out_len += n;
-    if (z->out_len >= WSI_INFLATE_MAX_OUT && !z->cut) {
+    z->total_out += n;
+    if (z->total_out >= z->budget && !z->cut) {
+        z->cut = 1;
+        z->spent = 1;
+        z->broken = 1;
+        z->broken_why = "this direction reached its inflate budget (1 GiB inflated over its messages, "
+                        "WSI_INFLATE_BUDGET) at an earlier message, so no more is inflated";
+    } else if (z->out_len >= WSI_INFLATE_MAX_OUT && !z->cut) {
         z->cut = 1;
         /* The rest of the message is never inflated, so the window the next
          * message refers to is lost: with context takeover, the stream is
@@ -229,7 +237,7 @@ void wsi_inflate_break(struct wsi_inflate *z, const char *why)
 {
     if (!z->error) z->error = why;
     z->broken = 1;
-    z->broken_why = "an earlier gap in this direction's compressed stream lost the shared window";
+    if (!z->spent) z->broken_why = "an earlier gap in this direction's compressed stream lost the shared window";
 }
 
 int wsi_inflate_utf8_ok(const struct wsi_inflate *z) { return z->cut || z->utf8_state == WSI_UTF8_ACCEPT; }

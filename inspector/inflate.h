@@ -26,19 +26,29 @@ void wsi_pmd_parse(const char *value, size_t len, struct wsi_pmd_params *out);
  * it, the next message inflates afresh. */
 #define WSI_INFLATE_MAX_OUT ((uint64_t)256 << 20)
 
+/* Most inflated bytes counted per direction of a connection, over all its
+ * messages: deflate bombs cost CPU (about 2 s per GiB inflated), so once a
+ * direction has inflated this much, the message being inflated is cut and the
+ * direction's compressed stream is broken for good (even without context
+ * takeover): its later messages are not inflated, and say why. */
+#define WSI_INFLATE_BUDGET ((uint64_t)1 << 30)
+
 /* One direction's decompressor. Nothing is kept but the preview: output is
  * counted, previewed and (for text) checked as UTF-8, then dropped. */
 struct wsi_inflate {
     void *zs;                  /* the zlib stream (z_stream *) */
     int no_context_takeover;   /* reset the window before each message */
     int started;               /* a message has been inflated since the last reset */
-    int broken;                /* the shared window is lost (an error or a gap): later messages cannot inflate */
+    int broken;                /* the shared window is lost (an error, a gap, a cut): later messages cannot inflate */
     const char *broken_why;    /* why */
+    uint64_t total_out;        /* inflated bytes over every message of this direction */
+    uint64_t budget;           /* most of them: WSI_INFLATE_BUDGET (set by wsi_inflate_init) */
+    int spent;                 /* the budget is reached: broken for good, even without context takeover */
     /* the message being inflated */
     int is_text;               /* validate UTF-8 */
     uint64_t in_len;           /* compressed bytes fed */
     uint64_t out_len;          /* inflated bytes produced */
-    int cut;                   /* stopped at WSI_INFLATE_MAX_OUT */
+    int cut;                   /* stopped at WSI_INFLATE_MAX_OUT, or when the budget was reached */
     const char *error;         /* this message did not inflate: why (NULL when fine) */
     uint32_t utf8_state;       /* UTF-8 validation state over the inflated text */
     uint8_t *preview;          /* first preview_max inflated bytes */

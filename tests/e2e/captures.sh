@@ -538,6 +538,31 @@ else
     _bad "edge-deflate-cut: made by $GH" "$(cat "$T/gh.err" 2>/dev/null) (build it: make all-tests)"
 fi
 
+# edge-deflate-budget: made here by gen_hostile: five compressed server messages of 267,288,001 zero bytes
+# each (253 KiB on the wire each, under 256 MiB inflated each) on a connection with
+# server_no_context_takeover, then "after the budget". A direction inflates at most 1 GiB over its messages
+# (WSI_INFLATE_BUDGET: deflate bombs cost CPU, not memory): the fifth message reaches it and is cut, and
+# from then on the server's messages are not inflated, though each could start afresh, and say why.
+if [ -x "$GH" ] && "$GH" "$T" edge-deflate-budget.pcap 2>"$T/gh.err"; then
+    ins dbud "$T/edge-deflate-budget.pcap"
+    expect_eq "edge-deflate-budget: exit 0, no violation" "$(rcs dbud) $(q dbud 'len(viols)')" "0 0 0 0"
+    expect_eq "edge-deflate-budget: four bombs inflated whole; the fifth cut where the server's direction reaches 1 GiB" \
+        "$(q dbud '[(m["inflated_length"], m["inflate_cut"]) for m in msgs if m["opcode"] == 2][:4] + [sum(m.get("inflated_length", 0) for m in of("message", "s2c")) - (1 << 30) in range(16384)]')" \
+        '[[267288001, false], [267288001, false], [267288001, false], [267288001, false], true]'
+    expect_eq "edge-deflate-budget: the message after the budget is not inflated, not checked as text, and says why" \
+        "$(q dbud '[(m.get("text"), m.get("inflate_error"), m["utf8_valid"]) for m in of("message", "s2c") if m["opcode"] == 1]')" \
+        '[["before", null, true], [null, "this direction reached its inflate budget (1 GiB inflated over its messages, WSI_INFLATE_BUDGET) at an earlier message, so no more is inflated", null]]'
+    expect_eq "edge-deflate-budget: the client's direction has a budget of its own" "$(q dbud 'texts("c2s")')" '["hello"]'
+    check "edge-deflate-budget: the ladder shows four bombs, the cut one, then the message not inflated and why" in_order dbud \
+        "$(s2c 'binary 254\.9 MiB \(deflate 252\.9 KiB -> 254\.9 MiB\)')" "$(s2c 'binary 254\.9 MiB \(deflate 252\.9 KiB -> 254\.9 MiB\)')" \
+        "$(s2c 'binary 254\.9 MiB \(deflate 252\.9 KiB -> 254\.9 MiB\)')" "$(s2c 'binary 254\.9 MiB \(deflate 252\.9 KiB -> 254\.9 MiB\)')" \
+        "$(s2c 'binary 4\.4 MiB \(deflate 252\.9 KiB -> 4\.4 MiB\+, cut\)')" \
+        "$(s2c 'text 22 B \(compressed; does not inflate: this direction re…')" "$(c2s 'text "hello" \(deflate 11 B -> 5 B\)')"
+    check "edge-deflate-budget: --summary: the connection, valid, 0 violations" grep -qE '^#1 .* valid .* 0 violations ' "$T/dbud.sum"
+else
+    _bad "edge-deflate-budget: made by $GH" "$(cat "$T/gh.err" 2>/dev/null) (build it: make all-tests)"
+fi
+
 # ================================================================================================
 # Violation captures: each breaks one rule; wsinspect names it (stable id, RFC section) and exits 1
 # ================================================================================================

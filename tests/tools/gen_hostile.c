@@ -23,7 +23,8 @@
  * 1,591 empty text messages each (9,416 bytes in all). With that count the
  * JSON writer of the time wrote the closing quote of an empty preview_hex
  * one byte past its 64 KiB buffer (wsinspect --json crashed).
- * edge-deflate-cut.pcap holds permessage-deflate bombs (see deflate_bombs()).
+ * edge-deflate-cut.pcap and edge-deflate-budget.pcap hold permessage-deflate
+ * bombs (see deflate_bombs()).
  */
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -260,7 +261,7 @@ enum variant {
     V_NEW_DATA_IN_FRAGMENTED, V_WRONG_ACCEPT,
     /* other conversations (build_other) */
     X_EMPTY_MESSAGES,
-    X_DEFLATE_CUT                       /* written by deflate_bombs() */
+    X_DEFLATE_CUT, X_DEFLATE_BUDGET     /* written by deflate_bombs() */
 };
 
 /* Lesson 05's conversation, with variant v's one deviation in place. */
@@ -770,6 +771,11 @@ static void bomb_conn(pcap_dumper_t *d, long *written, uint16_t cport, const cha
  * 1 + 258 * 1,040,500 = 268,449,001 bytes, past the 256 MiB an inspector
  * inflates of one message: with context takeover (client port 51000), then
  * with server_no_context_takeover (51001). Each compressed bomb is 260 KB.
+ * edge-deflate-budget.pcap: one connection with server_no_context_takeover
+ * (so each message could inflate afresh) and five bombs of 1 + 258 * 1,036,000
+ * = 267,288,001 bytes (under 256 MiB each) from the server, 1.24 GiB in all:
+ * past the 1 GiB an inspector inflates of one direction of a connection,
+ * reached in the fifth one.
  */
 static void deflate_bombs(const char *dir, const char *name, enum variant v)
 {
@@ -786,6 +792,8 @@ static void deflate_bombs(const char *dir, const char *name, enum variant v)
     if (v == X_DEFLATE_CUT) {
         bomb_conn(d, &written, 51000, "", 1, 1040500, "after the cut");
         bomb_conn(d, &written, 51001, "; server_no_context_takeover", 1, 1040500, "after the cut");
+    } else {
+        bomb_conn(d, &written, 51000, "; server_no_context_takeover", 5, 1036000, "after the budget");
     }
     if (pcap_dump_flush(d) != 0)
         die("pcap_dump_flush failed");
@@ -831,6 +839,8 @@ static const struct output outputs[] = {
     { "edge-empty-messages.pcap", X_EMPTY_MESSAGES, 262144, 1 },
     /* a 257 MiB compressed message, with and without context takeover (tests/e2e/captures.sh) */
     { "edge-deflate-cut.pcap", X_DEFLATE_CUT, 262144, 1 },
+    /* 5 compressed messages of 255 MiB each, past the 1 GiB inflated per direction (tests/e2e/captures.sh) */
+    { "edge-deflate-budget.pcap", X_DEFLATE_BUDGET, 262144, 1 },
 };
 
 /* Builds and writes one file of the table. */

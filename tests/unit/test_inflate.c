@@ -234,7 +234,7 @@ static void test_bomb_is_cut(void **s)
 }
 
 /* 1 MiB of zeros, compressed from a fresh stream and sync-flushed (its 00 00 ff ff kept): a piece that can be
- * fed again and again inside one message, each copy adding 1 MiB of output. Returns its length. */
+ * fed again and again inside one message, each copy adding 1 MiB of output. Returns its length (with the 4 bytes). */
 static size_t zeros_piece(uint8_t *out, size_t cap)
 {
     z_stream c;
@@ -249,16 +249,18 @@ static size_t zeros_piece(uint8_t *out, size_t cap)
     assert_int_equal(deflate(&c, Z_SYNC_FLUSH), Z_OK);
     assert_int_equal(c.avail_in, 0);
     size_t n = cap - c.avail_out;
+    assert_memory_equal(out + n - 4, "\x00\x00\xff\xff", 4);
     deflateEnd(&c);
     free(zeros);
     return n;
 }
 
-/* One message of `mib` MiB of zeros (binary), made of copies of the piece. */
+/* One message of `mib` MiB of zeros (binary), made of copies of the piece; the last one without its 00 00 ff ff,
+ * which the sender leaves out (RFC 7692 §7.2.1) and wsi_inflate_end puts back. */
 static int zeros_message(struct wsi_inflate *z, const uint8_t *piece, size_t n, unsigned mib)
 {
     wsi_inflate_begin(z, 0);
-    for (unsigned i = 0; i < mib; i++) wsi_inflate_feed(z, piece, n);
+    for (unsigned i = 0; i < mib; i++) wsi_inflate_feed(z, piece, i + 1 < mib ? n : n - 4);
     return wsi_inflate_end(z);
 }
 
@@ -297,6 +299,73 @@ static void test_cut_and_context_takeover(void **s)
         }
         wsi_inflate_free(&z);
     }
+}
+
+/* The inflate budget: once a direction has inflated WSI_INFLATE_BUDGET bytes over its messages (none of them over
+ * WSI_INFLATE_MAX_OUT), the message reaching it is cut, and no later message is inflated, saying why, with or
+ * without context takeover (the reset between messages does not restore it). The other direction has its own. */
+static void test_budget(void **s)
+{
+    (void)s;
+    static const char why[] = "this direction reached its inflate budget (1 GiB inflated over its messages, "
+                              "WSI_INFLATE_BUDGET) at an earlier message, so no more is inflated";
+    uint8_t piece[4096];
+    size_t n = zeros_piece(piece, sizeof piece);
+    /* with context takeover, the default budget; without, one of 64 MiB (set after wsi_inflate_init, as a caller
+     * may; the reason still names the default), to spare a second GiB of inflating */
+    for (int nct = 0; nct <= 1; nct++) {
+        uint64_t budget = nct ? (uint64_t)64 << 20 : WSI_INFLATE_BUDGET;
+        unsigned mib = nct ? 15 : 255; /* four messages of this many MiB inflate whole, then 4 MiB are left */
+        struct wsi_inflate z, other;
+        assert_int_equal(wsi_inflate_init(&z, nct, 16), 0);
+        assert_int_equal(wsi_inflate_init(&other, nct, 16), 0);
+        assert_int_equal(z.budget, WSI_INFLATE_BUDGET);
+        z.budget = budget;
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(zeros_message(&z, piece, n, mib), 0);
+            assert_false(z.cut);
+            assert_int_equal(z.out_len, (uint64_t)mib << 20);
+        }
+        assert_false(z.broken);
+        assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
+        expect_text(&z, "Hello");
+        /* the fifth reaches the budget after 4 MiB less 5 bytes: shown as far as that, cut */
+        assert_int_equal(zeros_message(&z, piece, n, mib), 0);
+        assert_null(z.error);
+        assert_true(z.cut);
+        assert_true(z.spent && z.broken);
+        assert_true(z.total_out >= budget && z.total_out < budget + 16384);
+        assert_true(z.out_len >= ((uint64_t)4 << 20) - 5 && z.out_len < ((uint64_t)4 << 20) - 5 + 16384);
+        /* then nothing more, the reason said each time; a gap does not change it */
+        for (int later = 0; later < 3; later++) {
+            wsi_inflate_begin(&z, 1);
+            wsi_inflate_feed(&z, HELLO_STORED, sizeof HELLO_STORED);
+            if (later == 2) wsi_inflate_break(&z, "bytes of the compressed message are missing");
+            assert_int_equal(wsi_inflate_end(&z), -1);
+            assert_string_equal(z.error, why);
+            assert_int_equal(z.out_len, 0);
+            assert_int_equal(z.preview_len, 0);
+            assert_int_equal(z.in_len, sizeof HELLO_STORED);
+        }
+        /* the other direction inflates on */
+        assert_int_equal(one(&other, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
+        expect_text(&other, "Hello");
+        wsi_inflate_free(&z);
+        wsi_inflate_free(&other);
+    }
+
+    /* a lower budget (as a caller may set after wsi_inflate_init) is reached the same way, over small messages */
+    struct wsi_inflate z;
+    assert_int_equal(wsi_inflate_init(&z, 1, 16), 0);
+    z.budget = 10;
+    assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
+    expect_text(&z, "Hello");
+    assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
+    assert_true(z.cut);
+    assert_int_equal(z.out_len, 5);
+    assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), -1);
+    assert_string_equal(z.error, why);
+    wsi_inflate_free(&z);
 }
 
 static void test_params(void **s)
@@ -360,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_utf8_after_inflate),
         cmocka_unit_test(test_bomb_is_cut),
         cmocka_unit_test(test_cut_and_context_takeover),
+        cmocka_unit_test(test_budget),
         cmocka_unit_test(test_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
