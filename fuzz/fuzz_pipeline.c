@@ -20,6 +20,12 @@
  *
  * WSI_FUZZ_SKIP="summary-text ladder-text jsonl" (any of the names) turns those
  * output checks off, to fuzz on past a known finding until it is fixed.
+ *
+ * run.sh builds the JSON writer for it with its smallest buffer (FUZZ_JSON_BUF,
+ * jsonl.c's WSI_JSON_BUF) instead of 64 KiB: every JSON line then meets the end
+ * of the buffer, several times and each time at another field, where with 64 KiB
+ * the lines reach it once in a while (an empty preview_hex wrote one byte past it
+ * when one byte was left, and no input ever got there).
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <stdint.h>

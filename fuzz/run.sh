@@ -26,6 +26,12 @@
 #                                    flags rebuilds everything
 #   CLANG=clang-14                   the compiler (default: clang)
 #   FUZZ_OUT=dir                     where the harnesses are built (default: build-fuzz)
+#   FUZZ_JSON_BUF=0                  the JSON writer's buffer in bytes (inspector/jsonl.c's
+#                                    WSI_JSON_BUF, at least its JBUF_MIN: 135); 0, the default, is
+#                                    that smallest size. The program's 64 KiB is reached once per
+#                                    64 KiB of output at best; the smallest buffer is reached
+#                                    several times by every line of fuzz_pipeline's JSON, each
+#                                    time at another field (65536 builds it as the program has it)
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
@@ -33,8 +39,10 @@ SECONDS_EACH=${1:-${FUZZ_SECONDS:-30}}
 CLANG=${CLANG:-clang}
 OUT=${FUZZ_OUT:-build-fuzz}
 JOBS=${FUZZ_JOBS:-1}
+JSON_BUF=${FUZZ_JSON_BUF:-0}
 
 case "$SECONDS_EACH" in '' | *[!0-9]*) echo "fuzz: seconds must be a whole number, got '$SECONDS_EACH'" >&2; exit 2 ;; esac
+case "$JSON_BUF" in '' | *[!0-9]*) echo "fuzz: FUZZ_JSON_BUF must be a whole number, got '$JSON_BUF'" >&2; exit 2 ;; esac
 if ! command -v "$CLANG" >/dev/null 2>&1; then
     echo "fuzz: $CLANG not found; libFuzzer needs clang (apt-get install clang)" >&2
     exit 2
@@ -63,21 +71,26 @@ stale() {
 }
 
 mkdir -p "$OUT/obj/calc" "$OUT/obj/inspector" "$OUT/obj/fuzz" || exit 2
+# the JSON writer with a small buffer (only fuzz_pipeline writes JSON; the objects are shared;
+# a size below the writer's smallest does not compile)
+JSON_FLAGS="-DWSI_JSON_BUF=$JSON_BUF"
 # objects built with other flags are thrown away
-if [ "$(cat "$OUT/flags" 2>/dev/null)" != "$CLANG $CFLAGS $SAN" ]; then
+if [ "$(cat "$OUT/flags" 2>/dev/null)" != "$CLANG $CFLAGS $SAN $JSON_FLAGS" ]; then
     rm -rf "$OUT/obj" "$OUT"/fuzz_*
     mkdir -p "$OUT/obj/calc" "$OUT/obj/inspector" "$OUT/obj/fuzz" || exit 2
-    echo "$CLANG $CFLAGS $SAN" >"$OUT/flags"
+    echo "$CLANG $CFLAGS $SAN $JSON_FLAGS" >"$OUT/flags"
 fi
 OBJS=""
 for src in $LIB_SRC; do
     obj="$OUT/obj/${src%.c}.o"
     OBJS="$OBJS $obj"
+    extra=""
+    [ "$src" = inspector/jsonl.c ] && extra=$JSON_FLAGS
     if stale "$src" "$obj"; then
-        echo "fuzz: cc $src"
+        echo "fuzz: cc $src${extra:+ ($extra)}"
         # fuzzer-no-link: coverage instrumentation for libFuzzer, without its main()
         # shellcheck disable=SC2086
-        $CLANG $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 2
+        $CLANG $CFLAGS $SAN $extra -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 2
     fi
 done
 for h in $HARNESSES; do

@@ -15,11 +15,42 @@
  * that stdio would have written out, so the file gets the same bytes at the same moments
  * (with one fwrite per few lines instead of one per line). This needs the renderer to be
  * the only writer of its stream, as it is. A line longer than the buffer goes out in
- * pieces of at most JBUF bytes (the bytes written are the same either way). The unit test
- * also builds this file with a small JBUF, to reach every capacity check at every fill. */
-#ifndef JBUF
-#define JBUF 65536
+ * pieces of at most JBUF bytes (the bytes written are the same either way).
+ *
+ * The buffer's size is a compile-time knob, -DWSI_JSON_BUF=N (bytes; 0: the smallest,
+ * JBUF_MIN): the output is the same for any N from JBUF_MIN, the most room the writers ask
+ * for at once (checked below), up. The unit test builds this file a second time with the
+ * smallest buffer, and the fuzz build (fuzz/run.sh) builds it with a small one, so that
+ * inputs meet the capacity checks at every fill, not at the end of 64 KiB once in a while. */
+#ifndef WSI_JSON_BUF
+#define WSI_JSON_BUF 65536
 #endif
+#define JBUF ((size_t)(WSI_JSON_BUF) ? (size_t)(WSI_JSON_BUF) : JBUF_MIN) /* 0: the smallest */
+
+/* The most bytes each writer can produce. */
+#define U64_MAX_LEN 20 /* 18446744073709551615 */
+#define I64_MAX_LEN 20 /* -9223372036854775808 */
+#define SEC_NSEC_MAX_LEN (U64_MAX_LEN + 10)
+#define DOUBLE9_MAX_LEN (1 + 16 + 10) /* '-', below 2^52 (16 digits), ".NNNNNNNNN" */
+#define TS_MAX_LEN (1 + SEC_NSEC_MAX_LEN) /* w_ts */
+#define HEAD_LEN 24                       /* {"type":"<name>" of a line, copied whole (struct line_head) */
+#define KEY_MAX 32                        /* the longest ,"key": (checked for each key: KEY) */
+
+/* The fields every line starts with, written after one room: type, conn, dir, packet, ts. */
+#define LINE_START_MAX (HEAD_LEN + sizeof ",\"conn\":" + U64_MAX_LEN + sizeof ",\"dir\":\"c2s\"" + \
+                        sizeof ",\"packet\":" + U64_MAX_LEN + sizeof ",\"ts\":" + TS_MAX_LEN)
+
+/* The most room asked for at once. That is the start of a line: a key with its longest value
+ * asks for less; strings, hex and the longest numbers ask piece by piece, in pieces sized to
+ * the buffer (JSTR_STEP, JHEX_STEP, jcopy); a fixed name asks for its length (jname_bytes). */
+#define JROOM_MAX LINE_START_MAX
+_Static_assert(KEY_MAX + DOUBLE9_MAX_LEN <= JROOM_MAX && KEY_MAX + U64_MAX_LEN <= JROOM_MAX,
+               "a field asks for more room than the start of a line");
+
+/* The smallest buffer: the largest room, and at least one input byte per piece of hex
+ * (JBUF / 64) and of string (JBUF / 16). */
+#define JBUF_MIN (JROOM_MAX > 64 ? JROOM_MAX : 64)
+_Static_assert(JBUF >= JBUF_MIN, "WSI_JSON_BUF is below JBUF_MIN, the most room the writers ask for at once");
 
 struct wsi_json {
     struct wsi_render_opts o; /* output and preview length */
@@ -27,9 +58,10 @@ struct wsi_json {
     size_t len;               /* bytes of it used */
     size_t hold;              /* whole lines up to this many bytes may wait in buf (see jflush) */
     int64_t sec;              /* the seconds of the last "ts" written (-1: none yet) */
-    char sec_str[24];         /* and them in decimal (sec_len bytes) */
+    char sec_str[24];         /* and them in decimal (sec_len bytes; copied whole: see w_line_ts) */
     size_t sec_len;
 };
+_Static_assert(sizeof ((struct wsi_json *)0)->sec_str <= TS_MAX_LEN, "w_line_ts copies sec_str whole");
 
 struct wsi_json *wsi_json_new(const struct wsi_render_opts *o)
 {
@@ -81,7 +113,8 @@ static void jflush(struct wsi_json *j)
 /* The writers below ask for room once per field (its key and the longest value it can
  * have), write through a pointer, and mark what they wrote with done(). */
 
-/* Room for n more bytes (n <= JBUF): flushes first when the buffer is too full. */
+/* Room for n more bytes (n <= JBUF; JROOM_MAX says how much the writers ask for):
+ * flushes first when the buffer is too full. */
 static inline char *room(struct wsi_json *j, size_t n)
 {
     if (JBUF - j->len < n) jflush(j);
@@ -116,12 +149,6 @@ static const char dec2[201] = DEC10("0") DEC10("1") DEC10("2") DEC10("3") DEC10(
 #define HEX16(h) h "0" h "1" h "2" h "3" h "4" h "5" h "6" h "7" h "8" h "9" h "a" h "b" h "c" h "d" h "e" h "f"
 static const char hex2[513] = HEX16("0") HEX16("1") HEX16("2") HEX16("3") HEX16("4") HEX16("5")
     HEX16("6") HEX16("7") HEX16("8") HEX16("9") HEX16("a") HEX16("b") HEX16("c") HEX16("d") HEX16("e") HEX16("f");
-
-/* The most bytes each writer can produce. */
-#define U64_MAX_LEN 20 /* 18446744073709551615 */
-#define I64_MAX_LEN 20 /* -9223372036854775808 */
-#define SEC_NSEC_MAX_LEN (U64_MAX_LEN + 10)
-#define DOUBLE9_MAX_LEN (1 + 16 + 10) /* '-', below 2^52 (16 digits), ".NNNNNNNNN" */
 
 /* Number of decimal digits of v (1-20): about log10(v) from its bit length (1233 / 4096
  * is just below log10(2)), then one comparison. */
@@ -228,13 +255,24 @@ static char *w_double9(char *p, double v)
     return w_sec_nsec(p, (uint64_t)(q / 1000000000u), (uint32_t)(q % 1000000000u));
 }
 
+/* n bytes as they are, in pieces of at most JROOM_MAX bytes (the room asked for at once). */
+static void jcopy(struct wsi_json *j, const char *s, size_t n)
+{
+    while (n) {
+        size_t k = n < JROOM_MAX ? n : JROOM_MAX;
+        done(j, w_copy(room(j, k), s, k));
+        s += k;
+        n -= k;
+    }
+}
+
 /* Append printf("%.9f", v) for a finite v of 2^52 or more (w_double9 takes the others;
- * the largest double has 309 digits). */
+ * the largest double has 309 digits): formatted apart, then copied in pieces. */
 static void put_double9_big(struct wsi_json *j, double v)
 {
-    char *p = room(j, 400);
-    int n = snprintf(p, 400, "%.9f", v);
-    if (n > 0) done(j, p + (n < 400 ? n : 399));
+    char s[400];
+    int n = snprintf(s, sizeof s, "%.9f", v);
+    if (n > 0) jcopy(j, s, (size_t)n < sizeof s ? (size_t)n : sizeof s - 1);
 }
 
 /* An absolute timestamp with its 9 decimals exact (no trip through a double). */
@@ -251,7 +289,6 @@ static inline char *w_ts(char *p, int64_t sec, uint32_t nsec)
     }
     return w_sec_nsec(p, (uint64_t)sec, nsec);
 }
-#define TS_MAX_LEN (1 + SEC_NSEC_MAX_LEN)
 
 /* ---- JSON strings ----------------------------------------------------------- */
 
@@ -411,8 +448,10 @@ static inline char *jkey(struct wsi_json *j, const char *ks, size_t kn, size_t v
     return w_copy(room(j, kn + vmax), ks, kn);
 }
 
-/* A literal key as the two arguments the value writers take. */
-#define KEY(k) ",\"" k "\":", sizeof(",\"" k "\":") - 1
+/* A literal key as the two arguments the value writers take; a key longer than KEY_MAX
+ * does not compile (an array of negative size). */
+#define KEY(k) ",\"" k "\":", KEY_LEN(",\"" k "\":")
+#define KEY_LEN(lit) (sizeof(lit) - 1 + 0 * sizeof(char[sizeof(lit) - 1 <= KEY_MAX ? 1 : -1]))
 
 /* "k": "s" (or null when s is NULL) */
 static inline void jstr_(struct wsi_json *j, const char *ks, size_t kn, const char *s)
@@ -742,7 +781,7 @@ static void j_close(struct wsi_json *j, const struct wsi_event *ev)
 /* The start of a line, {"type":"<name>", per event kind: copied 24 bytes at a time (the
  * NULs after the name are overwritten or never counted). */
 struct line_head {
-    char s[24];
+    char s[HEAD_LEN];
     size_t n;
 };
 #define HEAD(name) {"{\"type\":\"" name "\"", sizeof("{\"type\":\"" name "\"") - 1}
@@ -776,10 +815,6 @@ static inline char *w_line_ts(struct wsi_json *j, char *p, int64_t sec, uint32_t
     memcpy(p, j->sec_str, sizeof j->sec_str);
     return w_frac9(p + j->sec_len, nsec);
 }
-
-/* The most bytes of the fields every event starts with: type, conn, dir, packet, ts. */
-#define LINE_START_MAX (sizeof heads[0].s + sizeof ",\"conn\":" + U64_MAX_LEN + sizeof ",\"dir\":\"c2s\"" + \
-                        sizeof ",\"packet\":" + U64_MAX_LEN + sizeof ",\"ts\":" + TS_MAX_LEN)
 
 void wsi_json_event(void *self, const struct wsi_event *ev)
 {
