@@ -209,7 +209,7 @@ fi
 # every segment. A head parser that re-read its buffer on every segment made the first
 # quadratic (about 13 s against 0.3 s here); the target is a ratio under 2.
 HEADS_B=$DIR/heads-bytewise.pcap HEADS_O=$DIR/heads-ordinary.pcap
-HGEN=$BUILD/tools/gen_heads
+HGEN=$BUILD/tools/gen_pressure
 (cd "$ROOT" && make -s --no-print-directory BUILD="$BUILD" "$HGEN") >"$SCRATCH/make-heads.log" 2>&1
 HAVE_HEADS=0
 if [ -x "$HGEN" ]; then
@@ -302,7 +302,7 @@ if [ "$HAVE_HEADS" -eq 1 ]; then
     target "$(awk -v r="$HEADS_RATIO" 'BEGIN { print (r < 2) }')" \
         "HTTP heads one byte per segment < 2x ordinary traffic of the same packet count: ${HEADS_RATIO}x"
 else
-    echo "    SKIP  HTTP heads one byte per segment: gen_heads could not be built or run"
+    echo "    SKIP  HTTP heads one byte per segment: gen_pressure could not be built or run"
 fi
 if [ "$MISSED" -gt 0 ]; then
     echo "  $MISSED target(s) MISSED (see bench/README.md for where the time goes)"

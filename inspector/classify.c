@@ -56,6 +56,13 @@ void classify_set(struct conn *c, enum wsi_carries k, const char *why)
     snprintf(c->evidence, sizeof c->evidence, "%s", why);
 }
 
+size_t classify_held(const struct conn *c)
+{
+    const struct cls_guess *G = c->guess;
+    if (!G) return 0;
+    return sizeof *G + G->cap * sizeof *G->ch + G->g.d[0].cap + G->g.d[1].cap;
+}
+
 static void guess_release(struct conn *c)
 {
     if (!c->guess) return;
@@ -64,6 +71,8 @@ static void guess_release(struct conn *c)
     free(c->guess);
     c->guess = NULL;
 }
+
+void classify_free(struct conn *c) { guess_release(c); }
 
 /* The guess said no: what was held is counted, not decoded, and so is the rest. */
 static void guess_rejected(struct conn *c)

@@ -81,6 +81,9 @@ struct conn {
     int client_dir;         /* reasm direction of the client; -1 while unknown */
     struct side sd[2];      /* per reasm direction */
     char *req_copy;         /* the pending upgrade request head (copy) */
+    size_t req_len;         /* its length */
+    uint64_t charged;       /* bytes charged to the memory budget for this connection (conn_account) */
+    struct conn *older, *newer; /* the session's list of its connections, oldest first */
     struct http1_head *req; /* parsed, pointing into req_copy (allocated with it) */
     int have_req;           /* an upgrade request awaits its response */
     int req_cut;            /* an upgrade request was seen cut (its key may be missing): a 101 answers it */
@@ -106,6 +109,7 @@ struct conn {
 
 struct wsi_session {
     struct wsi_session_opts o;
+    struct conn *oldest, *newest; /* its connections */
     struct wsi_sink sink;
     struct wsi_reasm *reasm;
     struct wsi_session_stats st;
@@ -128,6 +132,8 @@ void conn_start_tls(struct conn *c, int dir, const uint8_t *p, size_t n, size_t 
 int side_append(struct side *sd, const uint8_t *p, size_t n, size_t max); /* 0 when it would overflow */
 uint8_t *side_take(struct side *sd, size_t *len);                        /* the caller frees */
 void side_drop(struct side *sd);
+/* Charge the memory budget with what the connection holds now (after its bytes were handled). */
+void conn_account(struct conn *c);
 
 /* ---- classify.c ---- */
 /* Bytes of a direction whose content is not decided yet (M_DETECT). */
@@ -136,6 +142,8 @@ void classify_detect(struct conn *c, int dir, const uint8_t *p, size_t n);
 void classify_guess(struct conn *c, int dir, const uint8_t *p, size_t n);
 void classify_gap(struct conn *c, int dir);    /* bytes missing while it looks */
 void classify_finish(struct conn *c);          /* the connection is over: a guess still looking is no */
+size_t classify_held(const struct conn *c); /* bytes the mid-stream guess holds */
+void classify_free(struct conn *c);         /* let the guess go (nothing emitted) */
 void classify_set(struct conn *c, enum wsi_carries k, const char *why);
 
 /* ---- http.c ---- */

@@ -510,6 +510,7 @@ static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
     if (upgrade) {
         free(c->req_copy);
         c->req_copy = malloc(n);
+        c->req_len = c->req_copy ? n : 0;
         if (!c->req) c->req = malloc(sizeof *c->req);
         c->have_req = 0;
         if (c->req_copy && c->req) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "accept.h"
+#include "budget.h"
 #include "render.h"
 
 /*
@@ -229,6 +230,10 @@ struct lconn {
     struct str body;           /* diagram lines, each ending in "\n" */
     size_t nlines;             /* lines in body */
     uint64_t dropped;          /* events not shown once the line cap was reached */
+    uint64_t charged;          /* bytes charged to the memory budget for it */
+    size_t pend_bytes;         /* bytes of the waiting violations' text */
+    int continued;             /* part of its block was printed early (memory budget) */
+    struct lconn *prev, *next; /* the ladder's list of open blocks */
     size_t pend_lines;         /* lines of the violations waiting for their arrow (counted against the cap) */
     int dropping;              /* the event being handled lost a line to the cap */
     int added;                 /* the event being handled added a line */
@@ -262,6 +267,9 @@ struct wsi_ladder {
     uint64_t blocks;           /* blocks written (a blank line goes between two) */
     struct str line;           /* scratch: the line being built */
     struct str blk;            /* scratch: notes and header lines being built */
+    struct lconn *first;       /* blocks not printed yet, in a list (to find the biggest) */
+    uint64_t held;             /* bytes charged for all of them */
+    uint64_t early;            /* blocks printed early for the memory budget */
 };
 
 struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o)
@@ -585,6 +593,7 @@ static void flush_pending(struct lconn *c, int d, uint64_t lo, uint64_t hi, int 
         struct pend *p = &s->pend[i];
         if (all || (p->off >= lo && p->off < hi)) {
             c->pend_lines -= p->nlines;
+            c->pend_bytes -= strlen(p->text) + 1;
             add_lines(c, p->text, strlen(p->text), p->nlines);
             free(p->text);
         } else {
@@ -615,6 +624,7 @@ static void stash(struct wsi_ladder *l, struct lconn *c, int d, uint64_t off, si
     if (!text) return;
     s->pend[s->npend++] = (struct pend){.off = off, .text = text, .nlines = n};
     c->pend_lines += n;
+    c->pend_bytes += strlen(text) + 1;
 }
 
 /* Before an arrow for frames starting at lo: violations about earlier frames that
@@ -628,6 +638,7 @@ static void flush_stale(struct lconn *c, int d, uint64_t lo)
         struct pend *p = &s->pend[i];
         if (p->off < lo && !(s->data_open && p->off >= s->data_lo)) {
             c->pend_lines -= p->nlines;
+            c->pend_bytes -= strlen(p->text) + 1;
             add_lines(c, p->text, strlen(p->text), p->nlines);
             free(p->text);
         } else {
@@ -1109,6 +1120,7 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
              (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet,
              ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
     if (ev->ci && !ev->ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
+    if (c->continued) s_puts(&t, "  (continued from above)");
     if (!ce->websocket)
         s_puts(&t, ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "  HTTP, then another protocol after a 101 (not decoded)"
                    : c->cut_101 ? "  HTTP, then a 101 whose head is cut (what followed is not decoded)"
@@ -1284,6 +1296,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
         struct str t = {0};
         const char *what = c->tls_line || ce->tls ? "TLS"
                            : ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "upgraded to another protocol (not decoded)"
+                           : ce->carries == WSI_CARRIES_HTTP          ? "HTTP, no complete message"
                                                                       : "other TCP";
         s_printf(&t, "Connection %llu: %s -> %s  %s", (unsigned long long)ev->conn,
                  wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv), what);
@@ -1293,6 +1306,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
                  (unsigned long long)ce->tcp_bytes[WSI_S2C]);
         s_printf(&t, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
         if (!c->tls_line && ce->evidence) s_printf(&t, "  (%s)", ce->evidence); /* our prose */
+        if (c->continued) s_puts(&t, "  (continued from above)");
         wrap(l, &l->blk, "", s_get(&t), "", "", 1);
         fputs(s_get(&l->blk), f);
         fputs(s_get(&c->body), f); /* its notes, if any (a snap length cut, gaps...) */
@@ -1312,6 +1326,67 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
     s_clear(&l->line);
 }
 
+/* ---- the memory budget ------------------------------------------------------- */
+
+static void block_list_unlink(struct wsi_ladder *l, struct lconn *c)
+{
+    if (c->prev) c->prev->next = c->next;
+    else if (l->first == c) l->first = c->next;
+    if (c->next) c->next->prev = c->prev;
+    c->prev = c->next = NULL;
+}
+
+/* Charge what a block holds now. */
+static void account(struct wsi_ladder *l, struct lconn *c)
+{
+    uint64_t now = sizeof *c + c->body.cap + c->pend_bytes + (c->sd[0].cappend + c->sd[1].cappend) * sizeof(struct pend);
+    wsi_budget_resize(l->o.budget, c->charged, now);
+    l->held += now - c->charged;
+    c->charged = now;
+}
+
+/* A block leaves the ladder: its charge goes. */
+static void forget(struct wsi_ladder *l, struct lconn *c)
+{
+    if (!c) return;
+    block_list_unlink(l, c);
+    wsi_budget_release(l->o.budget, c->charged);
+    l->held -= c->charged;
+    lconn_free(c);
+}
+
+int wsi_ladder_give(void *ladder)
+{
+    struct wsi_ladder *l = ladder;
+    struct lconn *best = NULL;
+    for (struct lconn *c = l->first; c; c = c->next)
+        if (c->body.len && (!best || c->body.cap > best->body.cap)) best = c;
+    if (!best) return 0;
+    /* small blocks give little back: the other holders first, unless the ladder holds much */
+    if (best->body.cap < (16u << 10) && l->o.budget && l->held < l->o.budget->limit / 2) return 0;
+    FILE *f = l->o.out;
+    char cl[64], sv[64];
+    int cd = best->client_dir == 1 ? 1 : 0;
+    const struct wsi_conn_info *ci = best->have_ci ? &best->ci : NULL;
+    struct str t = {0};
+    if (l->blocks++) fputc('\n', f);
+    s_printf(&t, "Connection %llu  %s -> %s  (continued below: printed early to stay within --max-memory)",
+             (unsigned long long)best->id, wsi_endpoint_str(ci, cd, cl), wsi_endpoint_str(ci, 1 - cd, sv));
+    s_clear(&l->blk);
+    wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
+    fputs(s_get(&l->blk), f);
+    s_clear(&l->blk);
+    free(t.p);
+    fprintf(f, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
+    fputs(s_get(&best->body), f);
+    free(best->body.p);
+    best->body = (struct str){0};
+    best->continued = 1;
+    l->early++;
+    account(l, best);
+    return 1;
+}
+
 void wsi_ladder_event(void *self, const struct wsi_event *ev)
 {
     struct wsi_ladder *l = self;
@@ -1320,7 +1395,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         c = wsi_connmap_del(&l->conns, ev->conn);
         struct lconn empty = {0};
         print_block(l, c ? c : &empty, ev, 0);
-        lconn_free(c);
+        forget(l, c);
         return;
     }
     c = wsi_connmap_get(&l->conns, ev->conn);
@@ -1332,6 +1407,9 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
             free(c);
             return;
         }
+        c->next = l->first;
+        if (l->first) l->first->prev = c;
+        l->first = c;
     }
     c->dropping = c->added = 0;
     if (ev->ci) {
@@ -1353,6 +1431,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
     default: on_other(l, c, ev); break;
     }
     if (c->dropping && !c->added) c->dropped++; /* an arrow shown without its whole dump still counts as shown */
+    account(l, c);
 }
 
 static int by_id(const void *a, const void *b)
@@ -1375,7 +1454,7 @@ void wsi_ladder_free(struct wsi_ladder *l)
         ev.u.close.websocket = c->hs.have;
         ev.u.close.close_code[0] = ev.u.close.close_code[1] = -1;
         print_block(l, c, &ev, 1);
-        lconn_free(c);
+        forget(l, c);
     }
     free(left);
     free(l->line.p);

@@ -44,6 +44,7 @@ struct cli {
     size_t max_ooo;           /* --max-ooo */
     size_t max_conns;         /* --max-conns */
     size_t history;           /* --history */
+    uint64_t max_memory;      /* --max-memory */
     char *filter;             /* the trailing BPF expression, joined */
     const char *keylog;       /* --keylog FILE: TLS secrets in NSS key log format */
 };
@@ -72,6 +73,23 @@ static void on_packet(void *user, const struct wsi_packet *pkt)
         r->write_errno = errno ? errno : EIO;
         wsi_capture_break(r->cap);
     }
+}
+
+/* The memory budget reached: said once at the end, besides the notes in the output. */
+static void report_budget(const struct wsi_budget *b, const char *input)
+{
+    int any = 0;
+    for (int i = 0; i < b->ngivers; i++) any |= b->giver[i].times > 0;
+    if (!any) return;
+    fprintf(stderr, "wsinspect: %s: the memory budget (--max-memory %llu) was reached:", input,
+            (unsigned long long)b->limit);
+    const char *sep = " ";
+    for (int i = 0; i < b->ngivers; i++) {
+        if (!b->giver[i].times) continue;
+        fprintf(stderr, "%s%llu %s", sep, (unsigned long long)b->giver[i].times, b->giver[i].what);
+        sep = ", ";
+    }
+    fputs(" (see the notes in the output)\n", stderr);
 }
 
 static void on_sigint(int sig)
@@ -105,6 +123,9 @@ static void usage(FILE *f)
             "  --keylog FILE    decrypt TLS 1.3/1.2 with the secrets in FILE (NSS key log format,\n"
             "                   as SSLKEYLOGFILE writes it); without it, TLS is described, not decrypted\n"
             "Limits:\n"
+            "  --max-memory SIZE  all that is held for the traffic, in bytes or with K, M, G\n"
+            "                   (default 256M, at least 4M); when reached, ladder blocks are printed\n"
+            "                   early, then buffers and connections are given up, each with a note\n"
             "  --max-ooo BYTES  out-of-order bytes buffered per direction (default 4194304)\n"
             "  --max-conns N    connections tracked at once (default 65536)\n"
             "  --history BYTES  delivered bytes kept, all connections together, to compare\n"
@@ -146,7 +167,7 @@ static char *join_args(int argc, char **argv, int i)
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG };
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, O_JSON},
         {"summary", no_argument, NULL, O_SUMMARY},
@@ -158,6 +179,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         {"max-ooo", required_argument, NULL, O_MAXOOO},
         {"max-conns", required_argument, NULL, O_MAXCONNS},
         {"history", required_argument, NULL, O_HISTORY},
+        {"max-memory", required_argument, NULL, O_MAXMEM},
         {"keylog", required_argument, NULL, O_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -210,6 +232,13 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case O_HISTORY:
             if (parse_num(optarg, "--history", 4096, 1L << 30, &v)) return -1;
             c->history = (size_t)v;
+            break;
+        case O_MAXMEM:
+            if (wsi_budget_parse(optarg, &c->max_memory) != 0 || c->max_memory < WSI_BUDGET_MIN) {
+                fprintf(stderr, "wsinspect: --max-memory: '%s' is not a size of at least 4M (bytes, or with K, M, G)\n",
+                        optarg);
+                return -1;
+            }
             break;
         case O_KEYLOG: c->keylog = optarg; break;
         case 'h': usage(stdout); return 1;
@@ -316,8 +345,13 @@ int main(int argc, char **argv)
         if (kw) fprintf(stderr, "wsinspect: %s\n", kw);
     }
 
+    /* One memory budget for the session and the renderer. */
+    static struct wsi_budget budget;
+    wsi_budget_init(&budget, c.max_memory ? c.max_memory : WSI_BUDGET_DEFAULT);
+
     /* The renderer. */
     struct wsi_render_opts ro = {
+        .budget = &budget,
         .out = stdout,
         .width = terminal_width(),
         .color = want_color(c.color),
@@ -338,6 +372,8 @@ int main(int argc, char **argv)
     default:
         ladder = wsi_ladder_new(&ro);
         sink = (struct wsi_sink){.event = wsi_ladder_event, .self = ladder};
+        /* over the budget, printing a block early is the first way out: it loses nothing */
+        if (ladder) wsi_budget_giver(&budget, wsi_ladder_give, ladder, "ladder blocks printed early");
         break;
     }
     struct warn_ctx wc = {.input = input};
@@ -347,6 +383,7 @@ int main(int argc, char **argv)
         .limits = {.max_ooo_bytes = c.max_ooo, .max_conns = c.max_conns, .history_bytes = c.history},
         .only_conn = c.stream,
         .keylog = kl,
+        .budget = &budget,
         .warn = on_warn,
         .warn_user = &wc,
     };
@@ -378,6 +415,7 @@ int main(int argc, char **argv)
     /* Whatever was read is shown, even after a read error. */
     wsi_session_finish(s);
     if (read_failed) fprintf(stderr, "wsinspect: %s\n", err);
+    report_budget(&budget, input);
 
     const struct wsi_session_stats *st = wsi_session_stats(s);
     status = EXIT_CLEAN;

@@ -89,6 +89,8 @@
 
 #include "reasm.h"
 
+#include "budget.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +134,7 @@ struct dirstate {
     struct ooo_seg *ooo_tail; /* highest buffered piece */
     struct ooo_seg *ooo_root; /* root of the search tree over the same pieces */
     size_t ooo_bytes;         /* charged bytes of the buffered pieces */
+    struct wsi_budget *budget;/* the reassembler's (for pieces unlinked where r is not at hand) */
     uint64_t hist_last;       /* log position of this direction's newest history record, or HIST_NONE */
     uint64_t hist_end;        /* log position just after that record's bytes when they end at next_off
                                * (they may be extended), else HIST_NONE */
@@ -172,6 +175,7 @@ struct wsi_reasm {
     void *user;              /* passed to on_open */
     size_t max_ooo;          /* charged out-of-order bytes allowed per direction */
     size_t max_conns;        /* entries (open and closed) allowed in the table */
+    struct wsi_budget *budget; /* charged with connections, pieces and the history (NULL: none) */
     struct conn **buckets;   /* hash table of chains */
     size_t nbuckets;         /* a power of two */
     size_t nconns;           /* entries in the table */
@@ -465,6 +469,7 @@ static void ooo_unlink(struct dirstate *d, struct ooo_seg *s)
     if (s->next) s->next->prev = s->prev;
     else d->ooo_tail = s->prev;
     d->ooo_bytes -= SEG_CHARGE(s->len);
+    wsi_budget_release(d->budget, SEG_CHARGE(s->len));
 }
 
 /* Next treap priority (xorshift64*). */
@@ -496,6 +501,7 @@ static void ooo_insert_before(struct wsi_reasm *r, struct dirstate *d, struct oo
     s->prio = next_prio(r);
     d->ooo_root = tr_insert(d->ooo_root, s);
     d->ooo_bytes += SEG_CHARGE(len);
+    wsi_budget_charge(r->budget, SEG_CHARGE(len));
 }
 
 /* The first buffered piece ending after `off`, or NULL. Pieces do not overlap, so
@@ -938,6 +944,7 @@ static void conn_destroy(struct wsi_reasm *r, struct conn *c)
     dir_free(&c->d[1]);
     if (r->last == c) r->last = NULL;
     free(c);
+    wsi_budget_release(r->budget, sizeof *c);
     r->nconns--;
 }
 
@@ -978,7 +985,11 @@ static struct conn *conn_create(struct wsi_reasm *r, const struct wsi_tcpseg *se
     c->info.port[1 - d] = seg->dport;
     c->info.saw_syn = syn;
     c->info.first = *pkt;
-    for (int i = 0; i < 2; i++) c->d[i].hist_last = c->d[i].hist_end = HIST_NONE;
+    for (int i = 0; i < 2; i++) {
+        c->d[i].hist_last = c->d[i].hist_end = HIST_NONE;
+        c->d[i].budget = r->budget;
+    }
+    wsi_budget_charge(r->budget, sizeof *c);
     size_t b = h & (r->nbuckets - 1);
     c->hnext = r->buckets[b];
     r->buckets[b] = c;
@@ -1009,12 +1020,15 @@ struct wsi_reasm *wsi_reasm_new(const struct wsi_reasm_cb *cb, void *user, const
     r->user = user;
     r->max_ooo = lim && lim->max_ooo_bytes ? lim->max_ooo_bytes : DEFAULT_MAX_OOO;
     r->max_conns = lim && lim->max_conns ? lim->max_conns : DEFAULT_MAX_CONNS;
+    r->budget = lim ? lim->budget : NULL;
     size_t hist = lim && lim->history_bytes ? lim->history_bytes : DEFAULT_HISTORY;
     if (hist < MIN_HISTORY) hist = MIN_HISTORY;
     for (r->hist_cap = MIN_HISTORY; r->hist_cap <= hist / 2;) r->hist_cap <<= 1; /* a power of two <= hist */
+    wsi_budget_charge(r->budget, r->hist_cap); /* the history log, allocated at the first delivery */
     r->nbuckets = FIRST_BUCKETS;
     r->buckets = calloc(r->nbuckets, sizeof *r->buckets);
     if (!r->buckets) {
+        wsi_budget_release(r->budget, r->hist_cap);
         free(r);
         return NULL;
     }
@@ -1084,6 +1098,51 @@ void wsi_reasm_free(struct wsi_reasm *r)
         while (r->buckets[i]) conn_destroy(r, r->buckets[i]);
     }
     free(r->buckets);
+    wsi_budget_release(r->budget, r->hist_cap);
     free(r->hist);
     free(r);
+}
+
+/* ---- giving way to the memory budget ------------------------------------------ */
+
+int wsi_reasm_shed_ooo(struct wsi_reasm *r, const struct wsi_pktref *pkt)
+{
+    struct conn *best = NULL;
+    int bdir = 0;
+    for (struct conn *c = r->lru.head; c; c = c->act.next)
+        for (int d = 0; d < 2; d++)
+            if (c->d[d].ooo_head && (!best || c->d[d].ooo_bytes > best->d[bdir].ooo_bytes)) {
+                best = c;
+                bdir = d;
+            }
+    if (!best) return 0;
+    struct dirstate *d = &best->d[bdir];
+    uint64_t upto = d->ooo_head->off;
+    char msg[220];
+    snprintf(msg, sizeof msg,
+             "memory budget reached (--max-memory): %zu out-of-order bytes held here; the %" PRIu64
+             " missing bytes at stream offset %" PRIu64 " are declared a gap",
+             d->ooo_bytes, upto - d->next_off, d->next_off);
+    anomaly(r, best, bdir, WSI_TCP_OOO_LIMIT, msg, pkt);
+    gap(r, best, bdir, upto - d->next_off, pkt);
+    ooo_drain(r, best, bdir, pkt);
+    return 1;
+}
+
+int wsi_reasm_evict_oldest(struct wsi_reasm *r, const struct wsi_pktref *pkt)
+{
+    struct conn *c = r->lru.tail;
+    if (!c) {
+        if (!r->closed.tail) return 0;
+        conn_destroy(r, r->closed.tail);
+        return 1;
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "memory budget reached (--max-memory): connection %" PRIu64 ", the least recently active, is dropped",
+             c->info.id);
+    anomaly(r, c, 0, WSI_TCP_EVICTED, msg, pkt);
+    conn_end_all(r, c, WSI_END_EVICTED, pkt);
+    conn_destroy(r, c);
+    return 1;
 }

@@ -74,9 +74,12 @@ struct wsi_reasm_cb {
     void (*on_close)(void *conn_user);
 };
 
+struct wsi_budget;
+
 struct wsi_reasm_limits {
     size_t max_ooo_bytes;   /* out-of-order bytes buffered per direction (default 4 MiB) */
     size_t max_conns;       /* connections tracked at once; the oldest idle is evicted (default 65536) */
+    struct wsi_budget *budget; /* charged with what is held (connections, out-of-order pieces, history), or NULL */
     size_t history_bytes;   /* delivered bytes kept, all connections together, to compare retransmissions
                              * with (default 4 MiB; rounded down to a power of two, at least 4 KiB) */
 };
@@ -92,5 +95,14 @@ void wsi_reasm_segment(struct wsi_reasm *r, const struct wsi_tcpseg *seg, const 
 void wsi_reasm_finish(struct wsi_reasm *r, const struct wsi_pktref *last);
 
 void wsi_reasm_free(struct wsi_reasm *r);
+
+/* Giving way to the memory budget (budget.h), between packets: the direction holding the most
+ * out-of-order bytes declares its earliest hole a gap (a tcp ooo-limit note says why). Returns 0
+ * when no direction holds any. */
+int wsi_reasm_shed_ooo(struct wsi_reasm *r, const struct wsi_pktref *pkt);
+
+/* Giving way to the memory budget: the least recently active open connection is evicted (a tcp
+ * evicted note says why). Returns 0 when none is open. */
+int wsi_reasm_evict_oldest(struct wsi_reasm *r, const struct wsi_pktref *pkt);
 
 #endif

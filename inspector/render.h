@@ -6,6 +6,8 @@
 
 #include "event.h"
 
+struct wsi_budget;
+
 struct wsi_render_opts {
     FILE *out;          /* where to write (stdout) */
     int width;          /* terminal columns (COLUMNS, default 80); the ladder fits in it */
@@ -13,12 +15,16 @@ struct wsi_render_opts {
     size_t payload;     /* preview length: characters of text / bytes of binary shown (default 32) */
     int frames;         /* 1: one arrow per frame instead of one per message */
     int hexdump;        /* 1: hex dump of each frame's payload preview under its arrow (-x) */
+    struct wsi_budget *budget; /* the memory budget (--max-memory): what is held is charged, or NULL */
 };
 
 /* Ladder: buffers each connection's lines and prints its block when the connection
  * closes (WSI_EV_CLOSE) so interleaved connections stay readable; the per-connection
  * buffer is bounded (WSI_LADDER_MAX_LINES lines, then a "... N more" line). */
 #define WSI_LADDER_MAX_LINES 20000
+/* Giving way to the memory budget: the block of the connection holding the most lines is
+ * printed now, marked as continued below; returns 0 when no block holds any line. */
+int wsi_ladder_give(void *ladder);
 struct wsi_ladder;
 struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o);
 void wsi_ladder_event(void *self, const struct wsi_event *ev);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "conn.h"
 #include "netdecode.h"
 
@@ -85,6 +86,80 @@ void side_drop(struct side *sd)
     sd->blen = sd->bcap = 0;
 }
 
+
+/* ---- the memory budget ---------------------------------------------------------- */
+
+/* What a decoder holds besides its struct, estimated from zlib's documented needs
+ * (a 32 KiB window and about 7 KiB of state for inflate) and TLS's record buffers. */
+#define ZLIB_INFLATE_HELD (40u << 10)
+#define TLS_HELD (40u << 10)
+
+/* Bytes a connection holds: its state, held bytes, previews, decoders. */
+static uint64_t conn_held(const struct conn *c)
+{
+    uint64_t n = sizeof *c + c->req_len + (c->req ? sizeof *c->req : 0) + classify_held(c);
+    if (c->tls) n += TLS_HELD;
+    for (int d = 0; d < 2; d++) {
+        const struct side *sd = &c->sd[d];
+        n += sd->bcap;
+        if (sd->fprev) n += c->s->o.preview_max;
+        if (sd->ws) n += sizeof *sd->ws;
+        if (sd->inf_on) n += ZLIB_INFLATE_HELD;
+        if (sd->dec_on) n += ZLIB_INFLATE_HELD;
+        if (sd->sse) n += 2 * c->s->o.preview_max + 1024;
+        if (sd->pings) n += 1024;
+    }
+    return n;
+}
+
+void conn_account(struct conn *c)
+{
+    uint64_t now = conn_held(c);
+    wsi_budget_resize(c->s->o.budget, c->charged, now);
+    c->charged = now;
+}
+
+/* Giving way: the out-of-order pieces of the direction holding the most. */
+static int give_ooo(void *self)
+{
+    struct wsi_session *s = self;
+    return wsi_reasm_shed_ooo(s->reasm, &s->last);
+}
+
+/* Giving way: the biggest held bytes (a head being collected, bytes held until a 101 answers)
+ * are dropped, and the rest of that direction is not decoded, with a note. */
+static int give_held(void *self)
+{
+    struct wsi_session *s = self;
+    struct conn *best = NULL;
+    int bd = 0;
+    for (struct conn *c = s->oldest; c; c = c->newer)
+        for (int d = 0; d < 2; d++)
+            if (c->sd[d].bcap && (!best || c->sd[d].bcap > best->sd[bd].bcap)) {
+                best = c;
+                bd = d;
+            }
+    if (!best) return 0;
+    struct side *sd = &best->sd[bd];
+    char why[160];
+    snprintf(why, sizeof why,
+             "memory budget reached (--max-memory): %zu held bytes dropped; the rest of this direction is not decoded",
+             sd->blen);
+    best->undecoded[bd] += sd->blen;
+    uint64_t at = best->tcp_bytes[bd] >= sd->blen ? best->tcp_bytes[bd] - sd->blen : 0; /* where the held bytes began */
+    conn_lost(best, bd, at, why, &s->last);
+    sd->mode = M_OPAQUE;
+    side_drop(sd);
+    conn_account(best);
+    return 1;
+}
+
+/* Giving way: the least recently active connection is evicted. */
+static int give_conn(void *self)
+{
+    struct wsi_session *s = self;
+    return wsi_reasm_evict_oldest(s->reasm, &s->last);
+}
 
 int conn_client_dir(const struct conn *c) { return c->client_dir < 0 ? 0 : c->client_dir; }
 
@@ -227,6 +302,11 @@ static void *cb_open(void *user, const struct wsi_conn_info *ci)
         c->sd[d].close_code = -1;
     }
     s->st.connections++;
+    c->older = s->newest;
+    if (s->newest) s->newest->newer = c;
+    else s->oldest = c;
+    s->newest = c;
+    conn_account(c);
     if (ci->saw_syn) {
         struct wsi_event ev = {.kind = WSI_EV_CONN};
         conn_emit(c, &ev, WSI_NONE, &ci->first);
@@ -234,7 +314,7 @@ static void *cb_open(void *user, const struct wsi_conn_info *ci)
     return c;
 }
 
-static void cb_data(void *cu, int dir, const uint8_t *data, size_t len, uint64_t offset, const struct wsi_pktref *pkt)
+static void data_in(void *cu, int dir, const uint8_t *data, size_t len, uint64_t offset, const struct wsi_pktref *pkt)
 {
     struct conn *c = cu;
     if (!c) return;
@@ -257,7 +337,7 @@ static void cb_data(void *cu, int dir, const uint8_t *data, size_t len, uint64_t
     }
 }
 
-static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struct wsi_pktref *pkt)
+static void gap_in(void *cu, int dir, uint64_t offset, uint64_t len, const struct wsi_pktref *pkt)
 {
     struct conn *c = cu;
     if (!c) return;
@@ -300,6 +380,19 @@ static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struc
     }
 }
 
+/* After the bytes (or the gap) of a connection were handled: what it holds now is charged. */
+static void cb_data(void *cu, int dir, const uint8_t *data, size_t len, uint64_t offset, const struct wsi_pktref *pkt)
+{
+    data_in(cu, dir, data, len, offset, pkt);
+    if (cu) conn_account(cu);
+}
+
+static void cb_gap(void *cu, int dir, uint64_t offset, uint64_t len, const struct wsi_pktref *pkt)
+{
+    gap_in(cu, dir, offset, len, pkt);
+    if (cu) conn_account(cu);
+}
+
 static void cb_anomaly(void *cu, int dir, enum wsi_tcp_anomaly kind, const char *detail, const struct wsi_pktref *pkt)
 {
     struct conn *c = cu;
@@ -331,6 +424,8 @@ static void cb_end(void *cu, int dir, enum wsi_end_reason why, const struct wsi_
     ev.u.end.why = why;
     conn_emit(c, &ev, dir, pkt);
 }
+
+static void conn_free(struct conn *c);
 
 static void cb_close(void *cu)
 {
@@ -374,6 +469,14 @@ static void cb_close(void *cu)
     ce->last_packet = c->last.num;
     if (c->websocket) s->st.websockets++;
     conn_emit(c, &ev, WSI_NONE, &c->last);
+    conn_free(c);
+}
+
+/* Free a connection's state, emitting nothing (also for a run stopped before its end). */
+static void conn_free(struct conn *c)
+{
+    struct wsi_session *s = c->s;
+    classify_free(c);
     for (int d = 0; d < 2; d++) {
         ws_side_free(&c->sd[d]);
         http_side_free(&c->sd[d]);
@@ -383,6 +486,11 @@ static void cb_close(void *cu)
     free(c->req_copy);
     free(c->req);
     wsi_tls_free(c->tls);
+    wsi_budget_release(s->o.budget, c->charged);
+    if (c->older) c->older->newer = c->newer;
+    else s->oldest = c->newer;
+    if (c->newer) c->newer->older = c->older;
+    else s->newest = c->older;
     free(c);
 }
 
@@ -418,6 +526,7 @@ void wsi_session_packet(void *session, const struct wsi_packet *pkt)
         warn(s, pkt->num, why ? why : "undecodable packet");
         break;
     }
+    wsi_budget_enforce(s->o.budget); /* between packets: nothing is half-handled */
 }
 
 struct wsi_session *wsi_session_new(const struct wsi_session_opts *o, const struct wsi_sink *sink)
@@ -435,11 +544,17 @@ struct wsi_session *wsi_session_new(const struct wsi_session_opts *o, const stru
     s->o = *o;
     if (!s->o.preview_max) s->o.preview_max = DEFAULT_PREVIEW;
     s->sink = *sink;
+    s->o.limits.budget = s->o.budget;
     s->reasm = wsi_reasm_new(&cbs, s, &s->o.limits);
     if (!s->reasm) {
         free(s);
         return NULL;
     }
+    /* over the memory budget, after the renderers' own ways (registered before): out-of-order
+     * pieces first, then held bytes, then whole connections */
+    wsi_budget_giver(s->o.budget, give_ooo, s, "out-of-order holes declared gaps");
+    wsi_budget_giver(s->o.budget, give_held, s, "held buffers dropped");
+    wsi_budget_giver(s->o.budget, give_conn, s, "connections evicted");
     return s;
 }
 
@@ -459,6 +574,8 @@ const struct wsi_session_stats *wsi_session_stats(const struct wsi_session *s) {
 void wsi_session_free(struct wsi_session *s)
 {
     if (!s) return;
+    /* connections never closed (a run stopped early, without wsi_session_finish) */
+    while (s->oldest) conn_free(s->oldest);
     wsi_reasm_free(s->reasm);
     free(s);
 }

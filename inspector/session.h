@@ -8,6 +8,7 @@
 #include "capture.h"
 #include "event.h"
 #include "reasm.h"
+#include "budget.h"
 #include "tls.h"
 
 /*
@@ -25,6 +26,7 @@ struct wsi_session_opts {
     struct wsi_reasm_limits limits;    /* reassembly limits (0 = defaults) */
     uint64_t only_conn;                /* emit only this connection's events (0 = all) */
     const struct wsi_keylog *keylog;   /* TLS secrets (--keylog), or NULL: TLS is then only described */
+    struct wsi_budget *budget;         /* the memory budget (--max-memory), or NULL: none */
     /* Packet-level problems (truncated header, fragment, invalid header), already
      * phrased ("IPv4 fragment: not reassembled"); called with the packet number. */
     void (*warn)(void *user, uint64_t packet, const char *what);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "render.h"
 
 #define C_RED "\033[31m"
@@ -32,9 +33,13 @@ struct wsi_summary *wsi_summary_new(const struct wsi_render_opts *o)
     return s;
 }
 
-static void sconn_free(struct sconn *c)
+/* Charged per connection: the struct and at most this much of its request line. */
+#define SCONN_HELD (sizeof(struct sconn) + 64 + 1024)
+
+static void sconn_free(struct wsi_summary *s, struct sconn *c)
 {
     if (!c) return;
+    wsi_budget_release(s->o.budget, SCONN_HELD);
     free(c->request);
     free(c);
 }
@@ -56,7 +61,7 @@ void wsi_summary_free(struct wsi_summary *s)
         const struct sconn *c = left[i];
         fprintf(s->o.out, "#%llu%s%s  (connection not closed)\n", (unsigned long long)c->id, c->request ? " " : "",
                 c->request ? c->request : "");
-        sconn_free(left[i]);
+        sconn_free(s, left[i]);
     }
     free(left);
     free(s);
@@ -73,6 +78,7 @@ static struct sconn *get(struct wsi_summary *s, uint64_t id)
         free(c);
         c = NULL;
     }
+    if (c) wsi_budget_charge(s->o.budget, SCONN_HELD);
     return c;
 }
 
@@ -186,7 +192,7 @@ void wsi_summary_event(void *self, const struct wsi_event *ev)
     case WSI_EV_CLOSE:
         c = wsi_connmap_del(&s->conns, ev->conn);
         line(s, ev, c);
-        sconn_free(c);
+        sconn_free(s, c);
         break;
     default:
         break;

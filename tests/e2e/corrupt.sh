@@ -232,10 +232,10 @@ bounded seq-gap-4g-json "$D/seq-gap-4g.pcap" --json
 gapsum=$(sed -n 's/.*"type":"gap".*"length":\([0-9]*\).*/\1/p' "$D/seq-gap-4g-json.out" | awk '{s += $1} END {printf "%.0f", s}')
 check "4 GiB gap: JSON gaps add up to more than 4 GiB (got ${gapsum:-0})" test "${gapsum:-0}" -gt 4294967296
 
-# HTTP request heads of 60,000 bytes sent one byte per TCP segment (tests/tools/gen_heads.c):
+# HTTP request heads of 60,000 bytes sent one byte per TCP segment (tests/tools/gen_pressure.c):
 # each head is read whole, once (the speed of this, against ordinary traffic of the same
 # packet count, is measured by make bench).
-HEADS=${GEN_HEADS:-$BUILD/tools/gen_heads}
+HEADS=${GEN_HEADS:-$BUILD/tools/gen_pressure}
 "$HEADS" bytewise "$D/heads-bytewise.pcap" 3 60000 2>/dev/null
 bounded heads-bytewise-json "$D/heads-bytewise.pcap" --json
 expect_eq "heads one byte per segment: 3 requests GET /long-head, nothing lost" \
@@ -243,6 +243,62 @@ expect_eq "heads one byte per segment: 3 requests GET /long-head, nothing lost" 
 "$HEADS" ordinary "$D/heads-ordinary.pcap" 2 100 2>/dev/null
 "$WSINSPECT" --json "$D/heads-ordinary.pcap" >"$D/heads-ordinary.out" 2>&1
 expect_eq "small whole requests, one per segment: 200 requests" "$(count "$D/heads-ordinary.out" '"target":"/poll"')" 200
+
+# ---- one memory budget: --max-memory 64M, every renderer ----------------------------
+# Three captures that hold more than 64 MiB when nothing gives way (tests/tools/gen_pressure.c):
+#   lines: 300 WebSocket connections open at once, 4,000 messages each (a ladder of 1.2 M lines);
+#   endless: 1,500 request heads of 60,000 bytes that never end (90 MB held);
+#   ooo: 20 connections whose first segment is never captured, 3.5 MB each out of order.
+# Each renderer must stay under the budget plus a fixed overhead, and say what gave way.
+BUDGET_KB=$((64 * 1024))
+OVERHEAD_KB=$((24 * 1024))
+grep -q __asan_init "$WSINSPECT" 2>/dev/null && OVERHEAD_KB=$((OVERHEAD_KB + 100 * 1024))
+"$HEADS" lines "$D/press-lines.pcap" 300 4000 2>/dev/null
+"$HEADS" endless "$D/press-endless.pcap" 1500 60000 2>/dev/null
+"$HEADS" ooo "$D/press-ooo.pcap" 20 3500000 2>/dev/null
+for p in lines endless ooo; do
+    for m in ladder json summary; do
+        case $m in ladder) mo= ;; *) mo=--$m ;; esac
+        "$GEN" measure "$LIMIT_S" "$D/press-$p-$m.res" "$WSINSPECT" --max-memory 64M $mo "$D/press-$p.pcap" \
+            >"$D/press-$p-$m.out" 2>"$D/press-$p-$m.err"
+        read -r pexit pkb pms <"$D/press-$p-$m.res"
+        check "budget 64M, $p, $m: exit 0 or 1 (got $pexit, ${pms} ms)" test "$pexit" -le 1
+        if [ "$pkb" -lt $((BUDGET_KB + OVERHEAD_KB)) ]; then
+            _ok "budget 64M, $p, $m: peak RSS $((pkb / 1024)) MB < 64 MB + $((OVERHEAD_KB / 1024)) MB"
+        else
+            _bad "budget 64M, $p, $m: peak RSS under 64 MB + $((OVERHEAD_KB / 1024)) MB" "peak RSS was $((pkb / 1024)) MB"
+        fi
+        echo "$p $m $((pkb / 1024))" >>"$D/press-figures"
+    done
+done
+# what gave way is said in the output of every view, and counted on stderr
+check "budget, lines, ladder: blocks printed early, marked, and continued at their end" sh -c \
+    'grep -q "(continued below: printed early to stay within --max-memory)" "$1" && grep -q "(continued from above)" "$1"' \
+    _ "$D/press-lines-ladder.out"
+check "budget, lines, ladder: every one of the 1.2 M messages is still drawn" \
+    test "$(grep -c 'text "m"' "$D/press-lines-ladder.out")" -eq 1200000
+check "budget, lines, ladder: stderr counts the blocks printed early" grep -q "ladder blocks printed early" \
+    "$D/press-lines-ladder.err"
+for m in ladder json summary; do
+    check "budget, endless, $m: held heads dropped, said on stderr" grep -q "held buffers dropped" "$D/press-endless-$m.err"
+    check "budget, ooo, $m: out-of-order holes declared gaps, said on stderr" grep -q "out-of-order holes declared gaps" \
+        "$D/press-ooo-$m.err"
+done
+check "budget, endless, json: each dropped head is a lost note that names the budget" \
+    grep -q '"type":"lost".*memory budget reached (--max-memory)' "$D/press-endless-json.out"
+check "budget, ooo, json: each hole given up is a tcp ooo-limit note that names the budget" \
+    grep -q '"anomaly":"ooo-limit".*memory budget reached (--max-memory)' "$D/press-ooo-json.out"
+check "budget, endless, ladder: the lost note is in the ladder, and the block says HTTP" sh -c \
+    'tr -s " \n" "  " <"$1" | grep -q "lost (client -> server) from stream offset 0: memory budget reached" &&
+     grep -q "HTTP, no complete message" "$1"' _ "$D/press-endless-ladder.out"
+echo "# peak RSS in MB under --max-memory 64M (capture renderer MB):"; sed 's/^/#   /' "$D/press-figures"
+# without --max-memory (256M by default) nothing gives way on these
+"$WSINSPECT" --json "$D/press-ooo.pcap" >/dev/null 2>"$D/press-ooo-default.err"
+check "budget: the default (256M) is not reached by the ooo capture" sh -c '! grep -q "memory budget" "$1"' _ \
+    "$D/press-ooo-default.err"
+"$WSINSPECT" --max-memory 3M "$D/press-ooo.pcap" >/dev/null 2>"$D/press-small.err"
+expect_eq "--max-memory below 4M: exit 2" "$?" 2
+check "--max-memory below 4M: the message says so" grep -q "is not a size of at least 4M" "$D/press-small.err"
 
 # A write that fails stops the run at once (exit 2, the reason, where it stopped), not after
 # reading the whole input: 10,000 requests give megabytes of JSON into a full device.
