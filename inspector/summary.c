@@ -17,6 +17,7 @@ struct sconn {
     int upgrade;   /* request is the upgrade request */
     int http;      /* an HTTP head was seen */
     int reset;     /* a direction ended with RST */
+    uint64_t not_inflated; /* compressed messages that could not be (or were not fully) inflated */
 };
 
 struct wsi_summary {
@@ -165,6 +166,9 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
     }
     if (ce->gaps) fprintf(f, "  %llu gap%s", (unsigned long long)ce->gaps, ce->gaps == 1 ? "" : "s");
     if (c && c->reset) fputs("  reset", f);
+    if (c && c->not_inflated)
+        fprintf(f, "  %llu compressed message%s not (fully) inflated", (unsigned long long)c->not_inflated,
+                c->not_inflated == 1 ? "" : "s");
     if (ce->cut_short == WSI_END_EVICTED) fputs("  evicted (table full)", f);
     else if (ce->cut_short == WSI_END_REUSED) fputs("  ended by a new connection on its ports", f);
     fprintf(f, "  %.2f s\n", ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
@@ -188,6 +192,11 @@ void wsi_summary_event(void *self, const struct wsi_event *ev)
         break;
     case WSI_EV_END:
         if (ev->u.end.why == WSI_END_RST && (c = get(s, ev->conn))) c->reset = 1;
+        break;
+    case WSI_EV_MESSAGE:
+        /* a limit reached in the inflater (a cut, a budget, a broken window) shows here too */
+        if (ev->u.msg.inflated && (ev->u.msg.inflate_error || ev->u.msg.plain_cut) && (c = get(s, ev->conn)))
+            c->not_inflated++;
         break;
     case WSI_EV_CLOSE:
         c = wsi_connmap_del(&s->conns, ev->conn);

@@ -534,6 +534,9 @@ if [ -x "$GH" ] && "$GH" "$T" edge-deflate-cut.pcap 2>"$T/gh.err"; then
         "$(s2c 'binary 256\.0 MiB \(deflate 254\.0 KiB -> 256\.0 MiB\+, cut\)')" "$(s2c 'text "after the cut" .*')"
     check "edge-deflate-cut: --summary: no violation on either connection" \
         test "$(grep -c ' valid .* 0 violations ' "$T/dcut.sum")" = 2
+    check "edge-deflate-cut: --summary says what was not inflated: the cut and the next (1), the cut only (2)" sh -c \
+        'grep -q "^#1 .*  2 compressed messages not (fully) inflated" "$1" && grep -q "^#2 .*  1 compressed message not (fully) inflated" "$1"' \
+        _ "$T/dcut.sum"
 else
     _bad "edge-deflate-cut: made by $GH" "$(cat "$T/gh.err" 2>/dev/null) (build it: make all-tests)"
 fi
@@ -559,6 +562,8 @@ if [ -x "$GH" ] && "$GH" "$T" edge-deflate-budget.pcap 2>"$T/gh.err"; then
         "$(s2c 'binary 4\.4 MiB \(deflate 252\.9 KiB -> 4\.4 MiB\+, cut\)')" \
         "$(s2c 'text 22 B \(compressed; does not inflate: this direction re…')" "$(c2s 'text "hello" \(deflate 11 B -> 5 B\)')"
     check "edge-deflate-budget: --summary: the connection, valid, 0 violations" grep -qE '^#1 .* valid .* 0 violations ' "$T/dbud.sum"
+    check "edge-deflate-budget: --summary says the cut one and the one after were not inflated" \
+        grep -q "^#1 .*  2 compressed messages not (fully) inflated" "$T/dbud.sum"
 else
     _bad "edge-deflate-budget: made by $GH" "$(cat "$T/gh.err" 2>/dev/null) (build it: make all-tests)"
 fi
