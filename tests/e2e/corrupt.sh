@@ -248,7 +248,9 @@ expect_eq "small whole requests, one per segment: 200 requests" "$(count "$D/hea
 # Three captures that hold more than 64 MiB when nothing gives way (tests/tools/gen_pressure.c):
 #   lines: 300 WebSocket connections open at once, 4,000 messages each (a ladder of 1.2 M lines);
 #   endless: 1,500 request heads of 60,000 bytes that never end (90 MB held);
-#   ooo: 20 connections whose first segment is never captured, 3.5 MB each out of order.
+#   ooo: 20 connections whose first segment is never captured, 3.5 MB each out of order;
+#   fragments: 2 messages of 300,000 violating fragments each that never end;
+#   deflate: five deflate bombs of 255 MiB each (tests/tools/gen_hostile.c, edge-deflate-budget).
 # Each renderer must stay under the budget plus a fixed overhead, and say what gave way.
 BUDGET_KB=$((64 * 1024))
 OVERHEAD_KB=$((24 * 1024))
@@ -256,7 +258,15 @@ grep -q __asan_init "$WSINSPECT" 2>/dev/null && OVERHEAD_KB=$((OVERHEAD_KB + 100
 "$HEADS" lines "$D/press-lines.pcap" 300 4000 2>/dev/null
 "$HEADS" endless "$D/press-endless.pcap" 1500 60000 2>/dev/null
 "$HEADS" ooo "$D/press-ooo.pcap" 20 3500000 2>/dev/null
-for p in lines endless ooo; do
+"$HEADS" fragments "$D/press-fragments.pcap" 2 300000 2>/dev/null
+press="lines endless ooo fragments"
+if "$BUILD/tools/gen_hostile" "$D" edge-deflate-budget.pcap 2>/dev/null; then
+    mv "$D/edge-deflate-budget.pcap" "$D/press-deflate.pcap"
+    press="$press deflate"
+else
+    _bad "budget: the deflate bombs made by gen_hostile" "$BUILD/tools/gen_hostile failed"
+fi
+for p in $press; do
     for m in ladder json summary; do
         case $m in ladder) mo= ;; *) mo=--$m ;; esac
         "$GEN" measure "$LIMIT_S" "$D/press-$p-$m.res" "$WSINSPECT" --max-memory 64M $mo "$D/press-$p.pcap" \
@@ -284,6 +294,10 @@ for m in ladder json summary; do
     check "budget, ooo, $m: out-of-order holes declared gaps, said on stderr" grep -q "out-of-order holes declared gaps" \
         "$D/press-ooo-$m.err"
 done
+check "budget, fragments, ladder: the violations that wait are capped and counted as not shown" \
+    grep -q "more events not shown; use --json" "$D/press-fragments-ladder.out"
+check "budget, fragments, summary: all 600,000 violations are counted" \
+    test "$(grep -c ' 300000 violations ' "$D/press-fragments-summary.out")" -eq 2
 check "budget, endless, json: each dropped head is a lost note that names the budget" \
     grep -q '"type":"lost".*memory budget reached (--max-memory)' "$D/press-endless-json.out"
 check "budget, ooo, json: each hole given up is a tcp ooo-limit note that names the budget" \

@@ -22,6 +22,10 @@
  *       the server sending MESSAGES one-byte text messages on each, 100 per
  *       segment, the connections taking turns; none closes: a ladder that
  *       prints blocks at their close holds all of them.
+ *   gen_pressure fragments OUT.pcap CONNS FRAMES
+ *       CONNS WebSocket connections, the client sending one text message in
+ *       FRAMES unmasked fragments (each a violation: RFC 6455 section 5.1)
+ *       that never ends: violations waiting for a message that never comes.
  *
  * Deterministic: no random choice, fixed timestamps, a fixed key.
  */
@@ -156,7 +160,8 @@ static void mode_ooo(unsigned conns, size_t bytes)
         }
 }
 
-static void mode_lines(unsigned conns, unsigned long messages)
+/* The upgrade of every connection (a valid Accept); the lengths of the request and response. */
+static void upgrade_all(unsigned conns, int *rq_len, int *rs_len)
 {
     static const char key[] = "dGhlIHNhbXBsZSBub25jZQ==";
     static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -176,6 +181,14 @@ static void mode_lines(unsigned conns, unsigned long messages)
         packet(c, 0, TH_ACK | TH_PSH, 1001, 5001, req, (size_t)rq);
         packet(c, 1, TH_ACK | TH_PSH, 5001, 1001 + (uint32_t)rq, resp, (size_t)rs);
     }
+    *rq_len = rq;
+    *rs_len = rs;
+}
+
+static void mode_lines(unsigned conns, unsigned long messages)
+{
+    int rq, rs;
+    upgrade_all(conns, &rq, &rs);
     static uint8_t seg[300];
     for (int i = 0; i < 100; i++) seg[3 * i] = 0x81, seg[3 * i + 1] = 1, seg[3 * i + 2] = 'm';
     for (unsigned long sent = 0; sent < messages; sent += 100)
@@ -185,14 +198,29 @@ static void mode_lines(unsigned conns, unsigned long messages)
         }
 }
 
+static void mode_fragments(unsigned conns, unsigned long frames)
+{
+    int rq, rs;
+    upgrade_all(conns, &rq, &rs);
+    static uint8_t seg[1446];
+    for (int i = 0; i < 482; i++) seg[3 * i] = 0x00, seg[3 * i + 1] = 1, seg[3 * i + 2] = 'f'; /* continuation, FIN 0 */
+    seg[0] = 0x01; /* the first fragment of the whole message is a text frame, FIN 0 */
+    for (unsigned long sent = 0; sent < frames; sent += 482)
+        for (unsigned c = 0; c < conns; c++) {
+            size_t n = frames - sent < 482 ? frames - sent : 482;
+            seg[0] = sent ? 0x00 : 0x01;
+            packet(c, 0, TH_ACK | TH_PSH, 1001 + (uint32_t)rq + (uint32_t)(sent * 3), 5001 + (uint32_t)rs, seg, 3 * n);
+        }
+}
+
 int main(int argc, char **argv)
 {
-    static const char *const modes[] = {"bytewise", "ordinary", "endless", "ooo", "lines"};
+    static const char *const modes[] = {"bytewise", "ordinary", "endless", "ooo", "lines", "fragments"};
     int mode = -1;
-    for (int i = 0; argc == 5 && i < 5; i++)
+    for (int i = 0; argc == 5 && i < 6; i++)
         if (strcmp(argv[1], modes[i]) == 0) mode = i;
     if (mode < 0) {
-        fprintf(stderr, "usage: gen_pressure bytewise|ordinary|endless|ooo|lines OUT.pcap CONNS N\n");
+        fprintf(stderr, "usage: gen_pressure bytewise|ordinary|endless|ooo|lines|fragments OUT.pcap CONNS N\n");
         return 2;
     }
     unsigned long conns = strtoul(argv[3], NULL, 10), n = strtoul(argv[4], NULL, 10);
@@ -215,7 +243,8 @@ int main(int argc, char **argv)
     case 1: mode_heads(mode == 0, (unsigned)conns, n); break;
     case 2: mode_endless((unsigned)conns, n); break;
     case 3: mode_ooo((unsigned)conns, n); break;
-    default: mode_lines((unsigned)conns, n); break;
+    case 4: mode_lines((unsigned)conns, n); break;
+    default: mode_fragments((unsigned)conns, n); break;
     }
     pcap_dump_close(out);
     pcap_close(dead);
