@@ -14,9 +14,10 @@
  *   3  the capture read in runs of 3 packets (wsi_capture_run resumed), per frame
  *
  * Besides the sanitizers, the harness checks the renderers' output: every JSON
- * line is one valid JSON object in valid UTF-8, and the ladder and summary
- * without colours hold no control byte but newlines (wire strings must be
- * escaped before they reach a terminal) and are valid UTF-8.
+ * line is one valid JSON object in valid UTF-8 whose strings hold no raw C1
+ * control, U+2028 or U+2029, and the ladder and summary without colours hold
+ * no control byte but newlines and no C1 control (wire strings must be escaped
+ * before they reach a terminal) and are valid UTF-8.
  *
  * WSI_FUZZ_SKIP="summary-text ladder-text jsonl" (any of the names) turns those
  * output checks off, to fuzz on past a known finding until it is fixed.
@@ -64,7 +65,21 @@ static size_t utf8_char(const uint8_t *s, size_t n)
     return len;
 }
 
-/* A minimal JSON reader over one line: returns 1 when [*p, end) starts with a value. */
+/* The UTF-8 character of n bytes at s is a C1 control, U+0080..U+009F (C2 80..C2 9F). */
+static int c1_control(const uint8_t *s, size_t n)
+{
+    return n == 2 && s[0] == 0xC2 && s[1] <= 0x9F;
+}
+
+/* ... or U+2028 or U+2029 (E2 80 A8, E2 80 A9): line ends to JavaScript. */
+static int js_line_end(const uint8_t *s, size_t n)
+{
+    return n == 3 && s[0] == 0xE2 && s[1] == 0x80 && (s[2] == 0xA8 || s[2] == 0xA9);
+}
+
+/* A minimal JSON reader over one line: returns 1 when [*p, end) starts with a value.
+ * Strings must hold no raw C1 control, U+2028 or U+2029 either: the writer escapes them
+ * (wsinspect(1)), as JSON itself asks only of the C0 controls. */
 struct jr {
     const uint8_t *p, *end;
     int depth;
@@ -112,7 +127,7 @@ static int j_string(struct jr *j)
             continue;
         }
         size_t n = utf8_char(j->p, (size_t)(j->end - j->p));
-        if (!n) return 0;
+        if (!n || c1_control(j->p, n) || js_line_end(j->p, n)) return 0;
         j->p += n;
     }
     return 0;
@@ -194,13 +209,15 @@ static void check_jsonl(const char *buf, size_t n)
         FUZZ_CHECK(nl != NULL, "JSON output does not end with a newline");
         line++;
         struct jr j = {p, nl, 0};
-        FUZZ_CHECK(*p == '{' && j_value(&j) && j.p == nl, "JSON line %zu is not one valid object: %.*s", line,
+        FUZZ_CHECK(*p == '{' && j_value(&j) && j.p == nl,
+                   "JSON line %zu is not one valid object (raw C1, U+2028 or U+2029 in a string counts): %.*s", line,
                    (int)(nl - p > 400 ? 400 : nl - p), (const char *)p);
         p = nl + 1;
     }
 }
 
-/* Text for a terminal without colours: valid UTF-8, no control byte but newline. */
+/* Text for a terminal without colours: valid UTF-8, no control byte but newline, no C1
+ * control (U+009B is a CSI to some terminals). */
 static void check_text(const char *what, const char *buf, size_t n)
 {
     const uint8_t *p = (const uint8_t *)buf;
@@ -210,6 +227,7 @@ static void check_text(const char *what, const char *buf, size_t n)
                    c, i, (int)(i > 60 ? 60 : i), (const char *)p + (i > 60 ? i - 60 : 0));
         size_t k = utf8_char(p + i, n - i);
         FUZZ_CHECK(k > 0, "%s output is not valid UTF-8 at byte %zu", what, i);
+        FUZZ_CHECK(!c1_control(p + i, k), "%s output has C1 control U+%04X at %zu", what, p[i + 1], i);
         i += k;
     }
 }

@@ -322,9 +322,12 @@ static inline uint64_t unplain8(uint64_t x)
 /* Input bytes escaped per capacity check: each becomes at most 6 output bytes. */
 #define JSTR_STEP (JBUF / 16)
 
-/* A JSON string of arbitrary bytes: valid UTF-8 as is, control characters (and DEL,
- * U+2028, U+2029) as \uXXXX, and every byte that is not part of valid UTF-8 as
- * \u00XX (the byte's value; preview_hex fields keep the exact bytes). */
+/* A JSON string of arbitrary bytes: valid UTF-8 as is, but for quote, backslash and the
+ * controls: \" \\ \n \r \t \b \f, and as \u00XX the other C0 controls, DEL and the C1
+ * controls U+0080..U+009F (valid UTF-8 C2 80..C2 9F: terminals act on them), and U+2028
+ * and U+2029 as \u2028 and \u2029 (line ends to JavaScript); every byte that is not part
+ * of valid UTF-8 as \u00XX with the byte's value (preview_hex fields keep the exact bytes).
+ * The most output is 6 bytes per input byte (a control byte). */
 static void jstring_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
 {
     size_t i = 0, stop = len < JSTR_STEP ? len : JSTR_STEP; /* input escaped in this step */
@@ -363,7 +366,7 @@ static void jstring_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
                     i++;
                     continue;
                 }
-                if (c != 0x2028 && c != 0x2029) {
+                if (c > 0x9F && c != 0x2028 && c != 0x2029) { /* not a C1 control, not U+2028/9 */
                     for (size_t k = 0; k < n; k++) p[k] = (char)s[i + k];
                     p += n;
                     i += n;
@@ -378,7 +381,7 @@ static void jstring_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
             case '\t': p = w_copy(p, LIT("\\t")); break;
             case '\b': p = w_copy(p, LIT("\\b")); break;
             case '\f': p = w_copy(p, LIT("\\f")); break;
-            default: p = w_u4(p, c); break; /* other controls, DEL, U+2028, U+2029 */
+            default: p = w_u4(p, c); break; /* other C0 controls, DEL, C1 controls, U+2028, U+2029 */
             }
             i += n;
         }

@@ -217,7 +217,7 @@ static void ref_string(struct sb *b, const uint8_t *s, size_t len)
         size_t n = 1;
         if (c8 >= 0x80) {
             n = wsi_utf8_next(s + i, len - i, &c);
-            if (n && c != 0x2028 && c != 0x2029) {
+            if (n && c > 0x9F && c != 0x2028 && c != 0x2029) { /* C1 controls are escaped */
                 i += n;
                 continue;
             }
@@ -516,6 +516,7 @@ static void test_escape_utf8(void **state)
         "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xED\xBF\xBF", "\xF0\x80\x80\x80",
         "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\xFE", "\x80", "\xBF", "\xC3", "\xE2\x82", "\xF0\x9F\x98",
         "\xC3\x41", "\xE2\x41\x41", "\xE2\x82\x41", "\xF0\x9F\x41\x80", "\xC2\xA0\xC2", "\xEF\xBB\xBF",
+        "\xC2\x85", "\xC2\x9B", "\xC2\x9F", "\xC2\x85\xC2\x85", "\xC2\x9F\xC2\xA0",
     };
     struct strs t = {0};
     for (size_t k = 0; k < sizeof seqs / sizeof *seqs; k++) {
@@ -533,6 +534,68 @@ static void test_escape_utf8(void **state)
     strs_check(&t);
 }
 
+/* The escapes as the man page gives them, written out (not through the reference model): the
+ * short ones, \u00XX for the other C0 controls, DEL and the C1 controls U+0080..U+009F (in UTF-8
+ * C2 80..C2 9F), \u2028 and \u2029, the byte's value for a byte that is not UTF-8; the characters
+ * either side of each range as they are. */
+static void test_escape_literals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } t[] = {
+        {"\"", "\\\""},       {"\\", "\\\\"},       {"\n", "\\n"},          {"\r", "\\r"},
+        {"\t", "\\t"},        {"\b", "\\b"},        {"\f", "\\f"},          {"\x01", "\\u0001"},
+        {"\x1f", "\\u001f"},  {" ~", " ~"},         {"\x7f", "\\u007f"},    {"/", "/"},
+        {"\xC2\x80", "\\u0080"},                    {"\xC2\x85", "\\u0085"},
+        {"\xC2\x9B[2J", "\\u009b[2J"},              {"\xC2\x9F", "\\u009f"},
+        {"\xC2\xA0", "\xC2\xA0"},                   {"\xC3\xBF", "\xC3\xBF"},
+        {"\xE2\x80\xA7", "\xE2\x80\xA7"},           {"\xE2\x80\xA8", "\\u2028"},
+        {"\xE2\x80\xA9", "\\u2029"},                {"\xE2\x80\xAA", "\xE2\x80\xAA"},
+        {"\x85", "\\u0085"},  {"\xC2", "\\u00c2"},  {"\xC2\x85\x85", "\\u0085\\u0085"},
+        {"line\xC2\x85next\xE2\x80\xA8para\xE2\x80\xA9" "end", "line\\u0085next\\u2028para\\u2029end"},
+    };
+    for (size_t m = 0; m < NIMPL; m++)
+        for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+            struct wsi_event ev = {.kind = WSI_EV_SSE, .side = WSI_S2C};
+            ev.u.sse = (struct wsi_sse_ev){.data = t[i].in, .data_len = strlen(t[i].in), .retry = -1};
+            char *got = render(&impls[m], 32, &ev, 1, NULL);
+            char *v = field(got, "data", ",\"data_length\":");
+            size_t ol = strlen(t[i].out);
+            if (strlen(v) != ol + 2 || v[0] != '"' || memcmp(v + 1, t[i].out, ol) != 0 || v[ol + 1] != '"')
+                fail_msg("%s: case %zu: got %s, want \"%s\"", impls[m].name, i, v, t[i].out);
+            free(v);
+            free(got);
+        }
+    /* every C1 control */
+    for (unsigned c = 0x80; c <= 0x9F; c++) {
+        char in[3] = {(char)0xC2, (char)c, 0}, want[16];
+        snprintf(want, sizeof want, "\"\\u%04x\"", c);
+        struct wsi_event ev = {.kind = WSI_EV_SSE, .side = WSI_S2C};
+        ev.u.sse = (struct wsi_sse_ev){.data = in, .data_len = 2, .retry = -1};
+        char *got = render(&impls[0], 32, &ev, 1, NULL);
+        char *v = field(got, "data", ",\"data_length\":");
+        assert_string_equal(v, want);
+        free(v);
+        free(got);
+    }
+}
+
+/* JSON text as the writer must leave it: valid UTF-8 (wsi_utf8_next), no raw control byte but
+ * the newline that ends each line, no raw C1 control, U+2028 or U+2029. */
+static void assert_json_text_clean(const char *what, const char *s, size_t n)
+{
+    const uint8_t *u = (const uint8_t *)s;
+    for (size_t i = 0; i < n;) {
+        uint32_t c;
+        size_t k = wsi_utf8_next(u + i, n - i, &c);
+        if (!k) fail_msg("%s: not valid UTF-8 at byte %zu", what, i);
+        if ((c < 0x20 && c != '\n') || c == 0x7F || (c >= 0x80 && c <= 0x9F) || c == 0x2028 || c == 0x2029)
+            fail_msg("%s: raw U+%04X at byte %zu", what, (unsigned)c, i);
+        i += k;
+    }
+}
+
 /* What random strings are made of: cumulative shares out of 100 of printable ASCII, quotes
  * and backslashes, control bytes, DEL and lone high bytes; the rest are whole characters,
  * the first `nchars` of rnd_chars. */
@@ -541,7 +604,7 @@ struct mix {
     size_t nchars;
 };
 static const char *const rnd_chars[] = {"\xC3\xA9", "\xE2\x80\xA8", "\xF0\x9F\x98\x80", "\xE2\x82\xAC",
-                                        "\xED\xA0\x80"};
+                                        "\xC2\x85", "\xED\xA0\x80"};
 
 /* Up to n random bytes of mix m into s (fewer when a character would not fit); returns how many. */
 static size_t rnd_text(uint8_t *s, size_t n, const struct mix *m)
@@ -575,7 +638,7 @@ static size_t rnd_text(uint8_t *s, size_t n, const struct mix *m)
 static void test_escape_random(void **state)
 {
     (void)state;
-    static const struct mix escapes = {55, 65, 75, 77, 90, 5};
+    static const struct mix escapes = {55, 65, 75, 77, 90, 6};
     struct strs t = {0};
     for (int i = 0; i < 30000; i++) {
         uint8_t s[200];
@@ -690,7 +753,7 @@ static void *arena_get(struct arena *a, size_t n)
 /* Random bytes: mostly printable, with quotes, controls, DEL, high bytes and characters. */
 static uint8_t *rnd_bytes(struct arena *a, size_t max, size_t *len)
 {
-    static const struct mix fields = {70, 76, 82, 83, 90, 4};
+    static const struct mix fields = {70, 76, 82, 83, 90, 5};
     size_t n = max ? (size_t)(rnd() % (max + 1)) : 0;
     uint8_t *s = arena_get(a, n + 1);
     *len = rnd_text(s, n, &fields);
@@ -900,11 +963,9 @@ static void test_random_events(void **state)
         char *port = render(&impls[1], payloads[k], evs, n, &lb);
         assert_same("portable vs library", port, lb, lib, la);
         size_t lines = 0;
-        for (size_t i = 0; i < la; i++) {
-            lines += lib[i] == '\n';
-            if ((unsigned char)lib[i] < 0x20 && lib[i] != '\n') fail_msg("raw control byte at %zu", i);
-        }
+        for (size_t i = 0; i < la; i++) lines += lib[i] == '\n';
         assert_int_equal(lines, n);
+        assert_json_text_clean("library", lib, la);
         free(lib);
         free(port);
     }
@@ -1347,6 +1408,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numbers_and_times), cmocka_unit_test(test_signed),
         cmocka_unit_test(test_escape_bytes),      cmocka_unit_test(test_escape_utf8),
+        cmocka_unit_test(test_escape_literals),
         cmocka_unit_test(test_escape_random),     cmocka_unit_test(test_escape_long),
         cmocka_unit_test(test_buffer_edges),      cmocka_unit_test(test_every_fill),
         cmocka_unit_test(test_random_events),
