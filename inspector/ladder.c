@@ -25,6 +25,7 @@
  */
 
 #define GUTTER 11       /* the time column: "%10s " */
+#define TAG 5           /* live: the connection's tag before every line, "#12  " */
 #define MIN_WIDTH 40    /* narrower terminals still get 40 columns */
 #define DIAG_MAX 100    /* the diagram (rail to rail) never grows wider than this */
 #define LABEL_PAD 10    /* columns of an arrow that are not its label */
@@ -37,6 +38,8 @@
 #define C_GOOD "\033[32m"  /* a valid verdict: green */
 #define C_BOLD "\033[1m"   /* headings and OPEN/CLOSED bars */
 #define C_OFF "\033[0m"
+/* live: each connection's tag in a colour of its own, so interleaved lines can be told apart */
+static const char *const C_TAGS[] = {"\033[1;35m", "\033[1;34m", "\033[1;32m", "\033[1;36m", "\033[1;33m"};
 
 static const char ELLIPSIS[] = "\xE2\x80\xA6"; /* U+2026 */
 
@@ -233,6 +236,8 @@ struct lconn {
     uint64_t charged;          /* bytes charged to the memory budget for it */
     size_t pend_bytes;         /* bytes of the waiting violations' text */
     int continued;             /* part of its block was printed early (memory budget) */
+    struct wsi_ladder *l;      /* its ladder */
+    int intro;                 /* live: its first line (endpoints, column heads) was printed */
     struct lconn *prev, *next; /* the ladder's list of open blocks */
     size_t pend_lines;         /* lines of the violations waiting for their arrow (counted against the cap) */
     int dropping;              /* the event being handled lost a line to the cap */
@@ -270,6 +275,9 @@ struct wsi_ladder {
     struct lconn *first;       /* blocks not printed yet, in a list (to find the biggest) */
     uint64_t held;             /* bytes charged for all of them */
     uint64_t early;            /* blocks printed early for the memory budget */
+    int have_t0;               /* live: the first event's time is known */
+    int64_t t0_sec;            /* live: times are from the first event on, one clock for all connections */
+    uint32_t t0_nsec;
 };
 
 struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o)
@@ -280,6 +288,7 @@ struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o)
     if (!l->o.out) l->o.out = stdout;
     l->width = o->width > 0 ? (size_t)o->width : 80;
     if (l->width < MIN_WIDTH) l->width = MIN_WIDTH;
+    if (l->o.live) l->width = l->width - TAG >= MIN_WIDTH ? l->width - TAG : MIN_WIDTH; /* the tag comes first */
     l->diag = l->width - GUTTER;
     if (l->diag > DIAG_MAX) l->diag = DIAG_MAX;
     return l;
@@ -329,10 +338,51 @@ static const char *dir_words(enum wsi_side s)
 
 /* ---- lines ------------------------------------------------------------------ */
 
+/* live: print lines (each ending in "\n") at once, each after the connection's tag. */
+static void live_lines(struct wsi_ladder *l, const struct lconn *c, const char *text, size_t len)
+{
+    FILE *f = l->o.out;
+    char tag[32];
+    snprintf(tag, sizeof tag, "#%-*llu", TAG - 1, (unsigned long long)c->id);
+    const char *on = l->o.color ? C_TAGS[c->id % (sizeof C_TAGS / sizeof C_TAGS[0])] : "", *off = l->o.color ? C_OFF : "";
+    for (const char *p = text, *e = text + len; p < e;) {
+        const char *nl = memchr(p, '\n', (size_t)(e - p));
+        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(e - p);
+        fprintf(f, "%s%s%s", on, tag, off);
+        fwrite(p, 1, n, f);
+        if (!nl) fputc('\n', f);
+        p += n;
+    }
+}
+
+/* live: a connection's first line, its endpoints, then the column heads. */
+static void live_intro(struct wsi_ladder *l, struct lconn *c)
+{
+    char cl[64], sv[64];
+    int cd = c->client_dir == 1 ? 1 : 0;
+    const struct wsi_conn_info *ci = c->have_ci ? &c->ci : NULL;
+    struct str t = {0};
+    c->intro = 1;
+    s_printf(&t, "Connection %llu  %s -> %s", (unsigned long long)c->id, wsi_endpoint_str(ci, cd, cl),
+             wsi_endpoint_str(ci, 1 - cd, sv));
+    if (ci && !ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
+    s_puts(&t, "\n");
+    s_printf(&t, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
+    live_lines(l, c, s_get(&t), t.len);
+    free(t.p);
+}
+
 /* Add `nlines` finished lines (text ending in "\n") to the body, or drop them all
- * once the cap is reached (the event is then counted as not shown). */
+ * once the cap is reached (the event is then counted as not shown). Live, they are
+ * printed at once instead, and nothing is held. */
 static void add_lines(struct lconn *c, const char *text, size_t len, size_t nlines)
 {
+    if (c->l && c->l->o.live) {
+        if (!c->intro) live_intro(c->l, c);
+        live_lines(c->l, c, text, len);
+        c->added = 1;
+        return;
+    }
     if (c->nlines + nlines > WSI_LADDER_MAX_LINES) {
         c->dropping = 1;
         return;
@@ -607,7 +657,7 @@ static void flush_pending(struct lconn *c, int d, uint64_t lo, uint64_t hi, int 
 static void stash(struct wsi_ladder *l, struct lconn *c, int d, uint64_t off, size_t n)
 {
     struct lside *s = &c->sd[d];
-    if (c->nlines + c->pend_lines + n > WSI_LADDER_MAX_LINES) {
+    if ((l->o.live ? 0 : c->nlines) + c->pend_lines + n > WSI_LADDER_MAX_LINES) {
         /* a message that never ends could hold its violations without bound: the cap holds
          * for them too, and they are counted in the "more not shown" line */
         c->dropping = 1;
@@ -814,6 +864,10 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
     struct str t = {0};
     switch (h->verdict) {
     case WSI_HS_VALID:
+        /* live, the verdict is news now: the facts come only at the connection's end */
+        if (l->o.live)
+            note(l, c, "\xE2\x9C\x93", "handshake valid: Sec-WebSocket-Accept is the base64 SHA-1 of the key and the GUID (RFC 6455 \xC2\xA7" "4.2.2)", C_GOOD); /* ✓ */
+        break;
     case WSI_HS_NOT_SEEN:
         break;
     case WSI_HS_NO_RESPONSE:
@@ -1282,6 +1336,13 @@ static void final_bar(struct wsi_ladder *l, const struct lconn *c, const struct 
 }
 
 /* Write a connection's block and forget it. */
+/* Block text: as it is, or live after the connection's tag on every line. */
+static void emit(struct wsi_ladder *l, const struct lconn *c, const char *text)
+{
+    if (l->o.live) live_lines(l, c, text, strlen(text));
+    else fputs(text, l->o.out);
+}
+
 static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev, int never_closed)
 {
     FILE *f = l->o.out;
@@ -1289,7 +1350,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
     char cl[64], sv[64];
     int cd = ev->client_dir == 1 ? 1 : 0;
     for (int d = 0; d < 2; d++) flush_pending(c, d, 0, 0, 1);
-    if (l->blocks++) fputc('\n', f);
+    if (l->blocks++ && !l->o.live) fputc('\n', f);
     s_clear(&l->blk);
     s_clear(&l->line);
     if (!ce->websocket && !c->http && !c->hs.have) {
@@ -1308,12 +1369,21 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
         if (!c->tls_line && ce->evidence) s_printf(&t, "  (%s)", ce->evidence); /* our prose */
         if (c->continued) s_puts(&t, "  (continued from above)");
         wrap(l, &l->blk, "", s_get(&t), "", "", 1);
-        fputs(s_get(&l->blk), f);
-        fputs(s_get(&c->body), f); /* its notes, if any (a snap length cut, gaps...) */
+        emit(l, c, s_get(&l->blk));
+        fputs(s_get(&c->body), f); /* its notes, if any (a snap length cut, gaps...); live: printed already */
         free(t.p);
         return;
     }
     header(l, c, ev);
+    if (l->o.live) {
+        /* the arrows are out already: the facts, then how it ended */
+        emit(l, c, s_get(&l->blk));
+        final_bar(l, c, ce, never_closed);
+        s_puts(&l->line, "\n");
+        emit(l, c, s_get(&l->line));
+        s_clear(&l->line);
+        return;
+    }
     fputs(s_get(&l->blk), f);
     /* the column heads, each over its rail */
     fprintf(f, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
@@ -1391,11 +1461,24 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
 {
     struct wsi_ladder *l = self;
     struct lconn *c;
+    struct wsi_event on_clock;
+    if (l->o.live) {
+        /* interleaved connections: one clock, from the first event of the capture */
+        if (!l->have_t0) {
+            l->have_t0 = 1;
+            l->t0_sec = ev->ts_sec;
+            l->t0_nsec = ev->ts_nsec;
+        }
+        on_clock = *ev;
+        on_clock.t = (double)(ev->ts_sec - l->t0_sec) + ((double)ev->ts_nsec - (double)l->t0_nsec) / 1e9;
+        ev = &on_clock;
+    }
     if (ev->kind == WSI_EV_CLOSE) {
         c = wsi_connmap_del(&l->conns, ev->conn);
-        struct lconn empty = {0};
+        struct lconn empty = {.id = ev->conn};
         print_block(l, c ? c : &empty, ev, 0);
         forget(l, c);
+        if (l->o.live) fflush(l->o.out);
         return;
     }
     c = wsi_connmap_get(&l->conns, ev->conn);
@@ -1403,6 +1486,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         c = calloc(1, sizeof *c);
         if (!c) return;
         c->id = ev->conn;
+        c->l = l;
         if (wsi_connmap_put(&l->conns, ev->conn, c) != 0) {
             free(c);
             return;
@@ -1432,6 +1516,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
     }
     if (c->dropping && !c->added) c->dropped++; /* an arrow shown without its whole dump still counts as shown */
     account(l, c);
+    if (l->o.live && c->added) fflush(l->o.out); /* on the projector now, not when a buffer fills */
 }
 
 static int by_id(const void *a, const void *b)

@@ -45,6 +45,7 @@ struct cli {
     size_t max_conns;         /* --max-conns */
     size_t history;           /* --history */
     uint64_t max_memory;      /* --max-memory */
+    int live;                 /* --live 1, --blocks 0, -1 decided by the input */
     char *filter;             /* the trailing BPF expression, joined */
     const char *keylog;       /* --keylog FILE: TLS secrets in NSS key log format */
 };
@@ -92,6 +93,15 @@ static void report_budget(const struct wsi_budget *b, const char *input)
     fputs(" (see the notes in the output)\n", stderr);
 }
 
+/* Reading a pipe (tcpdump -w - | wsinspect -r -): packets come as they happen. */
+static int input_is_pipe(const char *file)
+{
+    struct stat st;
+    if (!file) return 0;
+    if (strcmp(file, "-") == 0) return fstat(0, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+    return stat(file, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
 static void on_sigint(int sig)
 {
     (void)sig;
@@ -119,6 +129,9 @@ static void usage(FILE *f)
             "  -x               hex dump of each payload preview\n"
             "  --stream N       only connection N\n"
             "  --color=WHEN     auto (default), always or never; NO_COLOR disables auto\n"
+            "  --live           ladder: each line as it happens, tagged #N with its connection\n"
+            "                   (the default with -i and when reading a pipe)\n"
+            "  --blocks         ladder: each connection's block when it ends (the default for files)\n"
             "TLS (wss://):\n"
             "  --keylog FILE    decrypt TLS 1.3/1.2 with the secrets in FILE (NSS key log format,\n"
             "                   as SSLKEYLOGFILE writes it); without it, TLS is described, not decrypted\n"
@@ -167,7 +180,7 @@ static char *join_args(int argc, char **argv, int i)
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM };
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, O_JSON},
         {"summary", no_argument, NULL, O_SUMMARY},
@@ -180,6 +193,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         {"max-conns", required_argument, NULL, O_MAXCONNS},
         {"history", required_argument, NULL, O_HISTORY},
         {"max-memory", required_argument, NULL, O_MAXMEM},
+        {"live", no_argument, NULL, O_LIVE},
+        {"blocks", no_argument, NULL, O_BLOCKS},
         {"keylog", required_argument, NULL, O_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -241,6 +256,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             }
             break;
         case O_KEYLOG: c->keylog = optarg; break;
+        case O_LIVE: c->live = 1; break;
+        case O_BLOCKS: c->live = 0; break;
         case 'h': usage(stdout); return 1;
         case 'V':
             printf("wsinspect %s\n%s\n%s\n", WS_VERSION, pcap_lib_version(), OPENSSL_VERSION_TEXT);
@@ -302,7 +319,7 @@ static void on_warn(void *user, uint64_t packet, const char *what)
 
 int main(int argc, char **argv)
 {
-    struct cli c = {.payload = 32, .color = -1, .snaplen = 262144};
+    struct cli c = {.payload = 32, .color = -1, .snaplen = 262144, .live = -1};
     char err[WSI_ERRBUF] = "";
     /* everything main owns, released in one place at the end */
     struct wsi_capture *cap = NULL;
@@ -358,6 +375,7 @@ int main(int argc, char **argv)
         .payload = (size_t)c.payload,
         .frames = c.frames,
         .hexdump = c.hexdump,
+        .live = c.live >= 0 ? c.live : c.iface != NULL || input_is_pipe(c.file),
     };
     struct wsi_sink sink = {0};
     switch (c.out) {
@@ -393,7 +411,7 @@ int main(int argc, char **argv)
     }
     /* live: a line at a time; a file: large writes (glibc ignores the size without a buffer) */
     static char outbuf[1 << 16];
-    if (c.iface) setvbuf(stdout, NULL, _IOLBF, 0);
+    if (c.iface || ro.live) setvbuf(stdout, NULL, _IOLBF, 0);
     else setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
     interrupt_target = cap;

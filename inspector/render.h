@@ -16,6 +16,8 @@ struct wsi_render_opts {
     int frames;         /* 1: one arrow per frame instead of one per message */
     int hexdump;        /* 1: hex dump of each frame's payload preview under its arrow (-x) */
     struct wsi_budget *budget; /* the memory budget (--max-memory): what is held is charged, or NULL */
+    int live;           /* ladder: each line is printed as its event happens, tagged with its connection
+                         * (live capture, a pipe, --live); else each connection's block at its end */
 };
 
 /* Ladder: buffers each connection's lines and prints its block when the connection

@@ -814,6 +814,16 @@ expect_eq "cli: -r - reads the capture from stdin" "$rc" 0
 expect_eq "cli: ... the same JSON as from the file" "$(cat "$T/stdin.json")" "$(cat "$T/chat.json")"
 "$W" --json --payload 1024 - <"$CH" >"$T/stdin2.json" 2>/dev/null
 expect_eq "cli: a bare - reads stdin too" "$(cat "$T/stdin2.json")" "$(cat "$T/chat.json")"
+# the ladder from a pipe (tcpdump -w - | wsinspect -r -) is live: lines tagged, as they come; from a file, blocks
+cat "$CH" | "$W" --color=never -r - >"$T/pipe.txt" 2>/dev/null
+check "cli: the ladder read from a pipe is live: every line tagged #1, the arrows before the facts" sh -c \
+    '! grep -qv "^#1 " "$1" && grep -n "text \"hello\"" "$1" | head -1 | cut -d: -f1 |
+     { read -r a; b=$(grep -n "Request     GET /chat" "$1" | cut -d: -f1); [ "$a" -lt "$b" ]; }' _ "$T/pipe.txt"
+cat "$CH" | "$W" --color=never --blocks -r - >"$T/pipe-blocks.txt" 2>/dev/null
+"$W" --color=never "$CH" >"$T/file-blocks.txt" 2>/dev/null
+check "cli: --blocks from a pipe is the file's ladder" cmp -s "$T/pipe-blocks.txt" "$T/file-blocks.txt"
+"$W" --color=never --live "$CH" >"$T/file-live.txt" 2>/dev/null
+check "cli: --live on a file is the pipe's ladder" cmp -s "$T/file-live.txt" "$T/pipe.txt"
 "$W" --json --payload 1024 -r "$CH" >"$T/r.json" 2>/dev/null
 expect_eq "cli: -r FILE is the same as FILE" "$(cat "$T/r.json")" "$(cat "$T/chat.json")"
 "$W" --json -c 10 "$CH" >"$T/c10.json" 2>/dev/null; rc=$?

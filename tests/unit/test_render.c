@@ -729,6 +729,63 @@ static void test_cut_short(void **state)
     }
 }
 
+/* Live: every line is printed as its event comes, after its connection's tag, on one clock for
+ * all connections; each connection is introduced at its first line and summed up at its end. */
+static void test_ladder_live(void **state)
+{
+    (void)state;
+    struct wsi_render_opts o = opts(100, 0);
+    o.live = 1;
+    struct out out;
+    struct ctx a, b;
+    out_open(&out, LADDER, &o);
+    ctx_init(&a, &out.sink, 1);
+    ctx_init(&b, &out.sink, 2);
+    b.ci.port[0] = 51001;
+    struct wsi_handshake_ev h = hs_valid();
+    conn_ev(&a);
+    http_req(&a, 0.001, "GET", "/chat", 1);
+    http_resp(&a, 0.002, 101, "Switching Protocols");
+    handshake(&a, 0.002, &h);
+    text(&a, WSI_C2S, 0.010, "from one");
+    fflush(out.f);
+    /* before any close: connection 1 is on the screen already */
+    assert_non_null(out.buf);
+    assert_non_null(strstr(out.buf, "#1   Connection 1  127.0.0.1:51000 -> 127.0.0.1:8765"));
+    assert_non_null(strstr(out.buf, "text \"from one\""));
+    assert_non_null(strstr(out.buf, "handshake valid"));
+    conn_ev(&b);
+    text(&b, WSI_C2S, 0.020, "from two");
+    text(&a, WSI_S2C, 0.030, "back to one");
+    struct wsi_close_ev c = {.websocket = 1, .close_code = {1000, 1000}, .closed_cleanly = 1};
+    end_ev(&a, WSI_C2S, 0.04, WSI_END_FIN);
+    end_ev(&a, WSI_S2C, 0.04, WSI_END_FIN);
+    close_ev(&a, 0.04, &c);
+    close_ev(&b, 0.05, &c);
+    out_done(&out);
+    struct lines l = split(out.buf);
+    long one = find(&l, 0, "text \"from one\""), two = find(&l, 0, "text \"from two\""),
+         back = find(&l, 0, "text \"back to one\"");
+    assert_true(one >= 0 && two > one && back > two); /* in the order they happened */
+    assert_int_equal(strncmp(l.v[one], "#1   ", 5), 0);
+    assert_int_equal(strncmp(l.v[two], "#2   ", 5), 0);
+    assert_int_equal(strncmp(l.v[back], "#1   ", 5), 0);
+    /* one clock: connection 2's line is later than connection 1's first one */
+    assert_non_null(strstr(l.v[one], "0.010000"));
+    assert_non_null(strstr(l.v[two], "0.020000"));
+    /* every line has a tag, and fits the width */
+    for (size_t i = 0; i < l.n; i++) {
+        if (!*l.v[i]) continue;
+        assert_true(l.v[i][0] == '#');
+        assert_true(width_of(l.v[i]) <= 100);
+    }
+    long end1 = find(&l, 0, "#1   Connection 1  127.0.0.1:51000 -> 127.0.0.1:8765  packets");
+    assert_true(end1 > back);
+    assert_true(find(&l, end1, "CLOSED") > end1);
+    free(l.v);
+    free(out.buf);
+}
+
 static void test_ladder_hexdump(void **state)
 {
     (void)state;
@@ -1546,6 +1603,7 @@ int main(void)
         cmocka_unit_test(test_ladder_mismatch),  cmocka_unit_test(test_ladder_hexdump),
         cmocka_unit_test(test_ladder_invalid_then_http),
         cmocka_unit_test(test_cut_short),
+        cmocka_unit_test(test_ladder_live),
         cmocka_unit_test(test_ladder_orphan_frame),
         cmocka_unit_test(test_ladder_line_cap),  cmocka_unit_test(test_ladder_interleaved),
         cmocka_unit_test(test_ladder_pending_cap),
