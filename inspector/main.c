@@ -15,6 +15,7 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "explain.h"
 #include "netdecode.h"
 #include "render.h"
 #include "session.h"
@@ -27,7 +28,7 @@
 /* Exit statuses (documented in wsinspect(1)). */
 enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_USAGE = 2 };
 
-enum output { OUT_LADDER, OUT_JSON, OUT_SUMMARY };
+enum output { OUT_LADDER, OUT_JSON, OUT_SUMMARY, OUT_EXPLAIN };
 
 /* Everything the command line says. */
 struct cli {
@@ -46,6 +47,7 @@ struct cli {
     size_t history;           /* --history */
     uint64_t max_memory;      /* --max-memory */
     int live;                 /* --live 1, --blocks 0, -1 decided by the input */
+    uint64_t explain;         /* --explain N (0: not asked) */
     char *filter;             /* the trailing BPF expression, joined */
     const char *keylog;       /* --keylog FILE: TLS secrets in NSS key log format */
 };
@@ -132,6 +134,8 @@ static void usage(FILE *f)
             "  --live           ladder: each line as it happens, tagged #N with its connection\n"
             "                   (the default with -i and when reading a pipe)\n"
             "  --blocks         ladder: each connection's block when it ends (the default for files)\n"
+            "  --explain N      frame N (capture order, both directions) of the first WebSocket\n"
+            "                   connection (or of --stream's) laid out bit by bit, as RFC 6455 5.2 draws it\n"
             "TLS (wss://):\n"
             "  --keylog FILE    decrypt TLS 1.3/1.2 with the secrets in FILE (NSS key log format,\n"
             "                   as SSLKEYLOGFILE writes it); without it, TLS is described, not decrypted\n"
@@ -180,7 +184,7 @@ static char *join_args(int argc, char **argv, int i)
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS };
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS, O_EXPLAIN };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, O_JSON},
         {"summary", no_argument, NULL, O_SUMMARY},
@@ -195,6 +199,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         {"max-memory", required_argument, NULL, O_MAXMEM},
         {"live", no_argument, NULL, O_LIVE},
         {"blocks", no_argument, NULL, O_BLOCKS},
+        {"explain", required_argument, NULL, O_EXPLAIN},
         {"keylog", required_argument, NULL, O_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -258,6 +263,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case O_KEYLOG: c->keylog = optarg; break;
         case O_LIVE: c->live = 1; break;
         case O_BLOCKS: c->live = 0; break;
+        case O_EXPLAIN:
+            if (parse_num(optarg, "--explain", 1, LONG_MAX, &v)) return -1;
+            c->explain = (uint64_t)v;
+            break;
         case 'h': usage(stdout); return 1;
         case 'V':
             printf("wsinspect %s\n%s\n%s\n", WS_VERSION, pcap_lib_version(), OPENSSL_VERSION_TEXT);
@@ -326,6 +335,7 @@ int main(int argc, char **argv)
     struct wsi_ladder *ladder = NULL;
     struct wsi_json *json = NULL;
     struct wsi_summary *summary = NULL;
+    struct wsi_explain *explain = NULL;
     struct wsi_keylog *kl = NULL;
     struct wsi_session *s = NULL;
     int status = EXIT_USAGE;
@@ -378,7 +388,12 @@ int main(int argc, char **argv)
         .live = c.live >= 0 ? c.live : c.iface != NULL || input_is_pipe(c.file),
     };
     struct wsi_sink sink = {0};
+    if (c.explain) c.out = OUT_EXPLAIN;
     switch (c.out) {
+    case OUT_EXPLAIN:
+        explain = wsi_explain_new(&ro, c.stream, c.explain);
+        sink = (struct wsi_sink){.event = wsi_explain_event, .self = explain};
+        break;
     case OUT_JSON:
         json = wsi_json_new(&ro);
         sink = (struct wsi_sink){.event = wsi_json_event, .self = json};
@@ -436,9 +451,11 @@ int main(int argc, char **argv)
     report_budget(&budget, input);
 
     const struct wsi_session_stats *st = wsi_session_stats(s);
+    int no_frame = explain && wsi_explain_free(explain, input) != 0; /* says so on stderr */
+    explain = NULL;
     status = EXIT_CLEAN;
     if (st->failed_handshakes || st->violations) status = EXIT_FOUND;
-    if (read_failed) status = EXIT_USAGE;
+    if (read_failed || no_frame) status = EXIT_USAGE;
     if (st->packets == 0 && !read_failed && c.file)
         fprintf(stderr, "wsinspect: %s: no packets%s\n", input, c.filter ? " matched the filter" : "");
     else if (st->websockets == 0 && st->connections == 0 && st->packets > 0)
@@ -450,6 +467,7 @@ out:
     wsi_ladder_free(ladder);
     wsi_json_free(json);
     wsi_summary_free(summary);
+    wsi_explain_free(explain, NULL); /* only on a path that stopped before the end: nothing to say */
     wsi_capture_close(cap);
     free(c.filter);
     if (!stdout_closed && fflush(stdout) != 0) {

@@ -814,6 +814,29 @@ expect_eq "cli: -r - reads the capture from stdin" "$rc" 0
 expect_eq "cli: ... the same JSON as from the file" "$(cat "$T/stdin.json")" "$(cat "$T/chat.json")"
 "$W" --json --payload 1024 - <"$CH" >"$T/stdin2.json" 2>/dev/null
 expect_eq "cli: a bare - reads stdin too" "$(cat "$T/stdin2.json")" "$(cat "$T/chat.json")"
+# --explain N: frame N laid out bit by bit (lesson 07). chat-python's frame 1 is the client's masked "hello".
+"$W" --explain 1 "$CH" >"$T/ex1.txt" 2>"$T/ex1.err"; rc=$?
+expect_eq "cli: --explain 1 exits 0" "$rc" 0
+check "cli: --explain 1: the client's masked text frame: FIN 1, opcode 1, MASK 1, length 5, the text" sh -c \
+    'grep -q "FIN 1: the last frame" "$1" && grep -q "opcode 1: text frame" "$1" && grep -q "MASK 1: the payload is masked" "$1" &&
+     grep -q "payload length 5 " "$1" && grep -q "XOR          68 65 6c 6c 6f" "$1" && grep -q "as text      \"hello\"" "$1"' _ "$T/ex1.txt"
+# the header and the masked bytes on the wire, as tshark sees the frame's TCP payload (one frame in that segment)
+if command -v tshark >/dev/null 2>&1; then
+    want=$(tshark -r "$CH" -Y websocket -T fields -e tcp.payload 2>/dev/null | head -1)
+    got=$(sed -n -e 's/^  header, [0-9]* bytes: //p' -e 's/^    on the wire  //p' "$T/ex1.txt" | tr -d ' \n')
+    expect_eq "cli: --explain 1: header and masked payload bytes are tshark's tcp.payload of that frame" "$got" "$want"
+else
+    skip "cli: --explain 1 against tshark's tcp.payload" "tshark is not installed"
+fi
+"$W" --explain 3 "$C/deflate-python.pcap" >"$T/ex3.txt" 2>/dev/null
+check "cli: --explain on a compressed message: RSV1 named, and its inflated text" sh -c \
+    'grep -q "RSV1 1: the message is compressed (permessage-deflate" "$1" && grep -q "inflated     193 bytes" "$1"' _ "$T/ex3.txt"
+"$W" --explain 99 "$CH" >"$T/ex99.txt" 2>"$T/ex99.err"; rc=$?
+expect_eq "cli: --explain past the last frame: exit 2, said on stderr" "$rc:$(cat "$T/ex99.err")" \
+    "2:wsinspect: $CH: --explain 99: connection 1 has 7 frames"
+"$W" --explain 2 --stream 2 "$C/multi-client-python.pcap" >"$T/ex-s2.txt" 2>/dev/null
+check "cli: --explain with --stream: a frame of that connection" grep -q "^Frame 2 of connection 2 " "$T/ex-s2.txt"
+
 # the ladder from a pipe (tcpdump -w - | wsinspect -r -) is live: lines tagged, as they come; from a file, blocks
 cat "$CH" | "$W" --color=never -r - >"$T/pipe.txt" 2>/dev/null
 check "cli: the ladder read from a pipe is live: every line tagged #1, the arrows before the facts" sh -c \
