@@ -223,6 +223,7 @@ struct lside {
     uint64_t ctl_lo, ctl_hi;   /* stream range of the last control frame */
     uint64_t drawn_hi;         /* end of the furthest range an arrow was drawn for */
     uint8_t frag_op;           /* frames mode: opcode of the fragmented message going on (0 none) */
+    uint64_t ctl_no;           /* frames mode: the number of the control frame being drawn */
     uint8_t frag_z;            /* frames mode: that message is compressed (RSV1 on its first frame only) */
     struct pend *pend;         /* violations waiting for their arrow */
     size_t npend, cappend;     /* entries used, allocated */
@@ -236,6 +237,7 @@ struct lconn {
     uint64_t charged;          /* bytes charged to the memory budget for it */
     size_t pend_bytes;         /* bytes of the waiting violations' text */
     int continued;             /* part of its block was printed early (memory budget) */
+    uint64_t frame_no;         /* frames so far, both directions (the N of --explain) */
     struct wsi_ladder *l;      /* its ladder */
     int intro;                 /* live: its first line (endpoints, column heads) was printed */
     struct lconn *prev, *next; /* the ladder's list of open blocks */
@@ -923,9 +925,11 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     if (!f) return;
     uint64_t lo = f->offset, hi = f->offset + f->hdr_len + f->len;
     s->frames++;
+    c->frame_no++;
     if (f->opcode >= 8) {
         s->ctl_lo = lo;
         s->ctl_hi = hi;
+        s->ctl_no = c->frame_no;
         return; /* control frames are drawn from their message (close code, rtt) */
     }
     /* A continuation with no message open joins none: no message arrow will come,
@@ -954,12 +958,21 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
 
     char pv[PREVIEW_CHARS * 10 + 8], sz[32];
     struct str pre = {0}, suf = {0};
+    /* the frame's number (--explain N) and its header, field by field (lesson 07) */
+    if (l->o.frames) s_printf(&pre, "[%llu] ", (unsigned long long)c->frame_no);
     s_printf(&pre, "%s ", wsi_opcode_name((unsigned)op));
     int quoted = textish && !compressed && f->len > 0;
     if (quoted) preview(l, fe->preview, fe->preview_len, f->len, pv, sizeof pv);
-    else s_puts(&pre, wsi_human_size(f->len, sz));
+    else {
+        s_printf(&pre, "%llu B", (unsigned long long)f->len); /* exact: the length field's value */
+        if (f->len >= 10240) s_printf(&pre, " (%s)", wsi_human_size(f->len, sz));
+    }
+    if (quoted && (uint64_t)fe->preview_len < f->len) s_printf(&suf, " %llu B", (unsigned long long)f->len);
     if (!f->fin) s_puts(&suf, " FIN=0");
-    if (f->rsv) s_printf(&suf, " RSV=%u", (unsigned)f->rsv);
+    for (int b = 0; b < 3; b++)
+        if (f->rsv & (4 >> b)) s_printf(&suf, " RSV%d", b + 1);
+    if (l->o.frames && f->len7 >= 126) s_puts(&suf, f->len7 == 126 ? " len16" : " len64");
+    if (l->o.frames && f->masked) s_printf(&suf, " mask %02x%02x%02x%02x", f->mask[0], f->mask[1], f->mask[2], f->mask[3]);
     if (compressed) s_puts(&suf, " (compressed)");
     if (orphan) s_puts(&suf, " (joins no message)");
     flush_stale(c, d, lo);
@@ -984,6 +997,7 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     char pv[PREVIEW_CHARS * 10 + 8], sz[32], tm[32];
     struct str pre = {0}, suf = {0};
     const char *quoted = NULL;
+    if (l->o.frames && control && s->ctl_no) s_printf(&pre, "[%llu] ", (unsigned long long)s->ctl_no);
     s_printf(&pre, "%s", wsi_opcode_name(m->opcode));
     const struct wsi_message_ev *me = &ev->u.msg;
     const uint8_t *hx = m->preview;

@@ -209,8 +209,9 @@ expect_eq "deflate-fragmented-python: both messages inflate to the same 121 B te
     "$(q dfr '[(m["dir"], m["frames"], m["inflated_length"], m["utf8_valid"]) for m in msgs if m["opcode"] == 1]')" \
     '[["c2s", 4, 121, true], ["s2c", 1, 121, true]]'
 check "deflate-fragmented-python: --frames: every continuation is drawn as compressed, never quoted" in_order dfrf \
-    'text 17 B FIN=0 RSV=4 \(compressed\)' 'continuation 15 B FIN=0 \(compressed\)' \
-    'continuation 21 B FIN=0 \(compressed\)' 'continuation 1 B \(compressed\)'
+    '\[1\] text 17 B FIN=0 RSV1 mask [0-9a-f]{8} \(compressed\)' '\[2\] continuation 15 B FIN=0 mask [0-9a-f]{8} \(compressed\)' \
+    '\[3\] continuation 21 B FIN=0 mask [0-9a-f]{8} \(compressed\)' '\[4\] continuation 1 B mask [0-9a-f]{8} \(compressed\)' \
+    '\[5\] text 37 B RSV1 \(compressed\)' '\[6\] close 1000' '\[7\] close 1000'
 check "deflate-fragmented-python: --frames: no continuation shown as text" sh -c \
     '! grep -q "continuation \"" "$1"' sh "$T/dfrf.txt"
 check "deflate-fragmented-python: the message view shows the inflated text" has dfr \
@@ -867,9 +868,10 @@ expect_eq "cli: --stream 9 (no such connection): exit 0, nothing shown" "$rc:$(c
 "$W" --frames --color=never $C/fragmented-python.pcap >"$T/fr.txt" 2>/dev/null
 expect_eq "cli: --frames draws one arrow per frame (9 client frames)" \
     "$(grep -E "$(c2s '.*')" "$T/fr.txt" | grep -cv 'HTTP Upgrade Request')" 9
-check "cli: --frames shows FIN=0 frames and the empty FIN continuation" in_order fr \
-    "$(c2s 'text "frag" FIN=0')" "$(c2s 'continuation "mented " FIN=0')" "$(c2s 'continuation "text" FIN=0')" \
-    "$(c2s 'continuation 0 B')" "$(s2c 'text "fragmented text"')"
+check "cli: --frames shows FIN=0 frames and the empty FIN continuation, numbered, with their masking keys" in_order fr \
+    "$(c2s '\[1\] text "frag" FIN=0 mask [0-9a-f]{8}')" "$(c2s '\[2\] continuation "mented " FIN=0 mask [0-9a-f]{8}')" \
+    "$(c2s '\[3\] continuation "text" FIN=0 mask [0-9a-f]{8}')" "$(c2s '\[4\] continuation 0 B mask [0-9a-f]{8}')" \
+    "$(s2c '\[5\] text "fragmented text"')"
 "$W" -x --color=never $C/echo-node.pcap >"$T/x.txt" 2>/dev/null
 check "cli: -x adds a hex dump under each message" grep -qE '^ +0000  de ad be ef +[|]\.\.\.\.[|]$' "$T/x.txt"
 check "cli: -x dumps text with its characters" grep -qE '^ +0000  65 63 68 6f 20 74 68 69 [|]echo thi[|]$' "$T/x.txt"

@@ -614,8 +614,9 @@ static void test_ladder_orphan_frame(void **state)
 
         struct lines l = split(out.buf);
         long a = arrow_at(&l, 0, "text \"first\"", 1);
-        long b = arrow_at(&l, a, "continuation 3 B (joins no message)", 1);
+        long b = arrow_at(&l, a, "continuation 3 B", 1);
         assert_int_equal(b, a + 1);
+        assert_non_null(strstr(l.v[b], "(joins no message)"));
         assert_non_null(strstr(l.v[b + 1], "RFC 6455 \xC2\xA7" "5.4: continuation frame with no fragmented"));
         arrow_at(&l, b, "close 1000", 1);
         assert_true(find(&l, 0, "END OF CAPTURE (still open)") > b); /* no END events came */
@@ -1065,9 +1066,15 @@ static void test_ladder_frames(void **state)
     i = arrow_at(&l, i, "text \"hello\" FIN=0", 1);         /* "hello world" split 5 + 6 */
     i = arrow_at(&l, i, "continuation \" world\"", 1);
     assert_null(strstr(l.v[i], "FIN=0"));
-    i = arrow_at(&l, i, "binary 1.2 KiB", 0);
+    i = arrow_at(&l, i, "binary 1229 B", 0); /* exact, as the length field says */
     i = arrow_at(&l, i, "close 1000 (normal) \"bye\"", 1);
     assert_int_equal(find(&l, 0, "(2 frames)"), -1);
+    /* numbered in capture order, both directions (the N of --explain), header fields named */
+    assert_true(arrow_at(&l, 0, "[5] text \"hello\" FIN=0 mask 01020304", 1) > 0);
+    assert_true(arrow_at(&l, 0, "[3] ping \"abc\"", 1) > 0);    /* control frames are numbered too */
+    assert_true(arrow_at(&l, 0, "[7] binary 1229 B len16", 0) > 0); /* 1229 needs the 16-bit length */
+    assert_true(arrow_at(&l, 0, "[9] close 1000", 0) > 0);
+    assert_int_equal(find(&l, 0, "RSV="), -1);
     free(l.v);
     free(buf);
 }
