@@ -130,30 +130,44 @@ struct wsi_capture *wsi_capture_open_file(const char *path, char errbuf[WSI_ERRB
     return capture_new(p, inbuf, label, 1, errbuf);
 }
 
-struct wsi_capture *wsi_capture_open_live(const char *iface, int snaplen, char errbuf[WSI_ERRBUF])
+/* Say why pcap_activate failed, naming the interface; the kind of failure in *why. */
+static void activate_error(pcap_t *p, const char *iface, int st, int *why, char errbuf[WSI_ERRBUF])
+{
+    const char *detail = pcap_geterr(p);
+    if ((st == PCAP_ERROR && detail && *detail) || (detail && strcmp(detail, pcap_statustostr(st)) == 0))
+        prefixed(errbuf, iface, detail);
+    else if (detail && *detail)
+        snprintf(errbuf, WSI_ERRBUF, "%s: %s (%s)", iface, pcap_statustostr(st), detail);
+    else
+        snprintf(errbuf, WSI_ERRBUF, "%s: %s", iface, pcap_statustostr(st));
+    int kind = WSI_LIVE_FAILED;
+    if (st == PCAP_ERROR_PERM_DENIED || (detail && strstr(detail, strerror(EPERM)))) kind = WSI_LIVE_PERM;
+    else if (st == PCAP_ERROR_NO_SUCH_DEVICE) kind = WSI_LIVE_NO_DEVICE;
+    if (why) *why = kind;
+}
+
+struct wsi_capture *wsi_capture_open_live(const char *iface, const struct wsi_live_opts *opts, int *why,
+                                          char errbuf[WSI_ERRBUF])
 {
     char pe[PCAP_ERRBUF_SIZE] = "";
+    struct wsi_live_opts o = opts ? *opts : (struct wsi_live_opts){0};
+    if (why) *why = WSI_LIVE_FAILED;
     if (!iface) iface = "any"; /* what libpcap does with NULL, named for messages */
     pcap_t *p = pcap_create(iface, pe);
     if (!p) {
         prefixed(errbuf, iface, pe);
         return NULL;
     }
-    pcap_set_snaplen(p, snaplen > 0 ? snaplen : 262144);
+    pcap_set_snaplen(p, o.snaplen > 0 ? o.snaplen : WSI_LIVE_SNAPLEN);
     pcap_set_promisc(p, 0);
-    pcap_set_immediate_mode(p, 1);
-    pcap_set_timeout(p, 200); /* wake now and then so a break is noticed */
+    /* Not immediate mode: see capture.h. The timeout is how long a partly filled block waits. */
+    pcap_set_buffer_size(p, o.buffer_size > 0 ? o.buffer_size : WSI_LIVE_BUFFER);
+    pcap_set_timeout(p, WSI_LIVE_BLOCK_MS);
     /* Nanoseconds when the platform can; microseconds otherwise (converted on delivery). */
     (void)pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);
     int st = pcap_activate(p);
     if (st < 0) {
-        const char *detail = pcap_geterr(p);
-        if ((st == PCAP_ERROR && detail && *detail) || (detail && strcmp(detail, pcap_statustostr(st)) == 0))
-            prefixed(errbuf, iface, detail);
-        else if (detail && *detail)
-            snprintf(errbuf, WSI_ERRBUF, "%s: %s (%s)", iface, pcap_statustostr(st), detail);
-        else
-            snprintf(errbuf, WSI_ERRBUF, "%s: %s", iface, pcap_statustostr(st));
+        activate_error(p, iface, st, why, errbuf);
         pcap_close(p);
         return NULL;
     }

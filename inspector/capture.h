@@ -26,8 +26,33 @@ struct wsi_capture; /* opaque */
  * ("FILE: not a pcap or pcapng file (bad magic 0x...)"). */
 struct wsi_capture *wsi_capture_open_file(const char *path, char errbuf[WSI_ERRBUF]);
 
-/* Open a live interface (promiscuous off, immediate mode). */
-struct wsi_capture *wsi_capture_open_live(const char *iface, int snaplen, char errbuf[WSI_ERRBUF]);
+/* Live capture defaults: the snap length (tcpdump's), the kernel buffer (32 MiB: at 64-byte
+ * messages it holds about 150,000 packets), and how long a partly filled block of the kernel's
+ * ring waits before it is handed over (the most a packet is shown late when traffic is light). */
+#define WSI_LIVE_SNAPLEN 262144
+#define WSI_LIVE_BUFFER (32 << 20)
+#define WSI_LIVE_BLOCK_MS 50
+
+/* How a live capture is opened; zeros are the defaults above. */
+struct wsi_live_opts {
+    int snaplen;     /* bytes kept of each packet */
+    int buffer_size; /* the kernel's buffer, bytes */
+};
+
+/* Why wsi_capture_open_live failed. */
+enum wsi_live_error {
+    WSI_LIVE_FAILED = 1, /* any other reason */
+    WSI_LIVE_PERM,       /* no permission to capture (PCAP_ERROR_PERM_DENIED, EPERM) */
+    WSI_LIVE_NO_DEVICE,  /* no such interface */
+};
+
+/* Open a live interface (promiscuous off). libpcap's immediate mode would give every packet a
+ * slot of the snap length in the kernel's ring (TPACKET_V2: a 2 MiB ring held about 30 packets);
+ * without it, packets are packed one after the other in blocks (TPACKET_V3), each block handed
+ * over when full or after WSI_LIVE_BLOCK_MS. NULL with errbuf set and *why (when not NULL) saying
+ * the kind of failure. */
+struct wsi_capture *wsi_capture_open_live(const char *iface, const struct wsi_live_opts *opts, int *why,
+                                          char errbuf[WSI_ERRBUF]);
 
 /* Apply a BPF filter expression (tcpdump syntax). 0 or -1 with errbuf set. */
 int wsi_capture_set_filter(struct wsi_capture *cap, const char *expr, char errbuf[WSI_ERRBUF]);

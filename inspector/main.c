@@ -36,6 +36,7 @@ struct cli {
     const char *iface;        /* -i IFACE */
     long count;               /* -c N (0 = all) */
     int snaplen;              /* -s N (live) */
+    int buffer_size;          /* -B SIZE (live), bytes; 0: WSI_LIVE_BUFFER */
     enum output out;          /* --json / --summary / ladder */
     int frames;               /* --frames */
     long payload;             /* --payload N */
@@ -122,6 +123,8 @@ static void usage(FILE *f)
             "  -i IFACE         capture live on IFACE\n"
             "  -c N             stop after N packets\n"
             "  -s SNAPLEN       live snap length (default 262144)\n"
+            "  -B SIZE          live: the kernel's buffer, in KiB as in tcpdump, or with K, M, G\n"
+            "                   (default 32M)\n"
             "  FILTER...        a BPF filter as in tcpdump, e.g. 'tcp port 8080'\n"
             "Output:\n"
             "  --json           JSON Lines, one object per event\n"
@@ -181,6 +184,24 @@ static char *join_args(int argc, char **argv, int i)
     return s;
 }
 
+/* -B SIZE: a number of KiB as tcpdump's -B, or bytes with a suffix K, M or G; from 1 KiB to what
+ * libpcap takes (an int of bytes). */
+static int parse_buffer(const char *s, int *out)
+{
+    uint64_t v = 0;
+    size_t n = strlen(s);
+    int kib = n > 0 && s[n - 1] >= '0' && s[n - 1] <= '9';
+    if (wsi_budget_parse(s, &v) != 0 || (kib && v > (uint64_t)INT_MAX / 1024)) v = 0;
+    if (kib) v *= 1024;
+    if (v < 1024 || v > (uint64_t)INT_MAX) {
+        fprintf(stderr, "wsinspect: -B: '%s' is not a buffer size from 1 KiB to 2 GiB - 1 (a number of KiB as in "
+                        "tcpdump, or with K, M, G: -B 65536, -B 64M)\n", s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
@@ -208,7 +229,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     long v;
     int opt;
     /* '+': stop at the first non-option, so that a filter like "tcp port 80" is left alone */
-    while ((opt = getopt_long(argc, argv, "+r:i:c:s:xhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+r:i:c:s:B:xhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'r': c->file = optarg; break;
         case 'i': c->iface = optarg; break;
@@ -219,6 +240,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case 's':
             if (parse_num(optarg, "-s", 64, 262144, &v)) return -1;
             c->snaplen = (int)v;
+            break;
+        case 'B':
+            if (parse_buffer(optarg, &c->buffer_size)) return -1;
             break;
         case 'x': c->hexdump = 1; break;
         case O_JSON: c->out = OUT_JSON; break;
@@ -291,6 +315,10 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         usage(stderr);
         return -1;
     }
+    if (c->file && c->buffer_size) {
+        fprintf(stderr, "wsinspect: -B sets the kernel's buffer of a live capture (-i IFACE); a file has none\n");
+        return -1;
+    }
     if (i < argc) {
         c->filter = join_args(argc, argv, i);
         if (!c->filter) return -1;
@@ -328,7 +356,7 @@ static void on_warn(void *user, uint64_t packet, const char *what)
 
 int main(int argc, char **argv)
 {
-    struct cli c = {.payload = 32, .color = -1, .snaplen = 262144, .live = -1};
+    struct cli c = {.payload = 32, .color = -1, .snaplen = WSI_LIVE_SNAPLEN, .live = -1};
     char err[WSI_ERRBUF] = "";
     /* everything main owns, released in one place at the end */
     struct wsi_capture *cap = NULL;
@@ -348,19 +376,27 @@ int main(int argc, char **argv)
     }
 
     const char *input = c.file ? (strcmp(c.file, "-") == 0 ? "(stdin)" : c.file) : c.iface;
-    cap = c.file ? wsi_capture_open_file(c.file, err) : wsi_capture_open_live(c.iface, c.snaplen, err);
+    if (c.file) {
+        cap = wsi_capture_open_file(c.file, err);
+    } else {
+        struct wsi_live_opts lopts = {.snaplen = c.snaplen, .buffer_size = c.buffer_size};
+        cap = wsi_capture_open_live(c.iface, &lopts, NULL, err);
+    }
     if (!cap || (c.filter && wsi_capture_set_filter(cap, c.filter, err) != 0)) {
         fprintf(stderr, "wsinspect: %s\n", err);
         goto out;
     }
     int lt = wsi_capture_linktype(cap);
+    char ltname[32];
     if (!wsi_linktype_supported(lt)) {
-        char name[32];
         fprintf(stderr, "wsinspect: %s: link type %s (%d) is not supported "
                         "(Ethernet, Linux cooked SLL/SLL2, BSD loopback, raw IP are)\n",
-                input, wsi_linktype_name(lt, name), lt);
+                input, wsi_linktype_name(lt, ltname), lt);
         goto out;
     }
+    if (c.iface)
+        fprintf(stderr, "wsinspect: listening on %s, link-type %s, snapshot length %d bytes, buffer %d KiB\n", c.iface,
+                wsi_linktype_name(lt, ltname), c.snaplen, (c.buffer_size ? c.buffer_size : WSI_LIVE_BUFFER) / 1024);
     if (c.keylog) {
         char kerr[256];
         kl = wsi_keylog_load(c.keylog, kerr);

@@ -82,6 +82,16 @@ run --keylog "$T/no-such.log"
 expect_eq "a missing key log: exit 2" "$rc" 2
 check "a missing key log: named" has "$T/err" "wsinspect: $T/no-such.log: "
 
+# ---- -B: what the command line refuses ------------------------------------------------------------------
+C2=$C/chat-python.pcap
+for bad in 0 abc 2G -5 64X 2097152; do
+    "$W" -i lo -B "$bad" >"$T/out" 2>"$T/err"; rc=$?
+    expect_eq "-B $bad: exit 2" "$rc" 2
+    check "-B $bad: says what a size is" has "$T/err" "wsinspect: -B: '$bad' is not a buffer size from 1 KiB to 2 GiB - 1"
+done
+"$W" -B 64M "$C2" >"$T/out" 2>"$T/err"; rc=$?
+expect_eq "-B with a file: exit 2" "$rc" 2
+check "-B with a file: says -B is for live captures" has "$T/err" "wsinspect: -B sets the kernel's buffer of a live capture (-i IFACE); a file has none"
 # ---- the man page says it ------------------------------------------------------------------------------
 check "wsinspect(1): a key log with no usable line is an input error" grep -q "no usable line" man/wsinspect.1
 check "wsinspect(1): an empty key log is read with a warning" grep -q "holds only comments and blank lines" man/wsinspect.1

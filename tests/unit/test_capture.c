@@ -610,11 +610,14 @@ static void test_live(void **state)
 {
     (void)state;
     char err[WSI_ERRBUF] = "";
-    struct wsi_capture *cap = wsi_capture_open_live("no-such-interface-0", 0, err);
+    int why = 0;
+    struct wsi_capture *cap = wsi_capture_open_live("no-such-interface-0", NULL, &why, err);
     assert_null(cap);
     assert_non_null(strstr(err, "no-such-interface-0"));
+    if (why != WSI_LIVE_PERM) assert_int_equal(why, WSI_LIVE_NO_DEVICE);
 
-    cap = wsi_capture_open_live("lo", 2048, err);
+    struct wsi_live_opts o = {.snaplen = 2048};
+    cap = wsi_capture_open_live("lo", &o, NULL, err);
     if (!cap) {
         print_message("skipped: cannot capture on lo here (%s)\n", err);
         skip();
