@@ -2,10 +2,14 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 #ifdef __GLIBC__
@@ -29,6 +33,24 @@ struct wsi_capture {
     volatile sig_atomic_t stop;        /* set by wsi_capture_break, ends the current run */
     volatile sig_atomic_t in_callback; /* 1 while the packet callback runs */
     volatile sig_atomic_t pcap_broken; /* pcap_breakloop called, its PCAP_ERROR_BREAK not seen yet */
+
+    /* A live capture: libpcap in non-blocking mode, the run waiting in poll() on its descriptor
+     * and on a pipe that wsi_capture_break writes to (a signal handler may), woken at least
+     * every tick to read the kernel's counts. */
+    int fd;                      /* the capture's selectable descriptor, or -1 */
+    int wake[2];                 /* the pipe, or -1 */
+    int tick_ms;                 /* the period of the checks */
+    struct timespec next_tick;   /* CLOCK_MONOTONIC time of the next check */
+    struct pcap_stat raw;        /* libpcap's last counts (32-bit, they wrap) */
+    uint64_t received, dropped, if_dropped; /* accumulated from them */
+    uint64_t checked_seen;       /* packets read at the previous check */
+    wsi_drop_fn drop_fn;         /* told of new drops */
+    void *drop_user;
+    int pending;                 /* drops noticed, their range not closed yet */
+    struct wsi_drop_note note;   /* those drops */
+    struct timespec noticed;     /* CLOCK_REALTIME of the check that noticed them */
+    uint64_t drop_notes, first_after, first_before;
+
 };
 
 /* A new capture record around an opened handle and the stdio buffer of its file (both
@@ -48,6 +70,7 @@ static struct wsi_capture *capture_new(pcap_t *p, char *inbuf, const char *label
     cap->p = p;
     cap->inbuf = inbuf;
     cap->offline = offline;
+    cap->fd = cap->wake[0] = cap->wake[1] = -1;
     cap->nano = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
     return cap;
 }
@@ -146,6 +169,22 @@ static void activate_error(pcap_t *p, const char *iface, int st, int *why, char 
     if (why) *why = kind;
 }
 
+static void add_ms(struct timespec *t, int ms)
+{
+    t->tv_sec += ms / 1000;
+    t->tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t->tv_nsec >= 1000000000L) {
+        t->tv_sec++;
+        t->tv_nsec -= 1000000000L;
+    }
+}
+
+/* a before b */
+static int ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 struct wsi_capture *wsi_capture_open_live(const char *iface, const struct wsi_live_opts *opts, int *why,
                                           char errbuf[WSI_ERRBUF])
 {
@@ -172,7 +211,36 @@ struct wsi_capture *wsi_capture_open_live(const char *iface, const struct wsi_li
         return NULL;
     }
     /* st > 0 is a warning (e.g. promiscuous mode unsupported): the capture works. */
-    return capture_new(p, NULL, iface, 0, errbuf);
+    int fd = pcap_get_selectable_fd(p);
+    if (fd < 0 || pcap_setnonblock(p, 1, pe) != 0) {
+        snprintf(errbuf, WSI_ERRBUF, "%s: cannot wait for packets without blocking (%s)", iface,
+                 fd < 0 ? "no selectable descriptor" : pe);
+        pcap_close(p);
+        return NULL;
+    }
+    int wake[2];
+    if (pipe(wake) != 0) {
+        snprintf(errbuf, WSI_ERRBUF, "%s: pipe: %s", iface, strerror(errno));
+        pcap_close(p);
+        return NULL;
+    }
+    for (int i = 0; i < 2; i++) {
+        fcntl(wake[i], F_SETFL, fcntl(wake[i], F_GETFL) | O_NONBLOCK);
+        fcntl(wake[i], F_SETFD, FD_CLOEXEC);
+    }
+    struct wsi_capture *cap = capture_new(p, NULL, iface, 0, errbuf);
+    if (!cap) {
+        close(wake[0]);
+        close(wake[1]);
+        return NULL;
+    }
+    cap->fd = fd;
+    cap->wake[0] = wake[0];
+    cap->wake[1] = wake[1];
+    cap->tick_ms = o.tick_ms > 0 ? o.tick_ms : WSI_LIVE_TICK_MS;
+    clock_gettime(CLOCK_MONOTONIC, &cap->next_tick);
+    add_ms(&cap->next_tick, cap->tick_ms);
+    return cap;
 }
 
 int wsi_capture_set_filter(struct wsi_capture *cap, const char *expr, char errbuf[WSI_ERRBUF])
@@ -221,12 +289,121 @@ static void read_error(const struct wsi_capture *cap, uint64_t num, char errbuf[
         snprintf(errbuf, WSI_ERRBUF, "%s: packet %llu: %s", cap->label, (unsigned long long)num, msg);
 }
 
+/* ---- the kernel's counts ----------------------------------------------------------------- */
+
+/* Read libpcap's counts and add what each grew by (they are 32-bit and wrap). */
+static int read_stats(struct wsi_capture *cap)
+{
+    struct pcap_stat ps;
+    if (cap->offline || pcap_stats(cap->p, &ps) != 0) return -1;
+    cap->received += (u_int)(ps.ps_recv - cap->raw.ps_recv);
+    cap->dropped += (u_int)(ps.ps_drop - cap->raw.ps_drop);
+    cap->if_dropped += (u_int)(ps.ps_ifdrop - cap->raw.ps_ifdrop);
+    cap->raw = ps;
+    return 0;
+}
+
+int wsi_capture_stats(struct wsi_capture *cap, struct wsi_capture_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    int rc = read_stats(cap);
+    out->live = rc == 0;
+    if (rc == 0) {
+        out->received = cap->received;
+        out->dropped = cap->dropped;
+        out->if_dropped = cap->if_dropped;
+    }
+    out->read = cap->seen;
+    out->drop_notes = cap->drop_notes;
+    out->first_drop_after = cap->first_after;
+    out->first_drop_before = cap->first_before;
+    return rc;
+}
+
+void wsi_capture_on_drops(struct wsi_capture *cap, wsi_drop_fn fn, void *user)
+{
+    cap->drop_fn = fn;
+    cap->drop_user = user;
+}
+
+/* The pending drops' range is closed by packet `before` (0: the end of the run). */
+static void drops_closed(struct wsi_capture *cap, uint64_t before)
+{
+    cap->pending = 0;
+    cap->note.before = before;
+    if (cap->drop_notes++ == 0) {
+        cap->first_after = cap->note.after;
+        cap->first_before = before;
+    }
+    if (cap->drop_fn) cap->drop_fn(cap->drop_user, &cap->note);
+}
+
+/* A live capture's periodic check, at `now` (CLOCK_MONOTONIC): read the kernel's counts (new
+ * drops open a range after the packets read by the previous check). */
+static void live_tick(struct wsi_capture *cap, const struct timespec *now)
+{
+    cap->next_tick = *now;
+    add_ms(&cap->next_tick, cap->tick_ms);
+    uint64_t d = cap->dropped, i = cap->if_dropped;
+    if (read_stats(cap) == 0 && (cap->dropped > d || cap->if_dropped > i)) {
+        if (!cap->pending) {
+            memset(&cap->note, 0, sizeof cap->note);
+            cap->note.after = cap->checked_seen;
+            cap->pending = 1;
+        }
+        cap->note.dropped += cap->dropped - d;
+        cap->note.if_dropped += cap->if_dropped - i;
+        clock_gettime(CLOCK_REALTIME, &cap->noticed);
+    }
+    cap->checked_seen = cap->seen;
+}
+
+/* Nothing to read: wait for packets, a break or the next tick. 0, or -1 with errbuf set. */
+static int live_wait(struct wsi_capture *cap, char errbuf[WSI_ERRBUF])
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!ts_before(&now, &cap->next_tick)) {
+        live_tick(cap, &now);
+        return 0;
+    }
+    long long ms = (long long)(cap->next_tick.tv_sec - now.tv_sec) * 1000 +
+                   (cap->next_tick.tv_nsec - now.tv_nsec) / 1000000 + 1;
+    struct pollfd fds[2] = {{.fd = cap->fd, .events = POLLIN}, {.fd = cap->wake[0], .events = POLLIN}};
+    int n = poll(fds, 2, (int)ms);
+    if (n < 0 && errno != EINTR) {
+        snprintf(errbuf, WSI_ERRBUF, "%s: waiting for packets: %s", cap->label, strerror(errno));
+        return -1;
+    }
+    if (n > 0 && (fds[1].revents & POLLIN)) {
+        char b[64];
+        while (read(cap->wake[0], b, sizeof b) > 0) {}
+    }
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!ts_before(&now, &cap->next_tick)) live_tick(cap, &now);
+    return 0;
+}
+
+/* A live packet was read: drops waiting for their range are closed by the first packet stamped
+ * after the check that noticed them; a check when one is due. */
+static void live_packet(struct wsi_capture *cap, const struct pcap_pkthdr *h)
+{
+    if (cap->pending) {
+        struct timespec ts = {.tv_sec = h->ts.tv_sec, .tv_nsec = (long)h->ts.tv_usec * (cap->nano ? 1 : 1000)};
+        if (!ts_before(&ts, &cap->noticed)) drops_closed(cap, cap->seen);
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!ts_before(&now, &cap->next_tick)) live_tick(cap, &now);
+}
+
 /*
- * Breaking: a break from the callback only sets `stop`, which the loop checks
- * before reading again. A break from elsewhere (a signal handler while libpcap
- * waits for a live packet) must also wake libpcap with pcap_breakloop; libpcap
- * then answers some later read with PCAP_ERROR_BREAK. If that answer comes in
- * a later run (the loop had already stopped on `stop`), it is stale and the
+ * Breaking: a break sets `stop`, which the loop checks before reading again. A
+ * live run waits in poll(), never in libpcap: the break wakes it through the
+ * pipe. A file's run may wait in libpcap (standard input from a pipe): a break
+ * from outside the callback (a signal handler) also calls pcap_breakloop, and
+ * libpcap answers some later read with PCAP_ERROR_BREAK. If that answer comes
+ * in a later run (the loop had already stopped on `stop`), it is stale and the
  * read is simply retried.
  */
 int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void *user, char errbuf[WSI_ERRBUF])
@@ -237,7 +414,13 @@ int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void 
         struct pcap_pkthdr *h;
         const u_char *data;
         int got = pcap_next_ex(cap->p, &h, &data);
-        if (got == 0) continue; /* live timeout, nothing arrived */
+        if (got == 0) { /* live: nothing waiting */
+            if (!cap->offline && live_wait(cap, errbuf) != 0) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
         if (got == PCAP_ERROR_BREAK) {
             if (!cap->pcap_broken) break; /* end of the file */
             cap->pcap_broken = 0;
@@ -250,6 +433,7 @@ int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void 
             break;
         }
         cap->seen++;
+        if (!cap->offline) live_packet(cap, h);
         if (cap->have_prog && !pcap_offline_filter(&cap->prog, h, data)) continue;
 
         struct wsi_packet pkt;
@@ -269,6 +453,13 @@ int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void 
         cap->in_callback = 0;
         delivered++;
     }
+    if (!cap->offline) {
+        /* the counts as the run ends; drops still open end here */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        live_tick(cap, &now);
+        if (cap->pending) drops_closed(cap, 0);
+    }
     cap->stop = 0; /* a break ends this run only */
     return rc;
 }
@@ -276,7 +467,13 @@ int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void 
 void wsi_capture_break(struct wsi_capture *cap)
 {
     cap->stop = 1;
-    if (!cap->in_callback) {
+    if (cap->wake[1] >= 0) {
+        /* wake a live run waiting in poll() (a full pipe is awake already); safe in a signal handler */
+        int e = errno;
+        ssize_t n = write(cap->wake[1], "", 1);
+        (void)n;
+        errno = e;
+    } else if (!cap->in_callback) {
         cap->pcap_broken = 1;
         pcap_breakloop(cap->p);
     }
@@ -286,6 +483,8 @@ void wsi_capture_close(struct wsi_capture *cap)
 {
     if (!cap) return;
     if (cap->have_prog) pcap_freecode(&cap->prog);
+    if (cap->wake[0] >= 0) close(cap->wake[0]);
+    if (cap->wake[1] >= 0) close(cap->wake[1]);
     pcap_close(cap->p); /* closes the file, which used inbuf until then */
     free(cap->inbuf);
     free(cap->label);

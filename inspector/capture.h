@@ -32,11 +32,14 @@ struct wsi_capture *wsi_capture_open_file(const char *path, char errbuf[WSI_ERRB
 #define WSI_LIVE_SNAPLEN 262144
 #define WSI_LIVE_BUFFER (32 << 20)
 #define WSI_LIVE_BLOCK_MS 50
+/* How often, in milliseconds, a live run reads the kernel's counts. */
+#define WSI_LIVE_TICK_MS 1000
 
 /* How a live capture is opened; zeros are the defaults above. */
 struct wsi_live_opts {
     int snaplen;     /* bytes kept of each packet */
     int buffer_size; /* the kernel's buffer, bytes */
+    int tick_ms;     /* the period of the counts */
 };
 
 /* Why wsi_capture_open_live failed. */
@@ -53,6 +56,36 @@ enum wsi_live_error {
  * the kind of failure. */
 struct wsi_capture *wsi_capture_open_live(const char *iface, const struct wsi_live_opts *opts, int *why,
                                           char errbuf[WSI_ERRBUF]);
+
+/* What a capture has counted. */
+struct wsi_capture_stats {
+    int live;              /* 1: the counts below are the kernel's, for a live interface */
+    uint64_t received;     /* packets the filter passed, dropped ones included (pcap_stats ps_recv) */
+    uint64_t dropped;      /* dropped by the kernel, its buffer full (ps_drop) */
+    uint64_t if_dropped;   /* dropped by the interface or its driver (ps_ifdrop) */
+    uint64_t read;         /* packets read so far (from a file: the filtered out ones included) */
+    uint64_t drop_notes;   /* times new drops were noticed (see wsi_capture_on_drops) */
+    uint64_t first_drop_after;  /* the first ones: after this packet (0: before the first) */
+    uint64_t first_drop_before; /* and before this one (0: no later packet was read) */
+};
+
+/* The counts now (a live capture reads the kernel's). 0, or -1 when there are no kernel counts
+ * (a file, or libpcap could not read them): `out` is filled either way, the kernel's counts 0. */
+int wsi_capture_stats(struct wsi_capture *cap, struct wsi_capture_stats *out);
+
+/* New drops, noticed by a live run: `dropped` (by the kernel) and `if_dropped` (by the
+ * interface) packets were lost after packet `after` (0: before the first) and before packet
+ * `before` (0: the run ended first). Packets read before a check arrived before it, drops counted
+ * at a check happened after the previous one, and the first packet stamped after the check
+ * closes the range. */
+struct wsi_drop_note {
+    uint64_t dropped, if_dropped;
+    uint64_t after, before;
+};
+typedef void (*wsi_drop_fn)(void *user, const struct wsi_drop_note *note);
+
+/* Call fn (from wsi_capture_run, between packets) for each range of new drops. */
+void wsi_capture_on_drops(struct wsi_capture *cap, wsi_drop_fn fn, void *user);
 
 /* Apply a BPF filter expression (tcpdump syntax). 0 or -1 with errbuf set. */
 int wsi_capture_set_filter(struct wsi_capture *cap, const char *expr, char errbuf[WSI_ERRBUF]);

@@ -26,7 +26,7 @@
 #endif
 
 /* Exit statuses (documented in wsinspect(1)). */
-enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_USAGE = 2 };
+enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_USAGE = 2, EXIT_LOST = 3 };
 
 enum output { OUT_LADDER, OUT_JSON, OUT_SUMMARY, OUT_EXPLAIN };
 
@@ -60,6 +60,31 @@ struct warn_ctx {
 
 /* The capture being read, for the SIGINT handler only (a signal handler has no context argument). */
 static struct wsi_capture *interrupt_target;
+
+/* Drops a live capture noticed: each range is said on stderr as it is noticed. */
+static void on_drops(void *user, const struct wsi_drop_note *n)
+{
+    const char *iface = user;
+    char what[160];
+    if (n->dropped && n->if_dropped)
+        snprintf(what, sizeof what, "the kernel dropped %llu packets and the interface %llu", (unsigned long long)n->dropped,
+                 (unsigned long long)n->if_dropped);
+    else if (n->dropped)
+        snprintf(what, sizeof what, "the kernel dropped %llu packets", (unsigned long long)n->dropped);
+    else
+        snprintf(what, sizeof what, "the interface dropped %llu packets", (unsigned long long)n->if_dropped);
+    if (n->after && n->before)
+        fprintf(stderr, "wsinspect: %s: %s between packet %llu and %llu: gaps after this are capture losses, not the peers'\n",
+                iface, what, (unsigned long long)n->after, (unsigned long long)n->before);
+    else if (n->before)
+        fprintf(stderr, "wsinspect: %s: %s before packet %llu: gaps after this are capture losses, not the peers'\n",
+                iface, what, (unsigned long long)n->before);
+    else if (n->after)
+        fprintf(stderr, "wsinspect: %s: %s after packet %llu, as the capture ended: gaps after it are capture losses, not the peers'\n",
+                iface, what, (unsigned long long)n->after);
+    else
+        fprintf(stderr, "wsinspect: %s: %s, and no packet was read\n", iface, what);
+}
 
 /* Each packet goes to the session; a failed write stops the run at once (a full disk, a
  * device error): nothing more could be shown, so nothing more is read. */
@@ -124,7 +149,7 @@ static void usage(FILE *f)
             "  -c N             stop after N packets\n"
             "  -s SNAPLEN       live snap length (default 262144)\n"
             "  -B SIZE          live: the kernel's buffer, in KiB as in tcpdump, or with K, M, G\n"
-            "                   (default 32M)\n"
+            "                   (default 32M); drops are reported and end with exit status 3\n"
             "  FILTER...        a BPF filter as in tcpdump, e.g. 'tcp port 8080'\n"
             "Output:\n"
             "  --json           JSON Lines, one object per event\n"
@@ -153,7 +178,8 @@ static void usage(FILE *f)
             "\n"
             "  -h, --help       this help;  -V, --version  the version\n"
             "\n"
-            "Exit status: 0 clean, 1 a handshake failed or a violation was found, 2 usage or input error.\n"
+            "Exit status: 0 clean, 1 a handshake failed or a violation was found, 2 usage or input error,\n"
+            "3 a live capture lost packets.\n"
             "See wsinspect(1).\n");
 }
 
@@ -465,6 +491,8 @@ int main(int argc, char **argv)
     if (c.iface || ro.live) setvbuf(stdout, NULL, _IOLBF, 0);
     else setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
+    if (c.iface) wsi_capture_on_drops(cap, on_drops, (void *)c.iface);
+
     interrupt_target = cap;
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
@@ -485,12 +513,23 @@ int main(int argc, char **argv)
     wsi_session_finish(s);
     if (read_failed) fprintf(stderr, "wsinspect: %s\n", err);
     report_budget(&budget, input);
+    /* a live capture's counts, any loss making the exit status 3 */
+    struct wsi_capture_stats cs;
+    int lost = 0;
+    if (wsi_capture_stats(cap, &cs) == 0) {
+        fprintf(stderr,
+                "wsinspect: %s: %llu packets received, %llu dropped by the kernel, %llu dropped by the interface (%llu read)\n",
+                input, (unsigned long long)cs.received, (unsigned long long)cs.dropped,
+                (unsigned long long)cs.if_dropped, (unsigned long long)cs.read);
+        lost = cs.dropped || cs.if_dropped;
+    }
 
     const struct wsi_session_stats *st = wsi_session_stats(s);
     int no_frame = explain && wsi_explain_free(explain, input) != 0; /* says so on stderr */
     explain = NULL;
     status = EXIT_CLEAN;
     if (st->failed_handshakes || st->violations) status = EXIT_FOUND;
+    if (lost) status = EXIT_LOST;
     if (read_failed || no_frame) status = EXIT_USAGE;
     if (st->packets == 0 && !read_failed && c.file)
         fprintf(stderr, "wsinspect: %s: no packets%s\n", input, c.filter ? " matched the filter" : "");

@@ -694,6 +694,169 @@ static void test_live(void **state)
     wsi_capture_close(cap);
 }
 
+/* ---- live ------------------------------------------------------------------- */
+
+/* Two UDP sockets on the loopback's ephemeral ports, and a filter for what goes from tx to rx. */
+struct udp_pair {
+    int rx, tx;
+    struct sockaddr_in rxa;
+    char filter[128];
+};
+
+static void udp_pair_open(struct udp_pair *u)
+{
+    struct sockaddr_in txa;
+    socklen_t alen = sizeof u->rxa;
+    u->rx = socket(AF_INET, SOCK_DGRAM, 0);
+    u->tx = socket(AF_INET, SOCK_DGRAM, 0);
+    assert_true(u->rx >= 0 && u->tx >= 0);
+    memset(&u->rxa, 0, sizeof u->rxa);
+    u->rxa.sin_family = AF_INET;
+    u->rxa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    txa = u->rxa;
+    assert_int_equal(bind(u->rx, (struct sockaddr *)&u->rxa, sizeof u->rxa), 0);
+    assert_int_equal(bind(u->tx, (struct sockaddr *)&txa, sizeof txa), 0);
+    assert_int_equal(getsockname(u->rx, (struct sockaddr *)&u->rxa, &alen), 0);
+    alen = sizeof txa;
+    assert_int_equal(getsockname(u->tx, (struct sockaddr *)&txa, &alen), 0);
+    snprintf(u->filter, sizeof u->filter, "udp and src port %u and dst port %u", ntohs(txa.sin_port),
+             ntohs(u->rxa.sin_port));
+}
+
+static void udp_send(struct udp_pair *u, const void *b, size_t n)
+{
+    assert_int_equal(sendto(u->tx, b, n, 0, (struct sockaddr *)&u->rxa, sizeof u->rxa), (ssize_t)n);
+}
+
+static void udp_pair_close(struct udp_pair *u)
+{
+    close(u->tx);
+    close(u->rx);
+}
+
+/* A live run with a safety net: after 5 s the alarm breaks it. */
+static int run_guarded(struct wsi_capture *cap, long count, wsi_packet_fn fn, void *user, char err[WSI_ERRBUF])
+{
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+    alarm_cap = cap;
+    alarm(5);
+    int rc = wsi_capture_run(cap, count, fn, user, err);
+    alarm(0);
+    alarm_cap = NULL;
+    sigaction(SIGALRM, &old, NULL);
+    return rc;
+}
+
+/* Open lo for the tests below, or skip saying why. */
+static struct wsi_capture *open_lo(const struct wsi_live_opts *o, struct udp_pair *u)
+{
+    char err[WSI_ERRBUF] = "";
+    struct wsi_capture *cap = wsi_capture_open_live("lo", o, NULL, err);
+    if (!cap) {
+        print_message("skipped: cannot capture on lo here (%s)\n", err);
+        skip();
+    }
+    udp_pair_open(u);
+    if (wsi_capture_set_filter(cap, u->filter, err) != 0) fail_msg("%s", err);
+    return cap;
+}
+
+/* The kernel's counts: what was sent is received, nothing dropped. */
+static void test_live_stats(void **state)
+{
+    (void)state;
+    struct wsi_live_opts o = {.tick_ms = 100};
+    struct udp_pair u;
+    struct wsi_capture *cap = open_lo(&o, &u);
+    char err[WSI_ERRBUF] = "";
+    for (int i = 0; i < 5; i++) udp_send(&u, "wsinspect", 9);
+    struct got g;
+    memset(&g, 0, sizeof g);
+    assert_int_equal(run_guarded(cap, 5, collect, &g, err), 0);
+    assert_int_equal(g.n, 5);
+    struct wsi_capture_stats st;
+    assert_int_equal(wsi_capture_stats(cap, &st), 0);
+    assert_int_equal(st.live, 1);
+    assert_true(st.received >= 5);
+    assert_int_equal(st.dropped, 0);
+    assert_int_equal(st.if_dropped, 0);
+    assert_int_equal(st.read, 5);
+    assert_int_equal(st.drop_notes, 0);
+    wsi_capture_close(cap);
+    udp_pair_close(&u);
+}
+
+/* What the drop test's callbacks see. */
+struct drops {
+    struct udp_pair *u;
+    struct wsi_capture *cap;
+    int n;                      /* packets delivered */
+    uint64_t marker;            /* the marker's packet number */
+    int notes;                  /* drop notes */
+    struct wsi_drop_note note;  /* the first */
+};
+
+static void drop_seen(void *user, const struct wsi_drop_note *n)
+{
+    struct drops *d = user;
+    if (d->notes++ == 0) d->note = *n;
+}
+
+/* From the first packet on (read past a check that saw the drops), a marker is sent after each
+ * packet: the first ones are dropped too while the kernel's buffer is still full. The first marker
+ * read ends the run. */
+static void drop_packet(void *user, const struct wsi_packet *pkt)
+{
+    struct drops *d = user;
+    d->n++;
+    if (pkt->data[pkt->caplen - 1] == 'M') {
+        d->marker = pkt->num;
+        wsi_capture_break(d->cap);
+        return;
+    }
+    udp_send(d->u, "M", 1);
+}
+
+/* A buffer far too small for a burst: the kernel drops, the next check notices, the range is
+ * closed by the first packet sent after the check, and the counts say so. */
+static void test_live_drops(void **state)
+{
+    (void)state;
+    /* two blocks of 256 KiB: while the first is read, markers land in the second once it is free */
+    struct wsi_live_opts o = {.buffer_size = 512 << 10, .tick_ms = 100};
+    struct udp_pair u;
+    struct wsi_capture *cap = open_lo(&o, &u);
+    char err[WSI_ERRBUF] = "";
+    static char big[1400];
+    memset(big, 'x', sizeof big);
+    for (int i = 0; i < 4000; i++) udp_send(&u, big, sizeof big); /* 5.6 MB into 512 KiB */
+    usleep(150000);                                               /* past the first check's time */
+    struct drops d = {.u = &u, .cap = cap};
+    wsi_capture_on_drops(cap, drop_seen, &d);
+    int rc = run_guarded(cap, 0, drop_packet, &d, err);
+    assert_int_equal(rc, 0);
+    struct wsi_capture_stats st;
+    assert_int_equal(wsi_capture_stats(cap, &st), 0);
+    wsi_capture_close(cap);
+    udp_pair_close(&u);
+    assert_true(d.marker > 1);
+    assert_int_equal(d.n, (int)d.marker);
+    assert_true(st.dropped > 0);
+    assert_true(st.received >= st.dropped + (uint64_t)d.n);
+    /* the markers dropped while the buffer was full are a second range, told as the run ends */
+    assert_true(d.notes >= 1);
+    assert_true(d.note.dropped > 0 && d.note.dropped <= st.dropped);
+    assert_int_equal(d.note.after, 0);        /* before any packet was read */
+    assert_int_equal(d.note.before, d.marker); /* the first packet stamped after the check */
+    assert_int_equal(st.drop_notes, (uint64_t)d.notes);
+    assert_int_equal(st.first_drop_after, 0);
+    assert_int_equal(st.first_drop_before, d.marker);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -711,6 +874,8 @@ int main(void)
         cmocka_unit_test(test_pcapng_mixed_links),
         cmocka_unit_test(test_real_files),
         cmocka_unit_test(test_live),
+        cmocka_unit_test(test_live_stats),
+        cmocka_unit_test(test_live_drops),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
