@@ -36,7 +36,7 @@ struct wsi_capture {
 
     /* A live capture: libpcap in non-blocking mode, the run waiting in poll() on its descriptor
      * and on a pipe that wsi_capture_break writes to (a signal handler may), woken at least
-     * every tick to read the kernel's counts. */
+     * every tick to read the kernel's counts and flush the saved file. */
     int fd;                      /* the capture's selectable descriptor, or -1 */
     int wake[2];                 /* the pipe, or -1 */
     int tick_ms;                 /* the period of the checks */
@@ -51,6 +51,11 @@ struct wsi_capture {
     struct timespec noticed;     /* CLOCK_REALTIME of the check that noticed them */
     uint64_t drop_notes, first_after, first_before;
 
+    /* wsi_capture_save */
+    pcap_dumper_t *dumper;       /* the file packets are saved to, or NULL */
+    char *save_path;             /* its name, for messages */
+    uint64_t saved;              /* packets written to it */
+    int dirty;                   /* written since the last flush */
 };
 
 /* A new capture record around an opened handle and the stdio buffer of its file (both
@@ -289,6 +294,59 @@ static void read_error(const struct wsi_capture *cap, uint64_t num, char errbuf[
         snprintf(errbuf, WSI_ERRBUF, "%s: packet %llu: %s", cap->label, (unsigned long long)num, msg);
 }
 
+/* ---- saving (-w) ---------------------------------------------------------------------- */
+
+int wsi_capture_save(struct wsi_capture *cap, const char *path, char errbuf[WSI_ERRBUF])
+{
+    char *name = strdup(path);
+    pcap_dumper_t *d = name ? pcap_dump_open(cap->p, path) : NULL;
+    if (!d) {
+        const char *msg = name ? pcap_geterr(cap->p) : strerror(ENOMEM);
+        size_t n = strlen(path);
+        if (strncmp(msg, path, n) == 0 && msg[n] == ':') msg += n + 1;
+        while (*msg == ' ') msg++;
+        snprintf(errbuf, WSI_ERRBUF, "%s: cannot save the packets there: %s", path, msg);
+        free(name);
+        return -1;
+    }
+    if (cap->dumper) pcap_dump_close(cap->dumper);
+    free(cap->save_path);
+    cap->dumper = d;
+    cap->save_path = name;
+    cap->saved = 0;
+    cap->dirty = 0;
+    return 0;
+}
+
+/* The saved file could not be written: -1 with errbuf naming it and saying why. */
+static int save_failed(struct wsi_capture *cap, int err, char errbuf[WSI_ERRBUF])
+{
+    snprintf(errbuf, WSI_ERRBUF, "%s: writing the saved packets: %s (after %llu packets)", cap->save_path,
+             strerror(err ? err : EIO), (unsigned long long)cap->saved);
+    return -1;
+}
+
+/* Flush the saved file when it has new packets: 0, or -1 with errbuf set. */
+static int save_flush(struct wsi_capture *cap, char errbuf[WSI_ERRBUF])
+{
+    if (!cap->dumper || !cap->dirty) return 0;
+    cap->dirty = 0;
+    errno = 0;
+    if (pcap_dump_flush(cap->dumper) != 0 || ferror(pcap_dump_file(cap->dumper)))
+        return save_failed(cap, errno, errbuf);
+    return 0;
+}
+
+int wsi_capture_save_end(struct wsi_capture *cap, char errbuf[WSI_ERRBUF])
+{
+    if (!cap->dumper) return 0;
+    cap->dirty = 1;
+    int rc = save_flush(cap, errbuf);
+    pcap_dump_close(cap->dumper);
+    cap->dumper = NULL;
+    return rc;
+}
+
 /* ---- the kernel's counts ----------------------------------------------------------------- */
 
 /* Read libpcap's counts and add what each grew by (they are 32-bit and wrap). */
@@ -314,6 +372,7 @@ int wsi_capture_stats(struct wsi_capture *cap, struct wsi_capture_stats *out)
         out->if_dropped = cap->if_dropped;
     }
     out->read = cap->seen;
+    out->saved = cap->saved;
     out->drop_notes = cap->drop_notes;
     out->first_drop_after = cap->first_after;
     out->first_drop_before = cap->first_before;
@@ -339,8 +398,8 @@ static void drops_closed(struct wsi_capture *cap, uint64_t before)
 }
 
 /* A live capture's periodic check, at `now` (CLOCK_MONOTONIC): read the kernel's counts (new
- * drops open a range after the packets read by the previous check). */
-static void live_tick(struct wsi_capture *cap, const struct timespec *now)
+ * drops open a range after the packets read by the previous check) and flush the saved file. */
+static int live_tick(struct wsi_capture *cap, const struct timespec *now, char errbuf[WSI_ERRBUF])
 {
     cap->next_tick = *now;
     add_ms(&cap->next_tick, cap->tick_ms);
@@ -356,17 +415,17 @@ static void live_tick(struct wsi_capture *cap, const struct timespec *now)
         clock_gettime(CLOCK_REALTIME, &cap->noticed);
     }
     cap->checked_seen = cap->seen;
+    return save_flush(cap, errbuf);
 }
 
-/* Nothing to read: wait for packets, a break or the next tick. 0, or -1 with errbuf set. */
+/* Nothing to read: flush the saved file (the kernel's buffer is empty, a good moment) and wait
+ * for packets, a break or the next tick. 0, or -1 with errbuf set. */
 static int live_wait(struct wsi_capture *cap, char errbuf[WSI_ERRBUF])
 {
+    if (save_flush(cap, errbuf) != 0) return -1;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!ts_before(&now, &cap->next_tick)) {
-        live_tick(cap, &now);
-        return 0;
-    }
+    if (!ts_before(&now, &cap->next_tick)) return live_tick(cap, &now, errbuf);
     long long ms = (long long)(cap->next_tick.tv_sec - now.tv_sec) * 1000 +
                    (cap->next_tick.tv_nsec - now.tv_nsec) / 1000000 + 1;
     struct pollfd fds[2] = {{.fd = cap->fd, .events = POLLIN}, {.fd = cap->wake[0], .events = POLLIN}};
@@ -380,13 +439,13 @@ static int live_wait(struct wsi_capture *cap, char errbuf[WSI_ERRBUF])
         while (read(cap->wake[0], b, sizeof b) > 0) {}
     }
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!ts_before(&now, &cap->next_tick)) live_tick(cap, &now);
+    if (!ts_before(&now, &cap->next_tick)) return live_tick(cap, &now, errbuf);
     return 0;
 }
 
 /* A live packet was read: drops waiting for their range are closed by the first packet stamped
  * after the check that noticed them; a check when one is due. */
-static void live_packet(struct wsi_capture *cap, const struct pcap_pkthdr *h)
+static int live_packet(struct wsi_capture *cap, const struct pcap_pkthdr *h, char errbuf[WSI_ERRBUF])
 {
     if (cap->pending) {
         struct timespec ts = {.tv_sec = h->ts.tv_sec, .tv_nsec = (long)h->ts.tv_usec * (cap->nano ? 1 : 1000)};
@@ -394,7 +453,8 @@ static void live_packet(struct wsi_capture *cap, const struct pcap_pkthdr *h)
     }
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (!ts_before(&now, &cap->next_tick)) live_tick(cap, &now);
+    if (!ts_before(&now, &cap->next_tick)) return live_tick(cap, &now, errbuf);
+    return 0;
 }
 
 /*
@@ -433,8 +493,21 @@ int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void 
             break;
         }
         cap->seen++;
-        if (!cap->offline) live_packet(cap, h);
+        if (!cap->offline && live_packet(cap, h, errbuf) != 0) {
+            rc = -1;
+            break;
+        }
         if (cap->have_prog && !pcap_offline_filter(&cap->prog, h, data)) continue;
+        if (cap->dumper) {
+            errno = 0;
+            pcap_dump((u_char *)cap->dumper, h, data);
+            if (ferror(pcap_dump_file(cap->dumper))) {
+                rc = save_failed(cap, errno, errbuf);
+                break;
+            }
+            cap->saved++;
+            cap->dirty = 1;
+        }
 
         struct wsi_packet pkt;
         pkt.num = cap->seen;
@@ -454,10 +527,11 @@ int wsi_capture_run(struct wsi_capture *cap, long count, wsi_packet_fn fn, void 
         delivered++;
     }
     if (!cap->offline) {
-        /* the counts as the run ends; drops still open end here */
+        /* the counts as the run ends (an error already said comes first); drops still open end here */
         struct timespec now;
+        char later[WSI_ERRBUF];
         clock_gettime(CLOCK_MONOTONIC, &now);
-        live_tick(cap, &now);
+        if (live_tick(cap, &now, rc ? later : errbuf) != 0) rc = -1;
         if (cap->pending) drops_closed(cap, 0);
     }
     cap->stop = 0; /* a break ends this run only */
@@ -483,6 +557,8 @@ void wsi_capture_close(struct wsi_capture *cap)
 {
     if (!cap) return;
     if (cap->have_prog) pcap_freecode(&cap->prog);
+    if (cap->dumper) pcap_dump_close(cap->dumper);
+    free(cap->save_path);
     if (cap->wake[0] >= 0) close(cap->wake[0]);
     if (cap->wake[1] >= 0) close(cap->wake[1]);
     pcap_close(cap->p); /* closes the file, which used inbuf until then */

@@ -32,14 +32,14 @@ struct wsi_capture *wsi_capture_open_file(const char *path, char errbuf[WSI_ERRB
 #define WSI_LIVE_SNAPLEN 262144
 #define WSI_LIVE_BUFFER (32 << 20)
 #define WSI_LIVE_BLOCK_MS 50
-/* How often, in milliseconds, a live run reads the kernel's counts. */
+/* How often, in milliseconds, a live run reads the kernel's counts and flushes the -w file. */
 #define WSI_LIVE_TICK_MS 1000
 
 /* How a live capture is opened; zeros are the defaults above. */
 struct wsi_live_opts {
     int snaplen;     /* bytes kept of each packet */
     int buffer_size; /* the kernel's buffer, bytes */
-    int tick_ms;     /* the period of the counts */
+    int tick_ms;     /* the period of the counts and flushes */
 };
 
 /* Why wsi_capture_open_live failed. */
@@ -57,6 +57,15 @@ enum wsi_live_error {
 struct wsi_capture *wsi_capture_open_live(const char *iface, const struct wsi_live_opts *opts, int *why,
                                           char errbuf[WSI_ERRBUF]);
 
+/* Save every packet that a run delivers (after the filter) to a pcap file, as tcpdump -w does;
+ * in a live run the file is flushed at every tick and whenever the kernel's buffer is empty.
+ * 0, or -1 with errbuf naming the file. A failed write stops the run (-1, errbuf naming the file). */
+int wsi_capture_save(struct wsi_capture *cap, const char *path, char errbuf[WSI_ERRBUF]);
+
+/* Flush and close the file of wsi_capture_save: 0, or -1 with errbuf naming the file and what
+ * went wrong (wsi_capture_close closes it too, silently). */
+int wsi_capture_save_end(struct wsi_capture *cap, char errbuf[WSI_ERRBUF]);
+
 /* What a capture has counted. */
 struct wsi_capture_stats {
     int live;              /* 1: the counts below are the kernel's, for a live interface */
@@ -64,6 +73,7 @@ struct wsi_capture_stats {
     uint64_t dropped;      /* dropped by the kernel, its buffer full (ps_drop) */
     uint64_t if_dropped;   /* dropped by the interface or its driver (ps_ifdrop) */
     uint64_t read;         /* packets read so far (from a file: the filtered out ones included) */
+    uint64_t saved;        /* packets written to the wsi_capture_save file */
     uint64_t drop_notes;   /* times new drops were noticed (see wsi_capture_on_drops) */
     uint64_t first_drop_after;  /* the first ones: after this packet (0: before the first) */
     uint64_t first_drop_before; /* and before this one (0: no later packet was read) */

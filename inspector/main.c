@@ -37,6 +37,7 @@ struct cli {
     long count;               /* -c N (0 = all) */
     int snaplen;              /* -s N (live) */
     int buffer_size;          /* -B SIZE (live), bytes; 0: WSI_LIVE_BUFFER */
+    const char *save;         /* -w FILE */
     enum output out;          /* --json / --summary / ladder */
     int frames;               /* --frames */
     long payload;             /* --payload N */
@@ -150,6 +151,7 @@ static void usage(FILE *f)
             "  -s SNAPLEN       live snap length (default 262144)\n"
             "  -B SIZE          live: the kernel's buffer, in KiB as in tcpdump, or with K, M, G\n"
             "                   (default 32M); drops are reported and end with exit status 3\n"
+            "  -w FILE          also save the packets read (after the filter) to a pcap file\n"
             "  FILTER...        a BPF filter as in tcpdump, e.g. 'tcp port 8080'\n"
             "Output:\n"
             "  --json           JSON Lines, one object per event\n"
@@ -255,7 +257,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     long v;
     int opt;
     /* '+': stop at the first non-option, so that a filter like "tcp port 80" is left alone */
-    while ((opt = getopt_long(argc, argv, "+r:i:c:s:B:xhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+r:i:c:s:B:w:xhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'r': c->file = optarg; break;
         case 'i': c->iface = optarg; break;
@@ -269,6 +271,13 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             break;
         case 'B':
             if (parse_buffer(optarg, &c->buffer_size)) return -1;
+            break;
+        case 'w':
+            if (strcmp(optarg, "-") == 0 || !*optarg) {
+                fprintf(stderr, "wsinspect: -w: give a file name: standard output carries wsinspect's own output\n");
+                return -1;
+            }
+            c->save = optarg;
             break;
         case 'x': c->hexdump = 1; break;
         case O_JSON: c->out = OUT_JSON; break;
@@ -343,6 +352,13 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     }
     if (c->file && c->buffer_size) {
         fprintf(stderr, "wsinspect: -B sets the kernel's buffer of a live capture (-i IFACE); a file has none\n");
+        return -1;
+    }
+    struct stat in, out;
+    if (c->file && c->save && strcmp(c->file, "-") != 0 && stat(c->file, &in) == 0 && stat(c->save, &out) == 0 &&
+        in.st_dev == out.st_dev && in.st_ino == out.st_ino) {
+        fprintf(stderr, "wsinspect: -w %s: that is the file being read (-r %s); save to another file\n", c->save,
+                c->file);
         return -1;
     }
     if (i < argc) {
@@ -491,6 +507,10 @@ int main(int argc, char **argv)
     if (c.iface || ro.live) setvbuf(stdout, NULL, _IOLBF, 0);
     else setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
+    if (c.save && wsi_capture_save(cap, c.save, err) != 0) {
+        fprintf(stderr, "wsinspect: -w %s\n", err);
+        goto out;
+    }
     if (c.iface) wsi_capture_on_drops(cap, on_drops, (void *)c.iface);
 
     interrupt_target = cap;
@@ -513,7 +533,7 @@ int main(int argc, char **argv)
     wsi_session_finish(s);
     if (read_failed) fprintf(stderr, "wsinspect: %s\n", err);
     report_budget(&budget, input);
-    /* a live capture's counts, any loss making the exit status 3 */
+    /* the saved file complete; a live capture's counts, any loss making the exit status 3 */
     struct wsi_capture_stats cs;
     int lost = 0;
     if (wsi_capture_stats(cap, &cs) == 0) {
@@ -522,6 +542,14 @@ int main(int argc, char **argv)
                 input, (unsigned long long)cs.received, (unsigned long long)cs.dropped,
                 (unsigned long long)cs.if_dropped, (unsigned long long)cs.read);
         lost = cs.dropped || cs.if_dropped;
+    }
+    if (c.save) {
+        if (wsi_capture_save_end(cap, err) != 0) {
+            fprintf(stderr, "wsinspect: -w %s\n", err);
+            read_failed = 1;
+        } else {
+            fprintf(stderr, "wsinspect: %llu packets saved to %s\n", (unsigned long long)cs.saved, c.save);
+        }
     }
 
     const struct wsi_session_stats *st = wsi_session_stats(s);

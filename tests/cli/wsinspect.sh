@@ -82,7 +82,7 @@ run --keylog "$T/no-such.log"
 expect_eq "a missing key log: exit 2" "$rc" 2
 check "a missing key log: named" has "$T/err" "wsinspect: $T/no-such.log: "
 
-# ---- -B: what the command line refuses ------------------------------------------------------------------
+# ---- -B and -w: what the command line refuses, what -w saves ---------------------------------------------
 C2=$C/chat-python.pcap
 for bad in 0 abc 2G -5 64X 2097152; do
     "$W" -i lo -B "$bad" >"$T/out" 2>"$T/err"; rc=$?
@@ -92,6 +92,36 @@ done
 "$W" -B 64M "$C2" >"$T/out" 2>"$T/err"; rc=$?
 expect_eq "-B with a file: exit 2" "$rc" 2
 check "-B with a file: says -B is for live captures" has "$T/err" "wsinspect: -B sets the kernel's buffer of a live capture (-i IFACE); a file has none"
+"$W" -w - "$C2" >"$T/out" 2>"$T/err"; rc=$?
+expect_eq "-w -: exit 2" "$rc" 2
+check "-w -: says why" has "$T/err" "wsinspect: -w: give a file name: standard output carries wsinspect's own output"
+cp "$C2" "$T/same.pcap"
+"$W" -w "$T/same.pcap" "$T/same.pcap" >"$T/out" 2>"$T/err"; rc=$?
+expect_eq "-w the file being read: exit 2" "$rc" 2
+check "-w the file being read: refused, the file intact" cmp "$T/same.pcap" "$C2"
+"$W" -w /nonexistent-dir/copy.pcap "$C2" >"$T/out" 2>"$T/err"; rc=$?
+expect_eq "-w into a missing folder: exit 2" "$rc" 2
+check "-w into a missing folder: names the file and why" has "$T/err" \
+    "wsinspect: -w /nonexistent-dir/copy.pcap: cannot save the packets there: No such file or directory"
+if [ -w /dev/full ]; then
+    "$W" -w /dev/full "$C2" >"$T/out" 2>"$T/err"; rc=$?
+    expect_eq "-w on a full disk: exit 2" "$rc" 2
+    check "-w on a full disk: names the file and why" has "$T/err" "wsinspect: -w /dev/full: writing the saved packets: No space left on device"
+fi
+
+# a filtered copy: the client's packets only, read again they are the same
+"$W" --json "$C2" src port 40976 >"$T/direct.json" 2>/dev/null; direct=$?
+"$W" --json -w "$T/copy.pcap" "$C2" src port 40976 >"$T/out" 2>"$T/err"; rc=$?
+expect_eq "-w with -r and a filter: the exit status is the same as without -w (1: no response seen)" "$rc:$direct" 1:1
+check "-w with -r and a filter: the output is the same as without -w" cmp "$T/out" "$T/direct.json"
+expect_eq "-w with -r and a filter: the count said" "$(cat "$T/err")" "wsinspect: 9 packets saved to $T/copy.pcap"
+"$W" --json "$T/copy.pcap" >"$T/copy.json" 2>/dev/null
+expect_eq "-w copy read again: the same client messages" \
+    "$(grep -c '"type":"message".*"dir":"c2s"' "$T/copy.json")" "$(grep -c '"type":"message".*"dir":"c2s"' "$T/direct.json")"
+"$W" --json "$T/copy.pcap" src port 40976 >"$T/copy2.json" 2>/dev/null
+check "-w copy read again: every packet passes the filter" sh -c \
+    "[ \"\$(grep -c '\"type\":\"message\"' '$T/copy2.json')\" = \"\$(grep -c '\"type\":\"message\"' '$T/copy.json')\" ]"
+
 # ---- the man page says it ------------------------------------------------------------------------------
 check "wsinspect(1): a key log with no usable line is an input error" grep -q "no usable line" man/wsinspect.1
 check "wsinspect(1): an empty key log is read with a warning" grep -q "holds only comments and blank lines" man/wsinspect.1

@@ -694,6 +694,98 @@ static void test_live(void **state)
     wsi_capture_close(cap);
 }
 
+/* ---- saving (-w) -------------------------------------------------------------- */
+
+/* Counts what a run delivered, without keeping it. */
+static void tally(void *user, const struct wsi_packet *pkt)
+{
+    (void)pkt;
+    (*(int *)user)++;
+}
+
+/* A filtered copy of a file: the packets that passed, with their timestamps, lengths and bytes. */
+static void test_save_filtered(void **state)
+{
+    static const struct wpkt w[] = {
+        {1, 5, 40000, 80, 60, 0}, {2, 6, 40000, 443, 70, 0}, {3, 7, 80, 40001, 1514, 100},
+        {4, 8, 5353, 5353, 60, 0}, {5, 999999999, 40002, 80, 90, 0},
+    };
+    char in[128], out[128];
+    snprintf(in, sizeof in, "%s", file_in(*state, "all.pcap"));
+    snprintf(out, sizeof out, "%s", file_in(*state, "port80.pcap"));
+    write_pcap(in, PCAP_TSTAMP_PRECISION_NANO, w, 5);
+    struct wsi_capture *cap = open_ok(in);
+    char err[WSI_ERRBUF] = "";
+    assert_int_equal(wsi_capture_set_filter(cap, "tcp port 80", err), 0);
+    if (wsi_capture_save(cap, out, err) != 0) fail_msg("%s", err);
+    int n = 0;
+    assert_int_equal(wsi_capture_run(cap, 0, tally, &n, err), 0);
+    assert_int_equal(n, 3);
+    struct wsi_capture_stats st;
+    assert_int_equal(wsi_capture_stats(cap, &st), -1); /* a file has no kernel counts */
+    assert_int_equal(st.live, 0);
+    assert_int_equal(st.read, 5);
+    assert_int_equal(st.saved, 3);
+    assert_int_equal(st.dropped, 0);
+    if (wsi_capture_save_end(cap, err) != 0) fail_msg("%s", err);
+    wsi_capture_close(cap);
+
+    cap = open_ok(out);
+    struct got g;
+    memset(&g, 0, sizeof g);
+    assert_int_equal(wsi_capture_run(cap, 0, collect, &g, err), 0);
+    wsi_capture_close(cap);
+    assert_int_equal(g.n, 3);
+    static const int picked[] = {0, 2, 4};
+    for (int i = 0; i < 3; i++) {
+        const struct wpkt *p = &w[picked[i]];
+        assert_int_equal(g.num[i], (uint64_t)i + 1); /* numbered in the copy */
+        assert_int_equal(g.sec[i], p->sec);
+        assert_int_equal(g.nsec[i], p->frac); /* nanoseconds kept */
+        assert_int_equal(g.len[i], p->size);
+        assert_int_equal(g.caplen[i], p->caplen ? p->caplen : p->size);
+        assert_int_equal(g.last[i], 0xA0 + picked[i]);
+    }
+}
+
+/* A file that cannot be created, or written: the message names it and says why. */
+static void test_save_errors(void **state)
+{
+    static struct wpkt w[40];
+    for (int i = 0; i < 40; i++) w[i] = (struct wpkt){i + 1, 0, 40000, 80, 1514, 0};
+    const char *in = file_in(*state, "big.pcap");
+    write_pcap(in, PCAP_TSTAMP_PRECISION_NANO, w, 40);
+    struct wsi_capture *cap = open_ok(in);
+    char err[WSI_ERRBUF] = "";
+    assert_int_equal(wsi_capture_save(cap, "/nonexistent-dir/copy.pcap", err), -1);
+    if (strncmp(err, "/nonexistent-dir/copy.pcap: cannot save the packets there: ", 59) != 0 ||
+        !strstr(err, "No such file or directory"))
+        fail_msg("got \"%s\"", err);
+
+    /* 40 packets of 1514 bytes do not fit in the stdio buffer: a write fails during the run */
+    if (access("/dev/full", W_OK) != 0) {
+        wsi_capture_close(cap);
+        print_message("skipped: no /dev/full here\n");
+        skip();
+    }
+    if (wsi_capture_save(cap, "/dev/full", err) != 0) fail_msg("%s", err);
+    int n = 0;
+    assert_int_equal(wsi_capture_run(cap, 0, tally, &n, err), -1);
+    assert_true(n < 40);
+    if (strncmp(err, "/dev/full: writing the saved packets: No space left on device (after ", 69) != 0)
+        fail_msg("got \"%s\"", err);
+    wsi_capture_close(cap);
+
+    /* a few small packets: the failure shows when the file is flushed at the end */
+    cap = open_ok(in);
+    if (wsi_capture_save(cap, "/dev/full", err) != 0) fail_msg("%s", err);
+    assert_int_equal(wsi_capture_run(cap, 1, tally, &n, err), 0);
+    assert_int_equal(wsi_capture_save_end(cap, err), -1);
+    if (strncmp(err, "/dev/full: writing the saved packets: No space left on device", 61) != 0)
+        fail_msg("got \"%s\"", err);
+    wsi_capture_close(cap);
+}
+
 /* ---- live ------------------------------------------------------------------- */
 
 /* Two UDP sockets on the loopback's ephemeral ports, and a filter for what goes from tx to rx. */
@@ -765,14 +857,15 @@ static struct wsi_capture *open_lo(const struct wsi_live_opts *o, struct udp_pai
     return cap;
 }
 
-/* The kernel's counts: what was sent is received, nothing dropped. */
-static void test_live_stats(void **state)
+/* The kernel's counts: what was sent is received, nothing dropped; a live run saves what it reads. */
+static void test_live_stats_and_save(void **state)
 {
-    (void)state;
     struct wsi_live_opts o = {.tick_ms = 100};
     struct udp_pair u;
     struct wsi_capture *cap = open_lo(&o, &u);
     char err[WSI_ERRBUF] = "";
+    const char *out = file_in(*state, "live.pcap");
+    if (wsi_capture_save(cap, out, err) != 0) fail_msg("%s", err);
     for (int i = 0; i < 5; i++) udp_send(&u, "wsinspect", 9);
     struct got g;
     memset(&g, 0, sizeof g);
@@ -785,9 +878,24 @@ static void test_live_stats(void **state)
     assert_int_equal(st.dropped, 0);
     assert_int_equal(st.if_dropped, 0);
     assert_int_equal(st.read, 5);
+    assert_int_equal(st.saved, 5);
     assert_int_equal(st.drop_notes, 0);
+    if (wsi_capture_save_end(cap, err) != 0) fail_msg("%s", err);
     wsi_capture_close(cap);
     udp_pair_close(&u);
+
+    struct got s;
+    memset(&s, 0, sizeof s);
+    cap = open_ok(out);
+    assert_int_equal(wsi_capture_run(cap, 0, collect, &s, err), 0);
+    wsi_capture_close(cap);
+    assert_int_equal(s.n, 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(s.sec[i], g.sec[i]);
+        assert_int_equal(s.nsec[i], g.nsec[i]);
+        assert_int_equal(s.len[i], g.len[i]);
+        assert_int_equal(s.last[i], 't');
+    }
 }
 
 /* What the drop test's callbacks see. */
@@ -874,7 +982,9 @@ int main(void)
         cmocka_unit_test(test_pcapng_mixed_links),
         cmocka_unit_test(test_real_files),
         cmocka_unit_test(test_live),
-        cmocka_unit_test(test_live_stats),
+        cmocka_unit_test(test_save_filtered),
+        cmocka_unit_test(test_save_errors),
+        cmocka_unit_test(test_live_stats_and_save),
         cmocka_unit_test(test_live_drops),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
