@@ -38,6 +38,7 @@ struct cli {
     int snaplen;              /* -s N (live) */
     int buffer_size;          /* -B SIZE (live), bytes; 0: WSI_LIVE_BUFFER */
     const char *save;         /* -w FILE */
+    int list;                 /* -D */
     enum output out;          /* --json / --summary / ladder */
     int frames;               /* --frames */
     long payload;             /* --payload N */
@@ -85,6 +86,41 @@ static void on_drops(void *user, const struct wsi_drop_note *n)
                 iface, what, (unsigned long long)n->after);
     else
         fprintf(stderr, "wsinspect: %s: %s, and no packet was read\n", iface, what);
+}
+
+/* -D: the interfaces, numbered, as tcpdump -D lists them. */
+static int list_interfaces(void)
+{
+    char pe[PCAP_ERRBUF_SIZE] = "";
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, pe) != 0) {
+        fprintf(stderr, "wsinspect: -D: cannot list the interfaces: %s\n", pe);
+        return -1;
+    }
+    int i = 0;
+    for (pcap_if_t *d = all; d; d = d->next) {
+        printf("%d.%s", ++i, d->name);
+        if (d->description) printf(" (%s)", d->description);
+        const char *flag[5];
+        int nf = 0;
+        if (d->flags & PCAP_IF_UP) flag[nf++] = "Up";
+        if (d->flags & PCAP_IF_RUNNING) flag[nf++] = "Running";
+        if (d->flags & PCAP_IF_WIRELESS) flag[nf++] = "Wireless";
+        switch (d->flags & PCAP_IF_CONNECTION_STATUS) {
+        case PCAP_IF_CONNECTION_STATUS_CONNECTED: flag[nf++] = d->flags & PCAP_IF_WIRELESS ? "Associated" : "Connected"; break;
+        case PCAP_IF_CONNECTION_STATUS_DISCONNECTED:
+            flag[nf++] = d->flags & PCAP_IF_WIRELESS ? "Not associated" : "Disconnected";
+            break;
+        default: break; /* unknown or not applicable: nothing said */
+        }
+        if (d->flags & PCAP_IF_LOOPBACK) flag[nf++] = "Loopback";
+        fputs(" [", stdout);
+        for (int k = 0; k < nf; k++) printf("%s%s", k ? ", " : "", flag[k]);
+        printf("%s]\n", nf ? "" : "none");
+    }
+    pcap_freealldevs(all);
+    if (i == 0) fprintf(stderr, "wsinspect: -D: no interface to capture on (none found, or none allowed)\n");
+    return 0;
 }
 
 /* Each packet goes to the session; a failed write stops the run at once (a full disk, a
@@ -152,6 +188,7 @@ static void usage(FILE *f)
             "  -B SIZE          live: the kernel's buffer, in KiB as in tcpdump, or with K, M, G\n"
             "                   (default 32M); drops are reported and end with exit status 3\n"
             "  -w FILE          also save the packets read (after the filter) to a pcap file\n"
+            "  -D               list the interfaces -i can capture on, and exit\n"
             "  FILTER...        a BPF filter as in tcpdump, e.g. 'tcp port 8080'\n"
             "Output:\n"
             "  --json           JSON Lines, one object per event\n"
@@ -230,6 +267,29 @@ static int parse_buffer(const char *s, int *out)
     return 0;
 }
 
+/* -i N, as in tcpdump: the Nth interface of -D when no interface is named N. NULL when not a number or no such. */
+static char *interface_by_number(const char *arg)
+{
+    if (!*arg || strspn(arg, "0123456789") != strlen(arg)) return NULL;
+    char pe[PCAP_ERRBUF_SIZE];
+    pcap_if_t *all = NULL;
+    if (pcap_findalldevs(&all, pe) != 0) return NULL;
+    long want = strtol(arg, NULL, 10);
+    char *name = NULL;
+    long i = 0;
+    pcap_if_t *d;
+    for (d = all; d; d = d->next)
+        if (strcmp(d->name, arg) == 0) break; /* a real interface of that name */
+    if (!d)
+        for (d = all; d; d = d->next)
+            if (++i == want) {
+                name = strdup(d->name);
+                break;
+            }
+    pcap_freealldevs(all);
+    return name;
+}
+
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
@@ -257,7 +317,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     long v;
     int opt;
     /* '+': stop at the first non-option, so that a filter like "tcp port 80" is left alone */
-    while ((opt = getopt_long(argc, argv, "+r:i:c:s:B:w:xhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+r:i:c:s:B:w:DxhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'r': c->file = optarg; break;
         case 'i': c->iface = optarg; break;
@@ -279,6 +339,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             }
             c->save = optarg;
             break;
+        case 'D': c->list = 1; break;
         case 'x': c->hexdump = 1; break;
         case O_JSON: c->out = OUT_JSON; break;
         case O_SUMMARY: c->out = OUT_SUMMARY; break;
@@ -335,6 +396,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             return -1;
         }
     }
+    if (c->list) return list_interfaces() == 0 ? 1 : -1;
     int i = optind;
     /* A first argument that names a file is the input, as in `wsinspect capture.pcap`. */
     if (!c->file && !c->iface && i < argc) {
@@ -410,6 +472,7 @@ int main(int argc, char **argv)
     struct wsi_session *s = NULL;
     int status = EXIT_USAGE;
     int stdout_closed = 0; /* the output failed: it was reported already */
+    char *iface_n = NULL;  /* -i N: the Nth interface's name */
 
     int rc = parse_cli(argc, argv, &c);
     if (rc) {
@@ -417,12 +480,19 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (c.iface && (iface_n = interface_by_number(c.iface))) c.iface = iface_n;
     const char *input = c.file ? (strcmp(c.file, "-") == 0 ? "(stdin)" : c.file) : c.iface;
     if (c.file) {
         cap = wsi_capture_open_file(c.file, err);
     } else {
         struct wsi_live_opts lopts = {.snaplen = c.snaplen, .buffer_size = c.buffer_size};
-        cap = wsi_capture_open_live(c.iface, &lopts, NULL, err);
+        int why = 0;
+        cap = wsi_capture_open_live(c.iface, &lopts, &why, err);
+        if (!cap) {
+            fprintf(stderr, "wsinspect: %s\n", err);
+            if (why == WSI_LIVE_NO_DEVICE) fprintf(stderr, "wsinspect: 'wsinspect -D' lists the interfaces to capture on\n");
+            goto out;
+        }
     }
     if (!cap || (c.filter && wsi_capture_set_filter(cap, c.filter, err) != 0)) {
         fprintf(stderr, "wsinspect: %s\n", err);
@@ -573,6 +643,7 @@ out:
     wsi_explain_free(explain, NULL); /* only on a path that stopped before the end: nothing to say */
     wsi_capture_close(cap);
     free(c.filter);
+    free(iface_n);
     if (!stdout_closed && fflush(stdout) != 0) {
         fprintf(stderr, "wsinspect: writing the output: %s\n", strerror(errno));
         return EXIT_USAGE;

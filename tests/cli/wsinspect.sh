@@ -82,7 +82,7 @@ run --keylog "$T/no-such.log"
 expect_eq "a missing key log: exit 2" "$rc" 2
 check "a missing key log: named" has "$T/err" "wsinspect: $T/no-such.log: "
 
-# ---- -B and -w: what the command line refuses, what -w saves ---------------------------------------------
+# ---- -B, -w, -D and live captures: what the command line refuses, what -w saves, what -D lists -----------
 C2=$C/chat-python.pcap
 for bad in 0 abc 2G -5 64X 2097152; do
     "$W" -i lo -B "$bad" >"$T/out" 2>"$T/err"; rc=$?
@@ -121,6 +121,22 @@ expect_eq "-w copy read again: the same client messages" \
 "$W" --json "$T/copy.pcap" src port 40976 >"$T/copy2.json" 2>/dev/null
 check "-w copy read again: every packet passes the filter" sh -c \
     "[ \"\$(grep -c '\"type\":\"message\"' '$T/copy2.json')\" = \"\$(grep -c '\"type\":\"message\"' '$T/copy.json')\" ]"
+
+# -D: as tcpdump -D lists them
+"$W" -D >"$T/out" 2>"$T/err"; rc=$?
+expect_eq "-D: exit 0" "$rc" 0
+check "-D: numbered lines: N.NAME [(DESCRIPTION)] [FLAGS]" sh -c "grep -Evq '^[0-9]+\.[^ ]+( \(.*\))? \[[A-Za-z, ]+\]\$' '$T/out' && exit 1; test -s '$T/out'"
+check "-D: lo is there, a loopback" grep -Eq '^[0-9]+\.lo \[.*Loopback\]$' "$T/out"
+if command -v tcpdump >/dev/null 2>&1; then
+    tcpdump -D >"$T/tcpdump-D" 2>/dev/null
+    check "-D: the same list as tcpdump -D" cmp "$T/out" "$T/tcpdump-D"
+else
+    skip "-D: the same list as tcpdump -D" "tcpdump is not installed"
+fi
+n=$(sed -n 's/^\([0-9]*\)\.lo .*/\1/p' "$T/out")
+"$W" -i 99999 >"$T/out" 2>"$T/err"; rc=$?
+expect_eq "-i 99999 (no such interface): exit 2" "$rc" 2
+check "-i 99999: names it and points to -D" sh -c "grep -q '^wsinspect: 99999: ' '$T/err' && grep -q \"'wsinspect -D' lists the interfaces\" '$T/err'"
 
 # ---- the man page says it ------------------------------------------------------------------------------
 check "wsinspect(1): a key log with no usable line is an input error" grep -q "no usable line" man/wsinspect.1
