@@ -88,6 +88,56 @@ static void on_drops(void *user, const struct wsi_drop_note *n)
         fprintf(stderr, "wsinspect: %s: %s, and no packet was read\n", iface, what);
 }
 
+/* A word for the shell: quoted when it holds anything but plain characters. */
+static void shell_word(FILE *f, const char *w)
+{
+    if (*w && strspn(w, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+=./:,@%") == strlen(w)) {
+        fputs(w, f);
+        return;
+    }
+    fputc('\'', f);
+    for (; *w; w++) {
+        if (*w == '\'') fputs("'\\''", f);
+        else fputc(*w, f);
+    }
+    fputc('\'', f);
+}
+
+/* No permission to capture: the three ways out, with the commands for this program and interface. */
+static void explain_permission(const char *iface, const char *filter, int argc, char **argv)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) snprintf(self, sizeof self, "%s", argv[0]);
+    else self[n] = '\0';
+    fprintf(stderr,
+            "wsinspect: capturing on %s needs the CAP_NET_RAW and CAP_NET_ADMIN capabilities, which root has. Either:\n"
+            "  1. run it with sudo:\n"
+            "       sudo ",
+            iface);
+    shell_word(stderr, self);
+    for (int i = 1; i < argc; i++) {
+        fputc(' ', stderr);
+        shell_word(stderr, argv[i]);
+    }
+    fputs("\n"
+          "  2. or give the program the capabilities once (then run it as you did):\n"
+          "       sudo setcap cap_net_raw,cap_net_admin=eip ",
+          stderr);
+    shell_word(stderr, self);
+    fputs("\n"
+          "  3. or capture with tcpdump, then read the file:\n"
+          "       sudo tcpdump -i ",
+          stderr);
+    shell_word(stderr, iface);
+    fputs(" -w class.pcap", stderr);
+    if (filter) {
+        fputc(' ', stderr);
+        shell_word(stderr, filter);
+    }
+    fputs("\n       wsinspect class.pcap\n", stderr);
+}
+
 /* -D: the interfaces, numbered, as tcpdump -D lists them. */
 static int list_interfaces(void)
 {
@@ -490,7 +540,8 @@ int main(int argc, char **argv)
         cap = wsi_capture_open_live(c.iface, &lopts, &why, err);
         if (!cap) {
             fprintf(stderr, "wsinspect: %s\n", err);
-            if (why == WSI_LIVE_NO_DEVICE) fprintf(stderr, "wsinspect: 'wsinspect -D' lists the interfaces to capture on\n");
+            if (why == WSI_LIVE_PERM) explain_permission(c.iface, c.filter, argc, argv);
+            else if (why == WSI_LIVE_NO_DEVICE) fprintf(stderr, "wsinspect: 'wsinspect -D' lists the interfaces to capture on\n");
             goto out;
         }
     }

@@ -138,6 +138,34 @@ n=$(sed -n 's/^\([0-9]*\)\.lo .*/\1/p' "$T/out")
 expect_eq "-i 99999 (no such interface): exit 2" "$rc" 2
 check "-i 99999: names it and points to -D" sh -c "grep -q '^wsinspect: 99999: ' '$T/err' && grep -q \"'wsinspect -D' lists the interfaces\" '$T/err'"
 
+# No permission: as an unprivileged user (lo given by its -D number, as tcpdump allows), the three
+# ways out, with this program's real path
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 && setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
+    asuser() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+elif [ "$(id -u)" -ne 0 ]; then
+    asuser() { "$@"; }
+else
+    asuser=""
+fi
+if ! command -v asuser >/dev/null 2>&1; then
+    skip "no permission to capture" "root here, and setpriv cannot make this process another user"
+elif ! asuser "$W" --version >/dev/null 2>&1; then
+    skip "no permission to capture" "the unprivileged user cannot run $W (its folders are closed to it)"
+else
+    asuser "$W" -i "${n:-lo}" --json tcp port 8080 >"$T/out" 2>"$T/err"; rc=$?
+    if [ "$rc" -eq 0 ] || grep -q "listening on" "$T/err"; then
+        skip "no permission to capture" "this user may capture here (the program has the capabilities)"
+    else
+        expect_eq "no permission: exit 2" "$rc" 2
+        self=$(readlink -f "$W")
+        check "no permission: libpcap's reason, naming the interface" grep -q "^wsinspect: lo: .*permission" "$T/err"
+        check "no permission: 1. sudo, with the same arguments" has "$T/err" "       sudo $self -i ${n:-lo} --json tcp port 8080"
+        check "no permission: 2. the setcap command for this program" has "$T/err" "       sudo setcap cap_net_raw,cap_net_admin=eip $self"
+        check "no permission: 3. tcpdump to a file, then read it" has "$T/err" "       sudo tcpdump -i lo -w class.pcap 'tcp port 8080'"
+        check "no permission: 3. ...then read it" has "$T/err" "       wsinspect class.pcap"
+    fi
+fi
+
 # ---- the man page says it ------------------------------------------------------------------------------
 check "wsinspect(1): a key log with no usable line is an input error" grep -q "no usable line" man/wsinspect.1
 check "wsinspect(1): an empty key log is read with a warning" grep -q "holds only comments and blank lines" man/wsinspect.1

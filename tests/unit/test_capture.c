@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <grp.h>
 
 #include <cmocka.h>
 #include <pcap/pcap.h>
@@ -965,6 +967,47 @@ static void test_live_drops(void **state)
     assert_int_equal(st.first_drop_before, d.marker);
 }
 
+/* Without permission (an unprivileged user), opening says so, and why is WSI_LIVE_PERM. */
+static void test_live_permission(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        char err[WSI_ERRBUF] = "";
+        int why = 0;
+        struct wsi_capture *cap = wsi_capture_open_live("lo", NULL, &why, err);
+        if (cap) {
+            wsi_capture_close(cap);
+            print_message("skipped: this user may capture (capabilities), and cannot become another\n");
+            skip();
+        }
+        assert_int_equal(why, WSI_LIVE_PERM);
+        assert_non_null(strstr(err, "lo: "));
+        return;
+    }
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* as nobody (65534), without the capabilities root had */
+        if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(3);
+        char err[WSI_ERRBUF] = "";
+        int why = 0;
+        struct wsi_capture *cap = wsi_capture_open_live("lo", NULL, &why, err);
+        if (cap) _exit(4);
+        if (why != WSI_LIVE_PERM) _exit(5);
+        if (strncmp(err, "lo: ", 4) != 0 || !strstr(err, "ermission")) _exit(6);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 3) {
+        print_message("skipped: cannot become nobody (65534) here\n");
+        skip();
+    }
+    /* 4: opened; 5: another kind of failure; 6: the message does not name lo or the permission */
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -986,6 +1029,7 @@ int main(void)
         cmocka_unit_test(test_save_errors),
         cmocka_unit_test(test_live_stats_and_save),
         cmocka_unit_test(test_live_drops),
+        cmocka_unit_test(test_live_permission),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
