@@ -26,6 +26,7 @@
 
 #define GUTTER 11       /* the time column: "%10s " */
 #define TAG 5           /* live: the connection's tag before every line, "#12  " */
+#define TOKEN_MAX 64    /* a token this long or shorter is never broken across lines (a SHA-256 in hex) */
 #define MIN_WIDTH 40    /* narrower terminals still get 40 columns */
 #define DIAG_MAX 100    /* the diagram (rail to rail) never grows wider than this */
 #define LABEL_PAD 10    /* columns of an arrow that are not its label */
@@ -429,6 +430,7 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
     size_t lw = cols(lead), nlines = 0;
     size_t avail = l->width > lw + 8 ? l->width - lw : 8;
     const char *p = text;
+    int cut_mid = 0; /* the previous line ended inside a run of non-spaces */
     do {
         /* the longest run of whole pieces that fits */
         size_t used = 0, end = 0, i = 0, n = strlen(p);
@@ -452,12 +454,22 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
             end = i = we;
         }
         if (end == 0 && n > 0) { /* the first piece alone is too wide */
-            end = fit_prefix(p, n, avail);
-            size_t sp = end;
-            while (sp > 0 && p[sp] != ' ') sp--;
-            if (sp > 0 && end < n) end = sp;
+            /* a token (a key, an Accept, the GUID, a hash: no space in it, at most TOKEN_MAX columns)
+             * is never broken, even if its line overflows: students copy it from here. Longer runs
+             * (a path off the wire) are broken as before. */
+            size_t tok = 0;
+            while (tok < n && p[tok] != ' ') tok++;
+            if (!cut_mid && cols_n(p, tok) > avail && cols_n(p, tok) <= TOKEN_MAX) {
+                end = tok;
+            } else {
+                end = fit_prefix(p, n, avail);
+                size_t sp = end;
+                while (sp > 0 && p[sp] != ' ') sp--;
+                if (sp > 0 && end < n) end = sp;
+            }
             if (end == 0) end = 1; /* never loop forever */
         }
+        cut_mid = end < n && p[end] != ' '; /* the next line goes on with the same run */
         if (nlines) s_printf(out, "%*s", (int)lw, "");
         else s_puts(out, lead);
         s_puts(out, on);
