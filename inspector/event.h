@@ -41,6 +41,7 @@ enum wsi_ev_kind {
     WSI_EV_CHUNK,      /* one chunk of a chunked HTTP body (HTTP streaming) */
     WSI_EV_SSE,        /* one Server-Sent Event of a text/event-stream body */
     WSI_EV_TLS,        /* TLS on the connection: its facts, an alert, or a decryption problem */
+    WSI_EV_STATS,      /* the capture's counts (live): packets lost by the kernel, or the totals at the end (conn 0) */
 };
 
 /* The handshake's outcome. */
@@ -91,6 +92,18 @@ struct wsi_tls_ev {
     const struct wsi_tls_info *info; /* the hello facts and whether it is decrypted (kind "info") */
     const char *alert;               /* an alert, phrased ("warning close_notify"), or NULL */
     const char *error;               /* a problem (a record that failed authentication...), or NULL */
+};
+
+/* The capture's counts, of a live capture (conn 0, side NONE). */
+struct wsi_stats_ev {
+    int final;                    /* 1: the run is over, these are the totals; 0: drops were just noticed */
+    uint64_t received;            /* packets the kernel passed to the capture (drops included) */
+    uint64_t dropped;             /* dropped by the kernel (its buffer full), so far */
+    uint64_t if_dropped;          /* dropped by the interface or its driver, so far */
+    uint64_t new_dropped, new_if_dropped; /* not final: the drops just noticed */
+    uint64_t after, before;       /* not final: they happened after packet `after` and before `before` (0: unknown) */
+    uint64_t packets;             /* packets read */
+    uint64_t connections, websockets, violations, gaps; /* the session's totals so far */
 };
 
 /* One Server-Sent Event (HTML Living Standard, "event stream interpretation"). */
@@ -215,6 +228,7 @@ struct wsi_event {
         struct wsi_chunk_ev chunk;
         struct wsi_sse_ev sse;
         struct wsi_tls_ev tls;
+        struct wsi_stats_ev stats;
     } u;
 };
 

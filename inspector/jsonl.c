@@ -804,6 +804,7 @@ static const struct line_head heads[] = {
     [WSI_EV_CHUNK] = HEAD("chunk"),
     [WSI_EV_SSE] = HEAD("sse"),
     [WSI_EV_TLS] = HEAD("tls"),
+    [WSI_EV_STATS] = HEAD("stats"),
 };
 
 /* The event's timestamp (as w_ts): its seconds are mostly the line before's, kept written
@@ -842,6 +843,26 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
     case WSI_EV_CHUNK: j_chunk(j, &ev->u.chunk); break;
     case WSI_EV_SSE: j_sse(j, &ev->u.sse); break;
     case WSI_EV_TLS: j_tls(j, &ev->u.tls); break;
+    case WSI_EV_STATS: {
+        const struct wsi_stats_ev *st = &ev->u.stats;
+        jbool(j, "final", st->final);
+        if (st->final) {
+            ju64(j, "received", st->received);
+            ju64(j, "dropped", st->dropped);
+            ju64(j, "if_dropped", st->if_dropped);
+        } else {
+            ju64(j, "new_dropped", st->new_dropped);
+            ju64(j, "new_if_dropped", st->new_if_dropped);
+            ju64(j, "after_packet", st->after);
+            ju64(j, "before_packet", st->before);
+        }
+        ju64(j, "packets", st->packets);
+        ju64(j, "connections", st->connections);
+        ju64(j, "websockets", st->websockets);
+        ju64(j, "violations", st->violations);
+        ju64(j, "gaps", st->gaps);
+        break;
+    }
     case WSI_EV_HANDSHAKE: j_handshake(j, &ev->u.hs); break;
     case WSI_EV_FRAME: j_frame(j, &ev->u.frame); break;
     case WSI_EV_MESSAGE: j_message(j, &ev->u.msg); break;

@@ -1488,6 +1488,28 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
     struct wsi_ladder *l = self;
     struct lconn *c;
     struct wsi_event on_clock;
+    if (ev->kind == WSI_EV_STATS) {
+        /* the capture's counts: not a connection's; said where they happen, loud when packets were lost */
+        char b[400];
+        const char *on = l->o.color ? (ev->u.stats.final ? C_BOLD : C_BAD) : "", *off = l->o.color ? C_OFF : "";
+        s_clear(&l->blk);
+        wrap(l, &l->blk, "", wsi_stats_sentence(&ev->u.stats, b, sizeof b), on, off, 0);
+        if (l->o.live) {
+            /* no connection's tag: its own, across */
+            for (const char *p = s_get(&l->blk); *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+                fprintf(l->o.out, "%-*s", TAG, ev->u.stats.final ? "==" : "!!");
+                fwrite(p, 1, n, l->o.out);
+                p += n;
+            }
+        } else {
+            if (l->blocks++) fputc('\n', l->o.out);
+            fputs(s_get(&l->blk), l->o.out);
+        }
+        fflush(l->o.out);
+        return;
+    }
     if (l->o.live) {
         /* interleaved connections: one clock, from the first event of the capture */
         if (!l->have_t0) {

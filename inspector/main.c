@@ -63,11 +63,21 @@ struct warn_ctx {
 /* The capture being read, for the SIGINT handler only (a signal handler has no context argument). */
 static struct wsi_capture *interrupt_target;
 
-/* Drops a live capture noticed: each range is said on stderr as it is noticed. */
+/* Drops a live capture noticed: each range is said on stderr as it is noticed, and in the
+ * output, where it happened (a stats event through the session). */
+struct drops_ctx {
+    const char *iface;
+    struct wsi_session *s;
+};
+
 static void on_drops(void *user, const struct wsi_drop_note *n)
 {
-    const char *iface = user;
+    const struct drops_ctx *dc = user;
+    const char *iface = dc->iface;
     char what[160];
+    struct wsi_stats_ev st = {.new_dropped = n->dropped, .new_if_dropped = n->if_dropped, .after = n->after,
+                              .before = n->before};
+    wsi_session_capture_stats(dc->s, &st);
     if (n->dropped && n->if_dropped)
         snprintf(what, sizeof what, "the kernel dropped %llu packets and the interface %llu", (unsigned long long)n->dropped,
                  (unsigned long long)n->if_dropped);
@@ -632,7 +642,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "wsinspect: -w %s\n", err);
         goto out;
     }
-    if (c.iface) wsi_capture_on_drops(cap, on_drops, (void *)c.iface);
+    struct drops_ctx dc = {.iface = c.iface, .s = s};
+    if (c.iface) wsi_capture_on_drops(cap, on_drops, &dc);
 
     interrupt_target = cap;
     signal(SIGINT, on_sigint);
@@ -663,6 +674,9 @@ int main(int argc, char **argv)
                 input, (unsigned long long)cs.received, (unsigned long long)cs.dropped,
                 (unsigned long long)cs.if_dropped, (unsigned long long)cs.read);
         lost = cs.dropped || cs.if_dropped;
+        /* and in the output, in every view: the ladder's last line, the summary's, a JSON stats object */
+        struct wsi_stats_ev st = {.final = 1, .received = cs.received, .dropped = cs.dropped, .if_dropped = cs.if_dropped};
+        wsi_session_capture_stats(s, &st);
     }
     if (c.save) {
         if (wsi_capture_save_end(cap, err) != 0) {

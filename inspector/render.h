@@ -27,6 +27,10 @@ struct wsi_render_opts {
 /* Giving way to the memory budget: the block of the connection holding the most lines is
  * printed now, marked as continued below; returns 0 when no block holds any line. */
 int wsi_ladder_give(void *ladder);
+/* The sentence of a stats event (drops just noticed, or the totals of a live capture), for the
+ * ladder and the summary; returns buf. */
+const char *wsi_stats_sentence(const struct wsi_stats_ev *st, char *buf, size_t bufsz);
+
 struct wsi_ladder;
 struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o);
 void wsi_ladder_event(void *self, const struct wsi_event *ev);

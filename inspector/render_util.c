@@ -314,3 +314,37 @@ void **wsi_connmap_take_all(struct wsi_connmap *m, size_t *n)
     *n = k;
     return vals;
 }
+
+const char *wsi_stats_sentence(const struct wsi_stats_ev *st, char *buf, size_t bufsz)
+{
+    if (!st->final) {
+        char what[128], where[96];
+        if (st->new_dropped && st->new_if_dropped)
+            snprintf(what, sizeof what, "the kernel dropped %llu packets and the interface %llu",
+                     (unsigned long long)st->new_dropped, (unsigned long long)st->new_if_dropped);
+        else if (st->new_if_dropped)
+            snprintf(what, sizeof what, "the interface dropped %llu packets", (unsigned long long)st->new_if_dropped);
+        else
+            snprintf(what, sizeof what, "the kernel dropped %llu packets", (unsigned long long)st->new_dropped);
+        if (st->after && st->before)
+            snprintf(where, sizeof where, " between packet %llu and %llu", (unsigned long long)st->after,
+                     (unsigned long long)st->before);
+        else if (st->before)
+            snprintf(where, sizeof where, " before packet %llu", (unsigned long long)st->before);
+        else if (st->after)
+            snprintf(where, sizeof where, " after packet %llu", (unsigned long long)st->after);
+        else
+            where[0] = '\0';
+        snprintf(buf, bufsz, "CAPTURE LOSS: %s%s: gaps after this are losses of the capture, not of the peers (-B)",
+                 what, where);
+        return buf;
+    }
+    snprintf(buf, bufsz,
+             "Capture: %llu packets received, %llu dropped by the kernel, %llu by the interface; %llu read, "
+             "%llu connection%s (%llu WebSocket), %llu violation%s, %llu gap%s",
+             (unsigned long long)st->received, (unsigned long long)st->dropped, (unsigned long long)st->if_dropped,
+             (unsigned long long)st->packets, (unsigned long long)st->connections, st->connections == 1 ? "" : "s",
+             (unsigned long long)st->websockets, (unsigned long long)st->violations, st->violations == 1 ? "" : "s",
+             (unsigned long long)st->gaps, st->gaps == 1 ? "" : "s");
+    return buf;
+}

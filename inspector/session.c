@@ -579,3 +579,18 @@ void wsi_session_free(struct wsi_session *s)
     wsi_reasm_free(s->reasm);
     free(s);
 }
+
+void wsi_session_capture_stats(struct wsi_session *s, const struct wsi_stats_ev *st)
+{
+    struct wsi_event ev = {.kind = WSI_EV_STATS, .conn = 0, .side = WSI_NONE};
+    ev.packet = s->last.num;
+    ev.ts_sec = s->last.ts_sec;
+    ev.ts_nsec = s->last.ts_nsec;
+    ev.u.stats = *st;
+    ev.u.stats.packets = s->st.packets;
+    ev.u.stats.connections = s->st.connections;
+    ev.u.stats.websockets = s->st.websockets;
+    ev.u.stats.violations = s->st.violations;
+    ev.u.stats.gaps = s->st.gaps;
+    s->sink.event(s->sink.self, &ev);
+}

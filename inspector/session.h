@@ -57,6 +57,10 @@ void wsi_session_finish(struct wsi_session *s);
 
 const struct wsi_session_stats *wsi_session_stats(const struct wsi_session *s);
 
+/* A live capture's counts into the event stream (a WSI_EV_STATS event): `final` at the end of
+ * the run (after wsi_session_finish), else drops just noticed (new_* and the packets around them). */
+void wsi_session_capture_stats(struct wsi_session *s, const struct wsi_stats_ev *st);
+
 void wsi_session_free(struct wsi_session *s);
 
 #endif

@@ -193,6 +193,13 @@ void wsi_summary_event(void *self, const struct wsi_event *ev)
     case WSI_EV_END:
         if (ev->u.end.why == WSI_END_RST && (c = get(s, ev->conn))) c->reset = 1;
         break;
+    case WSI_EV_STATS: {
+        char b[400];
+        fprintf(s->o.out, "%s%s%s\n", s->o.color && !ev->u.stats.final ? C_RED : "",
+                wsi_stats_sentence(&ev->u.stats, b, sizeof b), s->o.color && !ev->u.stats.final ? C_RESET : "");
+        if (!ev->u.stats.final) fflush(s->o.out); /* a loss is news now */
+        break;
+    }
     case WSI_EV_MESSAGE:
         /* a limit reached in the inflater (a cut, a budget, a broken window) shows here too */
         if (ev->u.msg.inflated && (ev->u.msg.inflate_error || ev->u.msg.plain_cut) && (c = get(s, ev->conn)))

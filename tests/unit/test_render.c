@@ -811,6 +811,55 @@ static void test_ladder_tokens_whole(void **state)
     }
 }
 
+/* A live capture's counts: drops where they were noticed, loud, and the totals at the end, in
+ * every view (the ladder live and in blocks, JSON, the summary). */
+static void test_stats_every_view(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 4; kind++) {
+        struct wsi_render_opts o = opts(100, 0);
+        o.live = kind == 3;
+        struct out out;
+        struct ctx x;
+        out_open(&out, kind == 1 ? JSON : kind == 2 ? SUMMARY : LADDER, &o);
+        ctx_init(&x, &out.sink, 1);
+        struct wsi_handshake_ev h = hs_valid();
+        conn_ev(&x);
+        handshake(&x, 0.0002, &h);
+        text(&x, WSI_C2S, 0.001, "before");
+        struct wsi_event ev = mk(&x, WSI_EV_STATS, WSI_NONE, 0.002);
+        ev.conn = 0;
+        ev.u.stats = (struct wsi_stats_ev){.new_dropped = 120, .after = 40, .before = 41};
+        send_ev(&x, &ev);
+        text(&x, WSI_C2S, 0.003, "after");
+        struct wsi_close_ev c = {.websocket = 1, .close_code = {-1, -1}, .still_open = 1};
+        close_ev(&x, 0.01, &c);
+        ev = mk(&x, WSI_EV_STATS, WSI_NONE, 0.02);
+        ev.conn = 0;
+        ev.u.stats = (struct wsi_stats_ev){.final = 1, .received = 5000, .dropped = 120, .packets = 4880,
+                                           .connections = 1, .websockets = 1, .gaps = 1};
+        send_ev(&x, &ev);
+        out_done(&out);
+        if (kind == 1) {
+            assert_non_null(strstr(out.buf, "{\"type\":\"stats\",\"conn\":0,"));
+            assert_non_null(strstr(out.buf, "\"final\":false,\"new_dropped\":120,\"new_if_dropped\":0,\"after_packet\":40,\"before_packet\":41"));
+            assert_non_null(strstr(out.buf, "\"final\":true,\"received\":5000,\"dropped\":120,\"if_dropped\":0,\"packets\":4880"));
+        } else {
+            char *loss = strstr(out.buf, "CAPTURE LOSS: the kernel dropped 120 packets between packet 40 and 41");
+            char *total = strstr(out.buf, "Capture: 5000 packets received, 120 dropped by the kernel");
+            assert_non_null(loss);
+            assert_non_null(total);
+            assert_true(total > loss);
+            if (kind == 3) { /* live: the loss comes between the two messages, as it happened */
+                char *before = strstr(out.buf, "text \"before\""), *after = strstr(out.buf, "text \"after\"");
+                assert_true(before && after && before < loss && loss < after);
+                assert_non_null(strstr(out.buf, "!!   CAPTURE LOSS"));
+            }
+        }
+        free(out.buf);
+    }
+}
+
 static void test_ladder_hexdump(void **state)
 {
     (void)state;
@@ -1636,6 +1685,7 @@ int main(void)
         cmocka_unit_test(test_cut_short),
         cmocka_unit_test(test_ladder_live),
         cmocka_unit_test(test_ladder_tokens_whole),
+        cmocka_unit_test(test_stats_every_view),
         cmocka_unit_test(test_ladder_orphan_frame),
         cmocka_unit_test(test_ladder_line_cap),  cmocka_unit_test(test_ladder_interleaved),
         cmocka_unit_test(test_ladder_pending_cap),

@@ -183,6 +183,9 @@ static void rec_event(void *self, const struct wsi_event *ev)
         recf(r, "close ws=%d clean=%d abnormal=%d\n", ev->u.close.websocket, ev->u.close.closed_cleanly,
              ev->u.close.abnormal);
         break;
+    case WSI_EV_STATS:
+        recf(r, "stats final=%d\n", ev->u.stats.final);
+        break;
     }
 }
 
