@@ -102,6 +102,10 @@ EOF
         check "drops: counted at the end" grep -Eq \
             "^wsinspect: lo: [0-9]+ packets received, [1-9][0-9]* dropped by the kernel, 0 dropped by the interface \([0-9]+ read\)$" \
             "$T/drop.err"
+        # the output says it too (the ladder here: live, its own tags), where it happened and at the end
+        check "drops: the live ladder says CAPTURE LOSS where it was noticed, and the totals at the end" sh -c \
+            'grep -q "^!!   CAPTURE LOSS: the kernel dropped [0-9]* packets" "$1" && grep -q "^==   Capture: [0-9]* packets received, [1-9][0-9]* dropped by the kernel" "$1"' \
+            _ "$T/drop.out"
     fi
 fi
 
@@ -153,6 +157,9 @@ last=$((N - 1))
 check "live: the last client message is the last sent" grep -q "\"dir\":\"c2s\".*\"text\":\"c000*$last " "$T/live.json"
 check "live: the last server message is the last sent" grep -q "\"dir\":\"s2c\".*\"text\":\"s000*$last " "$T/live.json"
 check "live: no drop said" sh -c "! grep -q 'dropped [1-9]' '$T/live.err'"
+check "live: the JSON ends with the capture's counts: final, nothing dropped, every message's packets read" \
+    "$PY" -S "$E/jsonq.py" --assert "$T/live.json" \
+    '[(e["final"], e["dropped"], e["if_dropped"], e["received"] >= e["packets"] > 0) for e in of("stats")] == [(True, 0, 0, True)]'
 check "live: the counts at the end" grep -Eq \
     "^wsinspect: lo: [1-9][0-9]* packets received, 0 dropped by the kernel, 0 dropped by the interface \([0-9]+ read\)$" "$T/live.err"
 check "live: the saved file is said" grep -Eq "^wsinspect: [1-9][0-9]* packets saved to $T/live.pcap$" "$T/live.err"
