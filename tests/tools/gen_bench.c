@@ -1,6 +1,6 @@
 /* gen_bench.c - writes the large, deterministic capture that bench/run.sh measures.
  *
- *   gen_bench OUT.pcap [SIZE_MIB [PREFIX.pcap PREFIX_MIB]]
+ *   gen_bench [--short] OUT.pcap [SIZE_MIB [PREFIX.pcap PREFIX_MIB]]
  *
  * SIZE_MIB (default 1024) is the size the file grows to, within a few
  * hundred KiB: once the bytes written plus the bytes still queued reach it,
@@ -28,6 +28,16 @@
  * receiver acknowledges about every other segment with a pure ACK.
  * IPv4 and TCP checksums are correct.
  *
+ * With --short (default size 64 MiB) the traffic is a classroom's instead:
+ * many short connections, SHORT_OPEN of them open at once, each a browser's
+ * page load (a GET answered 200 with a small HTML page), then on the same
+ * connection a browser-like upgrade, a few small chat messages both ways (a
+ * ping now and then), a close handshake and FINs. Half negotiate
+ * permessage-deflate, half of those with context takeover (one deflate
+ * stream per direction for the whole connection) and half without. The
+ * default mix's output does not change with this mode: its choices are drawn
+ * only when --short is given.
+ *
  * Output is byte-for-byte deterministic: one fixed-seed PRNG (splitmix64)
  * draws every choice, key, mask, payload and timestamp.
  */
@@ -41,6 +51,7 @@
 #include <zlib.h>
 
 #define MAX_OPEN 500                    /* connections open at once */
+#define SHORT_OPEN 100                  /* the same with --short */
 #define SEED 0x77736970656374ULL        /* fixed: the file never changes */
 #define SNAPLEN 262144
 #define MAX_SEG 65483                   /* largest TCP payload used */
@@ -146,6 +157,8 @@ static void buf_drained(struct buf *b)
 
 enum state {
     ST_SYN,                             /* next: the three-way handshake */
+    ST_PAGE,                            /* --short: the page request is queued; next: the page */
+    ST_PAGE_SENT,                       /* --short: the page is queued; next: the upgrade request */
     ST_REQ,                             /* the request is queued; next: the response */
     ST_OPEN,                            /* messages */
     ST_CLOSING1,                        /* the first close is queued; next: the answer */
@@ -173,7 +186,10 @@ struct conn {
     unsigned unacked[2];                /* data segments not acknowledged yet, per direction */
     char key[32];                       /* Sec-WebSocket-Key */
     struct buf out[2];                  /* bytes queued per direction */
+    z_stream *dz[2];                    /* --short, context takeover: one deflate stream per direction */
 };
+
+static int short_mode;                  /* --short: many short connections */
 
 /* ---- the savefile ---------------------------------------------------------- */
 
@@ -436,10 +452,11 @@ static z_stream zs;
 static uint8_t *zout;
 static size_t zout_cap;
 
-/* Compresses in[0..len) as one permessage-deflate message; returns the size in zout. */
-static size_t deflate_message(const uint8_t *in, size_t len)
+/* Compresses in[0..len) as one permessage-deflate message with stream s, from
+ * an empty window when reset (no context takeover); returns the size in zout. */
+static size_t deflate_with(z_stream *s, int reset, const uint8_t *in, size_t len)
 {
-    size_t bound = deflateBound(&zs, (uLong)len) + 16;
+    size_t bound = deflateBound(s, (uLong)len) + 16;
 
     if (zout_cap < bound) {
         zout_cap = bound;
@@ -447,18 +464,24 @@ static size_t deflate_message(const uint8_t *in, size_t len)
         if (!zout)
             die("out of memory");
     }
-    if (deflateReset(&zs) != Z_OK)
+    if (reset && deflateReset(s) != Z_OK)
         die("deflateReset failed");
-    zs.next_in = (Bytef *)(uintptr_t)in;
-    zs.avail_in = (uInt)len;
-    zs.next_out = zout;
-    zs.avail_out = (uInt)zout_cap;
-    if (deflate(&zs, Z_SYNC_FLUSH) != Z_OK || zs.avail_in != 0 || zs.avail_out == 0)
+    s->next_in = (Bytef *)(uintptr_t)in;
+    s->avail_in = (uInt)len;
+    s->next_out = zout;
+    s->avail_out = (uInt)zout_cap;
+    if (deflate(s, Z_SYNC_FLUSH) != Z_OK || s->avail_in != 0 || s->avail_out == 0)
         die("deflate failed");
-    size_t n = zout_cap - zs.avail_out;
+    size_t n = zout_cap - s->avail_out;
     if (n >= 4 && memcmp(zout + n - 4, "\x00\x00\xff\xff", 4) == 0)
         n -= 4;                         /* RFC 7692 section 7.2.1 */
     return n;
+}
+
+/* The same from a fresh window (no context takeover). */
+static size_t deflate_message(const uint8_t *in, size_t len)
+{
+    return deflate_with(&zs, 1, in, len);
 }
 
 /* ---- the conversation ----------------------------------------------------------- */
@@ -470,7 +493,7 @@ static void queue_text(struct conn *c, int dir, size_t len)
     size_t n = make_text(len, c->id, ++msg_seq);
 
     if (c->deflate) {
-        size_t z = deflate_message(text, n);
+        size_t z = c->dz[dir] ? deflate_with(c->dz[dir], 0, text, n) : deflate_message(text, n);
         queue_message(c, dir, OP_TEXT, 1, zout, z);
     } else {
         queue_message(c, dir, OP_TEXT, 0, text, n);
@@ -498,6 +521,22 @@ static void queue_next(struct conn *c)
         queue_message(c, dir, OP_BIN, 0, NULL, (size_t)range(4096, 65535));
     else
         queue_message(c, dir, OP_BIN, 0, NULL, (size_t)range(65536, 512 << 10));
+}
+
+/* --short: the next chat message, or a ping. */
+static void queue_next_short(struct conn *c)
+{
+    int dir = chance(1, 2) ? C2S : S2C;
+    unsigned r = (unsigned)range(0, 99);
+
+    c->msgs_left--;
+    /* by count: 90% small text, 5% pings, 5% small binary */
+    if (r < 90)
+        queue_text(c, dir, (size_t)range(16, 200));
+    else if (r < 95)
+        queue_ping(c, dir);
+    else
+        queue_message(c, dir, OP_BIN, 0, NULL, (size_t)range(16, 512));
 }
 
 static void queue_close(struct conn *c, int dir)
@@ -561,9 +600,100 @@ static void queue_response(struct conn *c)
                  "%s"
                  "\r\n",
                  accept,
-                 c->deflate ? "Sec-WebSocket-Extensions: permessage-deflate; "
-                              "server_no_context_takeover; client_no_context_takeover\r\n" : "");
+                 !c->deflate ? ""
+                 : c->dz[C2S] ? "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+                 : "Sec-WebSocket-Extensions: permessage-deflate; "
+                   "server_no_context_takeover; client_no_context_takeover\r\n");
     queue_str(c, S2C, resp, (size_t)n);
+}
+
+/* ---- --short: a browser's page load and upgrade ------------------------------------------- */
+
+static const char *const agents[] = {
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.5 Safari/605.1.15",
+};
+
+static const char *agent_of(const struct conn *c)
+{
+    return agents[c->id % (sizeof agents / sizeof agents[0])];
+}
+
+static void queue_page_request(struct conn *c)
+{
+    char req[1024];
+    int n = snprintf(req, sizeof req,
+                     "GET /room/%u HTTP/1.1\r\n"
+                     "Host: 198.51.100.%u\r\n"
+                     "User-Agent: %s\r\n"
+                     "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n"
+                     "Accept-Language: en-US,en;q=0.5\r\n"
+                     "Accept-Encoding: gzip, deflate\r\n"
+                     "Connection: keep-alive\r\n"
+                     "Cookie: session=%016llx\r\n"
+                     "Upgrade-Insecure-Requests: 1\r\n"
+                     "\r\n",
+                     (unsigned)(c->id % 40), c->ip[S2C][3], agent_of(c), (unsigned long long)rnd());
+    queue_str(c, C2S, req, (size_t)n);
+}
+
+/* A small HTML page that opens the chat's WebSocket. */
+static void queue_page(struct conn *c)
+{
+    char body[1024], resp[1536];
+    size_t len = (size_t)range(200, 600);
+    int b = snprintf(body, sizeof body,
+                     "<!doctype html><html><head><meta charset=\"utf-8\"><title>Room %u</title></head>"
+                     "<body><ul id=\"log\"></ul><input id=\"msg\"><script>"
+                     "const ws = new WebSocket(\"ws://\" + location.host + \"/ws\");"
+                     "ws.onmessage = e => log.append(Object.assign(document.createElement(\"li\"), "
+                     "{textContent: e.data}));</script>",
+                     (unsigned)(c->id % 40));
+    while ((size_t)b + 16 < len)
+        b += snprintf(body + b, sizeof body - (size_t)b, "<p>%08x</p>", (unsigned)rnd());
+    b += snprintf(body + b, sizeof body - (size_t)b, "</body></html>");
+    int n = snprintf(resp, sizeof resp,
+                     "HTTP/1.1 200 OK\r\n"
+                     "Content-Type: text/html; charset=utf-8\r\n"
+                     "Content-Length: %d\r\n"
+                     "Cache-Control: no-cache\r\n"
+                     "Connection: keep-alive\r\n"
+                     "\r\n"
+                     "%s",
+                     b, body);
+    queue_str(c, S2C, resp, (size_t)n);
+}
+
+static void queue_browser_upgrade(struct conn *c)
+{
+    char req[1024];
+    uint8_t raw[16];
+    int n;
+
+    fill_random(raw, 16);
+    EVP_EncodeBlock((unsigned char *)c->key, raw, 16);
+    n = snprintf(req, sizeof req,
+                 "GET /ws HTTP/1.1\r\n"
+                 "Host: 198.51.100.%u\r\n"
+                 "User-Agent: %s\r\n"
+                 "Accept: */*\r\n"
+                 "Accept-Language: en-US,en;q=0.5\r\n"
+                 "Accept-Encoding: gzip, deflate\r\n"
+                 "Sec-WebSocket-Version: 13\r\n"
+                 "Origin: http://198.51.100.%u\r\n"
+                 "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+                 "Sec-WebSocket-Key: %s\r\n"
+                 "Connection: keep-alive, Upgrade\r\n"
+                 "Cookie: session=%016llx\r\n"
+                 "Pragma: no-cache\r\n"
+                 "Cache-Control: no-cache\r\n"
+                 "Upgrade: websocket\r\n"
+                 "\r\n",
+                 c->ip[S2C][3], agent_of(c), c->ip[S2C][3], c->key, (unsigned long long)rnd());
+    queue_str(c, C2S, req, (size_t)n);
 }
 
 static uint32_t conn_count;
@@ -599,6 +729,34 @@ static void conn_start(struct conn *c)
     c->closer = chance(1, 2) ? C2S : S2C;
     c->close_code = chance(3, 4) ? 1000 : 1001;
     c->pong_due = -1;
+    if (short_mode) {
+        c->mss = 1448;
+        c->deflate = chance(1, 2);
+        c->msgs_left = (int)range(2, 8);
+        c->rst_end = chance(1, 100);
+        if (c->deflate && chance(1, 2)) {
+            for (int d = 0; d < 2; d++) {
+                c->dz[d] = calloc(1, sizeof *c->dz[d]);
+                if (!c->dz[d] || deflateInit2(c->dz[d], Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8,
+                                              Z_DEFAULT_STRATEGY) != Z_OK)
+                    die("deflateInit2 failed");
+            }
+        }
+    }
+}
+
+/* What c holds, given back once it is over. */
+static void conn_end(struct conn *c)
+{
+    for (int d = 0; d < 2; d++) {
+        free(c->out[d].p);
+        c->out[d].p = NULL;
+        if (c->dz[d]) {
+            deflateEnd(c->dz[d]);
+            free(c->dz[d]);
+            c->dz[d] = NULL;
+        }
+    }
 }
 
 /* One step of c: at least one packet, unless it is over. Returns 0 once done. */
@@ -608,12 +766,25 @@ static int conn_step(struct conn *c, int stopping)
         send_packet(c, C2S, TH_SYN, c->next[C2S]++, NULL, 0);
         send_packet(c, S2C, TH_SYN | TH_ACK, c->next[S2C]++, NULL, 0);
         send_packet(c, C2S, TH_ACK, c->next[C2S], NULL, 0);
-        queue_request(c);
-        c->state = ST_REQ;
+        if (short_mode) {
+            queue_page_request(c);
+            c->state = ST_PAGE;
+        } else {
+            queue_request(c);
+            c->state = ST_REQ;
+        }
         return 1;
     }
     if (!buf_left(&c->out[C2S]) && !buf_left(&c->out[S2C])) {
         switch (c->state) {
+        case ST_PAGE:
+            queue_page(c);
+            c->state = ST_PAGE_SENT;
+            break;
+        case ST_PAGE_SENT:
+            queue_browser_upgrade(c);
+            c->state = ST_REQ;
+            break;
         case ST_REQ:
             queue_response(c);
             c->state = ST_OPEN;
@@ -623,7 +794,10 @@ static int conn_step(struct conn *c, int stopping)
                 queue_frame(c, c->pong_due, FIN | OP_PONG, c->pong, c->pong_len);
                 c->pong_due = -1;
             } else if (c->msgs_left > 0 && !stopping) {
-                queue_next(c);
+                if (short_mode)
+                    queue_next_short(c);
+                else
+                    queue_next(c);
             } else if (c->rst_end && !stopping) {
                 send_packet(c, S2C, TH_RST | TH_ACK, c->next[S2C], NULL, 0);
                 c->state = ST_DONE;
@@ -689,13 +863,19 @@ int main(int argc, char **argv)
 {
     static struct conn conns[MAX_OPEN];
     uint64_t target;
-    int nopen = 0, stopping = 0;
+    int nopen = 0, stopping = 0, max_open = MAX_OPEN;
 
+    if (argc >= 2 && strcmp(argv[1], "--short") == 0) {
+        short_mode = 1;
+        max_open = SHORT_OPEN;
+        argv++;
+        argc--;
+    }
     if (argc != 2 && argc != 3 && argc != 5) {
-        fprintf(stderr, "usage: gen_bench OUT.pcap [SIZE_MIB [PREFIX.pcap PREFIX_MIB]]\n");
+        fprintf(stderr, "usage: gen_bench [--short] OUT.pcap [SIZE_MIB [PREFIX.pcap PREFIX_MIB]]\n");
         return 2;
     }
-    target = (uint64_t)(argc >= 3 ? parse_mib(argv[2]) : 1024) << 20;
+    target = (uint64_t)(argc >= 3 ? parse_mib(argv[2]) : short_mode ? 64 : 1024) << 20;
     dead = pcap_open_dead(DLT_EN10MB, SNAPLEN);
     if (!dead)
         die("pcap_open_dead failed");
@@ -707,7 +887,7 @@ int main(int argc, char **argv)
         w_prefix.limit = (uint64_t)parse_mib(argv[4]) << 20;
     }
 
-    while (nopen < MAX_OPEN)
+    while (nopen < max_open)
         conn_start(&conns[nopen++]);
     while (nopen > 0) {
         int i = (int)(rnd() % (uint64_t)nopen);
@@ -718,8 +898,7 @@ int main(int argc, char **argv)
             stopping = 1;
         if (conn_step(&conns[i], stopping))
             continue;
-        free(conns[i].out[C2S].p);
-        free(conns[i].out[S2C].p);
+        conn_end(&conns[i]);
         if (!stopping)
             conn_start(&conns[i]);
         else
