@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <string.h>
 
 /* WS_KEY_MAX as text, for messages. */
@@ -90,6 +91,24 @@ const char *ws_key_status_str(enum ws_key_status st)
     return "unknown key status";
 }
 
+/*
+ * The SHA-1 implementation, looked up once. With OpenSSL 3, EVP_sha1() given
+ * to EVP_Digest makes libcrypto fetch the algorithm from its providers on
+ * every call (a lock and a table look-up, more than the hash of 60 bytes
+ * costs); a fetched EVP_MD is used as it is. It is kept for the life of the
+ * process. Where fetching does not exist or fails, EVP_sha1() is used.
+ */
+static const EVP_MD *sha1_md;
+static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+
+static void sha1_fetch(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+#endif
+    if (!sha1_md) sha1_md = EVP_sha1();
+}
+
 /* SHA-1 over key||GUID, then base64 of the 20-byte digest. */
 int ws_accept_compute(const char *key, size_t len, char out[WS_ACCEPT_BUFSZ], uint8_t sha1_out[20])
 {
@@ -102,7 +121,8 @@ int ws_accept_compute(const char *key, size_t len, char out[WS_ACCEPT_BUFSZ], ui
 
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (EVP_Digest(joined, len + WS_GUID_LEN, md, &mdlen, EVP_sha1(), NULL) != 1 || mdlen != 20)
+    if (pthread_once(&sha1_once, sha1_fetch) != 0 || !sha1_md) return -1;
+    if (EVP_Digest(joined, len + WS_GUID_LEN, md, &mdlen, sha1_md, NULL) != 1 || mdlen != 20)
         return -1;
     if (EVP_EncodeBlock((unsigned char *)out, md, 20) != WS_ACCEPT_LEN) {
         out[0] = '\0';
