@@ -3,10 +3,13 @@
 #include "keylog.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
@@ -54,6 +57,14 @@ struct kl_node {
     uint32_t next;                         /* next node of the bucket, index + 1 (0: none) */
 };
 
+/* What reading a last line without its '\n' changed, to take it back when the rest of the line comes. */
+struct kl_undo {
+    struct wsi_keylog_stats st;  /* the counters before it */
+    size_t n;                    /* the secrets before it */
+    uint64_t first_other_line;   /* first_other_line before it */
+    char first_other_label[40];  /* first_other_label before it */
+};
+
 struct wsi_keylog {
     struct kl_node *nodes;          /* the secrets */
     size_t n, cap;                  /* nodes used / allocated */
@@ -68,6 +79,17 @@ struct wsi_keylog {
     int too_long;                   /* the current line exceeded WSI_KEYLOG_MAX_LINE */
     uint64_t first_other_line;      /* line number of the first line with a label not used here (0: none) */
     char first_other_label[40];     /* that label (cut to fit) */
+    /* following the file (wsi_keylog_refresh) */
+    char *path;                     /* the file, NULL when there is none to follow (memory, a pipe) */
+    uint64_t fed;                   /* file offset of the next byte to read */
+    uint64_t line_start;            /* file offset of the line being assembled (just after the last '\n') */
+    dev_t dev;                      /* the file as last read: its device, */
+    ino_t ino;                      /* inode */
+    struct timespec mtime;          /* and modification time (its size: fed) */
+    uint8_t mark[32];               /* its bytes just before line_start: tells a file that grew from one rewritten */
+    size_t mark_len;                /* bytes in mark */
+    int tail_open;                  /* the last read ended in a line without '\n', read as it was; undo takes it back */
+    struct kl_undo undo;            /* the state before that line */
 };
 
 /* FNV-1a over the client random and the label: the bucket key. */
@@ -129,6 +151,18 @@ static int kl_add(struct wsi_keylog *kl, const uint8_t cr[32], unsigned label, c
     nd->next = kl->heads[b];
     kl->heads[b] = (uint32_t)kl->n;
     return 1;
+}
+
+/* Removes the secret added last (taking back a line read before its end). */
+static void kl_pop(struct wsi_keylog *kl)
+{
+    uint32_t idx = (uint32_t)kl->n; /* the last node's index + 1, as the buckets hold it */
+    struct kl_node *nd = &kl->nodes[idx - 1];
+    uint32_t *link = &kl->heads[kl_hash(nd->cr, nd->label) & (kl->nheads - 1)];
+    while (*link && *link != idx) link = &kl->nodes[*link - 1].next;
+    if (*link) *link = nd->next;
+    OPENSSL_cleanse(nd, sizeof *nd);
+    kl->n--;
 }
 
 /* Counts a malformed line; the first one is remembered for the messages. */
@@ -246,10 +280,15 @@ static void kl_feed(struct wsi_keylog *kl, const char *p, size_t n)
                 kl->line_len += part;
             }
         }
-        if (!nl) return;
+        if (!nl) {
+            kl->fed += part;
+            return;
+        }
         kl_end_line(kl);
         p = nl + 1;
         n -= part + 1;
+        kl->fed += part + 1;
+        kl->line_start = kl->fed;
     }
 }
 
@@ -272,10 +311,57 @@ static struct wsi_keylog *kl_new(const char *name)
     return kl;
 }
 
+/*
+ * At the end of what a read found: a last line without its '\n' is read as it
+ * is (a file need not end with one), after noting what it changes, so that a
+ * later read, finding the rest of the line, can take it back and read it whole.
+ */
+static void kl_close_tail(struct wsi_keylog *kl)
+{
+    if (kl->fatal[0] || (!kl->line_len && !kl->too_long)) return;
+    kl->undo.st = kl->st;
+    kl->undo.n = kl->n;
+    kl->undo.first_other_line = kl->first_other_line;
+    memcpy(kl->undo.first_other_label, kl->first_other_label, sizeof kl->undo.first_other_label);
+    kl->tail_open = 1;
+    kl_end_line(kl);
+}
+
+/* Takes back the last line read without its '\n' (if any): the next read starts at its beginning. */
+static void kl_undo_tail(struct wsi_keylog *kl)
+{
+    if (kl->tail_open) {
+        uint64_t rereads = kl->st.rereads, reloads = kl->st.reloads;
+        while (kl->n > kl->undo.n) kl_pop(kl);
+        kl->st = kl->undo.st;
+        kl->st.rereads = rereads;
+        kl->st.reloads = reloads;
+        kl->first_other_line = kl->undo.first_other_line;
+        memcpy(kl->first_other_label, kl->undo.first_other_label, sizeof kl->first_other_label);
+        kl->tail_open = 0;
+    }
+    kl->line_len = 0;
+    kl->too_long = 0;
+    kl->fed = kl->line_start;
+}
+
+/* wsi_keylog_warning()'s text for the counters now (refusals aside). */
+static void kl_set_warning(struct wsi_keylog *kl)
+{
+    kl->warning[0] = '\0';
+    if (kl->st.malformed)
+        snprintf(kl->warning, sizeof kl->warning, "%s:%llu: %s (%llu malformed line%s skipped)", kl->name,
+                 (unsigned long long)kl->st.first_bad_line, kl->st.first_bad_why,
+                 (unsigned long long)kl->st.malformed, kl->st.malformed == 1 ? "" : "s");
+    else if (!kl->st.entries) /* empty, or comments and blank lines only: a client that has not connected yet */
+        snprintf(kl->warning, sizeof kl->warning, "%s: no key line yet (the file is empty or holds only comments "
+                 "and blank lines): no TLS session can be decrypted with it", kl->name);
+}
+
 /* After the last byte: the last line, then the verdict. NULL (kl freed) on failure. */
 static struct wsi_keylog *kl_finish(struct wsi_keylog *kl, char *errbuf)
 {
-    if (!kl->fatal[0] && (kl->line_len || kl->too_long)) kl_end_line(kl);
+    kl_close_tail(kl);
     if (kl->fatal[0]) {
         set_err(errbuf, "%s", kl->fatal);
         wsi_keylog_free(kl);
@@ -294,15 +380,7 @@ static struct wsi_keylog *kl_finish(struct wsi_keylog *kl, char *errbuf)
         wsi_keylog_free(kl);
         return NULL;
     }
-    if (!kl->st.entries) { /* empty, or comments and blank lines only: a client that has not connected yet */
-        snprintf(kl->warning, sizeof kl->warning, "%s: no key line yet (the file is empty or holds only comments "
-                 "and blank lines): no TLS session can be decrypted with it", kl->name);
-        return kl;
-    }
-    if (kl->st.malformed)
-        snprintf(kl->warning, sizeof kl->warning, "%s:%llu: %s (%llu malformed line%s skipped)", kl->name,
-                 (unsigned long long)kl->st.first_bad_line, kl->st.first_bad_why,
-                 (unsigned long long)kl->st.malformed, kl->st.malformed == 1 ? "" : "s");
+    kl_set_warning(kl);
     return kl;
 }
 
@@ -317,34 +395,141 @@ struct wsi_keylog *wsi_keylog_parse_buf(const char *buf, size_t len, const char 
     return kl_finish(kl, errbuf);
 }
 
+/* Reads `fd` from where it stands to its end into the key log; 0, or an errno value. */
+static int kl_read_fd(struct wsi_keylog *kl, int fd)
+{
+    char *chunk = malloc(65536);
+    if (!chunk) return ENOMEM;
+    int err = 0;
+    while (!kl->fatal[0]) {
+        ssize_t got = read(fd, chunk, 65536);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            if (got < 0) err = errno ? errno : EIO;
+            break;
+        }
+        kl_feed(kl, chunk, (size_t)got);
+    }
+    free(chunk);
+    return err;
+}
+
+/* Remembers the file just read (its identity, modification time, the bytes before the last line) for the next refresh. */
+static void kl_remember(struct wsi_keylog *kl, int fd, const struct stat *sb)
+{
+    kl->dev = sb->st_dev;
+    kl->ino = sb->st_ino;
+    kl->mtime = sb->st_mtim;
+    kl->mark_len = 0;
+    size_t k = kl->line_start < sizeof kl->mark ? (size_t)kl->line_start : sizeof kl->mark;
+    if (k) {
+        ssize_t got = pread(fd, kl->mark, k, (off_t)(kl->line_start - k));
+        kl->mark_len = got == (ssize_t)k ? k : 0;
+    }
+}
+
+/* 1 when the file's bytes before the last line read are still those read. */
+static int kl_mark_same(const struct wsi_keylog *kl, int fd)
+{
+    uint8_t now[sizeof kl->mark];
+    if (!kl->mark_len) return 1;
+    ssize_t got = pread(fd, now, kl->mark_len, (off_t)(kl->line_start - kl->mark_len));
+    return got == (ssize_t)kl->mark_len && memcmp(now, kl->mark, kl->mark_len) == 0;
+}
+
 struct wsi_keylog *wsi_keylog_load(const char *path, char errbuf[256])
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
         set_err(errbuf, "%s: %s", path, strerror(errno));
         return NULL;
     }
+    struct stat sb;
+    int follow = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode); /* a pipe or a device is read once */
     struct wsi_keylog *kl = kl_new(path);
-    char *chunk = malloc(65536);
-    if (!kl || !chunk) {
-        set_err(errbuf, "%s: out of memory", path);
-        free(chunk);
+    if (kl && follow && !(kl->path = strdup(path))) {
         wsi_keylog_free(kl);
-        fclose(f);
+        kl = NULL;
+    }
+    if (!kl) {
+        set_err(errbuf, "%s: out of memory", path);
+        close(fd);
         return NULL;
     }
-    size_t got;
-    while (!kl->fatal[0] && (got = fread(chunk, 1, 65536, f)) > 0) kl_feed(kl, chunk, got);
-    int rd_err = ferror(f) ? (errno ? errno : EIO) : 0;
-    free(chunk);
-    fclose(f);
+    int rd_err = kl_read_fd(kl, fd);
     if (rd_err) {
         set_err(errbuf, "%s: read error: %s", path, strerror(rd_err));
         wsi_keylog_free(kl);
+        close(fd);
         return NULL;
     }
-    return kl_finish(kl, errbuf);
+    kl = kl_finish(kl, errbuf);
+    if (kl && kl->path) kl_remember(kl, fd, &sb);
+    close(fd);
+    return kl;
 }
+
+/* The file grew: its new lines (from the start of the last line read, taken back if it had no '\n'). */
+static int kl_read_on(struct wsi_keylog *kl, int fd, const struct stat *sb)
+{
+    uint64_t end = kl->fed;
+    kl_undo_tail(kl);
+    if (lseek(fd, (off_t)kl->fed, SEEK_SET) < 0) return -1;
+    int err = kl_read_fd(kl, fd);
+    kl_close_tail(kl);
+    kl_remember(kl, fd, sb);
+    if (kl->fed <= end) return err ? -1 : 0; /* touched, nothing new */
+    kl->st.rereads++;
+    kl_set_warning(kl);
+    return 1;
+}
+
+/* The file was truncated, rewritten or replaced: read whole into a new table, which takes the old one's place. */
+static int kl_reload(struct wsi_keylog *kl, int fd, const struct stat *sb)
+{
+    struct wsi_keylog *nk = kl_new(kl->name);
+    if (!nk) return -1;
+    if (kl_read_fd(nk, fd)) {
+        wsi_keylog_free(nk);
+        return -1;
+    }
+    kl_close_tail(nk);
+    nk->path = kl->path; /* handed over below */
+    nk->st.rereads = kl->st.rereads + 1;
+    nk->st.reloads = kl->st.reloads + 1;
+    if (kl->nodes) OPENSSL_cleanse(kl->nodes, kl->cap * sizeof *kl->nodes);
+    free(kl->nodes);
+    free(kl->heads);
+    *kl = *nk;
+    free(nk);
+    kl_remember(kl, fd, sb);
+    kl_set_warning(kl);
+    return 1;
+}
+
+int wsi_keylog_refresh(const struct wsi_keylog *ckl)
+{
+    struct wsi_keylog *kl = (struct wsi_keylog *)ckl; /* see keylog.h: following the file is a reading of it */
+    if (!kl || !kl->path) return 0;
+    if (kl->fatal[0]) return -1; /* the table is full (or memory ran out): it is followed no further */
+    struct stat sb;
+    if (stat(kl->path, &sb) != 0) return -1;
+    if (sb.st_dev == kl->dev && sb.st_ino == kl->ino && (uint64_t)sb.st_size == kl->fed &&
+        sb.st_mtim.tv_sec == kl->mtime.tv_sec && sb.st_mtim.tv_nsec == kl->mtime.tv_nsec)
+        return 0;
+    int fd = open(kl->path, O_RDONLY);
+    if (fd < 0) return -1;
+    int rc = -1;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        int whole = sb.st_dev != kl->dev || sb.st_ino != kl->ino || (uint64_t)sb.st_size < kl->fed ||
+                    !kl_mark_same(kl, fd);
+        rc = whole ? kl_reload(kl, fd, &sb) : kl_read_on(kl, fd, &sb);
+    }
+    close(fd);
+    return rc;
+}
+
+int wsi_keylog_follows(const struct wsi_keylog *kl) { return kl && kl->path && !kl->fatal[0]; }
 
 const struct wsi_keylog_stats *wsi_keylog_stats(const struct wsi_keylog *kl) { return kl ? &kl->st : NULL; }
 
@@ -367,6 +552,8 @@ void wsi_keylog_free(struct wsi_keylog *kl)
     if (kl->nodes) OPENSSL_cleanse(kl->nodes, kl->cap * sizeof *kl->nodes);
     free(kl->nodes);
     free(kl->heads);
+    free(kl->path);
+    OPENSSL_cleanse(kl->line, sizeof kl->line);
     free(kl);
 }
 

@@ -43,6 +43,8 @@ struct wsi_keylog_stats {
     uint64_t conflicts;      /* of those, lines whose secret differed from the kept one */
     uint64_t first_bad_line; /* line number of the first malformed line (0: none) */
     char first_bad_why[96];  /* what was wrong with it */
+    uint64_t rereads;        /* times wsi_keylog_refresh() found the file changed and read it again */
+    uint64_t reloads;        /* of those, times it read it whole: the file was truncated, rewritten or replaced */
 };
 
 struct wsi_keylog;
@@ -59,7 +61,36 @@ struct wsi_keylog;
  */
 struct wsi_keylog *wsi_keylog_load(const char *path, char errbuf[256]);
 
-/* The same from memory; `name` is used in messages ("FILE:LINE: ..."). */
+/*
+ * A key log read from a regular file follows it: a client run with
+ * SSLKEYLOGFILE appends each session's secrets as it makes the session, so in
+ * a live capture the lines of a connection come after its wsinspect started.
+ * wsi_keylog_refresh() catches up with the file:
+ *   - nothing is read when the file's identity (device, inode), size and
+ *     modification time are as they were at the last read: one stat(2);
+ *   - a file that grew is read from the start of its last line: a last line
+ *     without its '\n' (the client still writing it) is read as it is, and
+ *     read again whole once the rest has come (its counts and secret taken
+ *     back first, so nothing is counted twice);
+ *   - a file truncated, rewritten in place (its bytes before the last line
+ *     read are not what they were) or replaced (another inode) is read whole
+ *     again: the secrets and counters are then those of the file as it is now.
+ * Secrets returned by wsi_keylog_lookup() are valid until the next refresh.
+ * Returns 1 when lines were read, 0 when there was nothing new (always for a
+ * key log from memory or from a pipe), -1 when the file cannot be read now
+ * (the key log stays as it was; a later refresh tries again).
+ *
+ * The key log is taken const, as by the lookups: its holders (one TLS session
+ * per connection) may all ask it to catch up with its file, which is still a
+ * reading of the key log. (A key log is always this module's allocation, never
+ * a const object.) Single-threaded, as the rest of the pipeline.
+ */
+int wsi_keylog_refresh(const struct wsi_keylog *kl);
+
+/* 1 when the key log follows a file that wsi_keylog_refresh() may find grown, 0 when it never changes. */
+int wsi_keylog_follows(const struct wsi_keylog *kl);
+
+/* The same from memory; `name` is used in messages ("FILE:LINE: ..."). A key log from memory never changes. */
 struct wsi_keylog *wsi_keylog_parse_buf(const char *buf, size_t len, const char *name, char errbuf[256]);
 
 const struct wsi_keylog_stats *wsi_keylog_stats(const struct wsi_keylog *kl);

@@ -98,7 +98,7 @@ void side_drop(struct side *sd)
 static uint64_t conn_held(const struct conn *c)
 {
     uint64_t n = sizeof *c + c->req_len + (c->req ? sizeof *c->req : 0) + classify_held(c);
-    if (c->tls) n += TLS_HELD;
+    if (c->tls) n += TLS_HELD + wsi_tls_held(c->tls); /* and the records held for the key log */
     for (int d = 0; d < 2; d++) {
         const struct side *sd = &c->sd[d];
         n += sd->bcap;
@@ -183,22 +183,38 @@ static int rdir_of(const struct conn *c, int tdir)
     return tdir == 0 ? cd : 1 - cd;
 }
 
+/* Bytes of reasm direction rdir to the TLS layer, with the packet they came in. */
+static void tls_feed(struct conn *c, int rdir, const uint8_t *p, size_t n, const struct wsi_pktref *pkt)
+{
+    struct wsi_tls_origin o = {.packet = pkt->num, .ts_sec = pkt->ts_sec, .ts_nsec = pkt->ts_nsec};
+    wsi_tls_feed_at(c->tls, tls_dir(c, rdir), p, n, &o);
+}
+
+/* The packet of what the TLS layer reports: its record's (records held for the key log keep theirs), else the latest. */
+static struct wsi_pktref tls_pkt(const struct conn *c)
+{
+    const struct wsi_tls_origin *o = wsi_tls_origin(c->tls);
+    if (!o) return c->last;
+    return (struct wsi_pktref){.num = o->packet, .ts_sec = o->ts_sec, .ts_nsec = o->ts_nsec};
+}
+
 static void tls_plaintext(void *user, int tdir, const uint8_t *data, size_t len)
 {
     struct conn *c = user;
     int d = rdir_of(c, tdir);
     c->tls_decrypted = 1;
-    c->sd[d].pkt = c->last;
+    c->sd[d].pkt = tls_pkt(c);
     conn_process(c, d, data, len);
 }
 
 static void tls_emit(struct conn *c, int rdir, const struct wsi_tls_info *info, const char *alert, const char *error)
 {
     struct wsi_event ev = {.kind = WSI_EV_TLS};
+    struct wsi_pktref at = tls_pkt(c);
     ev.u.tls.info = info;
     ev.u.tls.alert = alert;
     ev.u.tls.error = error;
-    conn_emit(c, &ev, rdir, &c->last);
+    conn_emit(c, &ev, rdir, &at);
 }
 
 static void tls_info(void *user, const struct wsi_tls_info *info)
@@ -245,9 +261,9 @@ void conn_start_tls(struct conn *c, int dir, const uint8_t *p, size_t n, size_t 
     }
     /* the plaintext side starts by detecting again (HTTP, most likely) */
     sd->mode = M_DETECT;
-    wsi_tls_feed(c->tls, tls_dir(c, dir), held, hl);
+    tls_feed(c, dir, held, hl, &c->last);
     free(held);
-    if (take < n && c->tls) wsi_tls_feed(c->tls, tls_dir(c, dir), p + take, n - take);
+    if (take < n && c->tls) tls_feed(c, dir, p + take, n - take, &c->last);
 }
 
 /* Route bytes of one direction according to its mode. */
@@ -321,7 +337,7 @@ static void data_in(void *cu, int dir, const uint8_t *data, size_t len, uint64_t
     c->last = *pkt;
     c->sd[dir].pkt = *pkt;
     c->tcp_bytes[dir] += len;
-    if (c->tls) wsi_tls_feed(c->tls, tls_dir(c, dir), data, len);
+    if (c->tls) tls_feed(c, dir, data, len, pkt);
     else conn_process(c, dir, data, len);
     struct side *sd = &c->sd[dir];
     if (sd->snap_cut && !c->tls) {

@@ -54,7 +54,7 @@ enum {
 #define TAG_LEN 16u      /* every supported AEAD has a 16-byte tag */
 #define NONCE_LEN 12u    /* and a 12-byte nonce */
 #define GCM12_EXPLICIT 8u /* TLS 1.2 AES-GCM: explicit nonce bytes in each record (RFC 5288 3) */
-#define HOLD_MAX 65536u   /* client bytes kept while the ServerHello is awaited */
+#define HOLD_MAX 65536u   /* client bytes kept while the ServerHello is awaited (records and their headers) */
 
 /* The ServerHello random that marks a HelloRetryRequest (RFC 8446 4.1.3). */
 static const uint8_t hrr_random[32] = {
@@ -366,8 +366,9 @@ struct tls_dir {
     uint8_t secret[WSI_KEYLOG_MAX_SECRET]; /* TLS 1.3 current traffic secret (for KeyUpdate) */
     size_t secret_len;     /* its length */
     uint64_t seq;          /* record sequence number under the current keys */
-    uint8_t *held;         /* client records that came before the ServerHello, kept until it is read */
+    uint8_t *held;         /* records held (awaiting the ServerHello or the secrets): struct held_hdr + bytes each */
     size_t held_len;       /* bytes held */
+    size_t held_cap;       /* bytes allocated */
     int early_noted;       /* the 0-RTT skip has been reported */
     int plain_noted;       /* an unexpected clear record has been reported */
 };
@@ -412,9 +413,27 @@ struct wsi_tls {
     char why_not[512];           /* info: why (some of) the session is not decrypted, "" if it is */
     struct wsi_tls_info info;   /* points at the strings above */
     struct wsi_tls_stats stats; /* counters */
+    struct wsi_tls_origin feed_origin; /* where the bytes being fed come from (packet 0: unknown) */
+    struct wsi_tls_origin cur_origin;  /* of what the callbacks are about now (wsi_tls_origin) */
+    struct wsi_tls_origin sh_origin;   /* of the ServerHello's record: the info() that ends a wait has it */
+    uint64_t order;              /* items held so far, both directions: their order */
+    int waiting;                 /* the key log lacks the session's secrets: records are held until it has them */
+    uint64_t wait_records;       /* records held while waiting */
+    int64_t wait_last_ms;        /* capture time (ms) of the last look at the key log, -1: none known */
+    uint64_t wait_rereads0;      /* the key log's rereads counter when the wait began */
+    char wait_note[224];         /* how a wait that ended without the secrets went ("" if none did) */
 };
 
-static void release_held(struct wsi_tls *t, int dir);
+/* One held item: a record (header and fragment) or the loss of its direction, as it came. */
+struct held_hdr {
+    uint64_t order;               /* place among both directions' held items */
+    struct wsi_tls_origin origin; /* where it came from */
+    uint32_t len;                 /* bytes that follow: the record, or the loss's sentence with its NUL */
+    uint32_t loss;                /* 1: the direction was lost there (a gap, bytes that are not TLS) */
+};
+
+static void release_held(struct wsi_tls *t);
+static void setup_keys(struct wsi_tls *t, int final);
 
 static int role_of(const struct wsi_tls *t, int dir) { return dir == t->client_dir ? 0 : 1; }
 static int dir_of(const struct wsi_tls *t, int role) { return role == 0 ? t->client_dir : !t->client_dir; }
@@ -445,13 +464,19 @@ static void set_why(struct wsi_tls *t, const char *fmt, ...)
     va_end(ap);
 }
 
+/* 1 when the key log gave the secrets `role`'s records are decrypted with. */
+static int role_has_keys(const struct wsi_tls *t, int role)
+{
+    if (t->version == TLS13) return t->rk[role].have_hs && t->rk[role].have_app;
+    return t->rk[role].have12;
+}
+
 /* 1 when records of `role` are (or will be, once protected) decrypted. */
 static int role_decrypting(const struct wsi_tls *t, int role)
 {
     const struct tls_dir *d = &t->d[dir_of(t, role)];
     if (d->stopped || d->dead) return 0;
-    if (t->version == TLS13) return t->rk[role].have_hs && t->rk[role].have_app;
-    return t->rk[role].have12;
+    return role_has_keys(t, role);
 }
 
 /* Brings info's derived fields (decrypting, why_not) up to date. */
@@ -482,14 +507,13 @@ static void stop_dir(struct wsi_tls *t, int dir, const char *why)
     emit_info(t);
 }
 
-/* The direction is no longer followed at all (not TLS, gap, internal failure). */
-static void kill_dir(struct wsi_tls *t, int dir, const char *why)
+static int hold(struct wsi_tls *t, int dir, const void *p, size_t len, int loss);
+
+/* What the loss of a direction does to what was read of it (at once, or in its turn among held records). */
+static void dir_lost(struct wsi_tls *t, int dir, const char *why)
 {
     struct tls_dir *d = &t->d[dir];
-    if (d->dead) return;
-    int was_decrypting = t->sh_seen && !d->stopped && role_decrypting(t, role_of(t, dir));
-    d->dead = 1;
-    d->rec_len = 0;
+    int was_decrypting = t->sh_seen && !d->stopped && role_has_keys(t, role_of(t, dir));
     d->hs_len = 0;
     if (was_decrypting) {
         stop_dir(t, dir, why);
@@ -497,6 +521,18 @@ static void kill_dir(struct wsi_tls *t, int dir, const char *why)
         d->stopped = 1;
         report(t, dir, "%s", why);
     }
+}
+
+/* The direction is no longer followed at all (not TLS, gap, internal failure). While the secrets are
+ * awaited, the loss takes its turn after the records held before it. */
+static void kill_dir(struct wsi_tls *t, int dir, const char *why)
+{
+    struct tls_dir *d = &t->d[dir];
+    if (d->dead) return;
+    d->dead = 1;
+    d->rec_len = 0;
+    if (t->waiting && hold(t, dir, why, strlen(why) + 1, 1)) return;
+    dir_lost(t, dir, why);
 }
 
 /* Derives a TLS 1.3 key and iv for `dir` from `secret`; keys_ok tells whether it worked. */
@@ -513,9 +549,80 @@ static void install13(struct wsi_tls *t, int dir, const uint8_t *secret, size_t 
     if (!d->keys_ok) stop_dir(t, dir, "OpenSSL could not derive the TLS 1.3 traffic keys (HKDF-Expand-Label)");
 }
 
-/* Looks the session up in the key log after the ServerHello; sets why_not when something is missing. */
-static void setup_keys(struct wsi_tls *t)
+/* 1 when the key log has every secret the session is decrypted with (the version and suite known to be decrypted). */
+static int secrets_complete(const struct wsi_tls *t)
 {
+    static const unsigned l13[] = {WSI_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET, WSI_KL_SERVER_HANDSHAKE_TRAFFIC_SECRET,
+                                   WSI_KL_CLIENT_TRAFFIC_SECRET_0, WSI_KL_SERVER_TRAFFIC_SECRET_0};
+    if (t->version == TLS12) return wsi_keylog_lookup(t->kl, t->client_random, WSI_KL_CLIENT_RANDOM, NULL, NULL);
+    for (size_t i = 0; i < sizeof l13 / sizeof l13[0]; i++)
+        if (!wsi_keylog_lookup(t->kl, t->client_random, l13[i], NULL, NULL)) return 0;
+    return 1;
+}
+
+/* Capture time of the bytes being fed, in milliseconds; -1 when unknown. */
+static int64_t feed_ms(const struct wsi_tls *t)
+{
+    if (!t->feed_origin.packet) return -1;
+    return t->feed_origin.ts_sec * 1000 + (int64_t)(t->feed_origin.ts_nsec / 1000000u);
+}
+
+/* Looks at the key log again (it may have grown); 1 when it now has all the session's secrets. */
+static int wait_check(struct wsi_tls *t)
+{
+    t->stats.keylog_checks++;
+    t->wait_last_ms = feed_ms(t);
+    wsi_keylog_refresh(t->kl);
+    t->stats.keylog_rereads = wsi_keylog_stats(t->kl)->rereads - t->wait_rereads0;
+    return secrets_complete(t);
+}
+
+/* 1 when a look at the key log is due after the record just held: the 1st, 2nd, 4th, 8th... one, or
+ * WSI_TLS_WAIT_CHECK_MS of capture time after the last look. */
+static int wait_due(const struct wsi_tls *t)
+{
+    if ((t->wait_records & (t->wait_records - 1)) == 0) return 1;
+    int64_t now = feed_ms(t);
+    return now >= 0 && (t->wait_last_ms < 0 || now < t->wait_last_ms || now - t->wait_last_ms >= WSI_TLS_WAIT_CHECK_MS);
+}
+
+/*
+ * Ends a wait: with the secrets (until NULL), or without them, `until` saying
+ * until when it waited. The keys are set up, info() is said as at the
+ * ServerHello, then the held records are processed in the order they came.
+ */
+static void wait_end(struct wsi_tls *t, const char *until)
+{
+    t->waiting = 0;
+    if (until)
+        snprintf(t->wait_note, sizeof t->wait_note, "waited for it until %s: the key log was checked %llu times "
+                 "and re-read %llu times", until, (unsigned long long)t->stats.keylog_checks,
+                 (unsigned long long)t->stats.keylog_rereads);
+    struct wsi_tls_origin here = t->cur_origin;
+    t->cur_origin = t->sh_origin;
+    setup_keys(t, 1);
+    emit_info(t);
+    t->cur_origin = here;
+    release_held(t);
+}
+
+/* " (how the wait went)" after a client random in why_not, "" when the session did not wait. */
+static const char *wait_suffix(const struct wsi_tls *t, char *buf, size_t cap)
+{
+    if (!t->wait_note[0]) return "";
+    snprintf(buf, cap, " (%s)", t->wait_note);
+    return buf;
+}
+
+/*
+ * Looks the session up in the key log after the ServerHello; sets why_not when
+ * something is missing. Unless `final`, a key log that follows its file and
+ * lacks some of the session's secrets is looked at again at once and, if they
+ * are still missing, the session starts waiting for them (see tls.h).
+ */
+static void setup_keys(struct wsi_tls *t, int final)
+{
+    char ws[sizeof t->wait_note + 4];
     t->why_not[0] = '\0';
     if (!t->kl) {
         set_why(t, "%s", no_keylog_why);
@@ -535,10 +642,20 @@ static void setup_keys(struct wsi_tls *t)
         set_why(t, "cipher %s cannot be used with %s: the ServerHello is inconsistent", t->cipher_s, t->version_s);
         return;
     }
+    if (!final && wsi_keylog_follows(t->kl) && !secrets_complete(t)) {
+        t->wait_rereads0 = wsi_keylog_stats(t->kl)->rereads;
+        if (!wait_check(t)) {
+            t->waiting = 1;
+            t->wait_records = 0;
+            set_why(t, "the key log has no line for client random %s yet: the records are held until it has "
+                    "(its file is read again as it grows)", t->cr_hex);
+            return;
+        }
+    }
     int any = 0;
     for (unsigned l = 0; l < WSI_KL_NLABELS; l++) any |= wsi_keylog_lookup(t->kl, t->client_random, l, NULL, NULL);
     if (!any) {
-        set_why(t, "the key log has no line for client random %s", t->cr_hex);
+        set_why(t, "the key log has no line for client random %s%s", t->cr_hex, wait_suffix(t, ws, sizeof ws));
         return;
     }
     if (!t->cctx) t->cctx = EVP_CIPHER_CTX_new();
@@ -551,8 +668,8 @@ static void setup_keys(struct wsi_tls *t)
         const uint8_t *ms;
         size_t ml;
         if (!wsi_keylog_lookup(t->kl, t->client_random, WSI_KL_CLIENT_RANDOM, &ms, &ml)) {
-            set_why(t, "the key log has no CLIENT_RANDOM line (the TLS 1.2 master secret) for client random %s",
-                    t->cr_hex);
+            set_why(t, "the key log has no CLIENT_RANDOM line (the TLS 1.2 master secret) for client random %s%s",
+                    t->cr_hex, wait_suffix(t, ws, sizeof ws));
             return;
         }
         if (ml != 48) {
@@ -605,7 +722,7 @@ static void setup_keys(struct wsi_tls *t)
         }
     }
     if (missing[0])
-        set_why(t, "the key log has no %s line for client random %s: %s", missing, t->cr_hex,
+        set_why(t, "the key log has no %s line for client random %s%s: %s", missing, t->cr_hex, wait_suffix(t, ws, sizeof ws),
                 role_decrypting(t, 0) ? "only the client side is decrypted"
                 : role_decrypting(t, 1) ? "only the server side is decrypted" : "the contents stay encrypted");
     for (int r = 0; r < 2; r++)
@@ -761,13 +878,15 @@ static void parse_server_hello(struct wsi_tls *t, int dir, const uint8_t *body, 
             t->d[i].prot = 1;
             t->d[i].epoch = EP_HANDSHAKE;
         }
+    t->sh_origin = t->cur_origin;
     if (!t->ch_seen) {
         set_why(t, "the capture has the ServerHello but not the ClientHello: no client random to find the keys with");
     } else {
-        setup_keys(t);
+        setup_keys(t, 0);
     }
+    if (t->waiting) return; /* info() and the client's held records when the wait ends */
     emit_info(t);
-    if (t->d[t->client_dir].held_len) release_held(t, t->client_dir);
+    if (t->d[t->client_dir].held_len) release_held(t);
 }
 
 /* ---- handshake messages ------------------------------------------------------------ */
@@ -1152,24 +1271,89 @@ static void on_record(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len
     decrypt_record(t, dir, rec, len);
 }
 
-/* Processes the records held for `dir` (whole records, in order) and forgets them. */
-static void release_held(struct wsi_tls *t, int dir)
+/* Holds an item of `dir` (a record, or a loss and its sentence): 1, or 0 when out of memory. */
+static int hold(struct wsi_tls *t, int dir, const void *p, size_t len, int loss)
 {
     struct tls_dir *d = &t->d[dir];
-    uint8_t *held = d->held;
-    size_t n = d->held_len;
-    struct cursor c;
-    d->held = NULL;
-    d->held_len = 0;
-    cur_init(&c, held, n);
-    while (cur_left(&c) >= 5) {
-        struct cursor h = c;
-        cur_skip(&h, 3);
-        const uint8_t *rec = cur_bytes(&c, 5 + (size_t)cur_be16(&h));
-        if (!rec) break;
-        on_record(t, dir, rec, (size_t)(c.p - rec));
+    struct held_hdr h = {.order = t->order, .origin = t->cur_origin, .len = (uint32_t)len, .loss = (uint32_t)loss};
+    size_t need = d->held_len + sizeof h + len;
+    if (need > d->held_cap) {
+        size_t cap = d->held_cap ? d->held_cap : 4096;
+        while (cap < need) cap *= 2;
+        uint8_t *nb = realloc(d->held, cap);
+        if (!nb) return 0;
+        d->held = nb;
+        d->held_cap = cap;
     }
-    free(held);
+    memcpy(d->held + d->held_len, &h, sizeof h);
+    memcpy(d->held + d->held_len + sizeof h, p, len);
+    d->held_len = need;
+    t->order++;
+    if (need > t->stats.held_max[dir]) t->stats.held_max[dir] = need;
+    return 1;
+}
+
+/* Processes what both directions hold, in the order it came (each item with its origin), and forgets it. */
+static void release_held(struct wsi_tls *t)
+{
+    uint8_t *buf[2];
+    size_t len[2], pos[2] = {0, 0};
+    for (int i = 0; i < 2; i++) {
+        buf[i] = t->d[i].held;
+        len[i] = t->d[i].held_len;
+        t->d[i].held = NULL;
+        t->d[i].held_len = t->d[i].held_cap = 0;
+    }
+    struct wsi_tls_origin here = t->cur_origin;
+    for (;;) {
+        struct held_hdr h[2];
+        int pick = -1;
+        for (int i = 0; i < 2; i++) {
+            if (pos[i] >= len[i]) continue;
+            memcpy(&h[i], buf[i] + pos[i], sizeof h[i]);
+            if (pick < 0 || h[i].order < h[pick].order) pick = i;
+        }
+        if (pick < 0) break;
+        const uint8_t *item = buf[pick] + pos[pick] + sizeof h[pick];
+        pos[pick] += sizeof h[pick] + h[pick].len;
+        t->cur_origin = h[pick].origin;
+        if (h[pick].loss)
+            dir_lost(t, pick, (const char *)item);
+        else
+            on_record(t, pick, item, h[pick].len);
+    }
+    t->cur_origin = here;
+    for (int i = 0; i < 2; i++) {
+        if (buf[i]) OPENSSL_cleanse(buf[i], len[i]);
+        free(buf[i]);
+    }
+}
+
+/* A record of `dir` while the secrets are awaited: held; the key log looked at when due. */
+static void wait_record(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len)
+{
+    struct tls_dir *d = &t->d[dir];
+    int fits = d->held_len + sizeof(struct held_hdr) + len <= WSI_TLS_WAIT_HOLD;
+    if (fits && hold(t, dir, rec, len, 0)) {
+        t->wait_records++;
+        if (wait_due(t) && wait_check(t)) wait_end(t, NULL);
+        return;
+    }
+    /* the limit (or memory): one last look, then on without the secrets */
+    if (wait_check(t)) {
+        wait_end(t, NULL);
+    } else {
+        char until[128];
+        if (fits)
+            snprintf(until, sizeof until, "memory ran out for the %s's held records", role_name(t, dir));
+        else
+            snprintf(until, sizeof until, "%u KiB of the %s's records were held (the limit)", WSI_TLS_WAIT_HOLD >> 10,
+                     role_name(t, dir));
+        report(t, dir, "the key log still has no line for client random %s after %s: given up waiting, the records "
+               "stay encrypted", t->cr_hex, until);
+        wait_end(t, until);
+    }
+    on_record(t, dir, rec, len);
 }
 
 /*
@@ -1178,7 +1362,7 @@ static void release_held(struct wsi_tls *t, int dir)
  * ahead of the server's bytes, or 0-RTT data) are held, with what follows
  * them, up to HOLD_MAX bytes, and processed once the ServerHello has set the
  * keys. A new handshake record (a ClientHello after a HelloRetryRequest)
- * releases them first.
+ * releases them first. While the secrets are awaited, every record is held.
  */
 static void deliver(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len)
 {
@@ -1186,21 +1370,18 @@ static void deliver(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len)
     struct cursor c;
     cur_init(&c, rec, len);
     uint8_t type = cur_u8(&c);
-    int hold = t->ch_seen && !t->sh_seen && !t->midstream && dir == t->client_dir &&
-               (type == CT_APPDATA || (d->held_len && type != CT_HANDSHAKE));
-    if (hold && d->held_len + len <= HOLD_MAX) {
-        uint8_t *nb = realloc(d->held, d->held_len + len);
-        if (nb) {
-            memcpy(nb + d->held_len, rec, len);
-            d->held = nb;
-            d->held_len += len;
-            return;
-        }
+    t->cur_origin = t->feed_origin;
+    if (t->waiting) {
+        wait_record(t, dir, rec, len);
+        return;
     }
+    int hold_it = t->ch_seen && !t->sh_seen && !t->midstream && dir == t->client_dir &&
+                  (type == CT_APPDATA || (d->held_len && type != CT_HANDSHAKE));
+    if (hold_it && d->held_len + sizeof(struct held_hdr) + len <= HOLD_MAX && hold(t, dir, rec, len, 0)) return;
     if (d->held_len) { /* too much (or no memory): go on without the ServerHello */
         if (!t->why_not[0])
             set_why(t, "no ServerHello seen: the version, the cipher and so the keys are unknown");
-        release_held(t, dir);
+        release_held(t);
     }
     on_record(t, dir, rec, len);
 }
@@ -1236,7 +1417,14 @@ static void bad_header(struct wsi_tls *t, int dir, const char *problem)
 
 void wsi_tls_feed(struct wsi_tls *t, int dir, const uint8_t *data, size_t len)
 {
+    wsi_tls_feed_at(t, dir, data, len, NULL);
+}
+
+void wsi_tls_feed_at(struct wsi_tls *t, int dir, const uint8_t *data, size_t len, const struct wsi_tls_origin *origin)
+{
     if (!t || dir < 0 || dir > 1 || !data) return;
+    static const struct wsi_tls_origin none;
+    t->feed_origin = origin ? *origin : none;
     struct tls_dir *d = &t->d[dir];
     struct cursor c;
     char buf[160];
@@ -1282,16 +1470,17 @@ void wsi_tls_feed(struct wsi_tls *t, int dir, const uint8_t *data, size_t len)
             deliver(t, dir, d->rec, d->rec_want);
         }
     }
+    t->cur_origin = t->feed_origin = none;
     refresh_info(t);
 }
 
 void wsi_tls_finish(struct wsi_tls *t)
 {
     if (!t) return;
-    for (int dir = 0; dir < 2; dir++) {
-        if (!t->d[dir].held_len) continue;
+    if (t->waiting) wait_end(t, wait_check(t) ? NULL : "the end of the connection in the capture");
+    if (t->d[0].held_len || t->d[1].held_len) {
         if (!t->why_not[0]) set_why(t, "no ServerHello seen: the version, the cipher and so the keys are unknown");
-        release_held(t, dir);
+        release_held(t);
     }
     refresh_info(t);
 }
@@ -1344,6 +1533,13 @@ struct wsi_tls *wsi_tls_new(const struct wsi_keylog *kl, const struct wsi_tls_cb
 
 const struct wsi_tls_info *wsi_tls_get_info(const struct wsi_tls *t) { return t ? &t->info : NULL; }
 
+const struct wsi_tls_origin *wsi_tls_origin(const struct wsi_tls *t)
+{
+    return t && t->cur_origin.packet ? &t->cur_origin : NULL;
+}
+
+size_t wsi_tls_held(const struct wsi_tls *t) { return t ? t->d[0].held_cap + t->d[1].held_cap : 0; }
+
 const struct wsi_tls_stats *wsi_tls_get_stats(const struct wsi_tls *t) { return t ? &t->stats : NULL; }
 
 void wsi_tls_free(struct wsi_tls *t)
@@ -1352,6 +1548,7 @@ void wsi_tls_free(struct wsi_tls *t)
     for (int i = 0; i < 2; i++) {
         free(t->d[i].rec);
         free(t->d[i].hs);
+        if (t->d[i].held) OPENSSL_cleanse(t->d[i].held, t->d[i].held_len);
         free(t->d[i].held);
     }
     if (t->scratch) OPENSSL_cleanse(t->scratch, WSI_TLS_MAX_RECORD);

@@ -57,6 +57,9 @@ struct wsi_tls_stats {
     uint64_t alerts[2];         /* alerts seen */
     uint64_t key_updates[2];    /* TLS 1.3 KeyUpdates followed */
     uint64_t early_skipped;     /* client 0-RTT records skipped (not decrypted) */
+    uint64_t held_max[2];       /* most bytes held at once (records awaiting the ServerHello or the secrets) */
+    uint64_t keylog_checks;     /* times the key log was looked at again while the session's secrets were awaited */
+    uint64_t keylog_rereads;    /* times the key log's file was re-read (it had changed) while they were */
 };
 
 /*
@@ -85,11 +88,42 @@ struct wsi_tls_cb {
 
 #define WSI_TLS_MAX_RECORD (16384u + 2048u) /* largest TLSCiphertext fragment (RFC 5246 6.2.3) */
 #define WSI_TLS_MAX_HANDSHAKE 65536u        /* largest handshake message reassembled (larger uninteresting ones are skipped) */
+#define WSI_TLS_WAIT_HOLD (256u << 10)      /* bytes held per direction while the secrets are awaited */
+#define WSI_TLS_WAIT_CHECK_MS 100           /* capture time between two looks at the key log while they are */
 
 struct wsi_tls;
 
-/* A TLS session; `kl` (may be NULL: no decryption) must outlive it. NULL when out of memory. */
+/*
+ * A TLS session; `kl` (may be NULL: no decryption) must outlive it. NULL when out of memory.
+ *
+ * Waiting for the key log: when the ServerHello names a version and suite
+ * this module decrypts but the key log lacks secrets of the session (TLS 1.3:
+ * any of the two handshake and two first traffic secrets; TLS 1.2: the
+ * CLIENT_RANDOM line), and the key log follows a file
+ * (wsi_keylog_follows(): the client may be writing that file now, as in a
+ * live capture), the session waits: every record that follows, both
+ * directions, is held as it came (with its origin, below), and the key log
+ * is read again (wsi_keylog_refresh) - at the ServerHello, at the 1st, 2nd,
+ * 4th, 8th... record held, whenever WSI_TLS_WAIT_CHECK_MS of capture time
+ * have passed since the last look, and at wsi_tls_finish(). Once the secrets
+ * are there, info() is said (with the ServerHello's origin) and the held
+ * records are processed in the order they came, both directions interleaved,
+ * as if the secrets had been there all along. The wait ends without them
+ * when a direction would hold more than WSI_TLS_WAIT_HOLD bytes (error() says
+ * so) or at wsi_tls_finish(): the session then goes on as a key log without
+ * the line makes it, why_not saying how long it waited and how many times the
+ * key log was checked and re-read. No info() is said while waiting;
+ * wsi_tls_get_info()'s why_not says it waits. A key log from memory never
+ * grows: no wait.
+ */
 struct wsi_tls *wsi_tls_new(const struct wsi_keylog *kl, const struct wsi_tls_cb *cb, void *user);
+
+/* Where fed bytes come from, in the caller's terms: a packet (1-based; 0: none) and its capture time. */
+struct wsi_tls_origin {
+    uint64_t packet;
+    int64_t ts_sec;
+    uint32_t ts_nsec;
+};
 
 /*
  * Bytes of direction `dir` (0 client, 1 server), in stream order, split
@@ -99,7 +133,26 @@ struct wsi_tls *wsi_tls_new(const struct wsi_keylog *kl, const struct wsi_tls_cb
  */
 void wsi_tls_feed(struct wsi_tls *t, int dir, const uint8_t *data, size_t len);
 
-/* End of input: client records still held for a ServerHello that never came are counted (not shown). */
+/*
+ * The same, saying where the bytes come from (NULL: nowhere known). A record's
+ * origin is that of the bytes that complete it; a held record keeps its own.
+ * The capture time also paces the looks at the key log while secrets are
+ * awaited (without it, only the count of held records does).
+ */
+void wsi_tls_feed_at(struct wsi_tls *t, int dir, const uint8_t *data, size_t len, const struct wsi_tls_origin *origin);
+
+/*
+ * During a callback: the origin of what it is about - the record being
+ * processed (a held one's own), the ServerHello's for the info() that ends a
+ * wait. NULL outside records (a gap, the end) or when none was given.
+ */
+const struct wsi_tls_origin *wsi_tls_origin(const struct wsi_tls *t);
+
+/* Bytes held now (records awaiting the ServerHello or the secrets, with their bookkeeping): for memory accounting. */
+size_t wsi_tls_held(const struct wsi_tls *t);
+
+/* End of input: a wait for the key log ends (one last look at it); client records still held for a
+ * ServerHello that never came are counted (not shown). */
 void wsi_tls_finish(struct wsi_tls *t);
 
 /* A gap in direction `dir` (bytes lost): that direction is not followed any further (reported via error()). */

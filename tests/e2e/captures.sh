@@ -743,6 +743,31 @@ check "wss: a key log without this session's client random says so" qa wss-wrong
 expect_exit "wss: a key log that cannot be read is an input error (exit 2)" 2 "$W" --keylog /nonexistent.keylog "$C/wss-tls13-python.pcap"
 "$W" --keylog /nonexistent.keylog "$C/wss-tls13-python.pcap" 2>"$T/kl.err" >/dev/null
 check "wss: the error names the key log file" grep -q "/nonexistent.keylog" "$T/kl.err"
+check "wss: the key log without the session was waited for until the connection ended, checked and not re-read" \
+    qa wss-wrongkey 'any((t.get("why_not") or "").endswith("(waited for it until the end of the connection in the capture: the key log was checked 7 times and re-read 0 times)") for t in of("tls"))'
+check "wss: the TLS facts of a session the key log does not know come with the ServerHello's packet" qa wss-wrongkey \
+    '[t["packet"] for t in of("tls") if t["what"] == "info"] == [6]'
+# A key log that grows while the capture is read, as SSLKEYLOGFILE in live use: empty when wsinspect starts
+# (reading a pipe), the client's lines added after the upgrade request (packet 9) has gone by
+"$PY" -S - "$C/wss-tls13-python.pcap" "$T/wss-grow-a.pcap" "$T/wss-grow-b.bin" <<'PYEOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+pos, recs = 24, []
+while pos < len(d):
+    n = struct.unpack("<I", d[pos + 8:pos + 12])[0]
+    recs.append(d[pos:pos + 16 + n])
+    pos += 16 + n
+open(sys.argv[2], "wb").write(d[:24] + b"".join(recs[:9]))
+open(sys.argv[3], "wb").write(b"".join(recs[9:]))
+PYEOF
+: >"$T/wss-grow.keylog"
+{ cat "$T/wss-grow-a.pcap"; sleep 0.5; cat "$C/wss-tls13-python.keylog" >>"$T/wss-grow.keylog"; cat "$T/wss-grow-b.bin"; } |
+    "$W" --json --keylog "$T/wss-grow.keylog" -r - >"$T/wss-grow.json" 2>/dev/null
+"$W" --json --keylog "$C/wss-tls13-python.keylog" "$C/wss-tls13-python.pcap" >"$T/wss-whole.json" 2>/dev/null
+expect_eq "wss: a key log that gets its lines during the run: the same events (packets, times) as with the whole key log" \
+    "$(q wss-grow 'ev')" "$(q wss-whole 'ev')"
+check "wss: ... the upgrade and hello / hi there, decrypted" qa wss-grow \
+    'hs[0]["verdict"] == "valid" and texts() == ["hello", "hi there"] and closes[0]["tls_decrypted"]'
 
 # ================================================================================================
 # Any capture added to captures/ since these assertions were written: at least it must run cleanly

@@ -495,6 +495,173 @@ static void test_keylog_label_names(void **state)
     wsi_keylog_free(NULL);
 }
 
+/* ---- following the file (wsi_keylog_refresh) ---------------------------------- */
+
+/* Writes `text` as the whole of the file at path (truncating it, same inode), or appends it. */
+static void file_put(const char *path, const char *text, const char *mode)
+{
+    FILE *f = fopen(path, mode);
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A file that grows: only its new lines are read; a line read before its '\n' came is read again whole. */
+static void test_keylog_follow_growth(void **state)
+{
+    (void)state;
+    char path[32], err[256] = "";
+    const char *first = "# SSL/TLS secrets log file\nCLIENT_RANDOM " CR1 " " MS48 "\n";
+    write_temp(path, first, strlen(first));
+    struct wsi_keylog *kl = wsi_keylog_load(path, err);
+    assert_non_null(kl);
+    assert_true(wsi_keylog_follows(kl));
+    assert_counts(kl, 2, 1, 1, 0, 0);
+    assert_int_equal(wsi_keylog_refresh(kl), 0); /* unchanged: nothing read */
+    assert_int_equal(wsi_keylog_stats(kl)->rereads, 0);
+
+    /* a new line: read, the old ones are not read again (the counts say so) */
+    file_put(path, "SERVER_TRAFFIC_SECRET_0 " CR2 " " S32 "\n", "ab");
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_SERVER_TRAFFIC_SECRET_0), "");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_SERVER_TRAFFIC_SECRET_0), S32);
+    assert_string_equal(secret_hex(kl, CR1, WSI_KL_CLIENT_RANDOM), MS48);
+    assert_counts(kl, 3, 2, 1, 0, 0);
+    assert_int_equal(wsi_keylog_stats(kl)->rereads, 1);
+    assert_int_equal(wsi_keylog_refresh(kl), 0);
+    assert_int_equal(wsi_keylog_stats(kl)->rereads, 1);
+
+    /* a line the client is still writing: read as it is (a 3-byte secret), then whole once its '\n' comes */
+    file_put(path, "CLIENT_TRAFFIC_SECRET_0 " CR2 " ffeedd", "ab");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_CLIENT_TRAFFIC_SECRET_0), "ffeedd");
+    assert_counts(kl, 4, 3, 1, 0, 0);
+    file_put(path, S32 + 6, "ab");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_CLIENT_TRAFFIC_SECRET_0), S32); /* still no '\n': read as it is */
+    file_put(path, "\n# done\n", "ab");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_CLIENT_TRAFFIC_SECRET_0), S32);
+    assert_counts(kl, 5, 3, 2, 0, 0); /* the line counted once, not a duplicate nor a conflict */
+    assert_int_equal(wsi_keylog_stats(kl)->duplicates, 0);
+    assert_int_equal(wsi_keylog_stats(kl)->conflicts, 0);
+    assert_null(wsi_keylog_warning(kl));
+
+    /* a label cut short is malformed only until the rest comes */
+    file_put(path, "CLIENT_HANDSHAKE", "ab");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_counts(kl, 6, 3, 2, 0, 1);
+    assert_non_null(strstr(wsi_keylog_warning(kl), ":6: fewer than 3 fields"));
+    file_put(path, "_TRAFFIC_SECRET " CR1 " " S32 "\n", "ab");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_counts(kl, 6, 4, 2, 0, 0);
+    assert_int_equal(wsi_keylog_stats(kl)->first_bad_line, 0);
+    assert_null(wsi_keylog_warning(kl));
+    assert_string_equal(secret_hex(kl, CR1, WSI_KL_CLIENT_HANDSHAKE_TRAFFIC_SECRET), S32);
+    assert_int_equal(wsi_keylog_stats(kl)->rereads, 6);
+    assert_int_equal(wsi_keylog_stats(kl)->reloads, 0);
+
+    /* the file gone: -1, the key log as it was; back with more lines: read whole (another inode) */
+    remove(path);
+    assert_int_equal(wsi_keylog_refresh(kl), -1);
+    assert_string_equal(secret_hex(kl, CR1, WSI_KL_CLIENT_RANDOM), MS48);
+    file_put(path, "CLIENT_RANDOM " CR2 " " MS48 "\n", "wb");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_counts(kl, 1, 1, 0, 0, 0);
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_CLIENT_RANDOM), MS48);
+    assert_string_equal(secret_hex(kl, CR1, WSI_KL_CLIENT_RANDOM), "");
+    assert_int_equal(wsi_keylog_stats(kl)->reloads, 1);
+    wsi_keylog_free(kl);
+    remove(path);
+}
+
+/* A key log whose last line has no '\n' when it is loaded: read as it is, and whole once completed. */
+static void test_keylog_follow_load_tail(void **state)
+{
+    (void)state;
+    char path[32], err[256] = "";
+    const char *cut = "CLIENT_RANDOM " CR1 " 0001020304";
+    write_temp(path, cut, strlen(cut));
+    struct wsi_keylog *kl = wsi_keylog_load(path, err);
+    assert_non_null(kl);
+    assert_string_equal(secret_hex(kl, CR1, WSI_KL_CLIENT_RANDOM), "0001020304");
+    file_put(path, MS48 + 10, "ab");
+    file_put(path, "\n", "ab");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_string_equal(secret_hex(kl, CR1, WSI_KL_CLIENT_RANDOM), MS48);
+    assert_counts(kl, 1, 1, 0, 0, 0);
+    assert_int_equal(wsi_keylog_stats(kl)->conflicts, 0);
+    wsi_keylog_free(kl);
+    remove(path);
+}
+
+/* A file truncated, rewritten in place or replaced is read whole again: the secrets are then the new file's. */
+static void test_keylog_follow_replaced(void **state)
+{
+    (void)state;
+    char path[32], err[256] = "";
+    const char *old = "# a comment line of some length\nCLIENT_RANDOM " CR1 " " MS48 "\n# end\n";
+    write_temp(path, old, strlen(old));
+    struct wsi_keylog *kl = wsi_keylog_load(path, err);
+    assert_non_null(kl);
+
+    /* truncated and written again, shorter */
+    file_put(path, "SERVER_TRAFFIC_SECRET_0 " CR2 " " S32 "\n", "wb");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_counts(kl, 1, 1, 0, 0, 0);
+    assert_string_equal(secret_hex(kl, CR1, WSI_KL_CLIENT_RANDOM), "");
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_SERVER_TRAFFIC_SECRET_0), S32);
+    assert_int_equal(wsi_keylog_stats(kl)->reloads, 1);
+
+    /* rewritten in place, longer: its first bytes are no longer those read, so it did not just grow */
+    file_put(path, "CLIENT_RANDOM " CR2 " " MS48 "\nCLIENT_RANDOM " CR1 " " MS48 "\n", "wb");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_counts(kl, 2, 2, 0, 0, 0);
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_SERVER_TRAFFIC_SECRET_0), "");
+    assert_string_equal(secret_hex(kl, CR2, WSI_KL_CLIENT_RANDOM), MS48);
+    assert_int_equal(wsi_keylog_stats(kl)->reloads, 2);
+
+    /* replaced (a new file renamed over it): read whole */
+    char tmp[48];
+    snprintf(tmp, sizeof tmp, "%s.new", path);
+    file_put(tmp, "CLIENT_RANDOM " CR2 " " MS48 "\nCLIENT_RANDOM " CR1 " " MS48 "\n# and a comment\n", "wb");
+    assert_int_equal(rename(tmp, path), 0);
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_counts(kl, 3, 2, 1, 0, 0);
+    assert_int_equal(wsi_keylog_stats(kl)->duplicates, 0);
+    assert_int_equal(wsi_keylog_stats(kl)->reloads, 3);
+    assert_int_equal(wsi_keylog_stats(kl)->rereads, 3);
+
+    /* and then grows: only the new line */
+    file_put(path, "EXPORTER_SECRET " CR1 " " S32 "\n", "ab");
+    assert_int_equal(wsi_keylog_refresh(kl), 1);
+    assert_counts(kl, 4, 3, 1, 0, 0);
+    assert_int_equal(wsi_keylog_stats(kl)->reloads, 3);
+    assert_int_equal(wsi_keylog_stats(kl)->rereads, 4);
+    wsi_keylog_free(kl);
+    remove(path);
+}
+
+/* What has no file to follow never changes: a key log from memory, or from a device. */
+static void test_keylog_follow_nothing(void **state)
+{
+    (void)state;
+    const char *text = "CLIENT_RANDOM " CR1 " " MS48 "\n";
+    struct wsi_keylog *kl = parse_ok(text, strlen(text));
+    assert_false(wsi_keylog_follows(kl));
+    assert_int_equal(wsi_keylog_refresh(kl), 0);
+    assert_counts(kl, 1, 1, 0, 0, 0);
+    wsi_keylog_free(kl);
+    char err[256] = "";
+    kl = wsi_keylog_load("/dev/null", err);
+    assert_non_null(kl);
+    assert_false(wsi_keylog_follows(kl));
+    assert_int_equal(wsi_keylog_refresh(kl), 0);
+    wsi_keylog_free(kl);
+    assert_false(wsi_keylog_follows(NULL));
+    assert_int_equal(wsi_keylog_refresh(NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +678,10 @@ int main(void)
         cmocka_unit_test(test_keylog_chunk_boundary),
         cmocka_unit_test(test_keylog_refusal),
         cmocka_unit_test(test_keylog_label_names),
+        cmocka_unit_test(test_keylog_follow_growth),
+        cmocka_unit_test(test_keylog_follow_load_tail),
+        cmocka_unit_test(test_keylog_follow_replaced),
+        cmocka_unit_test(test_keylog_follow_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
