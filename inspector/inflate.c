@@ -97,25 +97,86 @@ void wsi_pmd_parse(const char *value, size_t len, struct wsi_pmd_params *out)
     }
 }
 
+/* ---- idle decompressors ---------------------------------------------------------- */
+
+/*
+ * A decompressor costs zlib about 7 KiB of state at inflateInit2 and a 32 KiB
+ * window at its first output, and the preview buffer besides. Many short
+ * connections each set up two and drop them a moment later, so those that are
+ * let go are kept, up to POOL_MAX per thread, and the next one starts from one
+ * of them, reset by inflateReset2 (which gives exactly the state of a new
+ * stream, window included: none of the old bytes can be referred to).
+ */
+#define POOL_MAX 32
+
+struct zbox {
+    z_stream zs;           /* first: wsi_inflate.zs points at it */
+    uint8_t *preview;      /* the preview buffer it was let go with, or NULL */
+    size_t preview_cap;
+    struct zbox *next;     /* in the pool */
+};
+
+static _Thread_local struct zbox *pool;
+static _Thread_local unsigned pool_len;
+
+static void box_free(struct zbox *b)
+{
+    inflateEnd(&b->zs);
+    free(b->preview);
+    free(b);
+}
+
+void wsi_inflate_pool_drain(void)
+{
+    while (pool) {
+        struct zbox *b = pool;
+        pool = b->next;
+        box_free(b);
+    }
+    pool_len = 0;
+}
+
+/* A decompressor in the state of a new one: from the pool, or made. */
+static struct zbox *box_get(void)
+{
+    struct zbox *b = pool;
+    if (b) {
+        pool = b->next;
+        pool_len--;
+        b->next = NULL;
+        if (inflateReset2(&b->zs, -15) == Z_OK) return b;
+        box_free(b);
+    }
+    b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    if (inflateInit2(&b->zs, -15) != Z_OK) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
 /* ---- inflation ------------------------------------------------------------------- */
 
 int wsi_inflate_init(struct wsi_inflate *z, int no_context_takeover, size_t preview_max)
 {
     memset(z, 0, sizeof *z);
-    z_stream *zs = calloc(1, sizeof *zs);
-    if (!zs) return -1;
-    if (inflateInit2(zs, -15) != Z_OK) {
-        free(zs);
-        return -1;
-    }
-    z->zs = zs;
+    struct zbox *b = box_get();
+    if (!b) return -1;
+    z->zs = &b->zs;
     z->no_context_takeover = no_context_takeover;
     z->budget = WSI_INFLATE_BUDGET;
     z->preview_max = preview_max ? preview_max : 256;
-    z->preview = malloc(z->preview_max);
+    if (b->preview && b->preview_cap == z->preview_max) {
+        z->preview = b->preview;
+    } else {
+        free(b->preview);
+        z->preview = malloc(z->preview_max);
+    }
+    b->preview = NULL;
+    b->preview_cap = 0;
     if (!z->preview) {
-        inflateEnd(zs);
-        free(zs);
+        box_free(b);
         z->zs = NULL;
         return -1;
     }
@@ -244,10 +305,19 @@ int wsi_inflate_utf8_ok(const struct wsi_inflate *z) { return z->cut || z->utf8_
 
 void wsi_inflate_free(struct wsi_inflate *z)
 {
-    if (z->zs) {
-        inflateEnd(z->zs);
-        free(z->zs);
+    struct zbox *b = z->zs;
+    if (b) {
+        b->preview = z->preview;
+        b->preview_cap = z->preview_max;
+        if (pool_len < POOL_MAX) {
+            b->next = pool;
+            pool = b;
+            pool_len++;
+        } else {
+            box_free(b);
+        }
+    } else {
+        free(z->preview);
     }
-    free(z->preview);
     memset(z, 0, sizeof *z);
 }

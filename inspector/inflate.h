@@ -76,6 +76,12 @@ void wsi_inflate_break(struct wsi_inflate *z, const char *why);
 /* 1 when the inflated text so far is valid UTF-8 and ends on a character boundary. */
 int wsi_inflate_utf8_ok(const struct wsi_inflate *z);
 
+/* Lets the decompressor go. Its zlib stream and preview buffer are kept for
+ * the next wsi_inflate_init of this thread (a few dozen at most). */
 void wsi_inflate_free(struct wsi_inflate *z);
+
+/* Frees the decompressors this thread keeps for reuse (for a thread that ends;
+ * what the main thread keeps is simply there at exit). */
+void wsi_inflate_pool_drain(void);
 
 #endif
