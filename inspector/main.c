@@ -350,6 +350,19 @@ static char *interface_by_number(const char *arg)
     return name;
 }
 
+/* A word meant as a file: a path, or a capture's usual extension (not a filter's first word). */
+static int looks_like_path(const char *w)
+{
+    size_t n = strlen(w);
+    static const char *const ext[] = {".pcap", ".pcapng", ".cap", ".dmp", ".gz"};
+    if (strchr(w, '/')) return 1;
+    for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
+        size_t e = strlen(ext[k]);
+        if (n > e && strcmp(w + n - e, ext[k]) == 0) return 1;
+    }
+    return 0;
+}
+
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
@@ -377,7 +390,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     long v;
     int opt;
     /* '+': stop at the first non-option, so that a filter like "tcp port 80" is left alone */
-    while ((opt = getopt_long(argc, argv, "+r:i:c:s:B:w:DxhV", longopts, NULL)) != -1) {
+    /* options anywhere before the filter, as tcpdump and tshark users write them either side of the
+     * file ("--" ends them when a filter word would start with '-') */
+    while ((opt = getopt_long(argc, argv, "r:i:c:s:B:w:DxhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'r': c->file = optarg; break;
         case 'i': c->iface = optarg; break;
@@ -462,14 +477,21 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     if (!c->file && !c->iface && i < argc) {
         struct stat st;
         if (strcmp(argv[i], "-") == 0 || stat(argv[i], &st) == 0 || i + 1 == argc) c->file = argv[i++];
+        else if (looks_like_path(argv[i])) {
+            /* a mistyped file name before a filter: say so, not "no input" */
+            fprintf(stderr, "wsinspect: %s: no such file (the words after it would be the filter: %s...)\n", argv[i],
+                    argv[i + 1]);
+            return -1;
+        }
     }
     if (c->file && c->iface) {
         fprintf(stderr, "wsinspect: give either -r FILE or -i IFACE, not both\n");
         return -1;
     }
     if (!c->file && !c->iface) {
-        fprintf(stderr, "wsinspect: no input: give a capture FILE (or -r FILE), or -i IFACE\n");
-        usage(stderr);
+        fprintf(stderr, "wsinspect: no input: give a capture FILE (or -r FILE), or -i IFACE%s\n",
+                i < argc ? " (the words given would be a filter)" : "");
+        fprintf(stderr, "Try 'wsinspect --help'.\n");
         return -1;
     }
     if (c->file && c->buffer_size) {
@@ -541,7 +563,7 @@ int main(int argc, char **argv)
     }
 
     if (c.iface && (iface_n = interface_by_number(c.iface))) c.iface = iface_n;
-    const char *input = c.file ? (strcmp(c.file, "-") == 0 ? "(stdin)" : c.file) : c.iface;
+    const char *input = c.file ? (strcmp(c.file, "-") == 0 ? "<stdin>" : c.file) : c.iface; /* as capture.c names it */
     if (c.file) {
         cap = wsi_capture_open_file(c.file, err);
     } else {
@@ -694,6 +716,11 @@ int main(int argc, char **argv)
     if (st->failed_handshakes || st->violations) status = EXIT_FOUND;
     if (lost) status = EXIT_LOST;
     if (read_failed || no_frame) status = EXIT_USAGE;
+    if (c.stream && c.stream > st->connections && !read_failed) {
+        fprintf(stderr, "wsinspect: %s: --stream %llu: there is no connection %llu (the capture has %llu)\n", input,
+                (unsigned long long)c.stream, (unsigned long long)c.stream, (unsigned long long)st->connections);
+        status = EXIT_USAGE;
+    }
     if (st->packets == 0 && !read_failed && c.file)
         fprintf(stderr, "wsinspect: %s: no packets%s\n", input, c.filter ? " matched the filter" : "");
     else if (st->websockets == 0 && st->connections == 0 && st->packets > 0)

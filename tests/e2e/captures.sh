@@ -895,8 +895,18 @@ check "cli: --stream 2 shows only connection 2, whole" "$PY" -S "$E/jsonq.py" --
     '{e["conn"] for e in ev} == {2} and texts("c2s") == ["client 2 message 1", "client 2 message 2", "client 2 message 3"]'
 "$W" --stream 2 --color=never $C/multi-client-python.pcap >"$T/s2.txt" 2>/dev/null
 expect_eq "cli: --stream 2 ladder has one block, connection 2" "$(grep '^Connection ' "$T/s2.txt" | cut -d' ' -f1-2)" "Connection 2"
-"$W" --stream 9 $C/multi-client-python.pcap >"$T/s9.txt" 2>/dev/null; rc=$?
-expect_eq "cli: --stream 9 (no such connection): exit 0, nothing shown" "$rc:$(cat "$T/s9.txt")" "0:"
+"$W" --stream 9 $C/multi-client-python.pcap >"$T/s9.txt" 2>"$T/s9.err"; rc=$?
+expect_eq "cli: --stream 9 (no such connection): exit 2, nothing shown, and said" "$rc:$(cat "$T/s9.txt"):$(cat "$T/s9.err")" \
+    "2::wsinspect: $C/multi-client-python.pcap: --stream 9: there is no connection 9 (the capture has 3)"
+# options anywhere before the filter: after the file too, as tcpdump and tshark users write them
+"$W" "$CH" --json --payload 1024 >"$T/opts-after.json" 2>/dev/null; rc=$?
+expect_eq "cli: options after the file: the same JSON as before it" "$rc:$(cat "$T/opts-after.json")" "0:$(cat "$T/chat.json")"
+"$W" "$CH" tcp port 47301 --json --payload 1024 >"$T/opts-filter.json" 2>/dev/null
+expect_eq "cli: options after the filter's words too" "$(cat "$T/opts-filter.json")" "$(cat "$T/chat.json")"
+"$W" captures/no-such-capture.pcap tcp port 47301 >/dev/null 2>"$T/typo.err"; rc=$?
+expect_eq "cli: a mistyped file with a filter after it: exit 2, the file named as missing, no help page" \
+    "$rc:$(cat "$T/typo.err")" \
+    "2:wsinspect: captures/no-such-capture.pcap: no such file (the words after it would be the filter: tcp...)"
 "$W" --frames --color=never $C/fragmented-python.pcap >"$T/fr.txt" 2>/dev/null
 expect_eq "cli: --frames draws one arrow per frame (9 client frames)" \
     "$(grep -E "$(c2s '.*')" "$T/fr.txt" | grep -cv 'HTTP Upgrade Request')" 9
