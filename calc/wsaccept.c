@@ -35,6 +35,7 @@ struct opts {
     int mode_set;        /* a mode option was given (two are a usage error) */
     int json;            /* one JSON object per result on stdout */
     int strict;          /* a key that is not base64 of 16 bytes is an error */
+    int as_is;           /* keys exactly as given: no quotes or names removed, an Accept hashed as a key */
     const char *request; /* --request: a file name or "-" for stdin */
 };
 
@@ -52,12 +53,16 @@ static void usage(FILE *f)
           "                                                 check an HTTP upgrade request, print the response\n"
           "       wsaccept --help | --version\n"
           "\n"
+          "Keys may be pasted with their header name (Sec-WebSocket-Key: ...), in quotes\n"
+          "and with a trailing comma (\"...\", from JSON): these are removed, and said.\n"
+          "\n"
           "  -e, --explain      explain the computation step by step\n"
           "      --verify       compare KEY's Accept with ACCEPT\n"
           "  -n, --new-key      16 random bytes from OpenSSL, base64\n"
           "  -r, --request=FILE read a raw HTTP request (CRLF or LF line ends); '-' is stdin\n"
           "  -j, --json         JSON output, one object per line\n"
           "  -s, --strict       refuse keys that are not the base64 of 16 bytes\n"
+          "  -a, --as-is        take keys exactly as given (only the blanks around them trimmed)\n"
           "  -h, --help         this text\n"
           "  -V, --version      program and OpenSSL versions\n"
           "\n"
@@ -202,15 +207,266 @@ static char *shell_line(const char *key, size_t n)
 
 /* Where a key came from, for messages. */
 struct origin {
-    int from_stdin; /* 1: a standard input line, 0: an argument */
-    size_t index;   /* line number or argument number, from 1 */
+    int from_stdin;   /* 1: a standard input line, 0: an argument */
+    size_t index;     /* line number or argument number, from 1 */
+    const char *what; /* when not NULL, named by this instead ("the request's Sec-WebSocket-Key") */
 };
 
 static void say_origin(FILE *f, const struct origin *o)
 {
-    if (o->from_stdin) fprintf(f, "standard input line %zu", o->index);
+    if (o->what) fputs(o->what, f);
+    else if (o->from_stdin) fprintf(f, "standard input line %zu", o->index);
     else fprintf(f, "argument %zu", o->index);
 }
+
+/* ---- what students paste ------------------------------------------------- */
+
+/*
+ * Keys are copied from JSON ("key":"dGhl...", with its quotes and a trailing
+ * comma), from browsers' header panels and from captures (Sec-WebSocket-Key:
+ * dGhl...). None of these characters can be in a key, which is base64 (no
+ * quote, comma, colon or dash): what surrounds the key is taken away, and
+ * said, before it is hashed. --as-is keeps the text as given.
+ */
+enum {
+    RM_NAME = 1,       /* a header or JSON name before the key: Sec-WebSocket-Key:, "key": */
+    RM_DQUOTES = 2,    /* "..." */
+    RM_SQUOTES = 4,    /* '...' */
+    RM_BACKQUOTES = 8, /* `...`, from Markdown */
+    RM_CURLY = 16,     /* U+2018/U+2019 or U+201C/U+201D, from word processors and chats */
+    RM_COMMA = 32,     /* a trailing comma, from a JSON member or array element */
+};
+
+/* A key as pasted, and the key itself inside it. */
+struct pasted {
+    const char *given;  /* the text given, blanks around it trimmed */
+    size_t given_len;
+    const char *key;    /* the key, inside `given` */
+    size_t len;
+    unsigned removed;   /* RM_* */
+    const char *name;   /* the last name removed, as written (without its quotes and colon), or NULL */
+    size_t name_len;
+    int name_header;    /* that name is a header's (Sec-WebSocket-...), not a JSON member's */
+    int name_accept;    /* that name is an Accept's (Sec-WebSocket-Accept, "accept") */
+};
+
+/* The names taken away before a key. A header's name may be followed by blanks
+ * alone (as copied from a table); the short JSON names need their colon. */
+static const struct {
+    const char *name;
+    int header, accept;
+} paste_names[] = {
+    {"Sec-WebSocket-Key", 1, 0},
+    {"Sec-WebSocket-Accept", 1, 1},
+    {"key", 0, 0},
+    {"accept", 0, 1},
+};
+
+static int blank_byte(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* 1 when the n bytes at p are `name`, ASCII case ignored. */
+static int ascii_ieq(const char *p, size_t n, const char *name)
+{
+    if (strlen(name) != n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)p[i], b = (unsigned char)name[i];
+        if (a >= 'A' && a <= 'Z') a = (unsigned char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z') b = (unsigned char)(b - 'A' + 'a');
+        if (a != b) return 0;
+    }
+    return 1;
+}
+
+/* The length of the quote that starts p (n bytes), or 0; *bit gets its RM_ bit. */
+static size_t quote_at(const char *p, size_t n, unsigned *bit)
+{
+    if (n == 0) return 0;
+    if (p[0] == '"') { *bit = RM_DQUOTES; return 1; }
+    if (p[0] == '\'') { *bit = RM_SQUOTES; return 1; }
+    if (p[0] == '`') { *bit = RM_BACKQUOTES; return 1; }
+    const unsigned char *u = (const unsigned char *)p;
+    if (n >= 3 && u[0] == 0xe2 && u[1] == 0x80 && (u[2] == 0x98 || u[2] == 0x99 || u[2] == 0x9c || u[2] == 0x9d)) {
+        *bit = RM_CURLY;
+        return 3;
+    }
+    return 0;
+}
+
+/* The length of the quote that ends p[0..n), or 0. */
+static size_t quote_before(const char *p, size_t n, unsigned *bit)
+{
+    if (n >= 1 && quote_at(p + n - 1, 1, bit) == 1) return 1;
+    if (n >= 3 && quote_at(p + n - 3, 3, bit) == 3) return 3;
+    return 0;
+}
+
+/* A name at the start of p (n bytes): [quote] NAME [the same quote] blanks ':' blanks.
+ * Returns the bytes it takes (recorded in *pk), or 0 when there is none. */
+static size_t name_at(const char *p, size_t n, struct pasted *pk)
+{
+    size_t start = 0;
+    char q = 0;
+    if (n > 0 && (p[0] == '"' || p[0] == '\'')) {
+        q = p[0];
+        start = 1;
+    }
+    for (size_t k = 0; k < sizeof paste_names / sizeof paste_names[0]; k++) {
+        size_t nl = strlen(paste_names[k].name);
+        if (n - start < nl || !ascii_ieq(p + start, nl, paste_names[k].name)) continue;
+        size_t j = start + nl;
+        if (q) {
+            if (j >= n || p[j] != q) continue;
+            j++;
+        }
+        size_t after = j;
+        while (j < n && blank_byte(p[j]))
+            j++;
+        if (j < n && p[j] == ':') {
+            j++;
+            while (j < n && blank_byte(p[j]))
+                j++;
+        } else if (!paste_names[k].header || j == after || q) {
+            continue; /* a colon is needed, or at least a blank after a bare header name */
+        }
+        pk->name = p + start;
+        pk->name_len = nl;
+        pk->name_header = paste_names[k].header;
+        pk->name_accept = paste_names[k].accept;
+        return j;
+    }
+    return 0;
+}
+
+/* Find the key inside what was pasted: blanks, then trailing commas, names and
+ * quotes, as long as any is left around it. With --as-is, only the blanks. */
+static void paste_clean(const struct opts *o, const char *text, size_t n, struct pasted *pk)
+{
+    memset(pk, 0, sizeof *pk);
+    const char *s = ws_key_trim(text, &n);
+    pk->given = s;
+    pk->given_len = n;
+    while (!o->as_is) {
+        const char *s0 = s;
+        size_t n0 = n;
+        unsigned bit = 0;
+        if (n > 0 && s[n - 1] == ',') {
+            n--;
+            pk->removed |= RM_COMMA;
+            s = ws_key_trim(s, &n);
+        }
+        size_t skip = name_at(s, n, pk);
+        if (skip) {
+            s += skip;
+            n -= skip;
+            pk->removed |= RM_NAME;
+        }
+        size_t q = quote_at(s, n, &bit);
+        if (q) {
+            s += q;
+            n -= q;
+            pk->removed |= bit;
+        }
+        q = quote_before(s, n, &bit);
+        if (q) {
+            n -= q;
+            pk->removed |= bit;
+        }
+        s = ws_key_trim(s, &n);
+        if (s == s0 && n == n0) break;
+    }
+    pk->key = s;
+    pk->len = n;
+}
+
+/* 1 when the key is an Accept's shape: 28 characters, the base64 of 20 bytes. */
+static int accept_shaped(const char *key, size_t n)
+{
+    long decoded = -1;
+    return n == WS_ACCEPT_LEN && ws_key_check(key, n, &decoded) == WS_KEY_WRONG_LENGTH && decoded == 20;
+}
+
+/* 1 when what was pasted is an Accept: named so, or shaped so and not named a key. */
+static int pasted_accept(const struct pasted *pk)
+{
+    if (pk->removed & RM_NAME) return pk->name_accept;
+    return accept_shaped(pk->key, pk->len);
+}
+
+/* 1 when what was pasted is a key: named so, or the base64 of 16 bytes and not named an Accept. */
+static int pasted_key(const struct pasted *pk)
+{
+    if (pk->removed & RM_NAME) return !pk->name_accept;
+    return ws_key_check(pk->key, pk->len, NULL) == WS_KEY_OK;
+}
+
+static const struct {
+    unsigned bit;
+    const char *words; /* for messages */
+    const char *token; /* for JSON */
+} rm_kinds[] = {
+    {RM_NAME, NULL, "name"},
+    {RM_DQUOTES, "the double quotes", "double_quotes"},
+    {RM_SQUOTES, "the single quotes", "single_quotes"},
+    {RM_BACKQUOTES, "the backquotes", "backquotes"},
+    {RM_CURLY, "the curly quotes", "curly_quotes"},
+    {RM_COMMA, "a trailing comma", "trailing_comma"},
+};
+#define RM_KINDS (sizeof rm_kinds / sizeof rm_kinds[0])
+
+/* "wsaccept: note: argument 1: removed the header name Sec-WebSocket-Key and the
+ * double quotes; using KEY" on stderr, when anything was removed. */
+static void removed_words(FILE *f, const struct pasted *pk)
+{
+    size_t total = 0, done = 0;
+    for (size_t i = 0; i < RM_KINDS; i++)
+        if (pk->removed & rm_kinds[i].bit) total++;
+    for (size_t i = 0; i < RM_KINDS; i++) {
+        if (!(pk->removed & rm_kinds[i].bit)) continue;
+        if (done) fputs(done + 1 == total ? " and " : ", ", f);
+        if (rm_kinds[i].bit == RM_NAME) {
+            fputs(pk->name_header ? "the header name " : "the JSON name \"", f);
+            show(f, pk->name, pk->name_len, 64);
+            if (!pk->name_header) fputc('"', f);
+        } else {
+            fputs(rm_kinds[i].words, f);
+        }
+        done++;
+    }
+}
+
+static void note_removed(const struct origin *from, const struct pasted *pk)
+{
+    if (!pk->removed) return;
+    fputs("wsaccept: note: ", stderr);
+    say_origin(stderr, from);
+    fputs(": removed ", stderr);
+    removed_words(stderr, pk);
+    fputs("; using ", stderr);
+    show(stderr, pk->key, pk->len, 64);
+    fputc('\n', stderr);
+}
+
+/* ,"removed":[...],"as_pasted":"..." for a JSON object, when anything was removed. */
+static void json_removed(const struct pasted *pk)
+{
+    if (!pk->removed) return;
+    fputs(",\"removed\":[", stdout);
+    int any = 0;
+    for (size_t i = 0; i < RM_KINDS; i++) {
+        if (!(pk->removed & rm_kinds[i].bit)) continue;
+        printf("%s\"%s\"", any ? "," : "", rm_kinds[i].token);
+        any = 1;
+    }
+    fputs("],\"as_pasted\":", stdout);
+    json_str(stdout, pk->given, pk->given_len);
+}
+
+/* What an Accept given as a key is, and what to do instead. */
+#define ACCEPT_NOT_KEY "a Sec-WebSocket-Accept (28 characters, the base64 of 20 bytes: a SHA-1 digest), " \
+                       "not a Sec-WebSocket-Key (24 characters, the base64 of 16 bytes)"
 
 /* The first part of a JSON object for a key: {"key":...,"key_length":N */
 static void json_key_open(const char *key, size_t n)
@@ -221,15 +477,24 @@ static void json_key_open(const char *key, size_t n)
 }
 
 /* The explanation of one computation, for a learner. */
-static void explain_text(const char *key, size_t n, enum ws_key_status st, long decoded,
+static void explain_text(const struct pasted *pk, enum ws_key_status st, long decoded,
                          const uint8_t sha1[20], const char *accept)
 {
+    const char *key = pk->key;
+    size_t n = pk->len;
     int plain = all_printable(key, n);
     printf("Computing Sec-WebSocket-Accept (RFC 6455 section 1.3 and 4.2.2)\n\n");
     printf("1. The key, as the client sent it in Sec-WebSocket-Key (%zu bytes):\n     ", n);
     show(stdout, key, n, 4096);
     printf("\n");
     if (!plain) printf("   (bytes that do not print are shown as \\xNN)\n");
+    if (pk->removed) {
+        printf("   You gave ");
+        show(stdout, pk->given, pk->given_len, 4096);
+        printf(":\n   ");
+        removed_words(stdout, pk);
+        printf(" are not part of the key and were removed.\n");
+    }
     if (st == WS_KEY_OK || st == WS_KEY_WRONG_LENGTH) {
         unsigned char raw[WS_KEY_MAX];
         int got = EVP_DecodeBlock(raw, (const unsigned char *)key, (int)n);
@@ -244,6 +509,8 @@ static void explain_text(const char *key, size_t n, enum ws_key_status st, long 
     }
     if (st != WS_KEY_OK)
         printf("   Warning: %s; a client must send the base64 of 16 random bytes.\n", ws_key_status_str(st));
+    if (accept_shaped(key, n))
+        printf("   It has the shape of a Sec-WebSocket-Accept: 28 characters, the base64 of 20 bytes.\n");
     printf("   The server never decodes the key: it hashes these characters as they are.\n");
     printf("2. The GUID that RFC 6455 fixes for every WebSocket server (%d bytes):\n     %s\n", WS_GUID_LEN, WS_GUID);
     printf("3. The key followed at once by the GUID (%zu bytes, no space, no newline):\n     ", n + WS_GUID_LEN);
@@ -263,10 +530,13 @@ static void explain_text(const char *key, size_t n, enum ws_key_status st, long 
 }
 
 /* The same explanation as one JSON object. */
-static void explain_json(const char *key, size_t n, enum ws_key_status st, long decoded,
+static void explain_json(const struct pasted *pk, enum ws_key_status st, long decoded,
                          const uint8_t sha1[20], const char *accept)
 {
+    const char *key = pk->key;
+    size_t n = pk->len;
     json_key_open(key, n);
+    json_removed(pk);
     printf(",\"valid\":%s,\"warning\":", st == WS_KEY_OK ? "true" : "false");
     json_cstr(stdout, st == WS_KEY_OK ? NULL : ws_key_status_str(st));
     if (decoded >= 0) printf(",\"decoded_length\":%ld", decoded);
@@ -322,18 +592,41 @@ static int refuse_too_long(const struct opts *o, const char *key, size_t held, u
  */
 static int do_key(const struct opts *o, const char *raw, size_t rawlen, const struct origin *from, int first)
 {
-    size_t n = rawlen;
-    const char *key = ws_key_trim(raw, &n);
+    struct pasted pk;
+    paste_clean(o, raw, rawlen, &pk);
+    const char *key = pk.key;
+    size_t n = pk.len;
     long decoded = -1;
     enum ws_key_status st = ws_key_check(key, n, &decoded);
 
     if (st == WS_KEY_TOO_LONG) return refuse_too_long(o, key, n, n, from);
+    note_removed(from, &pk);
+    if (accept_shaped(key, n) && !o->as_is) {
+        fputs("wsaccept: ", stderr);
+        say_origin(stderr, from);
+        fputs(": ", stderr);
+        show(stderr, key, n, 64);
+        fputs(" is " ACCEPT_NOT_KEY "; not computed\n", stderr);
+        fputs("wsaccept: give the client's Sec-WebSocket-Key (in its request) instead, or check this Accept "
+              "against it with: wsaccept --verify KEY ", stderr);
+        show(stderr, key, n, 64);
+        fputs("\n", stderr);
+        if (o->json) {
+            json_key_open(key, n);
+            json_removed(&pk);
+            printf(",\"valid\":false,\"is_accept\":true,\"error\":");
+            json_cstr(stdout, "the key is " ACCEPT_NOT_KEY);
+            printf("}\n");
+        }
+        return EXIT_REFUSED;
+    }
     if (st != WS_KEY_OK && o->strict) {
         fputs("wsaccept: ", stderr);
         say_origin(stderr, from);
         fprintf(stderr, ": %s; refused (--strict)\n", ws_key_status_str(st));
         if (o->json) {
             json_key_open(key, n);
+            json_removed(&pk);
             printf(",\"valid\":false,\"error\":");
             json_cstr(stdout, ws_key_status_str(st));
             printf("}\n");
@@ -345,7 +638,8 @@ static int do_key(const struct opts *o, const char *raw, size_t rawlen, const st
         say_origin(stderr, from);
         fprintf(stderr, ": %s (key: \"", ws_key_status_str(st));
         show(stderr, key, n, 64);
-        fprintf(stderr, "\"); computed anyway, as servers do (--strict refuses it)\n");
+        fprintf(stderr, "\"%s); computed anyway, as servers do (--strict refuses it)\n",
+                accept_shaped(key, n) ? ", the shape of a Sec-WebSocket-Accept" : "");
     }
 
     char accept[WS_ACCEPT_BUFSZ];
@@ -356,13 +650,14 @@ static int do_key(const struct opts *o, const char *raw, size_t rawlen, const st
     }
     if (o->mode == MODE_EXPLAIN) {
         if (o->json) {
-            explain_json(key, n, st, decoded, sha1, accept);
+            explain_json(&pk, st, decoded, sha1, accept);
         } else {
             if (!first) printf("\n");
-            explain_text(key, n, st, decoded, sha1, accept);
+            explain_text(&pk, st, decoded, sha1, accept);
         }
     } else if (o->json) {
         json_key_open(key, n);
+        json_removed(&pk);
         printf(",\"accept\":\"%s\",\"valid\":%s,\"decoded_length\":", accept, st == WS_KEY_OK ? "true" : "false");
         if (decoded >= 0) printf("%ld", decoded);
         else printf("null");
@@ -408,6 +703,19 @@ static int read_key_line(FILE *f, struct key_line *kl)
     return any;
 }
 
+/* 1 when a line holds no key: nothing left once cleaned, or only the
+ * brackets and commas around the elements of a JSON array or object. */
+static int no_key_in_line(const struct opts *o, const char *line, size_t n)
+{
+    struct pasted pk;
+    paste_clean(o, line, n, &pk);
+    if (pk.len == 0) return 1;
+    if (o->as_is) return 0;
+    for (size_t i = 0; i < pk.len; i++)
+        if (pk.key[i] == '\0' || (!strchr("[]{},", pk.key[i]) && !blank_byte(pk.key[i]))) return 0;
+    return 1;
+}
+
 /* Keys from standard input, one per line; blank lines skipped. *count gets
  * the number of keys seen. Returns the worst exit status. */
 static int keys_from_stdin(const struct opts *o, size_t *count, int *first)
@@ -421,8 +729,8 @@ static int keys_from_stdin(const struct opts *o, size_t *count, int *first)
     int rc = EXIT_OKAY;
     while (read_key_line(stdin, kl)) {
         lineno++;
-        if (kl->len == 0) continue;
-        struct origin from = {1, lineno};
+        if (kl->len == 0 || (kl->len <= WS_KEY_MAX && no_key_in_line(o, kl->buf, (size_t)kl->len))) continue;
+        struct origin from = {1, lineno, NULL};
         int r = kl->len > WS_KEY_MAX ? refuse_too_long(o, kl->buf, kl->held, kl->len, &from)
                                      : do_key(o, kl->buf, (size_t)kl->len, &from, *first);
         *first = 0;
@@ -447,9 +755,9 @@ static int run_keys(const struct opts *o, int argc, char **argv)
     }
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-") == 0) continue;
-        size_t n = strlen(argv[i]);
-        ws_key_trim(argv[i], &n);
-        if (n == 0)
+        struct pasted pk;
+        paste_clean(o, argv[i], strlen(argv[i]), &pk);
+        if (pk.len == 0)
             return usage_error("an empty key: expected a Sec-WebSocket-Key (24 base64 characters, e.g. "
                                "dGhlIHNhbXBsZSBub25jZQ==)");
     }
@@ -471,7 +779,7 @@ static int run_keys(const struct opts *o, int argc, char **argv)
                 r = EXIT_USAGE;
             }
         } else {
-            struct origin from = {0, (size_t)i + 1};
+            struct origin from = {0, (size_t)i + 1, NULL};
             r = do_key(o, argv[i], strlen(argv[i]), &from, first);
             first = 0;
         }
@@ -484,11 +792,46 @@ static int run_keys(const struct opts *o, int argc, char **argv)
 static int run_verify(const struct opts *o, int argc, char **argv)
 {
     if (argc != 2) return usage_error("--verify expects two arguments: KEY ACCEPT");
-    size_t kn = strlen(argv[0]), an = strlen(argv[1]);
-    const char *key = ws_key_trim(argv[0], &kn);
-    const char *given = ws_key_trim(argv[1], &an);
-    if (kn == 0) return usage_error("--verify: an empty key; expected KEY ACCEPT");
-    if (an == 0) return usage_error("--verify: an empty Accept; expected KEY ACCEPT");
+    struct pasted pk, pa;
+    paste_clean(o, argv[0], strlen(argv[0]), &pk);
+    paste_clean(o, argv[1], strlen(argv[1]), &pa);
+    if (pk.len == 0) return usage_error("--verify: an empty key; expected KEY ACCEPT");
+    if (pa.len == 0) return usage_error("--verify: an empty Accept; expected KEY ACCEPT");
+    struct origin arg1 = {0, 1, NULL}, arg2 = {0, 2, NULL};
+    note_removed(&arg1, &pk);
+    note_removed(&arg2, &pa);
+
+    /* An Accept first: the arguments were swapped (a key second), or the key is missing. */
+    int swapped = 0;
+    if (!o->as_is && pasted_accept(&pk)) {
+        if (!pasted_key(&pa)) {
+            fputs("wsaccept: argument 1, ", stderr);
+            show(stderr, pk.key, pk.len, 64);
+            fputs(", is " ACCEPT_NOT_KEY ", and argument 2 is not a key either: "
+                  "--verify takes the client's Sec-WebSocket-Key first, then the Accept to check\n", stderr);
+            if (o->json) {
+                json_key_open(pk.key, pk.len);
+                printf(",\"given\":");
+                json_str(stdout, pa.key, pa.len);
+                printf(",\"expected\":null,\"match\":false,\"swapped\":false,\"error\":");
+                json_cstr(stdout, "the key is " ACCEPT_NOT_KEY);
+                printf("}\n");
+            }
+            return EXIT_REFUSED;
+        }
+        struct pasted t = pk;
+        pk = pa;
+        pa = t;
+        swapped = 1;
+        fputs("wsaccept: note: the arguments look swapped: the first is an Accept, the second a key; "
+              "--verify takes KEY then ACCEPT, so this checks: wsaccept --verify ", stderr);
+        show(stderr, pk.key, pk.len, 64);
+        fputc(' ', stderr);
+        show(stderr, pa.key, pa.len, 64);
+        fputc('\n', stderr);
+    }
+    const char *key = pk.key, *given = pa.key;
+    size_t kn = pk.len, an = pa.len;
 
     long decoded = -1;
     enum ws_key_status st = ws_key_check(key, kn, &decoded);
@@ -510,11 +853,21 @@ static int run_verify(const struct opts *o, int argc, char **argv)
         return EXIT_USAGE;
     }
     int match = ws_accept_matches(key, kn, given, an);
+    if (!match && !o->as_is) {
+        long gd = -1;
+        if (ws_key_check(given, an, &gd) == WS_KEY_OK) {
+            fputs("wsaccept: note: the Accept given, ", stderr);
+            show(stderr, given, an, 64);
+            fputs(", is 24 characters, the base64 of 16 bytes: a Sec-WebSocket-Key, not an Accept "
+                  "(28 characters, 20 bytes)\n", stderr);
+        }
+    }
     if (o->json) {
         json_key_open(key, kn);
         printf(",\"given\":");
         json_str(stdout, given, an);
-        printf(",\"expected\":\"%s\",\"match\":%s}\n", expected, match ? "true" : "false");
+        printf(",\"expected\":\"%s\",\"match\":%s,\"swapped\":%s}\n", expected, match ? "true" : "false",
+               swapped ? "true" : "false");
     } else if (match) {
         printf("match\n");
     } else {
@@ -703,8 +1056,40 @@ static int run_request(const struct opts *o, int argc)
         fprintf(stderr, "wsaccept: note: %s does not end with the empty line that closes an HTTP head; "
                         "read as if it did\n", shown);
 
+    /* A key pasted into the request (in quotes, after its header name again) is
+     * cleaned as an argument is; the checks and the Accept are of the key inside. */
+    struct http1_str key_sent = {NULL, 0};
+    struct pasted pk;
+    memset(&pk, 0, sizeof pk);
+    int key_is_accept = 0;
+    if (http1_count(h, "Sec-WebSocket-Key") == 1) {
+        for (size_t i = 0; i < h->nheaders; i++) {
+            if (!http1_str_ieq(h->headers[i].name, "Sec-WebSocket-Key")) continue;
+            key_sent = h->headers[i].value;
+            paste_clean(o, key_sent.p, key_sent.len, &pk);
+            if (pk.removed) {
+                struct origin from = {0, 0, "the request's Sec-WebSocket-Key"};
+                note_removed(&from, &pk);
+                fputs("wsaccept: note: a real server would hash the value as sent, and its client would reject "
+                      "that Accept; this answer is for the key inside (--as-is takes the value as sent)\n",
+                      stderr);
+                h->headers[i].value.p = pk.key;
+                h->headers[i].value.len = pk.len;
+            }
+            key_is_accept = !o->as_is && accept_shaped(pk.key, pk.len);
+            break;
+        }
+    }
+
     struct ws_req_check chk;
     ws_check_request(h, o->strict, &chk);
+    if (key_is_accept && (chk.rule == WS_REQ_OK || chk.rule == WS_REQ_BAD_KEY || chk.rule == WS_REQ_BAD_VERSION)) {
+        /* the key's rule comes before the version's (RFC 6455 §4.2.1 items 5 and 6) */
+        chk.rule = WS_REQ_BAD_KEY;
+        chk.http_status = 400;
+        chk.section = "RFC 6455 §4.2.1 item 5";
+        chk.why = "the Sec-WebSocket-Key is " ACCEPT_NOT_KEY;
+    }
     const struct http1_header *key = http1_find(h, "Sec-WebSocket-Key");
     char accept[WS_ACCEPT_BUFSZ] = "";
     if (chk.rule == WS_REQ_OK && ws_accept_compute(key->value.p, key->value.len, accept, NULL) != 0) {
@@ -733,6 +1118,9 @@ static int run_request(const struct opts *o, int argc)
                             "(RFC 6455 §9.1)\n", exts);
     } else {
         fprintf(stderr, "wsaccept: refused with %d: %s: %s\n", chk.http_status, chk.section, chk.why);
+        if (key_is_accept && chk.rule == WS_REQ_BAD_KEY)
+            fputs("wsaccept: put the client's Sec-WebSocket-Key in the request (wsaccept --new-key makes one); "
+                  "--as-is answers as a lenient server would\n", stderr);
     }
 
     if (!resp) {
@@ -747,8 +1135,20 @@ static int run_request(const struct opts *o, int argc)
         printf(",\"why\":");
         json_cstr(stdout, chk.why);
         printf(",\"key\":");
-        if (key) json_str(stdout, key->value.p, key->value.len);
+        if (key_sent.p) json_str(stdout, key_sent.p, key_sent.len);
+        else if (key) json_str(stdout, key->value.p, key->value.len);
         else printf("null");
+        if (pk.removed) {
+            printf(",\"key_removed\":[");
+            int any = 0;
+            for (size_t i = 0; i < RM_KINDS; i++) {
+                if (!(pk.removed & rm_kinds[i].bit)) continue;
+                printf("%s\"%s\"", any ? "," : "", rm_kinds[i].token);
+                any = 1;
+            }
+            printf("],\"key_hashed\":");
+            json_str(stdout, pk.key, pk.len);
+        }
         printf(",\"accept\":");
         json_cstr(stdout, chk.rule == WS_REQ_OK ? accept : NULL);
         printf(",\"key_warning\":%s,\"subprotocols\":", chk.key_warning ? "true" : "false");
@@ -791,16 +1191,18 @@ int main(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},        {"strict", no_argument, NULL, 's'},
         {"explain", no_argument, NULL, 'e'},     {"verify", no_argument, NULL, OPT_VERIFY},
         {"new-key", no_argument, NULL, 'n'},     {"request", required_argument, NULL, 'r'},
+        {"as-is", no_argument, NULL, 'a'},
         {NULL, 0, NULL, 0},
     };
-    struct opts o = {MODE_KEYS, 0, 0, 0, NULL};
+    struct opts o = {MODE_KEYS, 0, 0, 0, 0, NULL};
     int ch, bad_mode = 0;
-    while ((ch = getopt_long(argc, argv, "hVjsenr:", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "hVjsaenr:", longopts, NULL)) != -1) {
         switch (ch) {
         case 'h': usage(stdout); return fflush(stdout) == 0 ? EXIT_OKAY : EXIT_USAGE;
         case 'V': print_version(); return fflush(stdout) == 0 ? EXIT_OKAY : EXIT_USAGE;
         case 'j': o.json = 1; break;
         case 's': o.strict = 1; break;
+        case 'a': o.as_is = 1; break;
         case 'e': bad_mode |= set_mode(&o, MODE_EXPLAIN); break;
         case OPT_VERIFY: bad_mode |= set_mode(&o, MODE_VERIFY); break;
         case 'n': bad_mode |= set_mode(&o, MODE_NEWKEY); break;

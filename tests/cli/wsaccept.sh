@@ -133,6 +133,141 @@ expect_eq "trimmed key: no warning" "$(cat "$T/err")" ""
 run " $RFC_KEY	"
 expect_eq "argument key with spaces and a tab is trimmed" "$(cat "$T/out")" "$RFC_ACC"
 
+# ---- what students paste --------------------------------------------------------
+# Keys copied from JSON ("key":"...", with quotes and a trailing comma), from header panels
+# (Sec-WebSocket-Key: ...) and from documents: what surrounds the key is removed and said.
+RKEY=$(openssl rand -base64 16)
+RACC=$(ref_accept "$RKEY")
+cq=$(printf '\342\200\234')  # U+201C
+cq2=$(printf '\342\200\235') # U+201D
+sq=$(printf '\342\200\230')  # U+2018
+sq2=$(printf '\342\200\231') # U+2019
+tab=$(printf '\t')
+# pasted_forms K: one pasted form of K per line, then "|" and what the note must say was removed
+pasted_forms() {
+    cat <<EOF
+"$1"|the double quotes
+'$1'|the single quotes
+"$1",|the double quotes and a trailing comma
+'$1' ,|the single quotes and a trailing comma
+\`$1\`|the backquotes
+$cq$1$cq2|the curly quotes
+$sq$1$sq2|the curly quotes
+$1,|a trailing comma
+Sec-WebSocket-Key: $1|the header name Sec-WebSocket-Key
+sec-websocket-key:$1|the header name sec-websocket-key
+SEC-WEBSOCKET-KEY  :${tab} $1 |the header name SEC-WEBSOCKET-KEY
+Sec-WebSocket-Key${tab}$1|the header name Sec-WebSocket-Key
+Sec-WebSocket-Key: "$1"|the header name Sec-WebSocket-Key and the double quotes
+"Sec-WebSocket-Key": "$1",|the header name Sec-WebSocket-Key, the double quotes and a trailing comma
+"sec-websocket-key":"$1"|the header name sec-websocket-key and the double quotes
+"key":"$1",|the JSON name "key", the double quotes and a trailing comma
+"key" : "$1"|the JSON name "key" and the double quotes
+  "$1"  ,  |the double quotes and a trailing comma
+"Sec-WebSocket-Key: $1"|the header name Sec-WebSocket-Key and the double quotes
+EOF
+}
+for k in "$RFC_KEY" "$RKEY"; do
+    want=$(ref_accept "$k")
+    pasted_forms "$k" >"$T/forms"
+    while IFS='|' read -r form what; do
+        run "$form"
+        expect_eq "pasted [$form]: exit 0" "$rc" 0
+        expect_eq "pasted [$form]: the Accept of the key inside" "$(cat "$T/out")" "$want"
+        expect_eq "pasted [$form]: the note says what was removed" "$(cat "$T/err")" \
+            "wsaccept: note: argument 1: removed $what; using $k"
+    done <"$T/forms"
+    # the same lines on standard input, in one batch, with CR line ends
+    cut -d'|' -f1 "$T/forms" | sed 's/$/\r/' | "$W" >"$T/out" 2>"$T/err"
+    rc=$?
+    expect_eq "pasted forms on stdin ($k): exit 0" "$rc" 0
+    expect_eq "pasted forms on stdin ($k): the Accept of the key" "$(sort -u "$T/out")" "$want"
+    expect_eq "pasted forms on stdin ($k): one Accept per line" "$(wc -l <"$T/out" | tr -d ' ')" \
+        "$(wc -l <"$T/forms" | tr -d ' ')"
+    expect_eq "pasted forms on stdin ($k): one note per line, named by its number" \
+        "$(grep -c '^wsaccept: note: standard input line [0-9]*: removed ' "$T/err")" "$(wc -l <"$T/forms" | tr -d ' ')"
+    check "pasted forms on stdin ($k): no warning" sh -c '! grep -q warning "$1"' sh "$T/err"
+done
+run "$RFC_KEY"
+expect_eq "a bare key: no note" "$(cat "$T/err")" ""
+run --strict "\"$RFC_KEY\","
+expect_eq "--strict takes the key inside quotes" "$rc $(cat "$T/out")" "0 $RFC_ACC"
+
+# a JSON array of keys, as pasted: the brackets and an empty string are not keys
+printf '[\n  "%s",\n  "%s"\n]\n' "$RFC_KEY" "$RKEY" | "$W" >"$T/out" 2>"$T/err"
+rc=$?
+expect_eq "a JSON array on stdin: exit 0" "$rc" 0
+expect_eq "a JSON array on stdin: the two Accepts" "$(cat "$T/out")" "$RFC_ACC
+$RACC"
+printf '""\n,\n%s\n' "$RFC_KEY" | "$W" >"$T/out" 2>"$T/err"
+expect_eq "stdin: lines with nothing inside the quotes are skipped" "$(cat "$T/out")" "$RFC_ACC"
+run '""'
+expect_eq "an argument with nothing inside the quotes: exit 2" "$rc" 2
+check "an argument with nothing inside the quotes: an empty key" has "$T/err" "an empty key"
+run 'Sec-WebSocket-Key:'
+expect_eq "a header name alone: exit 2" "$rc" 2
+
+# a quote inside the text is not around it: kept
+run 'ab"cd'
+expect_eq "a quote inside a key is kept" "$(cat "$T/out")" "$(ref_accept 'ab"cd')"
+check "a quote inside a key: no note" sh -c '! grep -q removed "$1"' sh "$T/err"
+# the name of another header is not removed
+run "Sec-WebSocket-Version: $RFC_KEY"
+expect_eq "another header's name is not removed" "$(cat "$T/out")" "$(ref_accept "Sec-WebSocket-Version: $RFC_KEY")"
+# the short JSON names need their colon
+run "key $RFC_KEY"
+expect_eq "'key KEY' (no colon) is not cleaned" "$(cat "$T/out")" "$(ref_accept "key $RFC_KEY")"
+
+# --as-is: only the blanks around are trimmed
+run --as-is " \"$RFC_KEY\", "
+expect_eq "--as-is: the quotes and comma are hashed" "$(cat "$T/out")" "$(ref_accept "\"$RFC_KEY\",")"
+check "--as-is: warned, not base64" has "$T/err" "not valid base64"
+check "--as-is: no note" sh -c '! grep -q removed "$1"' sh "$T/err"
+run --as-is "Sec-WebSocket-Key: $RFC_KEY"
+expect_eq "--as-is: the header name is hashed" "$(cat "$T/out")" "$(ref_accept "Sec-WebSocket-Key: $RFC_KEY")"
+
+# --explain: the key is the key, not what was pasted around it
+run --explain "Sec-WebSocket-Key: \"$RFC_KEY\""
+expect_eq "--explain pasted: exit 0" "$rc" 0
+expect_eq "--explain pasted: step 1 shows the key alone" "$(sed -n '/^1\. The key/{n;p;}' "$T/out")" "     $RFC_KEY"
+check "--explain pasted: says what was given and removed" has "$T/out" \
+    "the header name Sec-WebSocket-Key and the double quotes are not part of the key and were removed."
+check "--explain pasted: the concatenation has no header name" has "$T/out" "     $RFC_KEY$GUID"
+check "--explain pasted: the Accept" has "$T/out" "Sec-WebSocket-Accept: $RFC_ACC"
+check "--explain pasted: its printed pipeline gives its Accept" sh -c \
+    'line=$(grep "^  printf .*| openssl sha1 -binary | base64\$" "$1") && [ "$(sh -c "$line")" = "$2" ]' sh "$T/out" "$RFC_ACC"
+
+# an Accept given as a key: said, with what to do, and not computed
+for a in "$RFC_ACC" "$RACC" "\"$RFC_ACC\"," "Sec-WebSocket-Accept: $RFC_ACC" "sec-websocket-accept:$RACC" \
+    "\"accept\":\"$RFC_ACC\""; do
+    run "$a"
+    expect_eq "an Accept as key [$a]: exit 1" "$rc" 1
+    expect_eq "an Accept as key [$a]: no Accept printed" "$(cat "$T/out")" ""
+    check "an Accept as key [$a]: says it is an Accept" has "$T/err" \
+        "is a Sec-WebSocket-Accept (28 characters, the base64 of 20 bytes: a SHA-1 digest), not a Sec-WebSocket-Key"
+    check "an Accept as key [$a]: says what to do" has "$T/err" "give the client's Sec-WebSocket-Key"
+    check "an Accept as key [$a]: --verify with it" grep -qF -e "--verify KEY $RFC_ACC" -e "--verify KEY $RACC" "$T/err"
+done
+run --explain "$RFC_ACC"
+expect_eq "--explain an Accept: exit 1" "$rc" 1
+expect_eq "--explain an Accept: nothing explained" "$(cat "$T/out")" ""
+run --strict "$RFC_ACC"
+check "--strict an Accept: said to be an Accept" has "$T/err" "is a Sec-WebSocket-Accept"
+run "$RFC_KEY" "$RFC_ACC" "$RKEY"
+expect_eq "an Accept among keys: exit 1" "$rc" 1
+expect_eq "an Accept among keys: the keys around it computed" "$(cat "$T/out")" "$RFC_ACC
+$RACC"
+printf '%s\n%s\n' "$RFC_ACC" "$RFC_KEY" | "$W" >"$T/out" 2>"$T/err"
+expect_eq "an Accept on stdin: exit 1" "$?" 1
+check "an Accept on stdin: named by its line" has "$T/err" "standard input line 1: $RFC_ACC is a Sec-WebSocket-Accept"
+expect_eq "an Accept on stdin: the next key computed" "$(cat "$T/out")" "$RFC_ACC"
+run --as-is "$RFC_ACC"
+expect_eq "--as-is: an Accept is hashed as a key" "$rc $(cat "$T/out")" "0 $(ref_accept "$RFC_ACC")"
+check "--as-is: an Accept is warned as one" has "$T/err" "the shape of a Sec-WebSocket-Accept"
+# 28 characters that are not the base64 of 20 bytes are not an Accept
+run 'dGhlIHNhbXBsZSBub25jZQ==AAA!'
+expect_eq "28 characters that are not base64: computed with a warning" "$rc" 0
+
 # keys that are not the base64 of 16 bytes: warned, computed anyway; --strict refuses
 for k in AAAA FJ/w1khpoakCbHck/BTE 'dGhlIHNhbXBsZSBub25jZQ' 'not base64!' 'dGhlIHNhbXBsZSBub25jZR=='; do
     run "$k"
@@ -293,6 +428,41 @@ expect_eq "--verify --strict with a short key exits 1" "$rc" 1
 run --verify AAAA "$(ref_accept AAAA)"
 expect_eq "--verify with a short key still matches" "$rc" 0
 
+# pasted values and swapped arguments
+run --verify "Sec-WebSocket-Key: $RFC_KEY" "Sec-WebSocket-Accept: $RFC_ACC"
+expect_eq "--verify with header names: match" "$rc $(cat "$T/out")" "0 match"
+check "--verify with header names: the note for argument 1" has "$T/err" \
+    "argument 1: removed the header name Sec-WebSocket-Key; using $RFC_KEY"
+check "--verify with header names: the note for argument 2" has "$T/err" \
+    "argument 2: removed the header name Sec-WebSocket-Accept; using $RFC_ACC"
+run --verify "\"$RFC_KEY\"," "'$RFC_ACC'"
+expect_eq "--verify with quotes: match" "$rc $(cat "$T/out")" "0 match"
+for pair in "$RFC_ACC|$RFC_KEY" "\"$RFC_ACC\",|\"$RFC_KEY\"" \
+    "Sec-WebSocket-Accept: $RFC_ACC|Sec-WebSocket-Key: $RFC_KEY" "$RACC|$RKEY"; do
+    a=${pair%%|*} k=${pair#*|}
+    run --verify "$a" "$k"
+    expect_eq "--verify swapped [$a] [$k]: match" "$rc $(cat "$T/out")" "0 match"
+    check "--verify swapped [$a] [$k]: says they look swapped" has "$T/err" "the arguments look swapped"
+    check "--verify swapped [$a] [$k]: says what it checks" grep -qF \
+        -e "so this checks: wsaccept --verify $RFC_KEY $RFC_ACC" -e "so this checks: wsaccept --verify $RKEY $RACC" "$T/err"
+done
+run --verify "$RACC" "$RFC_KEY"
+expect_eq "--verify swapped, not a pair: mismatch" "$rc" 1
+check "--verify swapped, not a pair: says they look swapped" has "$T/err" "the arguments look swapped"
+check "--verify swapped, not a pair: the expected Accept of the key" has "$T/out" "expected: $RFC_ACC"
+run --verify "$RFC_ACC" "$RACC"
+expect_eq "--verify with two Accepts: exit 1" "$rc" 1
+check "--verify with two Accepts: says the key is missing" has "$T/err" \
+    "--verify takes the client's Sec-WebSocket-Key first, then the Accept to check"
+run --verify "$RFC_KEY" "$RKEY"
+expect_eq "--verify with two keys: mismatch" "$rc" 1
+check "--verify with two keys: says the second is a key" has "$T/err" "a Sec-WebSocket-Key, not an Accept"
+run --verify "$RFC_KEY" "$RFC_ACC"
+expect_eq "--verify in order: no note" "$(cat "$T/err")" ""
+run --verify --as-is "$RFC_ACC" "$RFC_KEY"
+expect_eq "--verify --as-is: not swapped, a mismatch" "$rc" 1
+check "--verify --as-is: no swap note" sh -c '! grep -q swapped "$1"' sh "$T/err"
+
 # ---- --new-key -----------------------------------------------------------------
 run --new-key
 expect_eq "--new-key exits 0" "$rc" 0
@@ -346,6 +516,43 @@ run --request "$FX/request-short-key.http" --strict
 expect_eq "short key in a request under --strict: exit 1" "$rc" 1
 expect_eq "short key under --strict: 400" "$(head -n 1 "$T/out" | tr -d '\r')" "HTTP/1.1 400 Bad Request"
 
+# keys pasted into a request: the same rules
+# req_with VALUE [VERSION]: a request whose Sec-WebSocket-Key header holds VALUE
+req_with() {
+    printf 'GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: %s\r\nSec-WebSocket-Version: %s\r\n\r\n' "$1" "${2:-13}"
+}
+for v in "\"$RFC_KEY\"" "'$RFC_KEY'," "Sec-WebSocket-Key: $RFC_KEY" "sec-websocket-key:\"$RFC_KEY\""; do
+    req_with "$v" | "$W" --request - >"$T/out" 2>"$T/err"
+    rc=$?
+    expect_eq "request with key [$v]: 101" "$rc" 0
+    check "request with key [$v]: the Accept of the key inside" cmp "$T/out" "$T/want101"
+    check "request with key [$v]: the note" has "$T/err" "the request's Sec-WebSocket-Key: removed"
+    check "request with key [$v]: a real server would differ" has "$T/err" "a real server would hash the value as sent"
+    check "request with key [$v]: no base64 warning" sh -c '! grep -q warning "$1"' sh "$T/err"
+    req_with "$v" | "$W" --strict --request - >"$T/out" 2>"$T/err"
+    expect_eq "request with key [$v] under --strict: 101" "$?" 0
+done
+req_with "\"$RFC_KEY\"" | "$W" --as-is --request - >"$T/out" 2>"$T/err"
+expect_eq "request with a quoted key, --as-is: 101 anyway" "$?" 0
+expect_eq "request with a quoted key, --as-is: the Accept of the value as sent" \
+    "$(sed -n 's/^Sec-WebSocket-Accept: //p' "$T/out" | tr -d '\r')" "$(ref_accept "\"$RFC_KEY\"")"
+check "request with a quoted key, --as-is: warned" has "$T/err" "warning"
+for v in "$RFC_ACC" "\"$RFC_ACC\""; do
+    req_with "$v" | "$W" --request - >"$T/out" 2>"$T/err"
+    rc=$?
+    expect_eq "request with an Accept as key [$v]: exit 1" "$rc" 1
+    expect_eq "request with an Accept as key [$v]: 400" "$(head -n 1 "$T/out" | tr -d '\r')" "HTTP/1.1 400 Bad Request"
+    check "request with an Accept as key [$v]: the rule" has "$T/err" \
+        "refused with 400: RFC 6455 §4.2.1 item 5: the Sec-WebSocket-Key is a Sec-WebSocket-Accept"
+    check "request with an Accept as key [$v]: what to do" has "$T/err" "wsaccept --new-key makes one"
+done
+req_with "$RFC_ACC" 8 | "$W" --request - >"$T/out" 2>"$T/err"
+expect_eq "request with an Accept as key and version 8: the key's rule first (400)" \
+    "$(head -n 1 "$T/out" | tr -d '\r')" "HTTP/1.1 400 Bad Request"
+req_with "$RFC_ACC" | "$W" --as-is --request - >"$T/out" 2>"$T/err"
+expect_eq "request with an Accept as key, --as-is: 101 as a lenient server" "$(head -n 1 "$T/out" | tr -d '\r')" \
+    "HTTP/1.1 101 Switching Protocols"
+
 run --request "$FX/request-no-blank-line.http"
 expect_eq "request without the closing blank line: 101" "$rc" 0
 check "request without the closing blank line: note" has "$T/err" "empty line"
@@ -385,6 +592,31 @@ if [ "$HAVE_PY" -eq 1 ]; then
     check "--json too-long key: error field" test "$(jget "$T/out" 1 '"error" in o')" = True
     expect_eq "--json too-long argument: the whole key, no key_truncated" \
         "$(jget "$T/out" 1 '(o["key_length"], len(o["key"]), "key_truncated" in o)')" "(9000, 9000, False)"
+
+    run --json "\"key\":\"$RFC_KEY\"," "$RFC_KEY"
+    check "--json pasted: valid JSON" json_each "$T/out"
+    expect_eq "--json pasted: the key, what was removed, as pasted, the Accept" \
+        "$(jget "$T/out" 1 '(o["key"], o["removed"], o["as_pasted"], o["accept"])')" \
+        "('$RFC_KEY', ['name', 'double_quotes', 'trailing_comma'], '\"key\":\"$RFC_KEY\",', '$RFC_ACC')"
+    expect_eq "--json a bare key: no removed field" "$(jget "$T/out" 2 '"removed" in o or "as_pasted" in o')" "False"
+    run --json "$RFC_ACC"
+    check "--json an Accept as key: valid JSON" json_each "$T/out"
+    expect_eq "--json an Accept as key: is_accept, no accept" \
+        "$(jget "$T/out" 1 '(o["valid"], o["is_accept"], "accept" in o, "error" in o)')" "(False, True, False, True)"
+    run --json --explain "'$RFC_KEY'"
+    expect_eq "--json --explain pasted: concatenated without the quotes" \
+        "$(jget "$T/out" 1 'o["concatenated"]')" "$RFC_KEY$GUID"
+    expect_eq "--json --explain pasted: removed" "$(jget "$T/out" 1 'o["removed"]')" "['single_quotes']"
+    run --json --verify "$RFC_ACC" "$RFC_KEY"
+    expect_eq "--json --verify swapped" "$(jget "$T/out" 1 '(o["key"], o["given"], o["match"], o["swapped"])')" \
+        "('$RFC_KEY', '$RFC_ACC', True, True)"
+    req_with "Sec-WebSocket-Key: $RFC_KEY" | "$W" --json --request - >"$T/out" 2>/dev/null
+    expect_eq "--json --request pasted key: as sent, removed, hashed, Accept" \
+        "$(jget "$T/out" 1 '(o["key"], o["key_removed"], o["key_hashed"], o["accept"])')" \
+        "('Sec-WebSocket-Key: $RFC_KEY', ['name'], '$RFC_KEY', '$RFC_ACC')"
+    req_with "$RFC_ACC" | "$W" --json --request - >"$T/out" 2>/dev/null
+    expect_eq "--json --request an Accept as key: rule bad_key, 400" \
+        "$(jget "$T/out" 1 '(o["rule"], o["status"])')" "('bad_key', 400)"
 
     run --json --explain "$RFC_KEY"
     check "--json --explain: valid JSON" json_each "$T/out"
