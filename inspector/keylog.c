@@ -355,7 +355,7 @@ static void kl_set_warning(struct wsi_keylog *kl)
                  (unsigned long long)kl->st.malformed, kl->st.malformed == 1 ? "" : "s");
     else if (!kl->st.entries) /* empty, or comments and blank lines only: a client that has not connected yet */
         snprintf(kl->warning, sizeof kl->warning, "%s: no key line yet (the file is empty or holds only comments "
-                 "and blank lines): no TLS session can be decrypted with it", kl->name);
+                 "and blank lines): sessions are decrypted once a client writes their lines to it", kl->name);
 }
 
 /* After the last byte: the last line, then the verdict. NULL (kl freed) on failure. */

@@ -61,7 +61,7 @@ for f in empty comments; do
     run --json --keylog "$T/$f.log"
     expect_eq "$f key log: exit 0" "$rc" 0
     expect_eq "$f key log: one warning, naming the file" "$(cat "$T/err")" \
-        "wsinspect: $T/$f.log: no key line yet (the file is empty or holds only comments and blank lines): no TLS session can be decrypted with it"
+        "wsinspect: $T/$f.log: no key line yet (the file is empty or holds only comments and blank lines): sessions are decrypted once a client writes their lines to it"
     expect_eq "$f key log: the connection is not decrypted" "$(decrypted)" false
 done
 

@@ -113,7 +113,7 @@ static void test_keylog_good(void **state)
     assert_non_null(kl);
     assert_counts(kl, 0, 0, 0, 0, 0);
     assert_string_equal(wsi_keylog_warning(kl), "empty.log: no key line yet (the file is empty or holds only "
-                                                "comments and blank lines): no TLS session can be decrypted with it");
+                                                "comments and blank lines): sessions are decrypted once a client writes their lines to it");
     wsi_keylog_free(kl);
 }
 
@@ -445,7 +445,7 @@ static void test_keylog_refusal(void **state)
     assert_non_null(kl);
     assert_counts(kl, 3, 0, 3, 0, 0);
     assert_string_equal(wsi_keylog_warning(kl), "new.log: no key line yet (the file is empty or holds only comments "
-                                                "and blank lines): no TLS session can be decrypted with it");
+                                                "and blank lines): sessions are decrypted once a client writes their lines to it");
     wsi_keylog_free(kl);
 
     const char *bad = "CLIENT_RANDOM " CR1 " 0\n";
