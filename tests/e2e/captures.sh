@@ -537,9 +537,9 @@ if [ -x "$GH" ] && "$GH" "$T" edge-deflate-cut.pcap 2>"$T/gh.err"; then
         "$(q dcut 'texts("s2c", 2)')" '["before", "after the cut"]'
     expect_eq "edge-deflate-cut: the client's direction is not affected" "$(q dcut 'texts("c2s")')" '["hello", "hello"]'
     check "edge-deflate-cut: the ladder shows the cut, then the message that does not inflate and why" in_order dcut \
-        "$(s2c 'binary 256\.0 MiB \(deflate 254\.0 KiB -> 256\.0 MiB\+, cut\)')" \
+        "$(s2c 'binary 256\.0 MiB \(deflate 260139 B -> 268444231 B\+, cut\)')" \
         "$(s2c 'text 19 B \(compressed; does not inflate: an earlier messag…')" \
-        "$(s2c 'binary 256\.0 MiB \(deflate 254\.0 KiB -> 256\.0 MiB\+, cut\)')" "$(s2c 'text "after the cut" .*')"
+        "$(s2c 'binary 256\.0 MiB \(deflate 260139 B -> 268444231 B\+, cut\)')" "$(s2c 'text "after the cut" .*')"
     check "edge-deflate-cut: --summary: no violation on either connection" \
         test "$(grep -c ' valid .* 0 violations ' "$T/dcut.sum")" = 2
     check "edge-deflate-cut: --summary says what was not inflated: the cut and the next (1), the cut only (2)" sh -c \
@@ -565,9 +565,9 @@ if [ -x "$GH" ] && "$GH" "$T" edge-deflate-budget.pcap 2>"$T/gh.err"; then
         '[["before", null, true], [null, "this direction reached its inflate budget (1 GiB inflated over its messages, WSI_INFLATE_BUDGET) at an earlier message, so no more is inflated", null]]'
     expect_eq "edge-deflate-budget: the client's direction has a budget of its own" "$(q dbud 'texts("c2s")')" '["hello"]'
     check "edge-deflate-budget: the ladder shows four bombs, the cut one, then the message not inflated and why" in_order dbud \
-        "$(s2c 'binary 254\.9 MiB \(deflate 252\.9 KiB -> 254\.9 MiB\)')" "$(s2c 'binary 254\.9 MiB \(deflate 252\.9 KiB -> 254\.9 MiB\)')" \
-        "$(s2c 'binary 254\.9 MiB \(deflate 252\.9 KiB -> 254\.9 MiB\)')" "$(s2c 'binary 254\.9 MiB \(deflate 252\.9 KiB -> 254\.9 MiB\)')" \
-        "$(s2c 'binary 4\.4 MiB \(deflate 252\.9 KiB -> 4\.4 MiB\+, cut\)')" \
+        "$(s2c 'binary 254\.9 MiB \(deflate 259014 B -> 267288001 B\)')" "$(s2c 'binary 254\.9 MiB \(deflate 259014 B -> 267288001 B\)')" \
+        "$(s2c 'binary 254\.9 MiB \(deflate 259014 B -> 267288001 B\)')" "$(s2c 'binary 254\.9 MiB \(deflate 259014 B -> 267288001 B\)')" \
+        "$(s2c 'binary 4\.4 MiB \(deflate 259014 B -> 4596295 B\+, cut\)')" \
         "$(s2c 'text 22 B \(compressed; does not inflate: this direction re…')" "$(c2s 'text "hello" \(deflate 11 B -> 5 B\)')"
     check "edge-deflate-budget: --summary: the connection, valid, 0 violations" grep -qE '^#1 .* valid .* 0 violations ' "$T/dbud.sum"
     check "edge-deflate-budget: --summary says the cut one and the one after were not inflated" \
