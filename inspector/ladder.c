@@ -1314,10 +1314,11 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         }
     }
     if (ce->websocket) {
-        s_printf(&t, "client %llu (%llu frames, %s), server %llu (%llu frames, %s)",
+        s_printf(&t, "client %llu (%llu frame%s, %s), server %llu (%llu frame%s, %s)",
                  (unsigned long long)ce->messages[WSI_C2S], (unsigned long long)ce->frames[WSI_C2S],
-                 wsi_human_size(ce->bytes[WSI_C2S], sz), (unsigned long long)ce->messages[WSI_S2C],
-                 (unsigned long long)ce->frames[WSI_S2C], wsi_human_size(ce->bytes[WSI_S2C], sz2));
+                 ce->frames[WSI_C2S] == 1 ? "" : "s", wsi_human_size(ce->bytes[WSI_C2S], sz),
+                 (unsigned long long)ce->messages[WSI_S2C], (unsigned long long)ce->frames[WSI_S2C],
+                 ce->frames[WSI_S2C] == 1 ? "" : "s", wsi_human_size(ce->bytes[WSI_S2C], sz2));
         fact(l, "Messages", s_get(&t), NULL);
         s_clear(&t);
         s_puts(&t, "client ");

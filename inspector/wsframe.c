@@ -401,7 +401,7 @@ static void on_extlen(struct wsi_ws_decoder *d)
         cur_init(&c, d->hdr + 2, 2);
         f->len = cur_be16(&c);
         if (f->len < 126)
-            report(d, WSI_V_NON_MINIMAL_LENGTH, "length %llu sent in the 16-bit field (fits in 7 bits)", ull(f->len));
+            report(d, WSI_V_NON_MINIMAL_LENGTH, "length %llu sent in the 16-bit field; it fits in 7 bits", ull(f->len));
     } else {
         cur_init(&c, d->hdr + 2, 8);
         f->len = cur_be64(&c);
@@ -412,7 +412,7 @@ static void on_extlen(struct wsi_ws_decoder *d)
             return;
         }
         if (f->len <= 0xFFFF)
-            report(d, WSI_V_NON_MINIMAL_LENGTH, "length %llu sent in the 64-bit field (fits in %s)", ull(f->len),
+            report(d, WSI_V_NON_MINIMAL_LENGTH, "length %llu sent in the 64-bit field; it fits in %s", ull(f->len),
                    f->len < 126 ? "7 bits" : "16 bits");
     }
     on_length(d);

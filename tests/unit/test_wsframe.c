@@ -701,7 +701,7 @@ static void t_non_minimal_length(void **st)
     wb_frame(&w, 0x82, NULL, "abcde", 5, 16);
     struct step s1[] = {FEEDB(w), END};
     assert_int_equal(count_v(s1, NS(s1), &o, WSI_V_NON_MINIMAL_LENGTH, &r), 1);
-    assert_non_null(strstr(r.log, "V non-minimal-length@0: length 5 sent in the 16-bit field (fits in 7 bits)\n"
+    assert_non_null(strstr(r.log, "V non-minimal-length@0: length 5 sent in the 16-bit field; it fits in 7 bits\n"
                                   "B@0 fin=1 rsv=0 op=binary mask=- len7=126 len=5 hdr=4\n"));
     assert_non_null(strstr(r.log, "prev=5'abcde'"));
     rec_free(&r);
@@ -710,7 +710,7 @@ static void t_non_minimal_length(void **st)
     wb_frame(&w, 0x82, NULL, "abcde", 5, 64);
     struct step s2[] = {FEEDB(w), END};
     assert_int_equal(count_v(s2, NS(s2), &o, WSI_V_NON_MINIMAL_LENGTH, &r), 1);
-    assert_non_null(strstr(r.log, "length 5 sent in the 64-bit field (fits in 7 bits)"));
+    assert_non_null(strstr(r.log, "length 5 sent in the 64-bit field; it fits in 7 bits"));
     assert_non_null(strstr(r.log, "len7=127 len=5 hdr=10\n"));
     rec_free(&r);
 
@@ -718,7 +718,7 @@ static void t_non_minimal_length(void **st)
     wb_frame(&w, 0x82, NULL, pl, 65535, 64);
     struct step s3[] = {FEEDB(w), END};
     assert_int_equal(count_v(s3, NS(s3), &o, WSI_V_NON_MINIMAL_LENGTH, &r), 1);
-    assert_non_null(strstr(r.log, "length 65535 sent in the 64-bit field (fits in 16 bits)"));
+    assert_non_null(strstr(r.log, "length 65535 sent in the 64-bit field; it fits in 16 bits"));
     rec_free(&r);
 
     /* the smallest lengths of each encoding are minimal */
