@@ -151,7 +151,11 @@ const char *wsi_close_code_name(int code)
         "invalid payload", "policy violation", "message too big", "mandatory extension", "internal error",
         "service restart", "try again later", "bad gateway", "TLS handshake",
     };
-    return (code >= 1000 && code <= 1015) ? names[code - 1000] : "";
+    if (code >= 1000 && code <= 1015) return names[code - 1000];
+    /* RFC 6455 §7.4.2: the ranges others give meanings to */
+    if (code >= 3000 && code <= 3999) return "registered (libraries, frameworks)";
+    if (code >= 4000 && code <= 4999) return "private use";
+    return "";
 }
 
 /* ---- event helpers ------------------------------------------------------ */

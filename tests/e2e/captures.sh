@@ -297,7 +297,7 @@ expect_eq "close-reason-node: application code 4000 with reason bye, both ways" 
     "$(q crnode '[(m["dir"], m["close_code"], m["close_reason"], m["utf8_valid"]) for m in msgs if m["opcode"] == 8]')" \
     '[["c2s", 4000, "bye", true], ["s2c", 4000, "bye", true]]'
 check "close-reason-node: the ladder shows code and reason" in_order crnode \
-    "$(c2s 'close 4000 "bye"')" "$(s2c 'close 4000 "bye"')"
+    "$(c2s 'close 4000 \(private use\) "bye"')" "$(s2c 'close 4000 \(private use\) "bye"')"
 check "close-reason-node: close codes in the summary" grep -q 'close 4000/4000' "$T/crnode.sum"
 
 # ---- refused-403-python.pcap ----------------------------------------------------------------

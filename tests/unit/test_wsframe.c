@@ -1598,7 +1598,13 @@ static void t_names(void **st)
     for (int c = 0; c < 16; c++) assert_string_equal(wsi_close_code_name(1000 + c), close[c]);
     assert_string_equal(wsi_close_code_name(999), "");
     assert_string_equal(wsi_close_code_name(1016), "");
-    assert_string_equal(wsi_close_code_name(3000), "");
+    /* RFC 6455 §7.4.2's ranges */
+    assert_string_equal(wsi_close_code_name(2999), "");
+    assert_string_equal(wsi_close_code_name(3000), "registered (libraries, frameworks)");
+    assert_string_equal(wsi_close_code_name(3999), "registered (libraries, frameworks)");
+    assert_string_equal(wsi_close_code_name(4000), "private use");
+    assert_string_equal(wsi_close_code_name(4999), "private use");
+    assert_string_equal(wsi_close_code_name(5000), "");
 }
 
 int main(void)
