@@ -6,6 +6,7 @@
 #   - answers.md and answers.ko.md exist with the same check lines, in the same order;
 #   - the questions (**Q1.** ...) of both READMEs match the answer sections (## Q1 ...)
 #     of both answer files, and every answer section has at least one check line;
+#   - the handouts (README.md, README.ko.md) do not link the answers;
 #   - every command in the ```sh blocks runs (all blocks of a lesson in one shell, in
 #     order, from the repository root, with BUILD on PATH) and exits 0, or 1 when its
 #     line ends in "# exit 1"; wsinspect or wsaccept exiting 2 anywhere, even inside a
@@ -151,6 +152,16 @@ for d in $lessons; do
         continue
     fi
     ok "$name: all four files"
+
+    # -- the handouts do not give the answers away -------------------------------
+    for f in README.md README.ko.md; do
+        if grep -n 'answers\(\.ko\)\{0,1\}\.md' "$d/$f" >"$tmp/links"; then
+            bad "$name: $f links the answers (a handout is given to students without them)"
+            show "$tmp/links"
+        else
+            ok "$name: $f does not link the answers"
+        fi
+    done
 
     # -- the two languages agree -------------------------------------------------
     sh_text "$d/README.md" >"$tmp/en.sh"; sh_text "$d/README.ko.md" >"$tmp/ko.sh"
