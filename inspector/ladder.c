@@ -239,6 +239,7 @@ struct lconn {
     size_t pend_bytes;         /* bytes of the waiting violations' text */
     int continued;             /* part of its block was printed early (memory budget) */
     uint64_t frame_no;         /* frames so far, both directions (the N of --explain) */
+    int rst_by;                /* whose reset ended the connection: 1 the client, 2 the server, 0 none */
     struct wsi_ladder *l;      /* its ladder */
     int intro;                 /* live: its first line (endpoints, column heads) was printed */
     struct lconn *prev, *next; /* the ladder's list of open blocks */
@@ -1151,6 +1152,8 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     }
     case WSI_EV_END:
         flush_pending(c, d, 0, 0, 1);
+        /* a reset ends both directions, the sender's first */
+        if (ev->u.end.why == WSI_END_RST && !c->rst_by && ev->side != WSI_NONE) c->rst_by = ev->side == WSI_C2S ? 1 : 2;
         if (ev->side != WSI_NONE) c->sd[d].end = (int)ev->u.end.why;
         else c->sd[0].end = c->sd[1].end = (int)ev->u.end.why;
         break;
@@ -1354,8 +1357,14 @@ static void final_bar(struct wsi_ladder *l, const struct lconn *c, const struct 
     else if (ce->cut_short == WSI_END_EVICTED) bar(l, "EVICTED (connection table full: not followed further)", C_BAD);
     else if (ce->cut_short == WSI_END_REUSED) bar(l, "ENDED (a new connection reused its addresses and ports)", C_BOLD);
     else if (ws && ce->closed_cleanly) bar(l, "CLOSED", C_BOLD);
-    else if (rst && ws && ce->abnormal) bar(l, "TCP RESET (no close frame: 1006)", C_BAD);
-    else if (rst) bar(l, "TCP RESET", C_BAD);
+    else if (rst && ws && ce->abnormal)
+        bar(l, c->rst_by == 1   ? "TCP RESET by the client (no close frame: 1006)"
+               : c->rst_by == 2 ? "TCP RESET by the server (no close frame: 1006)"
+                                      : "TCP RESET (no close frame: 1006)",
+            C_BAD);
+    else if (rst)
+        bar(l, c->rst_by == 1 ? "TCP RESET by the client" : c->rst_by == 2 ? "TCP RESET by the server" : "TCP RESET",
+            C_BAD);
     else if (open) bar(l, "END OF CAPTURE (still open)", C_BOLD);
     else if (ws && (ce->abnormal || (ce->close_code[0] < 0 && ce->close_code[1] < 0)))
         bar(l, "CLOSED (abnormal, no close frame: 1006)", C_BAD);

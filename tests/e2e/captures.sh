@@ -278,7 +278,7 @@ expect_eq "abnormal-rst-python: both directions end by RST" "$(q rst 'sorted(e["
 expect_eq "abnormal-rst-python: one message each way, no close frame" \
     "$(q rst '[(m["dir"], m["opcode_name"]) for m in msgs]')" '[["c2s", "text"], ["s2c", "text"]]'
 check "abnormal-rst-python: the ladder ends with the TCP reset" in_order rst \
-    "$(s2c 'text "goodbye without a close frame"')" '[|]=+ TCP RESET \(no close frame: 1006\) =+[|]$'
+    "$(s2c 'text "goodbye without a close frame"')" '[|]=+ TCP RESET by the client \(no close frame: 1006\) =+[|]$'
 check "abnormal-rst-python: --summary says abnormal (1006) and reset" grep -qE 'abnormal \(1006\) +reset' "$T/rst.sum"
 check "abnormal-rst-python: the ladder's Close line: no close frame either way" grep -qE '^  Close +client none, server none$' "$T/rst.txt"
 

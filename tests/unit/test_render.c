@@ -1019,7 +1019,7 @@ static void test_ladder_interleaved(void **state)
     long be = find(&l, 0, "END OF CAPTURE (still open)");
     long a1 = find(&l, 0, "Connection 1  127.0.0.1:51000");
     long at = find(&l, 0, "from-a");
-    long ae = find(&l, 0, "= TCP RESET");
+    long ae = find(&l, 0, "= TCP RESET by the client");
     assert_true(b1 == 0 && b1 < bt && bt < be && be < a1 && a1 < at && at < ae);
     assert_string_equal(l.v[a1 - 1], "");
     long z1 = find(&l, 0, "Connection 3  127.0.0.1:51000 -> 127.0.0.1:8765");
