@@ -2,8 +2,9 @@
 # deps.sh - install the Debian packages the project needs, when missing (make deps).
 # As root it runs apt-get itself; otherwise it prints the exact command to run.
 # WSI_EXTRA_PKGS adds packages (make captures uses it for the real peers).
+# man-db and manpages: man ./man/wsinspect.1 from the clone, and lesson 07's man ascii.
 set -u
-PKGS="gcc make pkg-config libpcap-dev libssl-dev zlib1g-dev libcmocka-dev tshark openssl groff-base python3 ${WSI_EXTRA_PKGS:-}"
+PKGS="gcc make pkg-config libpcap-dev libssl-dev zlib1g-dev libcmocka-dev tshark openssl groff-base python3 man-db manpages ${WSI_EXTRA_PKGS:-}"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
