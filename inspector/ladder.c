@@ -33,14 +33,16 @@
 #define NOTE_INDENT 4   /* annotations start this far right of the gutter */
 #define PREVIEW_CHARS 512 /* previews longer than this could never fit a label anyway */
 
-#define C_C2S "\033[36m"   /* client -> server arrows: cyan */
-#define C_S2C "\033[33m"   /* server -> client arrows: yellow */
+/* Arrow colours readable on a dark terminal and on a light projector theme alike (cyan and
+ * yellow vanish on white, plain blue on black): magenta one way, bold blue the other. */
+#define C_C2S "\033[35m"   /* client -> server arrows: magenta */
+#define C_S2C "\033[1;34m" /* server -> client arrows: bold blue */
 #define C_BAD "\033[31m"   /* violations, failed verdicts: red */
 #define C_GOOD "\033[32m"  /* a valid verdict: green */
 #define C_BOLD "\033[1m"   /* headings and OPEN/CLOSED bars */
 #define C_OFF "\033[0m"
 /* live: each connection's tag in a colour of its own, so interleaved lines can be told apart */
-static const char *const C_TAGS[] = {"\033[1;35m", "\033[1;34m", "\033[1;32m", "\033[1;36m", "\033[1;33m"};
+static const char *const C_TAGS[] = {"\033[1;35m", "\033[1;34m", "\033[1;32m", "\033[1m"}; /* light and dark themes */
 
 static const char ELLIPSIS[] = "\xE2\x80\xA6"; /* U+2026 */
 

@@ -519,8 +519,8 @@ static void test_ladder_color(void **state)
     assert_null(strchr(plain, '\033'));
     o.color = 1;
     char *col = render_chat(LADDER, &o, &h);
-    assert_non_null(strstr(col, "\033[36m|---- text \"hello\""));     /* client -> server colour */
-    assert_non_null(strstr(col, "\033[33m|<--- text \"hi there\""));  /* server -> client colour */
+    assert_non_null(strstr(col, "\033[35m|---- text \"hello\""));       /* client -> server colour */
+    assert_non_null(strstr(col, "\033[1;34m|<--- text \"hi there\""));  /* server -> client colour */
     assert_non_null(strstr(col, "\033[32m" ACCEPT));                   /* verdict in green */
     /* without the escapes it is the same text */
     struct lines a = split(plain), b = split(col);
