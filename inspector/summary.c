@@ -18,6 +18,7 @@ struct sconn {
     int http;      /* an HTTP head was seen */
     int reset;     /* a direction ended with RST */
     uint64_t not_inflated; /* compressed messages that could not be (or were not fully) inflated */
+    int keylog_lacks;      /* TLS: a key log was given but has no line for this session */
 };
 
 struct wsi_summary {
@@ -122,7 +123,10 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
     if (c && c->request) fprintf(f, " %s", c->request);
     if (!ce->websocket && !(c && c->http) && ce->carries != WSI_CARRIES_HTTP) {
         if (ce->tls)
-            fputs(ce->tls_decrypted ? "  TLS, decrypted" : "  TLS, encrypted (no key: see --keylog)", f);
+            fputs(ce->tls_decrypted ? "  TLS, decrypted, not HTTP"
+                  : c && c->keylog_lacks ? "  TLS, encrypted (the key log has no line for this session)"
+                                         : "  TLS, encrypted (no key: see --keylog)",
+                  f);
         else if (ce->carries == WSI_CARRIES_UPGRADE_OTHER)
             fputs("  upgraded to another protocol (not decoded)", f);
         else
@@ -200,6 +204,12 @@ void wsi_summary_event(void *self, const struct wsi_event *ev)
         if (!ev->u.stats.final) fflush(s->o.out); /* a loss is news now */
         break;
     }
+    case WSI_EV_TLS:
+        /* "the key log has no line for client random ...": a key log was given, without this session */
+        if (ev->u.tls.info && ev->u.tls.info->why_not && strstr(ev->u.tls.info->why_not, "the key log has no line") &&
+            (c = get(s, ev->conn)))
+            c->keylog_lacks = 1;
+        break;
     case WSI_EV_MESSAGE:
         /* a limit reached in the inflater (a cut, a budget, a broken window) shows here too */
         if (ev->u.msg.inflated && (ev->u.msg.inflate_error || ev->u.msg.plain_cut) && (c = get(s, ev->conn)))

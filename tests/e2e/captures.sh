@@ -738,6 +738,9 @@ case $(q wss-tls13-chacha-python '[t["cipher"] for t in of("tls") if "cipher" in
 esac
 check "wss: TLS 1.2 is named as such" qa wss-tls12-python 'of("tls")[0]["version"] == "TLS1.2"'
 "$W" --json --keylog "$C/wss-tls12-python.keylog" "$C/wss-tls13-python.pcap" >"$T/wss-wrongkey.json" 2>/dev/null
+"$W" --summary --color=never --keylog "$C/wss-tls12-python.keylog" "$C/wss-tls13-python.pcap" >"$T/wss-wrongkey.sum" 2>/dev/null
+check "wss: --summary with a key log that lacks the session says so (not \"see --keylog\")" \
+    grep -q "TLS, encrypted (the key log has no line for this session)" "$T/wss-wrongkey.sum"
 check "wss: a key log without this session's client random says so" qa wss-wrongkey \
     'any("no line for client random" in (t.get("why_not") or "") for t in of("tls")) and frames == []'
 expect_exit "wss: a key log that cannot be read is an input error (exit 2)" 2 "$W" --keylog /nonexistent.keylog "$C/wss-tls13-python.pcap"
