@@ -1402,14 +1402,15 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
                                                                       : "other TCP";
         s_printf(&t, "Connection %llu: %s -> %s  %s", (unsigned long long)ev->conn,
                  wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv), what);
-        if (c->tls_line) s_printf(&t, "  %s", c->tls_line);
-        if (c->tls_why) s_printf(&t, ": %s", c->tls_why);
+        if (c->tls_line || ce->tls) s_puts(&t, ce->tls_decrypted ? " (decrypted, not HTTP)" : " (encrypted)");
         s_printf(&t, "  client %llu B, server %llu B", (unsigned long long)ce->tcp_bytes[WSI_C2S],
                  (unsigned long long)ce->tcp_bytes[WSI_S2C]);
         s_printf(&t, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
         if (!c->tls_line && ce->evidence) s_printf(&t, "  (%s)", ce->evidence); /* our prose */
         if (c->continued) s_puts(&t, "  (continued from above)");
         wrap(l, &l->blk, "", s_get(&t), "", "", 1);
+        /* why it is not decrypted and what to do, on lines of their own (the hellos' facts follow) */
+        if (c->tls_why) fact(l, "Not read", c->tls_why, NULL);
         emit(l, c, s_get(&l->blk));
         fputs(s_get(&c->body), f); /* its notes, if any (a snap length cut, gaps...); live: printed already */
         free(t.p);
