@@ -105,6 +105,7 @@ lessons: all
 
 bench: all
 	@sh bench/run.sh $(BUILD)
+	@sh bench/live.sh $(BUILD)
 
 FUZZ_SECONDS ?= 30
 fuzz:
