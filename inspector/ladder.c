@@ -227,6 +227,8 @@ struct lside {
     uint64_t drawn_hi;         /* end of the furthest range an arrow was drawn for */
     uint8_t frag_op;           /* frames mode: opcode of the fragmented message going on (0 none) */
     uint64_t ctl_no;           /* frames mode: the number of the control frame being drawn */
+    int ctl_masked;            /* ... its MASK bit */
+    uint8_t ctl_mask[4];       /* ... and masking key */
     uint8_t frag_z;            /* frames mode: that message is compressed (RSV1 on its first frame only) */
     struct pend *pend;         /* violations waiting for their arrow */
     size_t npend, cappend;     /* entries used, allocated */
@@ -945,6 +947,8 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
         s->ctl_lo = lo;
         s->ctl_hi = hi;
         s->ctl_no = c->frame_no;
+        s->ctl_masked = f->masked;
+        memcpy(s->ctl_mask, f->mask, 4);
         return; /* control frames are drawn from their message (close code, rtt) */
     }
     /* A continuation with no message open joins none: no message arrow will come,
@@ -1079,6 +1083,8 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
         if (m->rsv1) s_puts(&suf, " (compressed)");
         break;
     }
+    if (l->o.frames && control && s->ctl_masked)
+        s_printf(&suf, " mask %02x%02x%02x%02x", s->ctl_mask[0], s->ctl_mask[1], s->ctl_mask[2], s->ctl_mask[3]);
     if (m->nframes > 1) s_printf(&suf, " (%u frames)", m->nframes);
     if (m->incomplete) s_puts(&suf, " [incomplete]");
     flush_stale(c, d, lo);
