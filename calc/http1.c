@@ -284,9 +284,49 @@ static enum line_res parse_status_line(struct cursor *c, struct http1_head *h)
     return line_done(c);
 }
 
+/* Stores a header whose value is v[0..vlen) before its trailing OWS; 0 when the head has no room. */
+static int store_header(struct http1_head *h, const char *name, size_t nlen, const char *v, size_t vlen)
+{
+    while (vlen > 0 && is_ows((unsigned char)v[vlen - 1]))
+        vlen--;
+    if (h->nheaders >= HTTP1_MAX_HEADERS) return 0;
+    struct http1_header *hd = &h->headers[h->nheaders++];
+    hd->name.p = name;
+    hd->name.len = nlen;
+    hd->value.p = v;
+    hd->value.len = vlen;
+    return 1;
+}
+
+/* The usual header line, complete and valid: a name, a colon, OWS, a value of field bytes and
+ * the line end (CR LF or LF), all among the bytes so far. Stored and stepped over: 1. Any
+ * other line (incomplete, invalid, or the 65th header) is left to parse_header_line's
+ * step-by-step checks, which say what is wrong or that more bytes are needed: 0. */
+static int header_line_fast(struct cursor *c, struct http1_head *h)
+{
+    size_t left = cur_left(c);
+    const uint8_t *p = c->p;
+    size_t nlen = span(c, C_TCHAR);
+    if (nlen == 0 || nlen >= left || p[nlen] != ':') return 0;
+    size_t i = nlen + 1;
+    while (i < left && is_ows(p[i])) i++;
+    struct cursor v = *c;
+    cur_skip(&v, i);
+    size_t vlen = span_field(&v);
+    i += vlen;
+    size_t end;
+    if (i < left && p[i] == '\n') end = i + 1;
+    else if (i + 1 < left && p[i] == '\r' && p[i + 1] == '\n') end = i + 2;
+    else return 0;
+    if (!store_header(h, (const char *)p, nlen, (const char *)p + (i - vlen), vlen)) return 0;
+    cur_skip(c, end);
+    return 1;
+}
+
 /* field-line = field-name ":" OWS field-value OWS; stored when complete. */
 static enum line_res parse_header_line(struct cursor *c, struct http1_head *h)
 {
+    if (header_line_fast(c, h)) return LINE_OK;
     const char *name = (const char *)c->p;
     int ch = line_byte(c);
     if (ch < 0) return LINE_PARTIAL; /* only an incomplete empty line gets here */
@@ -308,15 +348,8 @@ static enum line_res parse_header_line(struct cursor *c, struct http1_head *h)
     cur_skip(c, vlen);
     if (line_byte(c) >= 0) return fail(h, "a control character in a header value");
     if (!line_complete(c)) return LINE_PARTIAL;
-    while (vlen > 0 && is_ows((unsigned char)v[vlen - 1]))
-        vlen--;
-    if (h->nheaders >= HTTP1_MAX_HEADERS) return fail(h, "too many headers (more than 64)");
+    if (!store_header(h, name, nlen, v, vlen)) return fail(h, "too many headers (more than 64)");
     skip_line_end(c);
-    struct http1_header *hd = &h->headers[h->nheaders++];
-    hd->name.p = name;
-    hd->name.len = nlen;
-    hd->value.p = v;
-    hd->value.len = vlen;
     return LINE_OK;
 }
 
