@@ -244,6 +244,7 @@ struct lconn {
     int continued;             /* part of its block was printed early (memory budget) */
     uint64_t frame_no;         /* frames so far, both directions (the N of --explain) */
     int rst_by;                /* whose reset ended the connection: 1 the client, 2 the server, 0 none */
+    double prev_t;             /* --time=delta: the time of its previous event (seconds since its start) */
     struct wsi_ladder *l;      /* its ladder */
     int intro;                 /* live: its first line (endpoints, column heads) was printed */
     struct lconn *prev, *next; /* the ladder's list of open blocks */
@@ -1532,8 +1533,8 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         fflush(l->o.out);
         return;
     }
-    if (l->o.live) {
-        /* interleaved connections: one clock, from the first event of the capture */
+    if (l->o.live || l->o.time_mode == 1) {
+        /* interleaved connections (or --time=capture): one clock, from the first event of the capture */
         if (!l->have_t0) {
             l->have_t0 = 1;
             l->t0_sec = ev->ts_sec;
@@ -1566,6 +1567,13 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         l->first = c;
     }
     c->dropping = c->added = 0;
+    double orig_t = ev->t;
+    if (l->o.time_mode == 2 && !l->o.live) {
+        /* --time=delta: since the connection's previous line */
+        on_clock = *ev;
+        on_clock.t = ev->t - c->prev_t;
+        ev = &on_clock;
+    }
     if (ev->ci) {
         c->ci = *ev->ci;
         c->have_ci = 1;
@@ -1585,6 +1593,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
     default: on_other(l, c, ev); break;
     }
     if (c->dropping && !c->added) c->dropped++; /* an arrow shown without its whole dump still counts as shown */
+    if (c->added) c->prev_t = orig_t;
     account(l, c);
     if (l->o.live && c->added) fflush(l->o.out); /* on the projector now, not when a buffer fills */
 }

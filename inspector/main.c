@@ -51,6 +51,7 @@ struct cli {
     uint64_t max_memory;      /* --max-memory */
     int live;                 /* --live 1, --blocks 0, -1 decided by the input */
     uint64_t explain;         /* --explain N (0: not asked) */
+    int time_mode;            /* --time: 0 conn, 1 capture, 2 delta */
     char *filter;             /* the trailing BPF expression, joined */
     const char *keylog;       /* --keylog FILE: TLS secrets in NSS key log format */
 };
@@ -261,6 +262,8 @@ static void usage(FILE *f)
             "  --live           ladder: each line as it happens, tagged #N with its connection\n"
             "                   (the default with -i and when reading a pipe)\n"
             "  --blocks         ladder: each connection's block when it ends (the default for files)\n"
+            "  --time=WHEN      ladder times: conn (since the connection's first packet, the default),\n"
+            "                   capture (since the capture's first packet), delta (since the line before)\n"
             "  --explain N      frame N (capture order, both directions) of the first WebSocket\n"
             "                   connection (or of --stream's) laid out bit by bit, as RFC 6455 5.2 draws it\n"
             "TLS (wss://):\n"
@@ -366,7 +369,7 @@ static int looks_like_path(const char *w)
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS, O_EXPLAIN };
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS, O_EXPLAIN, O_TIME };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, O_JSON},
         {"summary", no_argument, NULL, O_SUMMARY},
@@ -382,6 +385,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         {"live", no_argument, NULL, O_LIVE},
         {"blocks", no_argument, NULL, O_BLOCKS},
         {"explain", required_argument, NULL, O_EXPLAIN},
+        {"time", required_argument, NULL, O_TIME},
         {"keylog", required_argument, NULL, O_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -458,6 +462,15 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case O_KEYLOG: c->keylog = optarg; break;
         case O_LIVE: c->live = 1; break;
         case O_BLOCKS: c->live = 0; break;
+        case O_TIME:
+            if (strcmp(optarg, "conn") == 0) c->time_mode = 0;
+            else if (strcmp(optarg, "capture") == 0) c->time_mode = 1;
+            else if (strcmp(optarg, "delta") == 0) c->time_mode = 2;
+            else {
+                fprintf(stderr, "wsinspect: --time: '%s' is not conn, capture or delta\n", optarg);
+                return -1;
+            }
+            break;
         case O_EXPLAIN:
             if (parse_num(optarg, "--explain", 1, LONG_MAX, &v)) return -1;
             c->explain = (uint64_t)v;
@@ -617,6 +630,7 @@ int main(int argc, char **argv)
         .frames = c.frames,
         .hexdump = c.hexdump,
         .live = c.live >= 0 ? c.live : c.iface != NULL || input_is_pipe(c.file),
+        .time_mode = c.time_mode,
     };
     struct wsi_sink sink = {0};
     if (c.explain) c.out = OUT_EXPLAIN;

@@ -16,6 +16,8 @@ struct wsi_render_opts {
     int frames;         /* 1: one arrow per frame instead of one per message */
     int hexdump;        /* 1: hex dump of each frame's payload preview under its arrow (-x) */
     struct wsi_budget *budget; /* the memory budget (--max-memory): what is held is charged, or NULL */
+    int time_mode;      /* ladder times: 0 since the connection's first packet, 1 since the capture's first
+                         * packet, 2 since the connection's previous event (--time=conn|capture|delta) */
     int live;           /* ladder: each line is printed as its event happens, tagged with its connection
                          * (live capture, a pipe, --live); else each connection's block at its end */
 };

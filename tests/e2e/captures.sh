@@ -873,6 +873,18 @@ expect_eq "cli: --explain past the last frame: exit 2, said on stderr" "$rc:$(ca
 "$W" --explain 2 --stream 2 "$C/multi-client-python.pcap" >"$T/ex-s2.txt" 2>/dev/null
 check "cli: --explain with --stream: a frame of that connection" grep -q "^Frame 2 of connection 2 " "$T/ex-s2.txt"
 
+# --time: since the connection's start (default), since the capture's first packet, since the line before
+COLUMNS=100 "$W" --color=never --time=delta "$CH" >"$T/tdelta.txt" 2>/dev/null
+COLUMNS=100 "$W" --color=never "$CH" >"$T/tconn.txt" 2>/dev/null
+check "cli: --time=delta: each arrow's time is its own minus the line before (the 101: 0.001681 - 0.001108)" sh -c \
+    'grep -q "^  0.000573 |<--- 101 Switching Protocols" "$1" && grep -q "^  0.000283 |---- text \"hello\"" "$1"' _ "$T/tdelta.txt"
+COLUMNS=100 "$W" --color=never --time=capture "$C/multi-client-python.pcap" >"$T/tcap.txt" 2>/dev/null
+check "cli: --time=capture: connection 2's upgrade is later than connection 1's on the one clock" sh -c \
+    'a=$(grep "GET /client1 -" "$1" | awk "{print \$1}"); b=$(grep "GET /client2 -" "$1" | awk "{print \$1}");
+     awk -v a="$a" -v b="$b" "BEGIN { exit !(b > a) }"' _ "$T/tcap.txt"
+"$W" --time=abs "$CH" >/dev/null 2>"$T/tabs.err"; rc=$?
+expect_eq "cli: --time with an unknown value: exit 2, said" "$rc:$(cat "$T/tabs.err")" "2:wsinspect: --time: 'abs' is not conn, capture or delta"
+
 # the ladder from a pipe (tcpdump -w - | wsinspect -r -) is live: lines tagged, as they come; from a file, blocks
 cat "$CH" | "$W" --color=never -r - >"$T/pipe.txt" 2>/dev/null
 check "cli: the ladder read from a pipe is live: every line tagged #1, the arrows before the facts" sh -c \
