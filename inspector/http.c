@@ -623,7 +623,13 @@ size_t http_feed_head(struct conn *c, int dir, const uint8_t *p, size_t n)
     int parse = before == 0 || sd->blen >= HTTP1_MAX_HEAD;
     size_t i = sd->head_scan;
     for (; i < sd->blen; i++) {
-        if (sd->buf[i] != '\n') continue;
+        /* from line end to line end (memchr), not byte by byte */
+        const uint8_t *nl = memchr(sd->buf + i, '\n', sd->blen - i);
+        if (!nl) {
+            i = sd->blen;
+            break;
+        }
+        i = (size_t)(nl - sd->buf);
         if (!sd->head_line1) {
             sd->head_line1 = 1;
             parse = 1;
