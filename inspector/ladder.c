@@ -364,6 +364,12 @@ static void live_lines(struct wsi_ladder *l, const struct lconn *c, const char *
     }
 }
 
+/* The column heads, each over its rail. */
+static void column_heads(const struct wsi_ladder *l, struct str *s)
+{
+    s_printf(s, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
+}
+
 /* live: a connection's first line, its endpoints, then the column heads. */
 static void live_intro(struct wsi_ladder *l, struct lconn *c)
 {
@@ -376,7 +382,7 @@ static void live_intro(struct wsi_ladder *l, struct lconn *c)
              wsi_endpoint_str(ci, 1 - cd, sv));
     if (ci && !ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
     s_puts(&t, "\n");
-    s_printf(&t, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
+    column_heads(l, &t);
     live_lines(l, c, s_get(&t), t.len);
     free(t.p);
 }
@@ -1025,7 +1031,6 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     uint64_t hxtotal = m->len;
     if (me->inflated && me->plain) {
         /* permessage-deflate: show what the application sent, and the sizes on the wire and inflated */
-        char sz2[32];
         if (m->opcode == WSI_OP_TEXT) {
             s_puts(&pre, " ");
             preview(l, me->plain, me->plain_len, me->plain_total, pv, sizeof pv);
@@ -1035,7 +1040,6 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
         }
         /* exact bytes: that compression can grow a message (100000 B -> 100036 B) is the lesson;
          * a binary message's rounded size is already before them */
-        (void)sz2;
         s_printf(&suf, " (deflate %llu B -> %llu B%s)", (unsigned long long)m->len, (unsigned long long)me->plain_total,
                  me->plain_cut ? "+, cut" : "");
         hx = me->plain;
@@ -1434,8 +1438,10 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
         return;
     }
     fputs(s_get(&l->blk), f);
-    /* the column heads, each over its rail */
-    fprintf(f, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
+    s_clear(&l->line);
+    column_heads(l, &l->line);
+    fputs(s_get(&l->line), f);
+    s_clear(&l->line);
     fputs(s_get(&c->body), f);
     if (c->dropped)
         fprintf(f, "%*s... %llu more event%s not shown; use --json\n", GUTTER, "", (unsigned long long)c->dropped,
@@ -1495,8 +1501,10 @@ int wsi_ladder_give(void *ladder)
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
     fputs(s_get(&l->blk), f);
     s_clear(&l->blk);
+    s_clear(&t);
+    column_heads(l, &t);
+    fputs(s_get(&t), f);
     free(t.p);
-    fprintf(f, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
     fputs(s_get(&best->body), f);
     free(best->body.p);
     best->body = (struct str){0};
