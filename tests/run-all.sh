@@ -31,6 +31,19 @@ done
 for t in tests/cli/*.sh tests/e2e/*.sh; do
     [ -f "$t" ] && run_suite "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
 done
+# Browser suites (tests/browser/*.test.mjs): skipped, and counted as such, when chromium or
+# playwright-core is missing; a failure when WSI_REQUIRE_BROWSER=1 (CI).
+for t in tests/browser/*.test.mjs; do
+    [ -f "$t" ] || continue
+    sh tests/browser/available.sh; av=$?
+    if [ "$av" -eq 0 ]; then
+        run_suite "browser/$(basename "$t" .test.mjs)" node "$t"
+    elif [ "$av" -eq 2 ]; then
+        echo "=== browser/$(basename "$t" .test.mjs): required (WSI_REQUIRE_BROWSER=1) but cannot run"; fail=$((fail + 1)); broken="$broken browser/$(basename "$t" .test.mjs)"
+    else
+        echo "=== browser/$(basename "$t" .test.mjs): skipped"; skipped=$((skipped + 1))
+    fi
+done
 if [ -f lessons/check.sh ]; then
     run_suite lessons sh lessons/check.sh "$BUILD"
 fi
