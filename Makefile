@@ -75,6 +75,14 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(INSP_LIB) $(CALC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS) -lm
 
+# Build tool: files (pages, scripts, styles) turned into C arrays (common/embed.c).
+# A program that carries files adds  $(BUILD)/gen/NAME.c: FILES $(EMBED)  and a rule calling
+#   $(EMBED) $@ SYMBOL FILE ...
+EMBED := $(BUILD)/embed
+$(EMBED): common/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
 $(BUILD)/tools/%: $(call obj,tests/tools/%.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
