@@ -100,7 +100,15 @@ static void s_printf(struct str *s, const char *fmt, ...)
 /* `unit` n times. */
 static void s_rep(struct str *s, const char *unit, long n)
 {
-    for (long i = 0; i < n; i++) s_puts(s, unit);
+    size_t k = strlen(unit);
+    if (k == 1 && n > 0) {
+        /* a run of one character (the arrows' dashes): written at once */
+        char run[128];
+        memset(run, unit[0], sizeof run);
+        for (; n > 0; n -= (long)sizeof run) s_add(s, run, n < (long)sizeof run ? (size_t)n : sizeof run);
+        return;
+    }
+    for (long i = 0; i < n; i++) s_add(s, unit, k);
 }
 
 static void s_clear(struct str *s)
@@ -153,10 +161,27 @@ static size_t elem(const char *s, size_t n, size_t *w)
     return k;
 }
 
+/* Printable ASCII (0x20-0x7E) is one column a byte: the common case, counted
+ * without decoding; everything else goes through elem(). */
+static int plain_ascii(uint8_t b)
+{
+    return b >= 0x20 && b <= 0x7E;
+}
+
 static size_t cols_n(const char *s, size_t n)
 {
-    size_t total = 0, w;
-    for (size_t i = 0; i < n; total += w) i += elem(s + i, n - i, &w);
+    const uint8_t *u = (const uint8_t *)s;
+    size_t total = 0, i = 0, w;
+    while (i < n) {
+        size_t run = i;
+        while (run < n && plain_ascii(u[run])) run++;
+        total += run - i;
+        i = run;
+        if (i < n) {
+            i += elem(s + i, n - i, &w);
+            total += w;
+        }
+    }
     return total;
 }
 
@@ -168,8 +193,17 @@ static size_t cols(const char *s)
 /* Bytes of the longest prefix of s (n bytes) that fits in max columns. */
 static size_t fit_prefix(const char *s, size_t n, size_t max)
 {
+    const uint8_t *u = (const uint8_t *)s;
     size_t used = 0, i = 0, w;
     while (i < n) {
+        if (plain_ascii(u[i])) {
+            size_t room = max - used, run = 0;
+            while (run < room && i + run < n && plain_ascii(u[i + run])) run++;
+            if (!run) break;
+            used += run;
+            i += run;
+            continue;
+        }
         size_t k = elem(s + i, n - i, &w);
         if (used + w > max) break;
         used += w;
@@ -419,6 +453,14 @@ static void commit_line(struct wsi_ladder *l, struct lconn *c)
 static void gutter(struct str *s, double t)
 {
     char b[32];
+    size_t n = wsi_fixed6(t, b);
+    if (n) {
+        /* "%10s " */
+        if (n < 10) s_add(s, "          ", 10 - n);
+        s_add(s, b, n);
+        s_add(s, " ", 1);
+        return;
+    }
     if (!(t > -99.0 && t < 1e9)) snprintf(b, sizeof b, "?");
     else if (t < 1000) snprintf(b, sizeof b, "%.6f", t);
     else if (t < 1e6) snprintf(b, sizeof b, "%.3f", t);
@@ -541,11 +583,15 @@ static void arrow(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side
     gutter(&l->line, t);
     if (l->o.color) s_puts(&l->line, right ? C_C2S : C_S2C);
     if (right) {
-        s_printf(&l->line, "|---- %s ", label);
+        s_puts(&l->line, "|---- ");
+        s_puts(&l->line, label);
+        s_puts(&l->line, " ");
         s_rep(&l->line, "-", (long)(l->diag - 9 - w));
         s_puts(&l->line, ">|");
     } else {
-        s_printf(&l->line, "|<--- %s ", label);
+        s_puts(&l->line, "|<--- ");
+        s_puts(&l->line, label);
+        s_puts(&l->line, " ");
         s_rep(&l->line, "-", (long)(l->diag - 8 - w));
         s_puts(&l->line, "|");
     }

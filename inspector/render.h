@@ -59,6 +59,11 @@ char *wsi_escape_preview(const uint8_t *s, size_t len, size_t max_chars, int ell
 /* "1.2 KiB", "65536 B", "3.0 MiB" */
 char *wsi_human_size(uint64_t n, char buf[32]);
 
+/* t in [0, 1000) written as printf's "%.6f" writes it (the ladder's times, without
+ * printf's cost). Returns the length, or 0 when t is outside that range or within a
+ * millionth of a microsecond of a rounding half, which only printf rounds exactly. */
+size_t wsi_fixed6(double t, char buf[32]);
+
 /* Internals shared by ladder.c, jsonl.c and summary.c (render_util.c); not for other stages. */
 /* Bytes (1-4) of the well-formed UTF-8 character at s (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF), its code point in *cp (may be NULL); 0 when the

@@ -1,5 +1,6 @@
 /* render_util.c - helpers the three renderers share: previews, sizes, UTF-8, endpoints, ids, a connection map. */
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,19 @@ static size_t esc_run(const uint8_t *s, size_t len, size_t max_chars, char *out,
 {
     size_t pos = 0, i = 0, chars = 0;
     while (i < len && chars < max_chars) {
+        /* A run of printable ASCII that needs no escape is copied as it is. */
+        size_t run = 0, most = max_chars - chars;
+        if (most > limit - pos) most = limit - pos;
+        while (run < most && i + run < len && s[i + run] >= 0x20 && s[i + run] <= 0x7E && s[i + run] != '"' &&
+               s[i + run] != '\\')
+            run++;
+        if (run) {
+            if (out) memcpy(out + pos, s + i, run);
+            pos += run;
+            i += run;
+            chars += run;
+            continue;
+        }
         char piece[16];
         size_t adv, pl = esc_piece(s + i, len - i, piece, &adv);
         if (pl > limit - pos) break;
@@ -161,6 +175,32 @@ char *wsi_escape_preview(const uint8_t *s, size_t len, size_t max_chars, int ell
     }
     buf[pos] = '\0';
     return buf;
+}
+
+/* t in [0, 1000) with six decimals, as "%.6f" writes it, without printf: t is
+ * rounded to whole microseconds, unless it lies within a millionth of a microsecond
+ * of a half, where only printf's exact rounding is right. Returns the length, 0 when
+ * t is left to printf. */
+size_t wsi_fixed6(double t, char b[32])
+{
+    if (!(t >= 0 && t < 1000)) return 0;
+    double us = t * 1e6, fl = floor(us);
+    if (fabs(us - fl - 0.5) < 1e-6) return 0;
+    unsigned long long v = (unsigned long long)(us - fl < 0.5 ? fl : fl + 1);
+    unsigned ip = (unsigned)(v / 1000000), fr = (unsigned)(v % 1000000);
+    char *p = b, d[4];
+    size_t nd = 0;
+    do d[nd++] = (char)('0' + ip % 10);
+    while ((ip /= 10) && nd < sizeof d);
+    while (nd) *p++ = d[--nd];
+    *p++ = '.';
+    for (int i = 5; i >= 0; i--) {
+        p[i] = (char)('0' + fr % 10);
+        fr /= 10;
+    }
+    p += 6;
+    *p = '\0';
+    return (size_t)(p - b);
 }
 
 char *wsi_human_size(uint64_t n, char buf[32])

@@ -1502,6 +1502,40 @@ static void test_human_size(void **state)
     assert_string_equal(wsi_human_size(UINT64_MAX, b), "16.0 EiB");
 }
 
+/* wsi_fixed6 writes what "%.6f" writes, or leaves the value to printf. */
+static void test_fixed6(void **state)
+{
+    (void)state;
+    char a[32], b[32];
+    assert_int_equal(wsi_fixed6(0.0, a), 8);
+    assert_string_equal(a, "0.000000");
+    assert_true(wsi_fixed6(1.5, a) > 0);
+    assert_string_equal(a, "1.500000");
+    assert_true(wsi_fixed6(999.9999996, a) > 0);
+    assert_string_equal(a, "1000.000000"); /* rounds up into a fourth digit, as printf does */
+    assert_int_equal(wsi_fixed6(1000.0, a), 0);
+    assert_int_equal(wsi_fixed6(-0.25, a), 0);
+    assert_int_equal(wsi_fixed6(NAN, a), 0);
+    assert_int_equal(wsi_fixed6(INFINITY, a), 0);
+    /* Times as the capture makes them (nanoseconds over 1e9) and arbitrary doubles: every
+     * answer equals printf's, and only near-halves are left to printf. */
+    uint64_t x = 88172645463325252ull, fallback = 0, n = 0;
+    for (int i = 0; i < 400000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double t = (i & 1) ? (double)(x % 1000000000000ull) / 1e9 : (double)(x >> 11) / 9007199254740992.0 * 1000.0;
+        size_t k = wsi_fixed6(t, a);
+        n++;
+        if (!k) {
+            fallback++;
+            continue;
+        }
+        snprintf(b, sizeof b, "%.6f", t);
+        if (strcmp(a, b) != 0) fail_msg("t=%.17g: %s, printf %s", t, a, b);
+        assert_int_equal(k, strlen(b));
+    }
+    assert_true(fallback * 100 < n); /* the fast way is the usual way */
+}
+
 /*
  * REFERENCE MODEL: render_util.c's UTF-8 helpers as they were when they kept a copy of the
  * UTF-8 rules of their own (a lead byte's length and its second byte's range). They are now
@@ -1692,7 +1726,7 @@ int main(void)
         cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary),
-        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size),
+        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6),
         cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
         cmocka_unit_test(test_endpoint_ipv4),    cmocka_unit_test(test_connmap),
     };
