@@ -75,26 +75,16 @@ static void on_drops(void *user, const struct wsi_drop_note *n)
 {
     const struct drops_ctx *dc = user;
     const char *iface = dc->iface;
-    char what[160];
     struct wsi_stats_ev st = {.new_dropped = n->dropped, .new_if_dropped = n->if_dropped, .after = n->after,
                               .before = n->before};
     wsi_session_capture_stats(dc->s, &st);
-    if (n->dropped && n->if_dropped)
-        snprintf(what, sizeof what, "the kernel dropped %llu packets and the interface %llu", (unsigned long long)n->dropped,
-                 (unsigned long long)n->if_dropped);
-    else if (n->dropped)
-        snprintf(what, sizeof what, "the kernel dropped %llu packets", (unsigned long long)n->dropped);
-    else
-        snprintf(what, sizeof what, "the interface dropped %llu packets", (unsigned long long)n->if_dropped);
-    if (n->after && n->before)
-        fprintf(stderr, "wsinspect: %s: %s between packet %llu and %llu: gaps after this are capture losses, not the peers'\n",
-                iface, what, (unsigned long long)n->after, (unsigned long long)n->before);
-    else if (n->before)
-        fprintf(stderr, "wsinspect: %s: %s before packet %llu: gaps after this are capture losses, not the peers'\n",
-                iface, what, (unsigned long long)n->before);
+    char what[128], where[96];
+    wsi_loss_words(&st, what, where);
+    if (n->before)
+        fprintf(stderr, "wsinspect: %s: %s%s: gaps after this are capture losses, not the peers'\n", iface, what, where);
     else if (n->after)
-        fprintf(stderr, "wsinspect: %s: %s after packet %llu, as the capture ended: gaps after it are capture losses, not the peers'\n",
-                iface, what, (unsigned long long)n->after);
+        fprintf(stderr, "wsinspect: %s: %s%s, as the capture ended: gaps after it are capture losses, not the peers'\n",
+                iface, what, where);
     else
         fprintf(stderr, "wsinspect: %s: %s, and no packet was read\n", iface, what);
 }

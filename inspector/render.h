@@ -32,6 +32,10 @@ int wsi_ladder_give(void *ladder);
 /* The sentence of a stats event (drops just noticed, or the totals of a live capture), for the
  * ladder and the summary; returns buf. */
 const char *wsi_stats_sentence(const struct wsi_stats_ev *st, char *buf, size_t bufsz);
+/* The losses just noticed (st not final), in words: what ("the kernel dropped 3 packets")
+ * and where (" between packet 10 and 11", or "" when unknown); for the ladder's and
+ * JSON's line and for wsinspect's message on stderr alike. */
+void wsi_loss_words(const struct wsi_stats_ev *st, char what[128], char where[96]);
 
 struct wsi_ladder;
 struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o);

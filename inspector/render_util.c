@@ -355,26 +355,30 @@ void **wsi_connmap_take_all(struct wsi_connmap *m, size_t *n)
     return vals;
 }
 
+void wsi_loss_words(const struct wsi_stats_ev *st, char what[128], char where[96])
+{
+    unsigned long long k = st->new_dropped, i = st->new_if_dropped;
+    if (k && i)
+        snprintf(what, 128, "the kernel dropped %llu packet%s and the interface %llu", k, k == 1 ? "" : "s", i);
+    else if (i)
+        snprintf(what, 128, "the interface dropped %llu packet%s", i, i == 1 ? "" : "s");
+    else
+        snprintf(what, 128, "the kernel dropped %llu packet%s", k, k == 1 ? "" : "s");
+    if (st->after && st->before)
+        snprintf(where, 96, " between packet %llu and %llu", (unsigned long long)st->after, (unsigned long long)st->before);
+    else if (st->before)
+        snprintf(where, 96, " before packet %llu", (unsigned long long)st->before);
+    else if (st->after)
+        snprintf(where, 96, " after packet %llu", (unsigned long long)st->after);
+    else
+        where[0] = '\0';
+}
+
 const char *wsi_stats_sentence(const struct wsi_stats_ev *st, char *buf, size_t bufsz)
 {
     if (!st->final) {
         char what[128], where[96];
-        if (st->new_dropped && st->new_if_dropped)
-            snprintf(what, sizeof what, "the kernel dropped %llu packets and the interface %llu",
-                     (unsigned long long)st->new_dropped, (unsigned long long)st->new_if_dropped);
-        else if (st->new_if_dropped)
-            snprintf(what, sizeof what, "the interface dropped %llu packets", (unsigned long long)st->new_if_dropped);
-        else
-            snprintf(what, sizeof what, "the kernel dropped %llu packets", (unsigned long long)st->new_dropped);
-        if (st->after && st->before)
-            snprintf(where, sizeof where, " between packet %llu and %llu", (unsigned long long)st->after,
-                     (unsigned long long)st->before);
-        else if (st->before)
-            snprintf(where, sizeof where, " before packet %llu", (unsigned long long)st->before);
-        else if (st->after)
-            snprintf(where, sizeof where, " after packet %llu", (unsigned long long)st->after);
-        else
-            where[0] = '\0';
+        wsi_loss_words(st, what, where);
         snprintf(buf, bufsz, "CAPTURE LOSS: %s%s: gaps after this are losses of the capture, not of the peers (-B)",
                  what, where);
         return buf;

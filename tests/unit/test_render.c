@@ -1502,6 +1502,36 @@ static void test_human_size(void **state)
     assert_string_equal(wsi_human_size(UINT64_MAX, b), "16.0 EiB");
 }
 
+/* The capture's losses in words: one phrasing for the ladder, JSON and stderr. */
+static void test_loss_words(void **state)
+{
+    (void)state;
+    char what[128], where[96], line[512];
+    struct wsi_stats_ev st = {.new_dropped = 3, .after = 10, .before = 11};
+    wsi_loss_words(&st, what, where);
+    assert_string_equal(what, "the kernel dropped 3 packets");
+    assert_string_equal(where, " between packet 10 and 11");
+    st = (struct wsi_stats_ev){.new_dropped = 2, .new_if_dropped = 5, .before = 7};
+    wsi_loss_words(&st, what, where);
+    assert_string_equal(what, "the kernel dropped 2 packets and the interface 5");
+    assert_string_equal(where, " before packet 7");
+    st = (struct wsi_stats_ev){.new_if_dropped = 1, .after = 4};
+    wsi_loss_words(&st, what, where);
+    assert_string_equal(what, "the interface dropped 1 packet");
+    assert_string_equal(where, " after packet 4");
+    st = (struct wsi_stats_ev){.new_dropped = 9};
+    wsi_loss_words(&st, what, where);
+    assert_string_equal(where, "");
+    assert_string_equal(wsi_stats_sentence(&st, line, sizeof line),
+                        "CAPTURE LOSS: the kernel dropped 9 packets: gaps after this are losses of the capture, not of "
+                        "the peers (-B)");
+    st = (struct wsi_stats_ev){.final = 1, .received = 10, .dropped = 1, .packets = 9, .connections = 1, .websockets = 1,
+                               .gaps = 2};
+    assert_string_equal(wsi_stats_sentence(&st, line, sizeof line),
+                        "Capture: 10 packets received, 1 dropped by the kernel, 0 by the interface; 9 read, 1 connection "
+                        "(1 WebSocket), 0 violations, 2 gaps");
+}
+
 /* wsi_fixed6 writes what "%.6f" writes, or leaves the value to printf. */
 static void test_fixed6(void **state)
 {
@@ -1726,7 +1756,7 @@ int main(void)
         cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary),
-        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6),
+        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6), cmocka_unit_test(test_loss_words),
         cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
         cmocka_unit_test(test_endpoint_ipv4),    cmocka_unit_test(test_connmap),
     };
