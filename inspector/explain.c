@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "render.h"
 #include "wsframe.h"
 
 struct wsi_explain {
@@ -73,18 +74,22 @@ static void hexs(FILE *out, const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++) fprintf(out, "%s%02x", i ? " " : "", p[i]);
 }
 
-/* Printable text of bytes: ASCII as is, anything else as \xNN (wire data is never written raw). */
-static void text_of(FILE *out, const uint8_t *p, size_t n)
+/* Bytes as text between quotes, escaped as every view escapes wire data (render_util.c):
+ * valid UTF-8 as it is ("café ✓" reads as sent), control bytes, invalid bytes and the
+ * characters that could hide or reorder text on a terminal as \n, \xNN, \uNNNN. When the
+ * bytes are a cut prefix (cut set), a character the cut split is left out. */
+static void text_of(FILE *out, const uint8_t *p, size_t n, int cut)
 {
-    fputc('"', out);
-    for (size_t i = 0; i < n; i++) {
-        uint8_t ch = p[i];
-        if (ch == '"' || ch == '\\') fprintf(out, "\\%c", ch);
-        else if (ch >= 0x20 && ch < 0x7F) fputc(ch, out);
-        else if (ch == '\n') fputs("\\n", out);
-        else fprintf(out, "\\x%02x", ch);
+    if (cut) n = wsi_utf8_trim_tail(p, n);
+    size_t cap = 4 * n + 1; /* the longest escape, \xNN, stands for one byte */
+    char *buf = malloc(cap);
+    if (!buf) {
+        fputs("\"(no memory to show it)\"", out);
+        return;
     }
-    fputc('"', out);
+    wsi_escape_preview(p, n, SIZE_MAX, 0, buf, cap);
+    fprintf(out, "\"%s\"", buf);
+    free(buf);
 }
 
 #define XOR_SHOWN 16 /* bytes shown in the unmasking table */
@@ -181,7 +186,7 @@ static void explain_frame(struct wsi_explain *x, const struct wsi_event *ev)
         if (compressed || f->opcode == WSI_OP_BINARY) {
             fprintf(out, "%" PRIu64 " bytes\n", f->len);
         } else {
-            text_of(out, fe->preview, fe->preview_len);
+            text_of(out, fe->preview, fe->preview_len, (uint64_t)fe->preview_len < f->len);
             fprintf(out, "%s\n", (uint64_t)fe->preview_len < f->len ? " (the first bytes; --payload shows more)" : "");
         }
     }
@@ -203,7 +208,7 @@ void wsi_explain_event(void *self, const struct wsi_event *ev)
         x->wait_msg = 0;
         if (me->inflated && me->plain) {
             fprintf(x->o.out, "    inflated     %" PRIu64 " bytes (RFC 7692 \xC2\xA7" "7.2.2): ", me->plain_total);
-            text_of(x->o.out, me->plain, me->plain_len);
+            text_of(x->o.out, me->plain, me->plain_len, me->plain_len < me->plain_total);
             fputc('\n', x->o.out);
         } else if (me->inflated && me->inflate_error) {
             fprintf(x->o.out, "    does not inflate: %s\n", me->inflate_error);

@@ -124,6 +124,20 @@ static void test_masked_text(void **state)
     free(s);
 }
 
+/* Text reads as it was sent (UTF-8 as it is), while what could mislead a terminal is escaped:
+ * a control byte, a right-to-left override, an invalid byte. */
+static void test_text_escaped(void **state)
+{
+    (void)state;
+    static const uint8_t b[] = {0x81, 0x11, 'c', 'a', 'f', 0xc3, 0xa9, ' ', 0xe2, 0x9c, 0x93, 0x01,
+                                0xe2, 0x80, 0xae, 0xff, '"', '\\', '\n'};
+    int rc;
+    char *s = explain_one(b, sizeof b, &rc);
+    assert_int_equal(rc, 0);
+    HAS(s, "as text      \"caf\xc3\xa9 \xe2\x9c\x93\\x01\\u202e\\xff\\\"\\\\\\n\"");
+    free(s);
+}
+
 /* §5.7: a fragmented unmasked text message: "Hel" then "lo"; --explain 2 is the second frame. */
 static void test_fragments(void **state)
 {
@@ -214,7 +228,7 @@ static void test_rsv_reserved(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_unmasked_text), cmocka_unit_test(test_masked_text),
+        cmocka_unit_test(test_unmasked_text), cmocka_unit_test(test_text_escaped), cmocka_unit_test(test_masked_text),
         cmocka_unit_test(test_fragments),     cmocka_unit_test(test_ping_pong),
         cmocka_unit_test(test_extended_lengths), cmocka_unit_test(test_rsv_reserved),
     };
