@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,6 +139,15 @@ struct wsi_capture *wsi_capture_open_file(const char *path, char errbuf[WSI_ERRB
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!f) {
         snprintf(errbuf, WSI_ERRBUF, "%s: %s", label, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (f != stdin && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        int n = (int)strlen(label);
+        while (n > 1 && label[n - 1] == '/') n--;
+        snprintf(errbuf, WSI_ERRBUF, "%s: a directory, not a capture file (name the files in it, e.g. %.*s/*.pcap)",
+                 label, n, label);
+        fclose(f);
         return NULL;
     }
     char *inbuf = NULL;

@@ -113,7 +113,8 @@ struct wsi_session {
     struct wsi_sink sink;
     struct wsi_reasm *reasm;
     struct wsi_session_stats st;
-    uint64_t warnings;       /* packet-level warnings so far */
+    uint64_t warnings;       /* packet-level warnings so far (of this capture) */
+    uint64_t undecodable_before; /* st.undecodable when this capture began (several read in turn) */
     struct wsi_pktref last;  /* the last packet read */
 };
 

@@ -214,6 +214,8 @@ struct wsi_event {
     double t;                     /* seconds since the connection's first packet */
     const struct wsi_conn_info *ci; /* endpoints: ci->addr[d]/port[d] of the sender of reasm direction d */
     int client_dir;               /* which reasm direction is the client's (0 or 1) */
+    const char *file;             /* the capture file the connection is in when several are read, else NULL
+                                   * (valid as long as the session) */
     union {
         struct wsi_http_ev http;
         struct wsi_handshake_ev hs;

@@ -836,6 +836,7 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
     jsec(j, "t", ev->t);
     switch (ev->kind) {
     case WSI_EV_CONN:
+        if (ev->file) jstr(j, "file", ev->file); /* several captures read: the one it is in */
         endpoints(j, ev);
         jbool(j, "saw_syn", ev->ci ? ev->ci->saw_syn : 0);
         break;
@@ -886,7 +887,10 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
         jstr(j, "why", ev->u.lost.why);
         break;
     case WSI_EV_END: jstr(j, "reason", wsi_end_reason_id(ev->u.end.why)); break;
-    case WSI_EV_CLOSE: j_close(j, ev); break;
+    case WSI_EV_CLOSE:
+        if (ev->file) jstr(j, "file", ev->file);
+        j_close(j, ev);
+        break;
     }
     done(j, w_copy(room(j, 2), LIT("}\n")));
     if (j->len > j->hold) jflush(j); /* stdio would write now: the waiting lines and this one go out */

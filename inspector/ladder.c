@@ -270,6 +270,7 @@ struct lside {
 
 struct lconn {
     uint64_t id;               /* connection id */
+    const char *file;          /* the capture file it is in, when several are read (the session's) */
     struct str body;           /* diagram lines, each ending in "\n" */
     size_t nlines;             /* lines in body */
     uint64_t dropped;          /* events not shown once the line cap was reached */
@@ -398,6 +399,13 @@ static void live_lines(struct wsi_ladder *l, const struct lconn *c, const char *
     }
 }
 
+/* "Connection N", and "(FILE)" when several captures are read: the first words of a block. */
+static void conn_title(struct str *t, uint64_t id, const char *file)
+{
+    s_printf(t, "Connection %llu", (unsigned long long)id);
+    if (file) s_printf(t, " (%s)", file);
+}
+
 /* The column heads, each over its rail. */
 static void column_heads(const struct wsi_ladder *l, struct str *s)
 {
@@ -412,8 +420,8 @@ static void live_intro(struct wsi_ladder *l, struct lconn *c)
     const struct wsi_conn_info *ci = c->have_ci ? &c->ci : NULL;
     struct str t = {0};
     c->intro = 1;
-    s_printf(&t, "Connection %llu  %s -> %s", (unsigned long long)c->id, wsi_endpoint_str(ci, cd, cl),
-             wsi_endpoint_str(ci, 1 - cd, sv));
+    conn_title(&t, c->id, c->file);
+    s_printf(&t, "  %s -> %s", wsi_endpoint_str(ci, cd, cl), wsi_endpoint_str(ci, 1 - cd, sv));
     if (ci && !ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
     s_puts(&t, "\n");
     column_heads(l, &t);
@@ -1260,8 +1268,8 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     int cd = ev->client_dir == 1 ? 1 : 0;
     struct str t = {0};
 
-    s_printf(&t, "Connection %llu  %s -> %s  packets %llu-%llu  %.3f s", (unsigned long long)ev->conn,
-             wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv),
+    conn_title(&t, ev->conn, c->file ? c->file : ev->file);
+    s_printf(&t, "  %s -> %s  packets %llu-%llu  %.3f s", wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv),
              (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet,
              ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
     if (ev->ci && !ev->ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
@@ -1457,8 +1465,8 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
                            : ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "upgraded to another protocol (not decoded)"
                            : ce->carries == WSI_CARRIES_HTTP          ? "HTTP, no complete message"
                                                                       : "other TCP";
-        s_printf(&t, "Connection %llu: %s -> %s  %s", (unsigned long long)ev->conn,
-                 wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv), what);
+        conn_title(&t, ev->conn, c->file ? c->file : ev->file);
+        s_printf(&t, ": %s -> %s  %s", wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv), what);
         if (c->tls_line || ce->tls) s_puts(&t, ce->tls_decrypted ? " (decrypted, not HTTP)" : " (encrypted)");
         s_printf(&t, "  client %llu B, server %llu B", (unsigned long long)ce->tcp_bytes[WSI_C2S],
                  (unsigned long long)ce->tcp_bytes[WSI_S2C]);
@@ -1541,8 +1549,8 @@ int wsi_ladder_give(void *ladder)
     const struct wsi_conn_info *ci = best->have_ci ? &best->ci : NULL;
     struct str t = {0};
     if (l->blocks++) fputc('\n', f);
-    s_printf(&t, "Connection %llu  %s -> %s  (continued below: printed early to stay within --max-memory)",
-             (unsigned long long)best->id, wsi_endpoint_str(ci, cd, cl), wsi_endpoint_str(ci, 1 - cd, sv));
+    conn_title(&t, best->id, best->file);
+    s_printf(&t, "  %s -> %s  (continued below: printed early to stay within --max-memory)", wsi_endpoint_str(ci, cd, cl), wsi_endpoint_str(ci, 1 - cd, sv));
     s_clear(&l->blk);
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
     fputs(s_get(&l->blk), f);
@@ -1628,6 +1636,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         on_clock.t = ev->t - c->prev_t;
         ev = &on_clock;
     }
+    if (ev->file) c->file = ev->file;
     if (ev->ci) {
         c->ci = *ev->ci;
         c->have_ci = 1;

@@ -32,7 +32,9 @@ enum output { OUT_LADDER, OUT_JSON, OUT_SUMMARY, OUT_EXPLAIN };
 
 /* Everything the command line says. */
 struct cli {
-    const char *file;         /* -r FILE or the first argument */
+    const char **files;       /* -r FILE (repeated) or the file arguments before the filter */
+    int nfiles;
+    const char *file;         /* the one being read ("-": standard input); NULL with -i */
     const char *iface;        /* -i IFACE */
     long count;               /* -c N (0 = all) */
     int snaplen;              /* -s N (live) */
@@ -218,21 +220,26 @@ static int input_is_pipe(const char *file)
     return stat(file, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
+static volatile sig_atomic_t interrupted; /* SIGINT or SIGTERM: no further input is read */
+
 static void on_sigint(int sig)
 {
     (void)sig;
+    interrupted = 1;
     if (interrupt_target) wsi_capture_break(interrupt_target);
 }
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: wsinspect [options] [FILE] [FILTER...]\n"
+            "Usage: wsinspect [options] [FILE...] [FILTER...]\n"
             "Show every WebSocket connection in a capture as a ladder diagram: the HTTP upgrade,\n"
             "the Sec-WebSocket-Accept verdict, every frame and message, and RFC 6455 violations.\n"
             "\n"
             "Input:\n"
-            "  -r FILE          read a pcap or pcapng file ('-' = standard input)\n"
+            "  -r FILE          read a pcap or pcapng file ('-' = standard input); repeat it, or give\n"
+            "                   several FILEs before the filter, to read them one after the other\n"
+            "                   (connections numbered on across them, each labelled with its file)\n"
             "  -i IFACE         capture live on IFACE\n"
             "  -c N             stop after N packets\n"
             "  -s SNAPLEN       live snap length (default 262144)\n"
@@ -388,7 +395,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
      * file ("--" ends them when a filter word would start with '-') */
     while ((opt = getopt_long(argc, argv, "r:i:c:s:B:w:DxhV", longopts, NULL)) != -1) {
         switch (opt) {
-        case 'r': c->file = optarg; break;
+        case 'r': c->files[c->nfiles++] = optarg; break;
         case 'i': c->iface = optarg; break;
         case 'c':
             if (parse_num(optarg, "-c", 1, LONG_MAX, &v)) return -1;
@@ -476,17 +483,24 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     }
     if (c->list) return list_interfaces() == 0 ? 1 : -1;
     int i = optind;
-    /* A first argument that names a file is the input, as in `wsinspect capture.pcap`. */
-    if (!c->file && !c->iface && i < argc) {
+    /* Without -r, the words before the filter that name files are the input, as in `wsinspect
+     * capture.pcap` or `wsinspect a.pcap b.pcap tcp port 80`: "-", an existing file, a word that
+     * looks like a capture's path (a '/' or a capture's extension), and a lone word; the first word
+     * that is none of these starts the filter. */
+    if (!c->nfiles && !c->iface) {
         struct stat st;
-        if (strcmp(argv[i], "-") == 0 || stat(argv[i], &st) == 0 || i + 1 == argc) c->file = argv[i++];
-        else if (looks_like_path(argv[i])) {
-            /* a mistyped file name before a filter: say so, not "no input" */
-            fprintf(stderr, "wsinspect: %s: no such file (the words after it would be the filter: %s...)\n", argv[i],
-                    argv[i + 1]);
-            return -1;
-        }
+        while (i < argc && (strcmp(argv[i], "-") == 0 || stat(argv[i], &st) == 0 || looks_like_path(argv[i]) ||
+                            (c->nfiles == 0 && i + 1 == argc)))
+            c->files[c->nfiles++] = argv[i++];
+        for (int k = 0; k < c->nfiles && i < argc; k++)
+            if (strcmp(c->files[k], "-") != 0 && stat(c->files[k], &st) != 0) {
+                /* a mistyped file name before a filter: say so, not a filter error or "no input" */
+                fprintf(stderr, "wsinspect: %s: no such file (the words after it would be the filter: %s...)\n",
+                        c->files[k], argv[i]);
+                return -1;
+            }
     }
+    if (c->nfiles) c->file = c->files[0];
     if (c->file && c->iface) {
         fprintf(stderr, "wsinspect: give either -r FILE or -i IFACE, not both\n");
         return -1;
@@ -499,6 +513,17 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     }
     if (c->file && c->buffer_size) {
         fprintf(stderr, "wsinspect: -B sets the kernel's buffer of a live capture (-i IFACE); a file has none\n");
+        return -1;
+    }
+    if (c->nfiles > 1 && c->save) {
+        fprintf(stderr, "wsinspect: -w saves the packets of one input; give one file (or merge them first: "
+                        "mergecap -w all.pcap FILE...)\n");
+        return -1;
+    }
+    int stdin_uses = 0;
+    for (int k = 0; k < c->nfiles; k++) stdin_uses += strcmp(c->files[k], "-") == 0;
+    if (stdin_uses > 1) {
+        fprintf(stderr, "wsinspect: standard input ('-') can be read once only\n");
         return -1;
     }
     struct stat in, out;
@@ -543,12 +568,134 @@ static void on_warn(void *user, uint64_t packet, const char *what)
     else fprintf(stderr, "wsinspect: %s: %s\n", w->input, what);
 }
 
+/* Exit statuses from the best to the worst: clean, found, lost, usage or input error. */
+static int worse(int a, int b)
+{
+    static const int rank[] = {[EXIT_CLEAN] = 0, [EXIT_FOUND] = 1, [EXIT_LOST] = 2, [EXIT_USAGE] = 3};
+    return rank[b] > rank[a] ? b : a;
+}
+
+/* A file as messages name it (capture.c names standard input the same way). */
+static const char *input_name(const char *file)
+{
+    return strcmp(file, "-") == 0 ? "<stdin>" : file;
+}
+
+/* Open one input (a file, or the interface of -i), its filter set and its link type checked;
+ * NULL after saying why. */
+static struct wsi_capture *open_input(const struct cli *c, const char *input, int argc, char **argv)
+{
+    char err[WSI_ERRBUF] = "";
+    struct wsi_capture *cap;
+    if (c->file) {
+        cap = wsi_capture_open_file(c->file, err);
+    } else {
+        struct wsi_live_opts lopts = {.snaplen = c->snaplen, .buffer_size = c->buffer_size};
+        int why = 0;
+        cap = wsi_capture_open_live(c->iface, &lopts, &why, err);
+        if (!cap) {
+            fprintf(stderr, "wsinspect: %s\n", err);
+            if (why == WSI_LIVE_PERM) explain_permission(c->iface, c->filter, argc, argv);
+            else if (why == WSI_LIVE_NO_DEVICE) fprintf(stderr, "wsinspect: 'wsinspect -D' lists the interfaces to capture on\n");
+            return NULL;
+        }
+    }
+    if (!cap || (c->filter && wsi_capture_set_filter(cap, c->filter, err) != 0)) {
+        fprintf(stderr, "wsinspect: %s\n", err);
+        wsi_capture_close(cap);
+        return NULL;
+    }
+    int lt = wsi_capture_linktype(cap);
+    char ltname[32];
+    if (!wsi_linktype_supported(lt)) {
+        fprintf(stderr, "wsinspect: %s: link type %s (%d) is not supported "
+                        "(Ethernet, Linux cooked SLL/SLL2, BSD loopback, raw IP are)\n",
+                input, wsi_linktype_name(lt, ltname), lt);
+        wsi_capture_close(cap);
+        return NULL;
+    }
+    if (c->iface)
+        fprintf(stderr, "wsinspect: listening on %s, link-type %s, snapshot length %d bytes, buffer %d KiB\n", c->iface,
+                wsi_linktype_name(lt, ltname), c->snaplen, (c->buffer_size ? c->buffer_size : WSI_LIVE_BUFFER) / 1024);
+    return cap;
+}
+
+/* Read one input into the session, up to its end (wsi_session_finish when it is the last, else
+ * wsi_session_next_capture with the next one's label). Returns its exit status (EXIT_CLEAN, EXIT_LOST
+ * or EXIT_USAGE); *stdout_closed when the output failed (said, the run is over). */
+static int read_input(struct cli *c, const char *input, struct wsi_session *s, const char *next_label, int argc,
+                      char **argv, int *stdout_closed)
+{
+    char err[WSI_ERRBUF] = "";
+    struct wsi_session_stats before = *wsi_session_stats(s);
+    struct wsi_capture *cap = open_input(c, input, argc, argv);
+    if (!cap) {
+        if (next_label) wsi_session_next_capture(s, next_label);
+        else wsi_session_finish(s);
+        return EXIT_USAGE;
+    }
+    int status = EXIT_CLEAN;
+    if (c->save && wsi_capture_save(cap, c->save, err) != 0) {
+        fprintf(stderr, "wsinspect: -w %s\n", err);
+        wsi_capture_close(cap);
+        return EXIT_USAGE;
+    }
+    struct drops_ctx dc = {.iface = c->iface, .s = s};
+    if (c->iface) wsi_capture_on_drops(cap, on_drops, &dc);
+
+    interrupt_target = cap;
+    if (interrupted) wsi_capture_break(cap);
+    struct run_ctx run = {.s = s, .cap = cap};
+    errno = 0;
+    int read_failed = wsi_capture_run(cap, c->count, on_packet, &run, err) != 0;
+    interrupt_target = NULL;
+    if (run.write_errno) {
+        fprintf(stderr, "wsinspect: writing the output: %s (stopped after packet %llu of %s)\n",
+                strerror(run.write_errno), (unsigned long long)(wsi_session_stats(s)->packets - before.packets), input);
+        /* what is left cannot be written either: the rest goes nowhere, quietly */
+        if (!freopen("/dev/null", "w", stdout)) clearerr(stdout);
+        *stdout_closed = 1;
+        wsi_capture_close(cap);
+        return EXIT_USAGE;
+    }
+    /* Whatever was read is shown, even after a read error. */
+    if (next_label) wsi_session_next_capture(s, next_label);
+    else wsi_session_finish(s);
+    if (read_failed) fprintf(stderr, "wsinspect: %s\n", err);
+    /* the saved file complete; a live capture's counts, any loss making the exit status 3 */
+    struct wsi_capture_stats cs;
+    if (wsi_capture_stats(cap, &cs) == 0) {
+        fprintf(stderr,
+                "wsinspect: %s: %llu packets received, %llu dropped by the kernel, %llu dropped by the interface (%llu read)\n",
+                input, (unsigned long long)cs.received, (unsigned long long)cs.dropped,
+                (unsigned long long)cs.if_dropped, (unsigned long long)cs.read);
+        if (cs.dropped || cs.if_dropped) status = EXIT_LOST;
+        /* and in the output, in every view: the ladder's last line, the summary's, a JSON stats object */
+        struct wsi_stats_ev st = {.final = 1, .received = cs.received, .dropped = cs.dropped, .if_dropped = cs.if_dropped};
+        wsi_session_capture_stats(s, &st);
+    }
+    if (c->save) {
+        if (wsi_capture_save_end(cap, err) != 0) {
+            fprintf(stderr, "wsinspect: -w %s\n", err);
+            read_failed = 1;
+        } else {
+            fprintf(stderr, "wsinspect: %llu packets saved to %s\n", (unsigned long long)cs.saved, c->save);
+        }
+    }
+    wsi_capture_close(cap);
+    const struct wsi_session_stats *st = wsi_session_stats(s);
+    uint64_t packets = st->packets - before.packets, conns = st->connections - before.connections;
+    if (packets == 0 && !read_failed && c->file)
+        fprintf(stderr, "wsinspect: %s: no packets%s\n", input, c->filter ? " matched the filter" : "");
+    else if (st->websockets == before.websockets && conns == 0 && packets > 0)
+        fprintf(stderr, "wsinspect: %s: %llu packets, no TCP connections\n", input, (unsigned long long)packets);
+    return read_failed ? EXIT_USAGE : status;
+}
+
 int main(int argc, char **argv)
 {
     struct cli c = {.payload = 32, .color = -1, .snaplen = WSI_LIVE_SNAPLEN, .live = -1};
-    char err[WSI_ERRBUF] = "";
     /* everything main owns, released in one place at the end */
-    struct wsi_capture *cap = NULL;
     struct wsi_ladder *ladder = NULL;
     struct wsi_json *json = NULL;
     struct wsi_summary *summary = NULL;
@@ -558,7 +705,13 @@ int main(int argc, char **argv)
     int status = EXIT_USAGE;
     int stdout_closed = 0; /* the output failed: it was reported already */
     char *iface_n = NULL;  /* -i N: the Nth interface's name */
+    char *all = NULL;      /* several files: their names, for what is said of them all */
 
+    c.files = calloc((size_t)argc + 1, sizeof *c.files);
+    if (!c.files) {
+        fprintf(stderr, "wsinspect: out of memory\n");
+        return EXIT_USAGE;
+    }
     int rc = parse_cli(argc, argv, &c);
     if (rc) {
         status = rc > 0 ? EXIT_CLEAN : EXIT_USAGE;
@@ -566,35 +719,19 @@ int main(int argc, char **argv)
     }
 
     if (c.iface && (iface_n = interface_by_number(c.iface))) c.iface = iface_n;
-    const char *input = c.file ? (strcmp(c.file, "-") == 0 ? "<stdin>" : c.file) : c.iface; /* as capture.c names it */
-    if (c.file) {
-        cap = wsi_capture_open_file(c.file, err);
-    } else {
-        struct wsi_live_opts lopts = {.snaplen = c.snaplen, .buffer_size = c.buffer_size};
-        int why = 0;
-        cap = wsi_capture_open_live(c.iface, &lopts, &why, err);
-        if (!cap) {
-            fprintf(stderr, "wsinspect: %s\n", err);
-            if (why == WSI_LIVE_PERM) explain_permission(c.iface, c.filter, argc, argv);
-            else if (why == WSI_LIVE_NO_DEVICE) fprintf(stderr, "wsinspect: 'wsinspect -D' lists the interfaces to capture on\n");
+    const char *input = c.file ? input_name(c.file) : c.iface;
+    if (c.nfiles > 1) {
+        size_t n = 1;
+        for (int k = 0; k < c.nfiles; k++) n += strlen(input_name(c.files[k])) + 2;
+        if (!(all = calloc(1, n))) {
+            fprintf(stderr, "wsinspect: out of memory\n");
             goto out;
         }
+        for (int k = 0; k < c.nfiles; k++) {
+            if (k) strcat(all, ", ");
+            strcat(all, input_name(c.files[k]));
+        }
     }
-    if (!cap || (c.filter && wsi_capture_set_filter(cap, c.filter, err) != 0)) {
-        fprintf(stderr, "wsinspect: %s\n", err);
-        goto out;
-    }
-    int lt = wsi_capture_linktype(cap);
-    char ltname[32];
-    if (!wsi_linktype_supported(lt)) {
-        fprintf(stderr, "wsinspect: %s: link type %s (%d) is not supported "
-                        "(Ethernet, Linux cooked SLL/SLL2, BSD loopback, raw IP are)\n",
-                input, wsi_linktype_name(lt, ltname), lt);
-        goto out;
-    }
-    if (c.iface)
-        fprintf(stderr, "wsinspect: listening on %s, link-type %s, snapshot length %d bytes, buffer %d KiB\n", c.iface,
-                wsi_linktype_name(lt, ltname), c.snaplen, (c.buffer_size ? c.buffer_size : WSI_LIVE_BUFFER) / 1024);
     if (c.keylog) {
         char kerr[256];
         kl = wsi_keylog_load(c.keylog, kerr);
@@ -610,6 +747,8 @@ int main(int argc, char **argv)
     static struct wsi_budget budget;
     wsi_budget_init(&budget, c.max_memory ? c.max_memory : WSI_BUDGET_DEFAULT);
 
+    int any_pipe = 0;
+    for (int k = 0; k < c.nfiles; k++) any_pipe |= input_is_pipe(c.files[k]);
     /* The renderer. */
     struct wsi_render_opts ro = {
         .budget = &budget,
@@ -619,7 +758,7 @@ int main(int argc, char **argv)
         .payload = (size_t)c.payload,
         .frames = c.frames,
         .hexdump = c.hexdump,
-        .live = c.live >= 0 ? c.live : c.iface != NULL || input_is_pipe(c.file),
+        .live = c.live >= 0 ? c.live : c.iface != NULL || any_pipe,
         .time_mode = c.time_mode,
     };
     struct wsi_sink sink = {0};
@@ -654,6 +793,7 @@ int main(int argc, char **argv)
         .budget = &budget,
         .warn = on_warn,
         .warn_user = &wc,
+        .file = all ? input : NULL, /* several files: each connection says which it is in */
     };
     if (!sink.self || !(s = wsi_session_new(&so, &sink))) {
         fprintf(stderr, "wsinspect: out of memory\n");
@@ -664,71 +804,37 @@ int main(int argc, char **argv)
     if (c.iface || ro.live) setvbuf(stdout, NULL, _IOLBF, 0);
     else setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 
-    if (c.save && wsi_capture_save(cap, c.save, err) != 0) {
-        fprintf(stderr, "wsinspect: -w %s\n", err);
-        goto out;
-    }
-    struct drops_ctx dc = {.iface = c.iface, .s = s};
-    if (c.iface) wsi_capture_on_drops(cap, on_drops, &dc);
-
-    interrupt_target = cap;
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);
-    struct run_ctx run = {.s = s, .cap = cap};
-    errno = 0;
-    int read_failed = wsi_capture_run(cap, c.count, on_packet, &run, err) != 0;
-    interrupt_target = NULL;
-    if (run.write_errno) {
-        fprintf(stderr, "wsinspect: writing the output: %s (stopped after packet %llu of %s)\n",
-                strerror(run.write_errno), (unsigned long long)wsi_session_stats(s)->packets, input);
-        status = EXIT_USAGE;
-        /* what is left cannot be written either: the rest goes nowhere, quietly */
-        if (!freopen("/dev/null", "w", stdout)) clearerr(stdout);
-        stdout_closed = 1;
-        goto out;
+    /* Each input in turn, into the one session: connections numbered on across files, one exit
+     * status for all (the worst), each message naming its file. */
+    status = EXIT_CLEAN;
+    for (int k = 0; k < (c.nfiles ? c.nfiles : 1) && !stdout_closed && !interrupted; k++) {
+        c.file = c.nfiles ? c.files[k] : NULL;
+        input = c.file ? input_name(c.file) : c.iface;
+        wc.input = input;
+        const char *next = all && k + 1 < c.nfiles ? input_name(c.files[k + 1]) : NULL;
+        status = worse(status, read_input(&c, input, s, next, argc, argv, &stdout_closed));
     }
-    /* Whatever was read is shown, even after a read error. */
-    wsi_session_finish(s);
-    if (read_failed) fprintf(stderr, "wsinspect: %s\n", err);
+    if (stdout_closed) goto out;
+    if (all) input = all;
     report_budget(&budget, input);
-    /* the saved file complete; a live capture's counts, any loss making the exit status 3 */
-    struct wsi_capture_stats cs;
-    int lost = 0;
-    if (wsi_capture_stats(cap, &cs) == 0) {
-        fprintf(stderr,
-                "wsinspect: %s: %llu packets received, %llu dropped by the kernel, %llu dropped by the interface (%llu read)\n",
-                input, (unsigned long long)cs.received, (unsigned long long)cs.dropped,
-                (unsigned long long)cs.if_dropped, (unsigned long long)cs.read);
-        lost = cs.dropped || cs.if_dropped;
-        /* and in the output, in every view: the ladder's last line, the summary's, a JSON stats object */
-        struct wsi_stats_ev st = {.final = 1, .received = cs.received, .dropped = cs.dropped, .if_dropped = cs.if_dropped};
-        wsi_session_capture_stats(s, &st);
-    }
-    if (c.save) {
-        if (wsi_capture_save_end(cap, err) != 0) {
-            fprintf(stderr, "wsinspect: -w %s\n", err);
-            read_failed = 1;
-        } else {
-            fprintf(stderr, "wsinspect: %llu packets saved to %s\n", (unsigned long long)cs.saved, c.save);
-        }
-    }
 
     const struct wsi_session_stats *st = wsi_session_stats(s);
     int no_frame = explain && wsi_explain_free(explain, input) != 0; /* says so on stderr */
     explain = NULL;
-    status = EXIT_CLEAN;
-    if (st->failed_handshakes || st->violations) status = EXIT_FOUND;
-    if (lost) status = EXIT_LOST;
-    if (read_failed || no_frame) status = EXIT_USAGE;
-    if (c.stream && c.stream > st->connections && !read_failed) {
-        fprintf(stderr, "wsinspect: %s: --stream %llu: there is no connection %llu (the capture has %llu)\n", input,
-                (unsigned long long)c.stream, (unsigned long long)c.stream, (unsigned long long)st->connections);
+    if (st->failed_handshakes || st->violations) status = worse(status, EXIT_FOUND);
+    if (no_frame) status = EXIT_USAGE;
+    if (c.stream && c.stream > st->connections && status != EXIT_USAGE) {
+        if (all)
+            fprintf(stderr, "wsinspect: %s: --stream %llu: there is no connection %llu (the %d captures have %llu)\n",
+                    input, (unsigned long long)c.stream, (unsigned long long)c.stream, c.nfiles,
+                    (unsigned long long)st->connections);
+        else
+            fprintf(stderr, "wsinspect: %s: --stream %llu: there is no connection %llu (the capture has %llu)\n", input,
+                    (unsigned long long)c.stream, (unsigned long long)c.stream, (unsigned long long)st->connections);
         status = EXIT_USAGE;
     }
-    if (st->packets == 0 && !read_failed && c.file)
-        fprintf(stderr, "wsinspect: %s: no packets%s\n", input, c.filter ? " matched the filter" : "");
-    else if (st->websockets == 0 && st->connections == 0 && st->packets > 0)
-        fprintf(stderr, "wsinspect: %s: %llu packets, no TCP connections\n", input, (unsigned long long)st->packets);
 
 out:
     wsi_session_free(s);
@@ -737,8 +843,9 @@ out:
     wsi_json_free(json);
     wsi_summary_free(summary);
     wsi_explain_free(explain, NULL); /* only on a path that stopped before the end: nothing to say */
-    wsi_capture_close(cap);
     free(c.filter);
+    free(c.files);
+    free(all);
     free(iface_n);
     if (!stdout_closed && fflush(stdout) != 0) {
         fprintf(stderr, "wsinspect: writing the output: %s\n", strerror(errno));

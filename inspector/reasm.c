@@ -1091,6 +1091,15 @@ void wsi_reasm_finish(struct wsi_reasm *r, const struct wsi_pktref *last)
     while (r->open_ids.head) conn_end_all(r, r->open_ids.head, WSI_END_CAPTURE, last);
 }
 
+void wsi_reasm_next_capture(struct wsi_reasm *r, const struct wsi_pktref *last)
+{
+    if (!r) return;
+    wsi_reasm_finish(r, last);
+    /* closed entries too: the next capture's four-tuples are not these connections' */
+    for (size_t i = 0; i < r->nbuckets; i++)
+        while (r->buckets[i]) conn_destroy(r, r->buckets[i]);
+}
+
 void wsi_reasm_free(struct wsi_reasm *r)
 {
     if (!r) return;

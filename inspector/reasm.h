@@ -94,6 +94,11 @@ void wsi_reasm_segment(struct wsi_reasm *r, const struct wsi_tcpseg *seg, const 
 /* End of capture: flush every open connection (gaps for holes, then on_end(CAPTURE), on_close). */
 void wsi_reasm_finish(struct wsi_reasm *r, const struct wsi_pktref *last);
 
+/* Another capture follows (several files read one after the other): every open connection is
+ * flushed as by wsi_reasm_finish, then every entry is forgotten, so that the next packets start
+ * new connections, whose ids continue after the last one handed out. */
+void wsi_reasm_next_capture(struct wsi_reasm *r, const struct wsi_pktref *last);
+
 void wsi_reasm_free(struct wsi_reasm *r);
 
 /* Giving way to the memory budget (budget.h), between packets: the direction holding the most

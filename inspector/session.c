@@ -48,6 +48,7 @@ void conn_emit(struct conn *c, struct wsi_event *ev, int rdir, const struct wsi_
     ev->t = conn_time(c, pkt);
     ev->ci = &c->ci;
     ev->client_dir = conn_client_dir(c);
+    ev->file = s->o.file;
     s->sink.event(s->sink.self, ev);
 }
 
@@ -574,15 +575,31 @@ struct wsi_session *wsi_session_new(const struct wsi_session_opts *o, const stru
     return s;
 }
 
-void wsi_session_finish(struct wsi_session *s)
+/* The packet warnings not said one by one, counted at the end of a capture. */
+static void warnings_total(struct wsi_session *s)
 {
-    wsi_reasm_finish(s->reasm, &s->last);
     if (s->warnings > MAX_WARNINGS && s->o.warn) {
         char msg[96];
         snprintf(msg, sizeof msg, "%llu packets could not be decoded in all",
-                 (unsigned long long)s->st.undecodable);
+                 (unsigned long long)(s->st.undecodable - s->undecodable_before));
         s->o.warn(s->o.warn_user, 0, msg);
     }
+}
+
+void wsi_session_finish(struct wsi_session *s)
+{
+    wsi_reasm_finish(s->reasm, &s->last);
+    warnings_total(s);
+}
+
+void wsi_session_next_capture(struct wsi_session *s, const char *file)
+{
+    wsi_reasm_next_capture(s->reasm, &s->last);
+    warnings_total(s);
+    s->warnings = 0;
+    s->undecodable_before = s->st.undecodable;
+    s->last = (struct wsi_pktref){0};
+    s->o.file = file;
 }
 
 const struct wsi_session_stats *wsi_session_stats(const struct wsi_session *s) { return &s->st; }

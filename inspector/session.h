@@ -31,6 +31,7 @@ struct wsi_session_opts {
      * phrased ("IPv4 fragment: not reassembled"); called with the packet number. */
     void (*warn)(void *user, uint64_t packet, const char *what);
     void *warn_user;
+    const char *file;                  /* the capture file named in every event (several read), or NULL */
 };
 
 struct wsi_session_stats {
@@ -54,6 +55,11 @@ void wsi_session_packet(void *session, const struct wsi_packet *pkt);
 
 /* End of input: flush every connection (their CLOSE events are emitted). */
 void wsi_session_finish(struct wsi_session *s);
+
+/* The capture read so far is over (as wsi_session_finish); the packets fed next are another
+ * capture's, named `file` in their events: new connections, numbered after those before. The
+ * counts go on adding up. */
+void wsi_session_next_capture(struct wsi_session *s, const char *file);
 
 const struct wsi_session_stats *wsi_session_stats(const struct wsi_session *s);
 

@@ -118,7 +118,9 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
     const char *on = "", *off = "";
     char cl[64], sv[64], a[16], b[16];
     int cd = ev->client_dir == 1 ? 1 : 0;
-    fprintf(f, "#%llu %s -> %s", (unsigned long long)ev->conn, wsi_endpoint_str(ev->ci, cd, cl),
+    fprintf(f, "#%llu", (unsigned long long)ev->conn);
+    if (ev->file) fprintf(f, " (%s)", ev->file);
+    fprintf(f, " %s -> %s", wsi_endpoint_str(ev->ci, cd, cl),
             wsi_endpoint_str(ev->ci, 1 - cd, sv));
     if (c && c->request) fprintf(f, " %s", c->request);
     if (!ce->websocket && !(c && c->http) && ce->carries != WSI_CARRIES_HTTP) {

@@ -922,6 +922,67 @@ expect_eq "cli: options after the filter's words too" "$(cat "$T/opts-filter.jso
 expect_eq "cli: a mistyped file with a filter after it: exit 2, the file named as missing, no help page" \
     "$rc:$(cat "$T/typo.err")" \
     "2:wsinspect: captures/no-such-capture.pcap: no such file (the words after it would be the filter: tcp...)"
+
+# several captures at once: -r repeated, or the file words before the filter; one session, connections
+# numbered on across the files, each labelled with its file, one exit status (the worst)
+MC=$C/multi-client-python.pcap
+"$W" --summary --color=never "$CH" "$MC" >"$T/multi.sum" 2>"$T/multi.err"; rc=$?
+expect_eq "cli: two files: exit 0, nothing on stderr" "$rc:$(cat "$T/multi.err")" "0:"
+expect_eq "cli: two files: connections 1-4 numbered on across the files, each with its file" \
+    "$(cut -d' ' -f1-2 "$T/multi.sum" | tr '\n' ' ')" \
+    "#1 ($CH) #2 ($MC) #3 ($MC) #4 ($MC) "
+check "cli: two files: the second file's connections are its own (client2 is #3)" \
+    grep -qE "^#3 \($MC\) 127\.0\.0\.1:58416 -> 127\.0\.0\.1:47316 GET /client2 " "$T/multi.sum"
+"$W" --summary --color=never -r "$CH" -r "$MC" >"$T/multi-r.sum" 2>/dev/null
+expect_eq "cli: -r repeated is the same as the file words" "$(cat "$T/multi-r.sum")" "$(cat "$T/multi.sum")"
+"$W" --json "$CH" "$MC" >"$T/multi.json" 2>/dev/null
+check "cli: two files, --json: every connection and close event names its file; ids 1-4, once each" \
+    "$PY" -S "$E/jsonq.py" --assert "$T/multi.json" \
+    "([(e['conn'], e['file']) for e in of('connection')] == [(1, '$CH'), (2, '$MC'), (3, '$MC'), (4, '$MC')]
+     and sorted((e['conn'], e['file']) for e in of('close')) == [(1, '$CH'), (2, '$MC'), (3, '$MC'), (4, '$MC')]
+     and texts(conn=1) == ['hello', 'hi there', 'news update', 'typing...', 'user joined']
+     and texts('c2s', conn=3) == ['client 2 message 1', 'client 2 message 2', 'client 2 message 3'])"
+check "cli: one file, --json: no file field (the output of one capture is unchanged)" sh -c '! grep -q "\"file\"" "$1"' _ "$T/chat.json"
+"$W" --color=never "$CH" "$MC" >"$T/multi.txt" 2>/dev/null
+expect_eq "cli: two files, ladder: each block's first line names its file" \
+    "$(grep '^Connection ' "$T/multi.txt" | cut -d' ' -f1-3 | tr '\n' ' ')" \
+    "Connection 1 ($CH) Connection 2 ($MC) Connection 3 ($MC) Connection 4 ($MC) "
+"$W" --summary --color=never $C/*.pcap >"$T/glob.sum" 2>"$T/glob.err"; rc=$?
+n=0; for f in $C/*.pcap; do n=$((n + $("$W" --summary "$f" 2>/dev/null | wc -l))); done
+expect_eq "cli: --summary captures/*.pcap: one line per connection of every file, exit 1 (wrong-accept's mismatch)" \
+    "$rc:$(wc -l <"$T/glob.sum" | tr -d ' ')" "1:$n"
+expect_eq "cli: --summary captures/*.pcap: the ids are 1 to N, each once" \
+    "$(sed 's/^#\([0-9]*\) .*/\1/' "$T/glob.sum" | sort -n | tr '\n' ' ')" "$(seq 1 "$n" | tr '\n' ' ')"
+"$W" --summary --color=never "$CH" $C/echo-node.pcap tcp port 47302 >"$T/mf.sum" 2>"$T/mf.err"; rc=$?
+expect_eq "cli: files then a filter: the filter applies to each; the file without a match is named" \
+    "$rc:$(cut -d' ' -f1-2 "$T/mf.sum"):$(cat "$T/mf.err")" \
+    "0:#1 ($C/echo-node.pcap):wsinspect: $CH: no packets matched the filter"
+"$W" --summary --color=never -r "$CH" -r $C/echo-node.pcap tcp port 47302 >"$T/mfr.sum" 2>/dev/null
+expect_eq "cli: -r repeated then a filter: the same" "$(cat "$T/mfr.sum")" "$(cat "$T/mf.sum")"
+"$W" --summary --color=never "$CH" "$T/missing.pcap" $C/wrong-accept-python.pcap >"$T/mm.sum" 2>"$T/mm.err"; rc=$?
+expect_eq "cli: a missing file among several: the others read, it is named, exit 2 (the worst)" \
+    "$rc:$(wc -l <"$T/mm.sum" | tr -d ' '):$(cat "$T/mm.err")" "2:2:wsinspect: $T/missing.pcap: No such file or directory"
+"$W" --summary "$CH" $C/wrong-accept-python.pcap >/dev/null 2>&1; rc=$?
+expect_eq "cli: a clean file and a failed handshake: exit 1" "$rc" 1
+"$W" "$CH" "$T/missing.pcap" tcp port 80 >/dev/null 2>"$T/mt.err"; rc=$?
+expect_eq "cli: a missing second file before a filter: exit 2, said before anything is read" \
+    "$rc:$(cat "$T/mt.err")" "2:wsinspect: $T/missing.pcap: no such file (the words after it would be the filter: tcp...)"
+"$W" --summary "$CH" $C/ "$MC" >"$T/dir.sum" 2>"$T/dir.err"; rc=$?
+expect_eq "cli: a directory among the files: one plain sentence, the others read, exit 2" \
+    "$rc:$(wc -l <"$T/dir.sum" | tr -d ' '):$(cat "$T/dir.err")" \
+    "2:4:wsinspect: $C/: a directory, not a capture file (name the files in it, e.g. $C/*.pcap)"
+"$W" --json --stream 3 "$CH" "$MC" >"$T/ms3.json" 2>/dev/null; rc=$?
+check "cli: --stream 3 across two files is the second file's connection 2" "$PY" -S "$E/jsonq.py" --assert "$T/ms3.json" \
+    "{e['conn'] for e in ev} == {3} and texts('c2s') == ['client 2 message 1', 'client 2 message 2', 'client 2 message 3']"
+"$W" --stream 9 "$CH" "$MC" >/dev/null 2>"$T/ms9.err"; rc=$?
+expect_eq "cli: --stream 9 of two files: exit 2, how many the files have" "$rc:$(cat "$T/ms9.err")" \
+    "2:wsinspect: $CH, $MC: --stream 9: there is no connection 9 (the 2 captures have 4)"
+"$W" --explain 1 --stream 3 "$CH" "$MC" >"$T/mx.txt" 2>/dev/null; rc=$?
+expect_eq "cli: --explain 1 --stream 3 across two files: the frame of the second file's connection" \
+    "$rc:$(head -1 "$T/mx.txt" | cut -d, -f1)" "0:Frame 1 of connection 3 (client -> server)"
+"$W" -w "$T/both.pcap" "$CH" "$MC" >/dev/null 2>"$T/mw.err"; rc=$?
+expect_eq "cli: -w with several files: refused, exit 2" "$rc:$(cat "$T/mw.err")" \
+    "2:wsinspect: -w saves the packets of one input; give one file (or merge them first: mergecap -w all.pcap FILE...)"
 "$W" --frames --color=never $C/fragmented-python.pcap >"$T/fr.txt" 2>/dev/null
 expect_eq "cli: --frames draws one arrow per frame (9 client frames)" \
     "$(grep -E "$(c2s '.*')" "$T/fr.txt" | grep -cv 'HTTP Upgrade Request')" 9

@@ -288,6 +288,8 @@ static void test_open_errors(void **state)
 {
     struct env *e = *state;
     open_fails("/nonexistent-dir/missing.pcap", "/nonexistent-dir/missing.pcap", "No such file");
+    /* a directory (given for the files in it): one plain sentence, not a reader's "Is a directory" */
+    open_fails("/tmp/", "/tmp/", "a directory, not a capture file (name the files in it, e.g. /tmp/*.pcap)");
 
     const char *path = file_in(e, "text.pcap");
     FILE *f = fopen(path, "wb");

@@ -1457,6 +1457,52 @@ static void test_ack_before_data(void **state)
     tb_free(&t);
 }
 
+/* Two captures read one after the other: the same four-tuple and ISNs (a script run twice) are two
+ * connections, the first flushed as at the end of a capture (open, or closed and remembered), the
+ * second numbered after it, its bytes delivered whole although they repeat the first's sequence numbers. */
+static void test_next_capture(void **state)
+{
+    (void)state;
+    struct tb t;
+    char log[4096];
+    tb_init(&t, 0, 0);
+    struct flow f = mkflow(1, 40000, 2, 80);
+    for (int run = 0; run < 2; run++) {
+        /* the first capture's connection ends with FINs (its entry stays to absorb late packets); the
+         * second's is still open when its capture ends */
+        tx(&t, &f, 0, 100, SYN_ONLY, NULL);
+        tx(&t, &f, 1, 900, SYNACK, NULL);
+        tx(&t, &f, 0, 101, ACK, run ? "two" : "one");
+        if (run == 0) {
+            tx(&t, &f, 0, 104, FINACK, NULL);
+            tx(&t, &f, 1, 901, FINACK, NULL);
+            struct wsi_pktref last = {.num = t.num, .ts_sec = 1700000000 + (int64_t)t.num};
+            wsi_reasm_next_capture(t.r, &last);
+            assert_true(conn_n(&t, 1)->closed);
+            t.num = 0; /* the next file counts its packets from 1 */
+        }
+    }
+    assert_int_equal(t.rec.nconns, 2);
+    assert_int_equal(conn_n(&t, 2)->info.id, 2);
+    assert_int_equal(conn_n(&t, 2)->info.first.num, 1);
+    assert_true(conn_n(&t, 2)->info.saw_syn);
+    assert_false(conn_n(&t, 2)->closed);
+    /* an open connection is ended as at the end of its capture, and a third capture starts afresh */
+    struct wsi_pktref last = {.num = t.num, .ts_sec = 1700000100};
+    wsi_reasm_next_capture(t.r, &last);
+    assert_string_equal(log_of(&t.rec, 2, log, sizeof log), "open d0:0+3 e0:capture e1:capture close");
+    t.num = 0;
+    tx(&t, &f, 0, 104, ACK, "late"); /* mid-stream in the third capture: a new connection, not connection 2's */
+    tb_finish(&t);
+    assert_int_equal(t.rec.nconns, 3);
+    assert_false(conn_n(&t, 3)->info.saw_syn);
+    assert_string_equal(log_of(&t.rec, 1, log, sizeof log), "open d0:0+3 e0:fin e1:fin close");
+    assert_bytes(&t, 1, 0, "one", 3);
+    assert_bytes(&t, 2, 0, "two", 3);
+    assert_bytes(&t, 3, 0, "late", 4);
+    tb_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1487,6 +1533,7 @@ int main(void)
         cmocka_unit_test(test_history_big_delivery),
         cmocka_unit_test(test_history_model),
         cmocka_unit_test(test_no_callbacks),
+        cmocka_unit_test(test_next_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
