@@ -94,6 +94,7 @@ struct conn {
     int announced;          /* its CONN event was emitted */
     struct wsi_tls *tls;    /* TLS on the connection: bytes go through it, plaintext comes out */
     int tls_decrypted;      /* some plaintext came out */
+    struct tls_burst *burst;/* without a key log: the records not yet said (session.c), with the TLS layer */
     struct wsi_pmd_params pmd; /* permessage-deflate parameters selected by the server */
     uint64_t requests, responses; /* HTTP heads seen (final responses only) */
     double last_req_t;      /* when the latest request was seen */

@@ -87,11 +87,22 @@ struct wsi_chunk_ev {
     uint64_t decoded_len;    /* coding set and decoded: bytes of content this chunk decoded to */
 };
 
+/* TLS records of one direction as an observer without keys sees them: consecutive
+ * records of one kind in one packet make one burst. */
+struct wsi_tls_burst {
+    int type;                /* content type on the wire (tls.h: wsi_tls_type_name) */
+    int encrypted;           /* protected: contents hidden (TLS 1.3: its real type too) */
+    uint64_t count;          /* records */
+    uint64_t bytes;          /* their fragments' bytes (headers of 5 bytes each not counted) */
+    const char *handshake;   /* clear handshake records: the messages that begin in them, else "" */
+};
+
 /* TLS seen on a connection (wss://). */
 struct wsi_tls_ev {
     const struct wsi_tls_info *info; /* the hello facts and whether it is decrypted (kind "info") */
     const char *alert;               /* an alert, phrased ("warning close_notify"), or NULL */
     const char *error;               /* a problem (a record that failed authentication...), or NULL */
+    const struct wsi_tls_burst *records; /* records seen (only when no key log is given), or NULL */
 };
 
 /* The capture's counts, of a live capture (conn 0, side NONE). */

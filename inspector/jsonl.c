@@ -624,7 +624,16 @@ static void j_chunk(struct wsi_json *j, const struct wsi_chunk_ev *c)
 static void j_tls(struct wsi_json *j, const struct wsi_tls_ev *t)
 {
     const struct wsi_tls_info *i = t->info;
-    jstr(j, "what", i ? "info" : t->alert ? "alert" : "error");
+    jstr(j, "what", i ? "info" : t->alert ? "alert" : t->records ? "records" : "error");
+    if (t->records) {
+        char tb[24];
+        const struct wsi_tls_burst *b = t->records;
+        jstr(j, "record_type", wsi_tls_type_name(b->type, tb));
+        jbool(j, "encrypted", b->encrypted);
+        ju64(j, "records", b->count);
+        ju64(j, "bytes", b->bytes);
+        jstr(j, "handshake", b->handshake && *b->handshake ? b->handshake : NULL);
+    }
     if (i) {
         jstr(j, "version", i->version);
         jstr(j, "cipher", i->cipher);

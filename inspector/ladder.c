@@ -305,6 +305,7 @@ struct lconn {
     uint64_t nchunks, nevents; /* body chunks, Server-Sent Events */
     char *tls_line;            /* TLS facts ("TLS1.3 TLS_AES_128_GCM_SHA256, SNI x, ALPN y"), or NULL */
     char *tls_why;             /* why (part of) it is not decrypted, or NULL when it all is */
+    uint64_t tls_arrows;       /* TLS records drawn (no key log given) */
     int tls_decrypting;        /* decryption is going on */
 };
 
@@ -1210,6 +1211,21 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
             if (first)
                 s_printf(&t, "TLS hellos: %s%s", c->tls_line ? c->tls_line : "",
                          i->decrypting ? " (decrypted with the key log)" : " (encrypted)");
+        } else if (te->records) {
+            /* what an observer without keys sees: the record's kind, size and time */
+            const struct wsi_tls_burst *b = te->records;
+            char tb[24], hb[600];
+            struct str lab = {0};
+            s_printf(&lab, "TLS %s", wsi_tls_type_name(b->type, tb));
+            if (b->count > 1) s_printf(&lab, " x%llu", (unsigned long long)b->count);
+            s_printf(&lab, " %llu B", (unsigned long long)b->bytes);
+            if (b->handshake && *b->handshake)
+                s_printf(&lab, ": %s", wire(b->handshake, hb, sizeof hb));
+            else if (b->encrypted)
+                s_puts(&lab, " (encrypted)");
+            c->tls_arrows++;
+            arrow3(l, c, ev->t, ev->side, s_get(&lab), NULL, "");
+            free(lab.p);
         } else if (te->alert) {
             s_printf(&t, "TLS alert (%s): %s", dir_words(ev->side), wire(te->alert, a, sizeof a));
         } else if (te->error) {
@@ -1476,8 +1492,18 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
         wrap(l, &l->blk, "", s_get(&t), "", "", 1);
         /* why it is not decrypted and what to do, on lines of their own (the hellos' facts follow) */
         if (c->tls_why) fact(l, "Not read", c->tls_why, NULL);
+        if (c->tls_arrows)
+            fact(l, "Arrows", "the TLS records, as anyone on the network sees them: kind, direction, size and time; "
+                              "the key log would show the HTTP upgrade and every WebSocket frame inside",
+                 NULL);
         emit(l, c, s_get(&l->blk));
-        fputs(s_get(&c->body), f); /* its notes, if any (a snap length cut, gaps...); live: printed already */
+        if (c->tls_arrows && !l->o.live) {
+            s_clear(&l->line);
+            column_heads(l, &l->line);
+            fputs(s_get(&l->line), f);
+            s_clear(&l->line);
+        }
+        fputs(s_get(&c->body), f); /* its arrows and notes (a snap length cut, gaps...); live: printed already */
         free(t.p);
         return;
     }

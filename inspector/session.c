@@ -10,6 +10,15 @@
 #include "conn.h"
 #include "netdecode.h"
 
+/* Records of one kind, direction and packet, not yet said (without a key log). */
+struct tls_burst {
+    int dir;                /* reasm direction; -1: none waiting */
+    struct wsi_tls_burst b;
+    char names[256];        /* b.handshake's text */
+    struct wsi_pktref at;   /* the packet of its records */
+};
+
+
 #define MAX_WARNINGS 20         /* packet-level warnings said before they are only counted */
 #define DEFAULT_PREVIEW 256
 
@@ -100,6 +109,7 @@ static uint64_t conn_held(const struct conn *c)
 {
     uint64_t n = sizeof *c + c->req_len + (c->req ? sizeof *c->req : 0) + classify_held(c);
     if (c->tls) n += TLS_HELD + wsi_tls_held(c->tls); /* and the records held for the key log */
+    if (c->burst) n += sizeof *c->burst;
     for (int d = 0; d < 2; d++) {
         const struct side *sd = &c->sd[d];
         n += sd->bcap;
@@ -184,11 +194,14 @@ static int rdir_of(const struct conn *c, int tdir)
     return tdir == 0 ? cd : 1 - cd;
 }
 
+static void tls_burst_flush(struct conn *c);
+
 /* Bytes of reasm direction rdir to the TLS layer, with the packet they came in. */
 static void tls_feed(struct conn *c, int rdir, const uint8_t *p, size_t n, const struct wsi_pktref *pkt)
 {
     struct wsi_tls_origin o = {.packet = pkt->num, .ts_sec = pkt->ts_sec, .ts_nsec = pkt->ts_nsec};
     wsi_tls_feed_at(c->tls, tls_dir(c, rdir), p, n, &o);
+    tls_burst_flush(c);
 }
 
 /* The packet of what the TLS layer reports: its record's (records held for the key log keep theirs), else the latest. */
@@ -202,14 +215,54 @@ static struct wsi_pktref tls_pkt(const struct conn *c)
 static void tls_plaintext(void *user, int tdir, const uint8_t *data, size_t len)
 {
     struct conn *c = user;
+    tls_burst_flush(c);
     int d = rdir_of(c, tdir);
     c->tls_decrypted = 1;
     c->sd[d].pkt = tls_pkt(c);
     conn_process(c, d, data, len);
 }
 
+/* The burst of records waiting, said as one event (before anything else the TLS layer says). */
+static void tls_burst_flush(struct conn *c)
+{
+    struct tls_burst *tb = c->burst;
+    if (!tb || tb->dir < 0) return;
+    struct wsi_event ev = {.kind = WSI_EV_TLS};
+    int d = tb->dir;
+    tb->dir = -1;
+    tb->b.handshake = tb->names;
+    ev.u.tls.records = &tb->b;
+    conn_emit(c, &ev, d, &tb->at);
+}
+
+/* Without a key log, every record is drawn as an observer on the network sees it (kind,
+ * direction, size, time); records of one kind in one packet and direction make one burst. */
+static void tls_record(void *user, int tdir, const struct wsi_tls_record *r)
+{
+    struct conn *c = user;
+    struct tls_burst *tb = c->burst;
+    if (!tb) return; /* a key log is given: what the records carry is shown instead */
+    int d = rdir_of(c, tdir);
+    struct wsi_pktref at = tls_pkt(c);
+    struct wsi_tls_burst *b = &tb->b;
+    if (tb->dir == d && tb->at.num == at.num && b->type == r->type && b->encrypted == r->encrypted) {
+        b->count++;
+        b->bytes += r->len;
+        size_t k = strlen(tb->names);
+        if (*r->handshake && k + 2 + strlen(r->handshake) < sizeof tb->names)
+            snprintf(tb->names + k, sizeof tb->names - k, "%s%s", k ? ", " : "", r->handshake);
+        return;
+    }
+    tls_burst_flush(c);
+    tb->dir = d;
+    tb->at = at;
+    *b = (struct wsi_tls_burst){.type = r->type, .encrypted = r->encrypted, .count = 1, .bytes = r->len};
+    snprintf(tb->names, sizeof tb->names, "%s", r->handshake);
+}
+
 static void tls_emit(struct conn *c, int rdir, const struct wsi_tls_info *info, const char *alert, const char *error)
 {
+    tls_burst_flush(c);
     struct wsi_event ev = {.kind = WSI_EV_TLS};
     struct wsi_pktref at = tls_pkt(c);
     ev.u.tls.info = info;
@@ -243,6 +296,7 @@ static const struct wsi_tls_cb tls_callbacks = {
     .info = tls_info,
     .alert = tls_alert,
     .error = tls_error,
+    .record = tls_record,
 };
 
 /* The first bytes of direction dir are a TLS hello: from here on both directions'
@@ -252,6 +306,7 @@ void conn_start_tls(struct conn *c, int dir, const uint8_t *p, size_t n, size_t 
     struct side *sd = &c->sd[dir];
     /* a ClientHello (handshake type 1 after the 5-byte record header) names the client */
     if (c->client_dir < 0 || !c->ci.saw_syn) c->client_dir = (sd->blen > 5 && sd->buf[5] == 2) ? 1 - dir : dir;
+    if (!c->s->o.keylog && (c->burst = malloc(sizeof *c->burst)) != NULL) c->burst->dir = -1;
     c->tls = wsi_tls_new(c->s->o.keylog, &tls_callbacks, c);
     size_t hl;
     uint8_t *held = side_take(sd, &hl);
@@ -449,7 +504,10 @@ static void cb_close(void *cu)
     struct conn *c = cu;
     if (!c) return;
     struct wsi_session *s = c->s;
-    if (c->tls) wsi_tls_finish(c->tls);
+    if (c->tls) {
+        wsi_tls_finish(c->tls);
+        tls_burst_flush(c);
+    }
     classify_finish(c);
     if (c->have_req) ws_handshake(c, NULL, WSI_NONE, &c->last);
     struct wsi_event ev = {.kind = WSI_EV_CLOSE};
@@ -503,6 +561,7 @@ static void conn_free(struct conn *c)
     free(c->req_copy);
     free(c->req);
     wsi_tls_free(c->tls);
+    free(c->burst);
     wsi_budget_release(s->o.budget, c->charged);
     if (c->older) c->older->newer = c->newer;
     else s->oldest = c->newer;

@@ -1226,6 +1226,99 @@ fail:
 }
 
 /* One whole record of `dir`: 5-byte header (already checked) + fragment. */
+static const char *hs_name(uint8_t type)
+{
+    switch (type) {
+    case HS_HELLO_REQUEST: return "HelloRequest";
+    case HS_CLIENT_HELLO: return "ClientHello";
+    case HS_SERVER_HELLO: return "ServerHello";
+    case HS_NEW_SESSION_TICKET: return "NewSessionTicket";
+    case HS_END_OF_EARLY_DATA: return "EndOfEarlyData";
+    case HS_ENCRYPTED_EXTENSIONS: return "EncryptedExtensions";
+    case HS_CERTIFICATE: return "Certificate";
+    case HS_SERVER_KEY_EXCHANGE: return "ServerKeyExchange";
+    case HS_CERTIFICATE_REQUEST: return "CertificateRequest";
+    case 14: return "ServerHelloDone";
+    case HS_CERTIFICATE_VERIFY: return "CertificateVerify";
+    case HS_CLIENT_KEY_EXCHANGE: return "ClientKeyExchange";
+    case HS_FINISHED: return "Finished";
+    case HS_CERTIFICATE_STATUS: return "CertificateStatus";
+    case HS_KEY_UPDATE: return "KeyUpdate";
+    case HS_COMPRESSED_CERTIFICATE: return "CompressedCertificate";
+    default: return NULL;
+    }
+}
+
+const char *wsi_tls_type_name(int type, char buf[24])
+{
+    switch (type) {
+    case CT_CCS: return "change_cipher_spec";
+    case CT_ALERT: return "alert";
+    case CT_HANDSHAKE: return "handshake";
+    case CT_APPDATA: return "application data";
+    case CT_HEARTBEAT: return "heartbeat";
+    default: snprintf(buf, 24, "content type %d", type); return buf;
+    }
+}
+
+/* The handshake messages that begin in a clear handshake fragment of `dir`, named into
+ * out: read without changing the reassembly (a message that began in an earlier record
+ * is stepped over, as far as it goes). */
+static void hs_names(const struct wsi_tls *t, int dir, const uint8_t *frag, size_t n, char *out, size_t cap)
+{
+    const struct tls_dir *d = &t->d[dir];
+    struct cursor c;
+    size_t used = 0, skip = 0;
+    out[0] = '\0';
+    if (d->hs_dead) return;
+    if (d->hs_skip) skip = d->hs_skip;
+    else if (d->hs_len >= 4) {
+        struct cursor h;
+        cur_init(&h, d->hs, 4);
+        cur_u8(&h);
+        uint32_t mlen = (uint32_t)cur_u8(&h) << 16;
+        mlen |= cur_be16(&h);
+        skip = 4 + (size_t)mlen - d->hs_len;
+    } else if (d->hs_len) {
+        return; /* a header split across records: its name is not in this one */
+    }
+    cur_init(&c, frag, n);
+    cur_skip(&c, skip < n ? skip : n);
+    while (cur_left(&c) >= 4) {
+        uint8_t type = cur_u8(&c);
+        uint32_t mlen = (uint32_t)cur_u8(&c) << 16;
+        mlen |= cur_be16(&c);
+        const char *name = hs_name(type);
+        char num[24];
+        if (!name) {
+            snprintf(num, sizeof num, "type %u", type);
+            name = num;
+        }
+        int k = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", name);
+        if (k < 0 || (size_t)k >= cap - used) {
+            out[used] = '\0';
+            return;
+        }
+        used += (size_t)k;
+        if (cur_left(&c) <= mlen) break;
+        cur_skip(&c, mlen);
+    }
+}
+
+/* Tells record() of a record about to be read. */
+static void say_record(struct wsi_tls *t, int dir, uint8_t type, const uint8_t *frag, size_t flen)
+{
+    if (!t->cb.record) return;
+    const struct tls_dir *d = &t->d[dir];
+    char names[160] = "";
+    /* TLS 1.3 hides every protected record's real type behind application_data; TLS 1.2
+     * protects everything but change_cipher_spec after it. */
+    int enc = d->prot && type != CT_CCS && !(t->version == TLS13 && type != CT_APPDATA);
+    if (!enc && type == CT_HANDSHAKE) hs_names(t, dir, frag, flen, names, sizeof names);
+    struct wsi_tls_record r = {.type = type, .len = flen, .encrypted = enc, .handshake = names};
+    t->cb.record(t->user, dir, &r);
+}
+
 static void on_record(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len)
 {
     struct tls_dir *d = &t->d[dir];
@@ -1247,6 +1340,7 @@ static void on_record(struct wsi_tls *t, int dir, const uint8_t *rec, size_t len
         for (int i = 0; i < 2; i++) t->d[i].prot = 1;
         emit_info(t);
     }
+    say_record(t, dir, type, frag, flen);
     if (!d->prot) {
         on_content(t, dir, type, frag, flen, 0);
         return;

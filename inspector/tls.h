@@ -62,6 +62,17 @@ struct wsi_tls_stats {
     uint64_t keylog_rereads;    /* times the key log's file was re-read (it had changed) while they were */
 };
 
+/* A record as an observer without keys sees it on the wire (record()). */
+struct wsi_tls_record {
+    int type;               /* content type on the wire: 20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data, 24 heartbeat */
+    size_t len;             /* fragment bytes (the 5-byte header not counted) */
+    int encrypted;          /* the fragment is protected: its contents (and, in TLS 1.3, its real type) are hidden */
+    const char *handshake;  /* in the clear: the handshake messages that begin in it ("ServerHello, Certificate"), else "" */
+};
+
+/* "handshake", "application data", "alert", "change_cipher_spec", "heartbeat" or "content type N" (buf). */
+const char *wsi_tls_type_name(int type, char buf[24]);
+
 /*
  * Callbacks (each may be NULL). Direction `dir` is the caller's: 0 for the
  * client (the side that sent the ClientHello), 1 for the server. Should the
@@ -84,6 +95,9 @@ struct wsi_tls_cb {
      * that direction is not decrypted further), a stream that is not TLS, a
      * malformed hello, a limit reached... */
     void (*error)(void *user, int dir, const char *why);
+    /* Every record of `dir` as it is read, before its contents are (so that what its
+     * contents cause, an alert or the hellos' facts, is said after it). */
+    void (*record)(void *user, int dir, const struct wsi_tls_record *rec);
 };
 
 #define WSI_TLS_MAX_RECORD (16384u + 2048u) /* largest TLSCiphertext fragment (RFC 5246 6.2.3) */

@@ -732,6 +732,50 @@ for w in wss-tls13-python wss-tls13-aes128-python wss-tls13-chacha-python wss-tl
     check "$w: without the key log: TLS described, nothing decrypted, the SSLKEYLOGFILE advice" qa "$w-nokey" \
         'frames == [] and closes[0]["tls"] and not closes[0]["tls_decrypted"] and any("SSLKEYLOGFILE" in (t.get("why_not") or "") for t in of("tls"))'
 done
+# Without the key log, the ladder draws the records an observer sees: each capture's records, per
+# direction and content type, in number and bytes, are tshark's (tls.record.*), and the ladder has
+# an arrow for each burst. (tshark reads the same records; it names no arrows, and it is the one to agree with.)
+for w in wss-tls13-python wss-tls12-python; do
+    "$W" --color=never "$C/$w.pcap" >"$T/$w-nokey.txt" 2>/dev/null
+    check "$w: without the key log: the ClientHello and ServerHello drawn as arrows" sh -c \
+        'grep -q "|---- TLS handshake [0-9]* B: ClientHello -*>|" "$1" && grep -q "|<--- TLS handshake [0-9]* B: ServerHello -*|" "$1" && grep -q "TLS application data .*(encrypted)" "$1"' _ "$T/$w-nokey.txt"
+    got=$("$PY" -S -c '
+import json, sys, collections
+n = collections.Counter()
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["type"] == "tls" and e.get("what") == "records":
+        n[(e["dir"], e["record_type"], "records")] += e["records"]
+        n[(e["dir"], "bytes")] += e["bytes"]
+print(sorted(n.items()))' "$T/$w-nokey.json")
+    arrows=$(grep -c "|---- TLS \||<--- TLS " "$T/$w-nokey.txt")
+    bursts=$("$PY" -S -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("what") == "records"))' "$T/$w-nokey.json")
+    expect_eq "$w: without the key log: one ladder arrow per burst of records in --json" "$arrows" "$bursts"
+    if command -v tshark >/dev/null 2>&1; then
+        # TLS 1.3's protected records have an opaque_type (always application data) instead of a
+        # content_type in tshark; the lengths are of both, in order.
+        want=$(tshark -r "$C/$w.pcap" -Y tls -T fields -e tcp.srcport -e tls.record.content_type \
+                -e tls.record.opaque_type -e tls.record.length 2>/dev/null |
+            "$PY" -S -c '
+import sys, collections
+names = {"20": "change_cipher_spec", "21": "alert", "22": "handshake", "23": "application data"}
+n = collections.Counter()
+client = None
+for line in sys.stdin:
+    port, types, opaque, lens = line.rstrip("\n").split("\t")
+    client = client or port
+    d = "c2s" if port == client else "s2c"
+    for t in [x for x in types.split(",") if x]:
+        n[(d, names[t], "records")] += 1
+    for t in [x for x in opaque.split(",") if x]:
+        n[(d, "application data", "records")] += 1
+    n[(d, "bytes")] += sum(int(x) for x in lens.split(",") if x)
+print(sorted(n.items()))')
+        expect_eq "$w: without the key log: records per direction and type, and bytes per direction, are tshark's" "$got" "$want"
+    else
+        skip "$w: TLS records against tshark" "tshark is not installed"
+    fi
+done
 case $(q wss-tls13-chacha-python '[t["cipher"] for t in of("tls") if "cipher" in t][0]') in
 *CHACHA20*) _ok "wss-tls13-chacha-python: the cipher is ChaCha20-Poly1305" ;;
 *) _bad "wss-tls13-chacha-python: the cipher is ChaCha20-Poly1305" "$(q wss-tls13-chacha-python '[t.get("cipher") for t in of("tls")]')" ;;

@@ -154,6 +154,7 @@ struct rec {
     uint64_t plain_packet[2][8]; /* origin packets of each direction's first plaintexts */
     int nplain[2];           /* plaintext() calls per direction */
     uint64_t error_packet;   /* origin packet of the last error() (0: none) */
+    char records[1024];      /* record() calls: "dir:type:len:e|c[:names] " each */
 };
 
 /* The packet of the callback's origin, 0 when none (or not recorded). */
@@ -208,7 +209,15 @@ static void on_error(void *user, int dir, const char *why)
     snprintf(r->last_error, sizeof r->last_error, "%s", why);
 }
 
-static const struct wsi_tls_cb rec_cb = {on_plain, on_info, on_alert, on_error};
+static void on_record(void *user, int dir, const struct wsi_tls_record *rec)
+{
+    struct rec *r = user;
+    size_t k = strlen(r->records);
+    snprintf(r->records + k, sizeof r->records - k, "%d:%d:%zu:%c%s%s ", dir, rec->type, rec->len,
+             rec->encrypted ? 'e' : 'c', *rec->handshake ? ":" : "", rec->handshake);
+}
+
+static const struct wsi_tls_cb rec_cb = {on_plain, on_info, on_alert, on_error, on_record};
 
 static void rec_free(struct rec *r)
 {
@@ -378,6 +387,50 @@ static void test_hello_tls13_no_keylog(void **state)
     assert_int_equal(wsi_tls_get_stats(t)->opaque_bytes[0], 40);
     assert_int_equal(r.errors[0] + r.errors[1], 0);
     assert_int_equal(r.pt[0].n + r.pt[1].n, 0);
+    /* what an observer sees, record by record: the hellos named, the rest encrypted */
+    char want[256];
+    snprintf(want, sizeof want, "0:22:%zu:c:ClientHello 1:22:%zu:c:ServerHello 1:23:40:e 0:23:40:e ", ch.n - 5, sh.n - 5);
+    assert_string_equal(r.records, want);
+    /* a compatibility change_cipher_spec is in the clear; a TLS 1.3 alert record of 2 bytes too */
+    r.records[0] = '\0';
+    uint8_t ccs[] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01}, al[] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
+    wsi_tls_feed(t, 0, ccs, sizeof ccs);
+    wsi_tls_feed(t, 0, al, sizeof al);
+    assert_string_equal(r.records, "0:20:1:c 0:21:2:c ");
+    char tb[24];
+    assert_string_equal(wsi_tls_type_name(23, tb), "application data");
+    assert_string_equal(wsi_tls_type_name(99, tb), "content type 99");
+    wsi_tls_free(t);
+    buf_free(&ch);
+    buf_free(&sh);
+    rec_free(&r);
+}
+
+/* Handshake messages named in the record where they begin, also when one spans records. */
+static void test_record_names(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct buf ch = {0}, sh = {0};
+    build_client_hello(&ch, 0x01, "ws.example", 10, "http/1.1", NULL, 0, 0);
+    build_server_hello(&sh, 0, 0xc02f, "http/1.1", NULL);
+    struct wsi_tls *t = wsi_tls_new(NULL, &rec_cb, &r);
+    wsi_tls_feed(t, 0, ch.p, ch.n);
+    wsi_tls_feed(t, 1, sh.p, sh.n);
+    r.records[0] = '\0';
+    /* Certificate (type 11) of 10 bytes: its header and 4 bytes in one record, the other 6 and a
+     * ServerHelloDone (type 14, empty) in the next */
+    uint8_t r1[] = {0x16, 0x03, 0x03, 0x00, 0x08, 11, 0, 0, 10, 1, 2, 3, 4};
+    uint8_t r2[] = {0x16, 0x03, 0x03, 0x00, 0x0a, 5, 6, 7, 8, 9, 10, 14, 0, 0, 0};
+    wsi_tls_feed(t, 1, r1, sizeof r1);
+    wsi_tls_feed(t, 1, r2, sizeof r2);
+    assert_string_equal(r.records, "1:22:8:c:Certificate 1:22:10:c:ServerHelloDone ");
+    /* after the client's change_cipher_spec, its Finished is an encrypted handshake record */
+    r.records[0] = '\0';
+    uint8_t ccs[] = {0x14, 0x03, 0x03, 0x00, 0x01, 0x01}, fin[5 + 40] = {0x16, 0x03, 0x03, 0x00, 40};
+    wsi_tls_feed(t, 0, ccs, sizeof ccs);
+    wsi_tls_feed(t, 0, fin, sizeof fin);
+    assert_string_equal(r.records, "0:20:1:c 0:22:40:e ");
     wsi_tls_free(t);
     buf_free(&ch);
     buf_free(&sh);
@@ -1824,7 +1877,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_looks_like),
-        cmocka_unit_test(test_hello_tls13_no_keylog),
+        cmocka_unit_test(test_hello_tls13_no_keylog), cmocka_unit_test(test_record_names),
         cmocka_unit_test(test_hello_tls12_bytewise),
         cmocka_unit_test(test_hello_swapped_and_escaped),
         cmocka_unit_test(test_hello_retry),
