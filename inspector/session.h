@@ -7,6 +7,7 @@
 
 #include "capture.h"
 #include "event.h"
+#include "http1.h"
 #include "reasm.h"
 #include "budget.h"
 #include "tls.h"
@@ -68,5 +69,13 @@ const struct wsi_session_stats *wsi_session_stats(const struct wsi_session *s);
 void wsi_session_capture_stats(struct wsi_session *s, const struct wsi_stats_ev *st);
 
 void wsi_session_free(struct wsi_session *s);
+
+/* The upgrade's facts and verdict from its heads (rq or resp may be NULL), the Accept checked by
+ * calc/ (ws_check_response): one computation for the capture path and the HAR reader. Strings are
+ * copied into the arena (*a, *left); rc holds the expected Accept hs points to; pmd receives the
+ * permessage-deflate parameters the response selected (hs->pmd points to it). The why of a missing
+ * request or response speaks of a capture: a caller with another source words its own. */
+void wsi_handshake_facts(struct wsi_handshake_ev *hs, const struct http1_head *rq, const struct http1_head *resp,
+                         struct ws_resp_check *rc, struct wsi_pmd_params *pmd, char **a, size_t *left);
 
 #endif

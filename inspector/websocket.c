@@ -181,32 +181,27 @@ void ws_start(struct conn *c, int dir, int rsv1_allowed)
 
 /* ---- the handshake ---------------------------------------------------------- */
 
-void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const struct wsi_pktref *pkt)
+void wsi_handshake_facts(struct wsi_handshake_ev *hs, const struct http1_head *rq, const struct http1_head *resp,
+                         struct ws_resp_check *rc, struct wsi_pmd_params *pmd, char **a, size_t *left)
 {
-    struct wsi_event ev = {.kind = WSI_EV_HANDSHAKE};
-    struct wsi_handshake_ev *hs = &ev.u.hs;
-    char arena[8192];
-    char *a = arena;
-    size_t left = sizeof arena;
-    const struct http1_head *rq = c->have_req ? c->req : NULL;
-    struct ws_resp_check rc = {0};
     const struct http1_header *key = rq ? http1_find(rq, "Sec-WebSocket-Key") : NULL;
     const char *kp = NULL;
     size_t kl = 0;
 
+    memset(rc, 0, sizeof *rc);
     if (key) {
         kp = key->value.p; /* the parser already removed surrounding whitespace */
         kl = key->value.len;
     }
     if (rq) {
-        hs->method = http_view_str(rq->method, &a, &left);
-        hs->path = http_view_str(rq->target, &a, &left);
-        hs->host = http_hdr_str(rq, "Host", &a, &left);
-        hs->origin = http_hdr_str(rq, "Origin", &a, &left);
-        hs->version = http_hdr_str(rq, "Sec-WebSocket-Version", &a, &left);
-        hs->protocols_offered = http_hdr_str(rq, "Sec-WebSocket-Protocol", &a, &left);
-        hs->extensions_offered = http_hdr_str(rq, "Sec-WebSocket-Extensions", &a, &left);
-        hs->key = http_hdr_str(rq, "Sec-WebSocket-Key", &a, &left);
+        hs->method = http_view_str(rq->method, a, left);
+        hs->path = http_view_str(rq->target, a, left);
+        hs->host = http_hdr_str(rq, "Host", a, left);
+        hs->origin = http_hdr_str(rq, "Origin", a, left);
+        hs->version = http_hdr_str(rq, "Sec-WebSocket-Version", a, left);
+        hs->protocols_offered = http_hdr_str(rq, "Sec-WebSocket-Protocol", a, left);
+        hs->extensions_offered = http_hdr_str(rq, "Sec-WebSocket-Extensions", a, left);
+        hs->key = http_hdr_str(rq, "Sec-WebSocket-Key", a, left);
         hs->version_warning = !hs->version || strcmp(hs->version, "13") != 0;
         if (kp && kl) {
             long dl;
@@ -216,14 +211,13 @@ void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const
     hs->latency = -1;
     if (resp) {
         hs->status = resp->status;
-        hs->reason = http_view_str(resp->reason, &a, &left);
-        hs->accept = http_hdr_str(resp, "Sec-WebSocket-Accept", &a, &left);
-        hs->protocol_selected = http_hdr_str(resp, "Sec-WebSocket-Protocol", &a, &left);
-        hs->extensions_selected = http_hdr_str(resp, "Sec-WebSocket-Extensions", &a, &left);
-        ws_check_response(resp, kp, kl, &rc);
-        if (rc.expected[0]) hs->expected_accept = rc.expected;
-        if (rq) hs->latency = conn_time(c, pkt) - c->req_t;
-        switch (rc.rule) {
+        hs->reason = http_view_str(resp->reason, a, left);
+        hs->accept = http_hdr_str(resp, "Sec-WebSocket-Accept", a, left);
+        hs->protocol_selected = http_hdr_str(resp, "Sec-WebSocket-Protocol", a, left);
+        hs->extensions_selected = http_hdr_str(resp, "Sec-WebSocket-Extensions", a, left);
+        ws_check_response(resp, kp, kl, rc);
+        if (rc->expected[0]) hs->expected_accept = rc->expected;
+        switch (rc->rule) {
         case WS_RESP_OK: hs->verdict = WSI_HS_VALID; break;
         case WS_RESP_NOT_101: hs->verdict = WSI_HS_REFUSED; break;
         case WS_RESP_NO_UPGRADE:
@@ -231,9 +225,9 @@ void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const
         case WS_RESP_NO_ACCEPT: hs->verdict = WSI_HS_NO_ACCEPT; break;
         case WS_RESP_ACCEPT_MISMATCH: hs->verdict = WSI_HS_MISMATCH; break;
         }
-        if (rc.rule != WS_RESP_OK) {
-            hs->rule = rc.section;
-            hs->why = rc.why;
+        if (rc->rule != WS_RESP_OK) {
+            hs->rule = rc->section;
+            hs->why = rc->why;
         }
         if (resp->status == 101 && !key && rq) {
             hs->verdict = WSI_HS_NO_KEY;
@@ -242,20 +236,34 @@ void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const
         }
         if (!rq && resp->status == 101) {
             hs->verdict = WSI_HS_NOT_SEEN;
-            hs->why = c->req_cut ? "the upgrade request is cut in the capture: its key cannot be read"
-                                 : "the upgrade request is not in the capture";
+            hs->why = "the upgrade request is not in the capture";
         }
         if (hs->extensions_selected) {
-            wsi_pmd_parse(hs->extensions_selected, strlen(hs->extensions_selected), &c->pmd);
-            hs->deflate = c->pmd.negotiated;
-            if (c->pmd.negotiated) hs->pmd = &c->pmd;
+            wsi_pmd_parse(hs->extensions_selected, strlen(hs->extensions_selected), pmd);
+            hs->deflate = pmd->negotiated;
+            if (pmd->negotiated) hs->pmd = pmd;
         }
     } else {
-        hs->verdict = c->have_req ? WSI_HS_NO_RESPONSE : WSI_HS_NOT_SEEN;
-        hs->why = c->have_req ? "the upgrade request got no response in the capture"
-                              : "the capture starts after the handshake";
-        if (c->have_req) hs->rule = "RFC 6455 §4.1";
+        hs->verdict = rq ? WSI_HS_NO_RESPONSE : WSI_HS_NOT_SEEN;
+        hs->why = rq ? "the upgrade request got no response in the capture" : "the capture starts after the handshake";
+        if (rq) hs->rule = "RFC 6455 §4.1";
     }
+}
+
+void ws_handshake(struct conn *c, const struct http1_head *resp, int rdir, const struct wsi_pktref *pkt)
+{
+    struct wsi_event ev = {.kind = WSI_EV_HANDSHAKE};
+    struct wsi_handshake_ev *hs = &ev.u.hs;
+    char arena[8192];
+    char *a = arena;
+    size_t left = sizeof arena;
+    const struct http1_head *rq = c->have_req ? c->req : NULL;
+    struct ws_resp_check rc;
+
+    wsi_handshake_facts(hs, rq, resp, &rc, &c->pmd, &a, &left);
+    if (resp && rq) hs->latency = conn_time(c, pkt) - c->req_t;
+    if (resp && !rq && resp->status == 101 && c->req_cut)
+        hs->why = "the upgrade request is cut in the capture: its key cannot be read";
     c->verdict = hs->verdict;
     c->hs_seen = 1;
     if (hs->verdict != WSI_HS_VALID && hs->verdict != WSI_HS_NOT_SEEN && conn_shown(c)) c->s->st.failed_handshakes++;
