@@ -42,6 +42,7 @@ enum wsi_ev_kind {
     WSI_EV_SSE,        /* one Server-Sent Event of a text/event-stream body */
     WSI_EV_TLS,        /* TLS on the connection: its facts, an alert, or a decryption problem */
     WSI_EV_STATS,      /* the capture's counts (live): packets lost by the kernel, or the totals at the end (conn 0) */
+    WSI_EV_NOTE,       /* a fact the source records that no other event carries (a HAR's error entry...) */
 };
 
 /* The handshake's outcome. */
@@ -215,6 +216,30 @@ struct wsi_close_ev {
     uint64_t first_packet, last_packet;
 };
 
+/* A fact the source records that no other event carries. */
+struct wsi_note_ev {
+    const char *what;             /* "error": an error the browser recorded on the socket (a HAR's type "error");
+                                   * "failure": why the socket failed, as the file says; "close": how it closed,
+                                   * as the file says (HTTP Toolkit) */
+    const char *text;             /* its text from the file (may be empty; wire data: escape it) */
+};
+
+/* A connection read from a HAR file (HTTP Archive, as a browser's DevTools save it), not from packets:
+ * it has no packets, TCP, frames, masking, control frames or compression on the wire, only the
+ * messages as the browser recorded them (whole, inflated). Renderers say so once. */
+struct wsi_har_conn {
+    uint64_t entry;               /* 1-based index of its entry in log.entries */
+    const char *url;              /* the request's URL, as the file gives it */
+    const char *server;           /* "host:port" from the URL: the address is the URL's, not a packet's */
+    const char *producer;         /* log.creator ("WebInspector 537.36", "mitmproxy 10.1.5"), or NULL */
+    int messages_recorded;        /* 0: the entry has no messages at all (Firefox and Safari export the handshake only) */
+    const char *messages_from;    /* the attached file the messages came from (Playwright), or NULL: the entry */
+    const char *clock;            /* NULL: wall-clock times; else how to read them (a monotonic clock...) */
+    int close_code;               /* the close the file records (HTTP Toolkit's _webSocketClose), -1 none */
+    const char *close_reason;     /* its reason, or NULL */
+    uint64_t errors;              /* CLOSE: error entries the browser recorded */
+};
+
 struct wsi_event {
     enum wsi_ev_kind kind;
     uint64_t conn;                /* connection id, 1-based */
@@ -227,6 +252,7 @@ struct wsi_event {
     int client_dir;               /* which reasm direction is the client's (0 or 1) */
     const char *file;             /* the capture file the connection is in when several are read, else NULL
                                    * (valid as long as the session) */
+    const struct wsi_har_conn *har; /* the connection comes from a HAR file, not packets (NULL: packets) */
     union {
         struct wsi_http_ev http;
         struct wsi_handshake_ev hs;
@@ -242,6 +268,7 @@ struct wsi_event {
         struct wsi_sse_ev sse;
         struct wsi_tls_ev tls;
         struct wsi_stats_ev stats;
+        struct wsi_note_ev note;
     } u;
 };
 

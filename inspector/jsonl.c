@@ -579,6 +579,12 @@ static void jendpoint_(struct wsi_json *j, const char *ks, size_t kn, const stru
 static void endpoints(struct wsi_json *j, const struct wsi_event *ev)
 {
     int cd = ev->client_dir == 1 ? 1 : 0;
+    if (ev->har) {
+        /* a HAR: the browser, and the URL's host and port (no packet gives an address) */
+        jstr(j, "client", "browser");
+        jstr(j, "server", ev->har->server);
+        return;
+    }
     jendpoint_(j, KEY("client"), ev->ci, cd);
     jendpoint_(j, KEY("server"), ev->ci, 1 - cd);
 }
@@ -756,6 +762,20 @@ static void j_message(struct wsi_json *j, const struct wsi_message_ev *me)
     if (m->opcode == WSI_OP_PONG) jsec_opt(j, "rtt", me->rtt);
 }
 
+/* A connection read from a HAR: where it comes from, and what such a record cannot show. */
+static void j_har(struct wsi_json *j, const struct wsi_har_conn *h)
+{
+    jstr(j, "source", "har");
+    jstr(j, "address_from", "url");
+    ju64(j, "entry", h->entry);
+    jbytes(j, "url", (const uint8_t *)h->url, h->url ? strlen(h->url) : 0);
+    jstr(j, "producer", h->producer);
+    jbool(j, "messages_recorded", h->messages_recorded || h->messages_from);
+    jstr(j, "messages_from", h->messages_from);
+    jstr(j, "clock", h->clock);
+    jstr(j, "not_shown", WSI_HAR_NOT_SHOWN);
+}
+
 static void j_close(struct wsi_json *j, const struct wsi_event *ev)
 {
     const struct wsi_close_ev *c = &ev->u.close;
@@ -788,6 +808,11 @@ static void j_close(struct wsi_json *j, const struct wsi_event *ev)
     jsec(j, "duration", c->duration);
     ju64(j, "first_packet", c->first_packet);
     ju64(j, "last_packet", c->last_packet);
+    if (ev->har) {
+        jstr(j, "source", "har");
+        ju64(j, "errors", ev->har->errors);
+        jcode(j, "recorded_close", ev->har->close_code);
+    }
 }
 
 /* The start of a line, {"type":"<name>", per event kind: copied 24 bytes at a time (the
@@ -814,6 +839,7 @@ static const struct line_head heads[] = {
     [WSI_EV_SSE] = HEAD("sse"),
     [WSI_EV_TLS] = HEAD("tls"),
     [WSI_EV_STATS] = HEAD("stats"),
+    [WSI_EV_NOTE] = HEAD("note"),
 };
 
 /* The event's timestamp (as w_ts): its seconds are mostly the line before's, kept written
@@ -847,7 +873,12 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
     case WSI_EV_CONN:
         if (ev->file) jstr(j, "file", ev->file); /* several captures read: the one it is in */
         endpoints(j, ev);
-        jbool(j, "saw_syn", ev->ci ? ev->ci->saw_syn : 0);
+        jbool(j, "saw_syn", ev->ci && !ev->har ? ev->ci->saw_syn : 0);
+        if (ev->har) j_har(j, ev->har);
+        break;
+    case WSI_EV_NOTE:
+        jstr(j, "what", ev->u.note.what);
+        jbytes(j, "text", (const uint8_t *)ev->u.note.text, ev->u.note.text ? strlen(ev->u.note.text) : 0);
         break;
     case WSI_EV_HTTP: j_http(j, &ev->u.http); break;
     case WSI_EV_CHUNK: j_chunk(j, &ev->u.chunk); break;

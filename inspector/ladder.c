@@ -307,6 +307,7 @@ struct lconn {
     char *tls_why;             /* why (part of) it is not decrypted, or NULL when it all is */
     uint64_t tls_arrows;       /* TLS records drawn (no key log given) */
     int tls_decrypting;        /* decryption is going on */
+    char *har_server;          /* read from a HAR: the URL's "host:port" (else NULL) */
 };
 
 struct wsi_ladder {
@@ -323,6 +324,7 @@ struct wsi_ladder {
     int have_t0;               /* live: the first event's time is known */
     int64_t t0_sec;            /* live: times are from the first event on, one clock for all connections */
     uint32_t t0_nsec;
+    int har_said;              /* what a HAR cannot show was said (once, before its first block) */
 };
 
 struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o)
@@ -358,6 +360,7 @@ static void hs_clear(struct hs_copy *h)
 
 static void lconn_free(struct lconn *c)
 {
+    if (c) free(c->har_server);
     if (!c) return;
     free(c->body.p);
     free(c->tls_line);
@@ -952,7 +955,8 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
     case WSI_HS_NOT_SEEN:
         break;
     case WSI_HS_NO_RESPONSE:
-        s_puts(&t, "handshake: no response to the upgrade request in the capture");
+        s_puts(&t, ev->har ? "handshake: the browser recorded no response (status 0): the socket failed"
+                           : "handshake: no response to the upgrade request in the capture");
         break;
     default:
         s_printf(&t, "handshake %s", wsi_hs_verdict_id(h->verdict));
@@ -1073,7 +1077,7 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     int control = m->opcode >= 8;
     uint64_t lo = control ? s->ctl_lo : s->data_lo, hi = control ? s->ctl_hi : s->data_hi;
     if (!control) s->data_open = 0;
-    if (l->o.frames && !control) return; /* its frames were drawn */
+    if (l->o.frames && !control && !ev->har) return; /* its frames were drawn (a HAR has none) */
 
     char pv[PREVIEW_CHARS * 10 + 8], sz[32], tm[32];
     struct str pre = {0}, suf = {0};
@@ -1233,6 +1237,25 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
         }
         break;
     }
+    case WSI_EV_NOTE: {
+        /* a fact the HAR records: an error on the socket, its failure, its close */
+        const char *w = ev->u.note.what ? ev->u.note.what : "";
+        const char *txt = ev->u.note.text ? ev->u.note.text : "";
+        if (strcmp(w, "error") == 0) {
+            s_puts(&t, "the browser recorded an error");
+            if (*txt) s_printf(&t, ": \"%s\"", wire(txt, a, sizeof a));
+            else s_puts(&t, " (without a text)");
+        } else if (strcmp(w, "failure") == 0) {
+            s_printf(&t, "the socket failed: %s", wire(txt, a, sizeof a));
+        } else {
+            s_printf(&t, "%s", wire(txt, a, sizeof a));
+            if (strcmp(w, "close") == 0) s_puts(&t, ", as the file records it (the close frames are not in a HAR)");
+        }
+        note(l, c, strcmp(w, "close") == 0 || strcmp(w, "source") == 0 ? NULL : "\xE2\x9C\x97",
+             s_get(&t), strcmp(w, "close") == 0 || strcmp(w, "source") == 0 ? NULL : C_BAD); /* ✗ */
+        free(t.p);
+        return;
+    }
     case WSI_EV_END:
         flush_pending(c, d, 0, 0, 1);
         /* a reset ends both directions, the sender's first */
@@ -1285,18 +1308,34 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     struct str t = {0};
 
     conn_title(&t, ev->conn, c->file ? c->file : ev->file);
-    s_printf(&t, "  %s -> %s  packets %llu-%llu  %.3f s", wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv),
-             (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet,
-             ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
-    if (ev->ci && !ev->ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
+    if (ev->har)
+        s_printf(&t, "  browser -> %s (from the URL)  HAR entry %llu  %.3f s", wire(ev->har->server, a, sizeof a),
+                 (unsigned long long)ev->har->entry, ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
+    else
+        s_printf(&t, "  %s -> %s  packets %llu-%llu  %.3f s", wsi_endpoint_str(ev->ci, cd, cl),
+                 wsi_endpoint_str(ev->ci, 1 - cd, sv), (unsigned long long)ce->first_packet,
+                 (unsigned long long)ce->last_packet, ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
+    if (ev->ci && !ev->ci->saw_syn && !ev->har) s_puts(&t, "  (capture began mid-connection)");
     if (c->continued) s_puts(&t, "  (continued from above)");
-    if (!ce->websocket)
+    if (!ce->websocket && ev->har)
+        s_puts(&t, "  no WebSocket");
+    else if (!ce->websocket)
         s_puts(&t, ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "  HTTP, then another protocol after a 101 (not decoded)"
                    : c->cut_101 ? "  HTTP, then a 101 whose head is cut (what followed is not decoded)"
                                 : "  HTTP, no WebSocket");
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
     s_clear(&t);
 
+    if (ev->har) {
+        fact(l, "URL", wire(ev->har->url, a, sizeof a), NULL);
+        if (ev->har->producer) fact(l, "Recorded by", wire(ev->har->producer, a, sizeof a), NULL);
+        if (ev->har->messages_from) {
+            s_printf(&t, "in the attached file %s", wire(ev->har->messages_from, a, sizeof a));
+            fact(l, "Messages", s_get(&t), NULL);
+            s_clear(&t);
+        }
+        if (ev->har->clock) fact(l, "Times", ev->har->clock, NULL); /* our prose */
+    }
     if (c->tls_line) {
         fact(l, "TLS", c->tls_line, NULL);
         fact(l, "", c->tls_why ? c->tls_why : "decrypted with the key log (--keylog)", NULL);
@@ -1314,8 +1353,10 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         fact(l, "HTTP", s_get(&t), NULL);
         s_clear(&t);
     }
-    if (h->have && h->verdict == WSI_HS_NOT_SEEN) {
+    if (h->have && h->verdict == WSI_HS_NOT_SEEN && !ev->har) {
         fact(l, "Handshake", "not captured: the capture began after it", NULL);
+    } else if (h->have && ev->har && !h->method && h->status <= 0) {
+        fact(l, "Handshake", "not recorded: the socket failed before it (no request headers, status 0)", C_BAD);
     } else if (h->have) {
         s_printf(&t, "%s ", h->method ? wire(h->method, e, sizeof e) : "GET");
         s_puts(&t, val(h->path, a, sizeof a));
@@ -1380,7 +1421,7 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
             s_printf(&t, "%d%s%s", h->status, h->reason && *h->reason ? " " : "", h->reason ? wire(h->reason, a, sizeof a) : "");
             if (h->latency >= 0) s_printf(&t, ", %s after the request", fmt_secs(h->latency, tm));
         } else {
-            s_puts(&t, "none in the capture");
+            s_puts(&t, ev->har ? "none recorded (status 0)" : "none in the capture");
         }
         fact(l, "Response", s_get(&t), NULL);
         s_clear(&t);
@@ -1399,7 +1440,29 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
             s_clear(&t);
         }
     }
-    if (ce->websocket) {
+    if (ev->har && (ce->websocket || ev->har->errors)) {
+        /* a HAR records messages, not frames; nor the close frames */
+        s_printf(&t, "client %llu (%s), server %llu (%s)", (unsigned long long)ce->messages[WSI_C2S],
+                 wsi_human_size(ce->bytes[WSI_C2S], sz), (unsigned long long)ce->messages[WSI_S2C],
+                 wsi_human_size(ce->bytes[WSI_S2C], sz2));
+        if (!ev->har->messages_recorded && !ev->har->messages_from) s_puts(&t, " (this entry records no messages)");
+        fact(l, "Messages", s_get(&t), NULL);
+        s_clear(&t);
+        if (ev->har->errors) {
+            s_printf(&t, "%llu recorded by the browser", (unsigned long long)ev->har->errors);
+            fact(l, "Errors", s_get(&t), C_BAD);
+            s_clear(&t);
+        }
+        if (ev->har->close_code >= 0) {
+            close_words(&t, ev->har->close_code);
+            if (ev->har->close_reason && *ev->har->close_reason) s_printf(&t, " \"%s\"", wire(ev->har->close_reason, a, sizeof a));
+            s_puts(&t, ", as the file records it");
+        } else {
+            s_puts(&t, "not recorded (a HAR has no close frames)");
+        }
+        fact(l, "Close", s_get(&t), NULL);
+        s_clear(&t);
+    } else if (ce->websocket) {
         s_printf(&t, "client %llu (%llu frame%s, %s), server %llu (%llu frame%s, %s)",
                  (unsigned long long)ce->messages[WSI_C2S], (unsigned long long)ce->frames[WSI_C2S],
                  ce->frames[WSI_C2S] == 1 ? "" : "s", wsi_human_size(ce->bytes[WSI_C2S], sz),
@@ -1437,6 +1500,11 @@ static void final_bar(struct wsi_ladder *l, const struct lconn *c, const struct 
     /* WebSocket traffic went on, or an invalid 101 was the last word (the client failed the connection) */
     int ws = c->opened || c->open_pending || (ce->websocket && !c->hs.have);
     if (never_closed) bar(l, "END OF OUTPUT (connection not closed)", C_BAD);
+    else if (c->har_server && !ws && c->hs.verdict != WSI_HS_VALID)
+        bar(l, c->hs.status > 0 ? "NO WEBSOCKET (the upgrade was refused)" : "FAILED (the socket never opened: status 0)", C_BAD);
+    else if (c->har_server && ws)
+        bar(l, "END OF THE HAR'S RECORD (how it closed is not in a HAR)", C_BOLD);
+    else if (c->har_server) bar(l, "END OF THE HAR'S RECORD", C_BOLD);
     else if (ce->cut_short == WSI_END_EVICTED) bar(l, "EVICTED (connection table full: not followed further)", C_BAD);
     else if (ce->cut_short == WSI_END_REUSED) bar(l, "ENDED (a new connection reused its addresses and ports)", C_BOLD);
     else if (ws && ce->closed_cleanly) bar(l, "CLOSED", C_BOLD);
@@ -1472,6 +1540,16 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
     char cl[64], sv[64];
     int cd = ev->client_dir == 1 ? 1 : 0;
     for (int d = 0; d < 2; d++) flush_pending(c, d, 0, 0, 1);
+    if (ev->har && !c->har_server) c->har_server = strdup(ev->har->server); /* a block without events before */
+    if (ev->har && !l->har_said) {
+        /* what a HAR cannot show, once, before its first connection */
+        l->har_said = 1;
+        s_clear(&l->blk);
+        wrap(l, &l->blk, "", "From a HAR file: " WSI_HAR_NOT_SHOWN ". To see those, capture the traffic (wsinspect -i).",
+             l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 0);
+        if (l->blocks++) fputc('\n', f);
+        fputs(s_get(&l->blk), f);
+    }
     if (l->blocks++ && !l->o.live) fputc('\n', f);
     s_clear(&l->blk);
     s_clear(&l->line);
@@ -1576,7 +1654,12 @@ int wsi_ladder_give(void *ladder)
     struct str t = {0};
     if (l->blocks++) fputc('\n', f);
     conn_title(&t, best->id, best->file);
-    s_printf(&t, "  %s -> %s  (continued below: printed early to stay within --max-memory)", wsi_endpoint_str(ci, cd, cl), wsi_endpoint_str(ci, 1 - cd, sv));
+    if (best->har_server)
+        s_printf(&t, "  browser -> %s  (continued below: printed early to stay within --max-memory)",
+                 wire(best->har_server, sv, sizeof sv));
+    else
+        s_printf(&t, "  %s -> %s  (continued below: printed early to stay within --max-memory)", wsi_endpoint_str(ci, cd, cl),
+                 wsi_endpoint_str(ci, 1 - cd, sv));
     s_clear(&l->blk);
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
     fputs(s_get(&l->blk), f);
@@ -1636,6 +1719,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         c = wsi_connmap_del(&l->conns, ev->conn);
         struct lconn empty = {.id = ev->conn};
         print_block(l, c ? c : &empty, ev, 0);
+        free(empty.har_server);
         forget(l, c);
         if (l->o.live) fflush(l->o.out);
         return;
@@ -1668,6 +1752,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         c->have_ci = 1;
         c->client_dir = ev->client_dir;
     }
+    if (ev->har && !c->har_server) c->har_server = strdup(ev->har->server);
     if (ev->kind == WSI_EV_HTTP) c->open_pending = 0;
     else if (ev->kind == WSI_EV_FRAME || ev->kind == WSI_EV_MESSAGE || ev->kind == WSI_EV_VIOLATION)
         open_if_pending(l, c);

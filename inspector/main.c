@@ -16,6 +16,7 @@
 
 #include "capture.h"
 #include "explain.h"
+#include "har.h"
 #include "netdecode.h"
 #include "render.h"
 #include "session.h"
@@ -354,7 +355,7 @@ static char *interface_by_number(const char *arg)
 static int looks_like_path(const char *w)
 {
     size_t n = strlen(w);
-    static const char *const ext[] = {".pcap", ".pcapng", ".cap", ".dmp", ".gz"};
+    static const char *const ext[] = {".pcap", ".pcapng", ".cap", ".dmp", ".gz", ".har"};
     if (strchr(w, '/')) return 1;
     for (size_t k = 0; k < sizeof ext / sizeof ext[0]; k++) {
         size_t e = strlen(ext[k]);
@@ -692,6 +693,91 @@ static int read_input(struct cli *c, const char *input, struct wsi_session *s, c
     return read_failed ? EXIT_USAGE : status;
 }
 
+/* The input is a HAR (a JSON object), not a capture: decided by its first bytes, whatever its name.
+ * Standard input from a pipe is peeked at by one byte, pushed back for libpcap: a capture never
+ * starts with '{', a space, a tab, CR or a UTF-8 BOM ('\n' starts a pcapng). */
+static int input_is_har(const char *file)
+{
+    uint8_t b[64];
+    size_t n = 0;
+    if (strcmp(file, "-") == 0) {
+        struct stat st;
+        if (fstat(0, &st) == 0 && S_ISREG(st.st_mode)) {
+            off_t pos = lseek(0, 0, SEEK_CUR);
+            ssize_t r = pos >= 0 ? pread(0, b, sizeof b, pos) : -1;
+            n = r > 0 ? (size_t)r : 0;
+        } else {
+            int ch = getc(stdin);
+            if (ch == EOF) return 0;
+            ungetc(ch, stdin);
+            return ch == '{' || ch == ' ' || ch == '\t' || ch == '\r' || ch == 0xEF;
+        }
+    } else {
+        FILE *f = fopen(file, "rb");
+        if (!f) return 0;
+        n = fread(b, 1, sizeof b, f);
+        fclose(f);
+    }
+    return wsi_har_sniff(b, n);
+}
+
+/* What a capture's options would mean for a HAR, which has no packets: said, and refused. */
+static int har_options_ok(const struct cli *c, const char *input)
+{
+    const char *opt = c->nfiles > 1  ? "reading other files with it"
+                      : c->filter    ? "a filter"
+                      : c->save      ? "-w"
+                      : c->keylog    ? "--keylog"
+                      : c->count     ? "-c"
+                      : c->explain   ? "--explain"
+                                     : NULL;
+    if (!opt) return 1;
+    fprintf(stderr, "wsinspect: %s is a HAR file (the browser's record of its messages), not a capture: %s applies to "
+                    "packets and frames, which a HAR does not have\n", input, opt);
+    return 0;
+}
+
+/* Read a HAR: its WebSocket entries as connections through the sink. Returns the exit status. */
+static int run_har(const struct cli *c, const char *input, struct wsi_budget *budget, const struct wsi_sink *sink,
+                   size_t preview)
+{
+    char err[600], dir[4096] = ".";
+    char *text = NULL;
+    size_t len = 0;
+    if (wsi_har_load(c->file, budget, &text, &len, err, sizeof err) != 0) {
+        fprintf(stderr, "wsinspect: %s\n", err);
+        return EXIT_USAGE;
+    }
+    const char *slash = strrchr(c->file, '/');
+    if (slash && (size_t)(slash - c->file) < sizeof dir) snprintf(dir, sizeof dir, "%.*s", (int)(slash - c->file), c->file);
+    if (slash == c->file) snprintf(dir, sizeof dir, "/");
+    struct wsi_har_opts ho = {
+        .preview_max = preview,
+        .only_conn = c->stream,
+        .budget = budget,
+        .name = input,
+        .dir = strcmp(c->file, "-") == 0 ? NULL : dir,
+    };
+    struct wsi_har_stats st;
+    int failed = wsi_har_read(text, len, &ho, sink, &st, err, sizeof err) != 0;
+    wsi_har_unload(budget, text, len);
+    if (failed)
+        fprintf(stderr, "wsinspect: %s: %s%s\n", input, err, st.websockets ? " (the connections before it are shown)" : "");
+    report_budget(budget, input);
+    int status = st.failed_handshakes ? EXIT_FOUND : EXIT_CLEAN;
+    if (failed) status = EXIT_USAGE;
+    if (!failed && st.websockets == 0)
+        fprintf(stderr, "wsinspect: %s: a HAR%s%s of %llu entr%s, none of them a WebSocket\n", input,
+                st.producer[0] ? " by " : "", st.producer, (unsigned long long)st.entries, st.entries == 1 ? "y" : "ies");
+    if (c->stream && c->stream > st.websockets && !failed) {
+        fprintf(stderr, "wsinspect: %s: --stream %llu: there is no connection %llu (the HAR has %llu WebSocket%s)\n", input,
+                (unsigned long long)c->stream, (unsigned long long)c->stream, (unsigned long long)st.websockets,
+                st.websockets == 1 ? "" : "s");
+        status = EXIT_USAGE;
+    }
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     struct cli c = {.payload = 32, .color = -1, .snaplen = WSI_LIVE_SNAPLEN, .live = -1};
@@ -732,6 +818,9 @@ int main(int argc, char **argv)
             strcat(all, input_name(c.files[k]));
         }
     }
+    int har = 0;
+    for (int k = 0; k < c.nfiles; k++) har |= input_is_har(c.files[k]);
+    if (har && !har_options_ok(&c, all ? all : input)) goto out;
     if (c.keylog) {
         char kerr[256];
         kl = wsi_keylog_load(c.keylog, kerr);
@@ -758,7 +847,7 @@ int main(int argc, char **argv)
         .payload = (size_t)c.payload,
         .frames = c.frames,
         .hexdump = c.hexdump,
-        .live = c.live >= 0 ? c.live : c.iface != NULL || any_pipe,
+        .live = c.live >= 0 ? c.live : !har && (c.iface != NULL || any_pipe),
         .time_mode = c.time_mode,
     };
     struct wsi_sink sink = {0};
@@ -785,6 +874,18 @@ int main(int argc, char **argv)
     }
     struct warn_ctx wc = {.input = input};
     size_t preview = c.payload > 256 ? (size_t)c.payload * 4 : 256;
+    if (har) {
+        /* a HAR: no session of packets; its events go to the renderer */
+        static char harbuf[1 << 16];
+        if (!sink.self) {
+            fprintf(stderr, "wsinspect: out of memory\n");
+            goto out;
+        }
+        if (ro.live) setvbuf(stdout, NULL, _IOLBF, 0);
+        else setvbuf(stdout, harbuf, _IOFBF, sizeof harbuf);
+        status = run_har(&c, input, &budget, &sink, preview);
+        goto out;
+    }
     struct wsi_session_opts so = {
         .preview_max = preview,
         .limits = {.max_ooo_bytes = c.max_ooo, .max_conns = c.max_conns, .history_bytes = c.history},

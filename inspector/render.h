@@ -37,6 +37,11 @@ const char *wsi_stats_sentence(const struct wsi_stats_ev *st, char *buf, size_t 
  * JSON's line and for wsinspect's message on stderr alike. */
 void wsi_loss_words(const struct wsi_stats_ev *st, char what[128], char where[96]);
 
+/* What a HAR cannot show, said once by every renderer (the record of a connection read from a HAR). */
+#define WSI_HAR_NOT_SHOWN                                                                                        \
+    "a HAR holds the messages as the browser recorded them, whole and inflated: it has no packets, frames, "     \
+    "masking, control frames (close, ping, pong) or compression on the wire, and its addresses come from the URL"
+
 struct wsi_ladder;
 struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o);
 void wsi_ladder_event(void *self, const struct wsi_event *ev);

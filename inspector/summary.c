@@ -19,10 +19,12 @@ struct sconn {
     int reset;     /* a direction ended with RST */
     uint64_t not_inflated; /* compressed messages that could not be (or were not fully) inflated */
     int keylog_lacks;      /* TLS: a key log was given but has no line for this session */
+    char *first_error;     /* HAR: the first error the browser recorded, escaped ("" without a text) */
 };
 
 struct wsi_summary {
     struct wsi_render_opts o;  /* output, colour */
+    int har_said;              /* what a HAR cannot show was said (once, before its first line) */
     struct wsi_connmap conns;  /* connection id -> struct sconn */
 };
 
@@ -43,6 +45,7 @@ static void sconn_free(struct wsi_summary *s, struct sconn *c)
     if (!c) return;
     wsi_budget_release(s->o.budget, SCONN_HELD);
     free(c->request);
+    free(c->first_error);
     free(c);
 }
 
@@ -118,10 +121,17 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
     const char *on = "", *off = "";
     char cl[64], sv[64], a[16], b[16];
     int cd = ev->client_dir == 1 ? 1 : 0;
-    fprintf(f, "#%llu", (unsigned long long)ev->conn);
-    if (ev->file) fprintf(f, " (%s)", ev->file);
-    fprintf(f, " %s -> %s", wsi_endpoint_str(ev->ci, cd, cl),
-            wsi_endpoint_str(ev->ci, 1 - cd, sv));
+    if (ev->har) {
+        char srv[300];
+        if (!s->har_said) fprintf(f, "From a HAR file: %s.\n", WSI_HAR_NOT_SHOWN);
+        s->har_said = 1;
+        fprintf(f, "#%llu browser -> %s", (unsigned long long)ev->conn,
+                wsi_escape_preview((const uint8_t *)ev->har->server, strlen(ev->har->server), 100, 1, srv, sizeof srv));
+    } else {
+        fprintf(f, "#%llu", (unsigned long long)ev->conn);
+        if (ev->file) fprintf(f, " (%s)", ev->file);
+        fprintf(f, " %s -> %s", wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv));
+    }
     if (c && c->request) fprintf(f, " %s", c->request);
     if (!ce->websocket && !(c && c->http) && ce->carries != WSI_CARRIES_HTTP) {
         if (ce->tls)
@@ -154,7 +164,10 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
                 fprintf(f, "  upgrade %s%s%s", on, wsi_hs_verdict_id(ce->verdict), off);
             }
         }
-        if (ce->websocket || ce->messages[0] || ce->messages[1])
+        if (ev->har)
+            fprintf(f, "  c2s %llu msg / s2c %llu msg  close not recorded", (unsigned long long)ce->messages[WSI_C2S],
+                    (unsigned long long)ce->messages[WSI_S2C]);
+        else if (ce->websocket || ce->messages[0] || ce->messages[1])
             fprintf(f, "  c2s %llu msg / s2c %llu msg  close %s/%s", (unsigned long long)ce->messages[WSI_C2S],
                     (unsigned long long)ce->messages[WSI_S2C], code_str(ce->close_code[WSI_C2S], a),
                     code_str(ce->close_code[WSI_S2C], b));
@@ -175,6 +188,13 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
     if (c && c->not_inflated)
         fprintf(f, "  %llu compressed message%s not (fully) inflated", (unsigned long long)c->not_inflated,
                 c->not_inflated == 1 ? "" : "s");
+    if (ev->har) {
+        if (ev->har->errors) fprintf(f, "  %s%llu error%s%s", s->o.color ? C_RED : "", (unsigned long long)ev->har->errors,
+                                     ev->har->errors == 1 ? "" : "s", s->o.color ? C_RESET : "");
+        if (c && c->first_error && *c->first_error) fprintf(f, " (%s)", c->first_error);
+        if (!ev->har->messages_recorded && !ev->har->messages_from) fputs("  no messages recorded", f);
+        fprintf(f, "  HAR entry %llu", (unsigned long long)ev->har->entry);
+    }
     if (ce->cut_short == WSI_END_EVICTED) fputs("  evicted (table full)", f);
     else if (ce->cut_short == WSI_END_REUSED) fputs("  ended by a new connection on its ports", f);
     fprintf(f, "  %.2f s\n", ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
@@ -216,6 +236,15 @@ void wsi_summary_event(void *self, const struct wsi_event *ev)
         /* a limit reached in the inflater (a cut, a budget, a broken window) shows here too */
         if (ev->u.msg.inflated && (ev->u.msg.inflate_error || ev->u.msg.plain_cut) && (c = get(s, ev->conn)))
             c->not_inflated++;
+        break;
+    case WSI_EV_NOTE:
+        if (ev->u.note.what && strcmp(ev->u.note.what, "error") == 0 && (c = get(s, ev->conn)) && !c->first_error) {
+            char t[300];
+            const char *x = ev->u.note.text ? ev->u.note.text : "";
+            wsi_escape_preview((const uint8_t *)x, strlen(x), 80, 1, t, sizeof t);
+            size_t n = strlen(t) + 3;
+            if ((c->first_error = malloc(n))) snprintf(c->first_error, n, *t ? "\"%s\"" : "%s", t);
+        }
         break;
     case WSI_EV_CLOSE:
         c = wsi_connmap_del(&s->conns, ev->conn);
