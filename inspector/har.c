@@ -27,12 +27,16 @@
  * what is held is charged and released exactly, and a block that would take the total
  * over the limit is refused (jansson then fails the value with "out of memory"). */
 static struct wsi_budget *har_budget;
+static int har_refused;         /* a block was refused (jansson may then report any error) */
 #define BLOCK_HEAD 16
 
 static void *har_malloc(size_t n)
 {
     if (n > SIZE_MAX - BLOCK_HEAD) return NULL;
-    if (har_budget && har_budget->limit && har_budget->used + n + BLOCK_HEAD > har_budget->limit) return NULL;
+    if (har_budget && har_budget->limit && har_budget->used + n + BLOCK_HEAD > har_budget->limit) {
+        har_refused = 1;
+        return NULL;
+    }
     unsigned char *p = malloc(n + BLOCK_HEAD);
     if (!p) return NULL;
     memcpy(p, &n, sizeof n);
@@ -105,17 +109,20 @@ static int value(struct har *h, struct cursor *c, json_t **out)
     json_error_t e;
     size_t start = at(h, c);
     *out = NULL;
+    int refused = 0;
     for (int attempt = 0; attempt < 2; attempt++) {
+        har_refused = 0;
         *out = json_loadb((const char *)c->p, cur_left(c), JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &e);
         if (*out) break;
+        refused = har_refused || json_error_code(&e) == json_error_out_of_memory;
         /* refused by the budget: the holders give way (ladder blocks printed early), once */
-        if (json_error_code(&e) != json_error_out_of_memory || attempt || !h->o->budget ||
+        if (!refused || attempt || !h->o->budget ||
             wsi_budget_enforce(h->o->budget) == 0)
             break;
     }
     if (!*out) {
         char what[240];
-        if (json_error_code(&e) == json_error_out_of_memory)
+        if (refused)
             snprintf(what, sizeof what, "the memory budget (--max-memory) is reached: the rest is not read");
         else if (e.position >= 0 && (size_t)e.position >= cur_left(c))
             snprintf(what, sizeof what, "the JSON ends here: the file is cut short (%s)", e.text);
@@ -561,6 +568,7 @@ static void attached_messages(struct hconn *k, const char *file, double when)
 struct entry {
     json_t *obj;                /* its members, but the messages */
     int have_msgs;              /* _webSocketMessages is there */
+    int cut;                    /* the entry is not whole (broken or cut-short JSON, the budget): what was read */
     struct cursor msgs;         /* where it starts */
 };
 
@@ -719,7 +727,11 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
     size_t left = sizeof arena;
     wsi_handshake_facts(hs, have_rq ? req : NULL, have_rs ? resp : NULL, &rc, &pmd, &a, &left);
     if (have_rq && have_rs) hs->latency = resp_at;
-    if (!have_rs) {
+    if (en->cut && !have_rs) {
+        hs->verdict = WSI_HS_NOT_SEEN;
+        hs->rule = NULL;
+        hs->why = "the HAR is cut short (or broken) before this entry's response: the handshake cannot be read";
+    } else if (!have_rs) {
         /* status 0: the browser got no answer; the socket failed */
         hs->verdict = WSI_HS_NO_RESPONSE;
         hs->rule = have_rq ? "RFC 6455 §4.1" : NULL;
@@ -734,7 +746,7 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
     const char *failure = jstr(rs, "_failureText");
     if (!failure) failure = jstr(rs, "_error");
     if (failure && *failure) note(&k, WSI_NONE, start + resp_at, "failure", failure);
-    if (!en->have_msgs && !attached) {
+    if (!en->have_msgs && !attached && have_rs && status == 101) {
         note(&k, WSI_NONE, start + resp_at, "source",
              "this entry records no messages (Firefox and Safari save the handshake only): the messages are not in the HAR");
     }
@@ -796,7 +808,10 @@ static int on_entry(struct har *h, void *ctx, uint64_t index, struct cursor *c)
     if (!en.obj) return fail_at(h, from, "the memory budget (--max-memory) is reached: the rest is not read");
     int r = walk_object(h, c, entry_member, &en);
     h->st->entries++;
-    if (r == 0 && is_websocket(en.obj)) websocket_entry(h, index, &en);
+    /* a WebSocket entry cut short still shows what came before the problem (Chrome writes the
+     * messages before the request and response) */
+    en.cut = r != 0;
+    if ((r == 0 || en.have_msgs) && is_websocket(en.obj)) websocket_entry(h, index, &en);
     json_decref(en.obj);
     if (h->o->budget) wsi_budget_enforce(h->o->budget);
     return h->failed ? -1 : r;
