@@ -724,8 +724,12 @@ static int input_is_har(const char *file)
 /* What a capture's options would mean for a HAR, which has no packets: said, and refused. */
 static int har_options_ok(const struct cli *c, const char *input)
 {
-    const char *opt = c->nfiles > 1  ? "reading other files with it"
-                      : c->filter    ? "a filter"
+    if (c->nfiles > 1) {
+        fprintf(stderr, "wsinspect: %s: a HAR file (the browser's record of its messages) is read on its own, not "
+                        "with other files\n", input);
+        return 0;
+    }
+    const char *opt = c->filter      ? "a filter"
                       : c->save      ? "-w"
                       : c->keylog    ? "--keylog"
                       : c->count     ? "-c"
