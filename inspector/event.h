@@ -222,6 +222,7 @@ struct wsi_note_ev {
                                    * "failure": why the socket failed, as the file says; "close": how it closed,
                                    * as the file says (HTTP Toolkit) */
     const char *text;             /* its text from the file (may be empty; wire data: escape it) */
+    size_t text_len;              /* its length in bytes (it may hold NUL bytes) */
 };
 
 /* A connection read from a HAR file (HTTP Archive, as a browser's DevTools save it), not from packets:

@@ -378,12 +378,19 @@ static void emit(struct hconn *k, struct wsi_event *ev, enum wsi_side side, doub
     k->h->sink.event(k->h->sink.self, ev);
 }
 
-static void note(struct hconn *k, enum wsi_side side, double when, const char *what, const char *text)
+/* A NOTE of `len` bytes of text (from the file: it may hold NUL bytes). */
+static void note_n(struct hconn *k, enum wsi_side side, double when, const char *what, const char *text, size_t len)
 {
     struct wsi_event ev = {.kind = WSI_EV_NOTE};
     ev.u.note.what = what;
     ev.u.note.text = text ? text : "";
+    ev.u.note.text_len = text ? len : 0;
     emit(k, &ev, side, when);
+}
+
+static void note(struct hconn *k, enum wsi_side side, double when, const char *what, const char *text)
+{
+    note_n(k, side, when, what, text, text ? strlen(text) : 0);
 }
 
 /* A message's time on the events' clock. */
@@ -442,7 +449,7 @@ static void one_message(struct hconn *k, const json_t *m)
         /* an error the browser recorded on the socket ("Invalid frame header", or nothing) */
         h->st->errors++;
         k->hc.errors++;
-        note(k, WSI_NONE, when, "error", data);
+        note_n(k, WSI_NONE, when, "error", data, dlen);
         return;
     }
     enum wsi_side side;
@@ -602,17 +609,18 @@ static int is_websocket(const json_t *e)
 }
 
 /* Sum of a HAR timings object's phases before the response (blocked, dns, connect, send, wait), in
- * seconds; -1 phases are unknown. */
+ * seconds; -1 phases are unknown (-1: all are: Playwright's WebSocket entries). */
 static double until_response(const json_t *e)
 {
     const json_t *t = json_object_get(e, "timings");
     static const char *const phase[] = {"blocked", "dns", "connect", "send", "wait"};
     double s = 0;
+    int known = 0;
     for (size_t i = 0; i < sizeof phase / sizeof *phase; i++) {
         double v = jnum(t, phase[i], -1);
-        if (v > 0 && v < 1e7) s += v; /* Chrome's never-started socket has a wait of days: not a real one */
+        if (v >= 0 && v < 1e7) s += v, known = 1; /* Chrome's never-started socket has a wait of days: not a real one */
     }
-    return s / 1000.0;
+    return known ? s / 1000.0 : -1;
 }
 
 static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
@@ -652,6 +660,8 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
     if (!en->have_msgs && attached) k.hc.messages_from = attached;
     if (first > 1e11) k.ms = 1, first /= 1000.0;
     double resp_at = until_response(e);
+    int timed = resp_at >= 0; /* the response's time is recorded */
+    if (!timed) resp_at = 0;
     /* Chrome's "wait" of a WebSocket lasts as long as the socket: the 101 came before the first message */
     if (wall && !isnan(first) && first >= start && first - start < resp_at) resp_at = first - start;
     if (!wall) {
@@ -712,7 +722,7 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
         he.u.http.reason = reason ? reason : "";
         he.u.http.upgrade = status == 101;
         he.u.http.body_known = 1;
-        he.u.http.waited = have_rq ? resp_at : -1;
+        he.u.http.waited = have_rq && timed ? resp_at : -1;
         he.u.http.index = 1;
         emit(&k, &he, WSI_S2C, start + resp_at);
     }
@@ -726,7 +736,7 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
     char *a = arena;
     size_t left = sizeof arena;
     wsi_handshake_facts(hs, have_rq ? req : NULL, have_rs ? resp : NULL, &rc, &pmd, &a, &left);
-    if (have_rq && have_rs) hs->latency = resp_at;
+    if (have_rq && have_rs && timed) hs->latency = resp_at;
     if (en->cut && !have_rs) {
         hs->verdict = WSI_HS_NOT_SEEN;
         hs->rule = NULL;
@@ -743,9 +753,10 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
     if (k.shown && hs->verdict != WSI_HS_VALID && hs->verdict != WSI_HS_NOT_SEEN) h->st->failed_handshakes++;
     emit(&k, &hev, WSI_NONE, start + resp_at);
 
-    const char *failure = jstr(rs, "_failureText");
-    if (!failure) failure = jstr(rs, "_error");
-    if (failure && *failure) note(&k, WSI_NONE, start + resp_at, "failure", failure);
+    const json_t *fj = json_object_get(rs, "_failureText");
+    if (!json_is_string(fj)) fj = json_object_get(rs, "_error");
+    if (json_is_string(fj) && json_string_length(fj))
+        note_n(&k, WSI_NONE, start + resp_at, "failure", json_string_value(fj), json_string_length(fj));
     if (!en->have_msgs && !attached && have_rs && status == 101) {
         note(&k, WSI_NONE, start + resp_at, "source",
              "this entry records no messages (Firefox and Safari save the handshake only): the messages are not in the HAR");

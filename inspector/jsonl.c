@@ -878,7 +878,7 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
         break;
     case WSI_EV_NOTE:
         jstr(j, "what", ev->u.note.what);
-        jbytes(j, "text", (const uint8_t *)ev->u.note.text, ev->u.note.text ? strlen(ev->u.note.text) : 0);
+        jbytes(j, "text", (const uint8_t *)ev->u.note.text, ev->u.note.text ? ev->u.note.text_len : 0);
         break;
     case WSI_EV_HTTP: j_http(j, &ev->u.http); break;
     case WSI_EV_CHUNK: j_chunk(j, &ev->u.chunk); break;

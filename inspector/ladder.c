@@ -1240,15 +1240,16 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     case WSI_EV_NOTE: {
         /* a fact the HAR records: an error on the socket, its failure, its close */
         const char *w = ev->u.note.what ? ev->u.note.what : "";
-        const char *txt = ev->u.note.text ? ev->u.note.text : "";
+        size_t tl = ev->u.note.text ? ev->u.note.text_len : 0;
+        const char *txt = wsi_escape_preview((const uint8_t *)(tl ? ev->u.note.text : ""), tl, 1024, 1, a, sizeof a);
         if (strcmp(w, "error") == 0) {
             s_puts(&t, "the browser recorded an error");
-            if (*txt) s_printf(&t, ": \"%s\"", wire(txt, a, sizeof a));
+            if (tl) s_printf(&t, ": \"%s\"", txt);
             else s_puts(&t, " (without a text)");
         } else if (strcmp(w, "failure") == 0) {
-            s_printf(&t, "the socket failed: %s", wire(txt, a, sizeof a));
+            s_printf(&t, "the socket failed: %s", txt);
         } else {
-            s_printf(&t, "%s", wire(txt, a, sizeof a));
+            s_printf(&t, "%s", txt);
             if (strcmp(w, "close") == 0) s_puts(&t, ", as the file records it (the close frames are not in a HAR)");
         }
         note(l, c, strcmp(w, "close") == 0 || strcmp(w, "source") == 0 ? NULL : "\xE2\x9C\x97",

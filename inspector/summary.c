@@ -240,8 +240,8 @@ void wsi_summary_event(void *self, const struct wsi_event *ev)
     case WSI_EV_NOTE:
         if (ev->u.note.what && strcmp(ev->u.note.what, "error") == 0 && (c = get(s, ev->conn)) && !c->first_error) {
             char t[300];
-            const char *x = ev->u.note.text ? ev->u.note.text : "";
-            wsi_escape_preview((const uint8_t *)x, strlen(x), 80, 1, t, sizeof t);
+            size_t xl = ev->u.note.text ? ev->u.note.text_len : 0;
+            wsi_escape_preview((const uint8_t *)(xl ? ev->u.note.text : ""), xl, 80, 1, t, sizeof t);
             size_t n = strlen(t) + 3;
             if ((c->first_error = malloc(n))) snprintf(c->first_error, n, *t ? "\"%s\"" : "%s", t);
         }

@@ -7,14 +7,16 @@ import { join } from 'node:path';
 
 export const CHROMIUM = process.env.WSI_CHROMIUM || '/usr/bin/chromium';
 
-// A browser with an empty profile; close() removes the profile too.
-export async function launch() {
+// A browser with an empty profile; close() removes the profile too. `extra`: more options of
+// launchPersistentContext (recordHar...).
+export async function launch(extra = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'wsi-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ...extra,
   });
   const close = async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); };
   return { context, close };

@@ -77,7 +77,7 @@ static void on_event(void *self, const struct wsi_event *ev)
         add(r, ";");
         break;
     }
-    case WSI_EV_NOTE: add(r, "NOTE %s %s;", ev->u.note.what, ev->u.note.text); break;
+    case WSI_EV_NOTE: add(r, "NOTE %s %.*s;", ev->u.note.what, (int)ev->u.note.text_len, ev->u.note.text); break;
     case WSI_EV_CLOSE:
         add(r, "CLOSE ws=%d %llu/%llu;", ev->u.close.websocket, (unsigned long long)ev->u.close.messages[0],
             (unsigned long long)ev->u.close.messages[1]);

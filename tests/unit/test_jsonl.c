@@ -1227,7 +1227,7 @@ static void test_types(void **state)
         {0, "unknown"},        {WSI_EV_CONN, "connection"}, {WSI_EV_HTTP, "http"},   {WSI_EV_HANDSHAKE, "handshake"},
         {WSI_EV_FRAME, "frame"}, {WSI_EV_MESSAGE, "message"}, {WSI_EV_VIOLATION, "violation"}, {WSI_EV_GAP, "gap"},
         {WSI_EV_TCP, "tcp"},   {WSI_EV_LOST, "lost"},       {WSI_EV_END, "end"},     {WSI_EV_CLOSE, "close"},
-        {WSI_EV_CHUNK, "chunk"}, {WSI_EV_SSE, "sse"},       {WSI_EV_TLS, "tls"},     {WSI_EV_STATS, "stats"}, {WSI_EV_STATS + 1, "unknown"},
+        {WSI_EV_CHUNK, "chunk"}, {WSI_EV_SSE, "sse"},       {WSI_EV_TLS, "tls"},     {WSI_EV_STATS, "stats"}, {WSI_EV_NOTE, "note"}, {WSI_EV_NOTE + 1, "unknown"},
         {99, "unknown"},       {-5, "unknown"},
     };
     size_t n = sizeof k / sizeof *k;

@@ -186,6 +186,9 @@ static void rec_event(void *self, const struct wsi_event *ev)
     case WSI_EV_STATS:
         recf(r, "stats final=%d\n", ev->u.stats.final);
         break;
+    case WSI_EV_NOTE: /* the HAR reader's; a capture has none */
+        recf(r, "note %s\n", ev->u.note.what);
+        break;
     }
 }
 
