@@ -124,6 +124,7 @@ captures:
 	@sh captures/make-http-captures.sh
 	@sh captures/make-wss-captures.sh
 	@sh captures/make-negative-captures.sh
+	@sh captures/make-har.sh
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
