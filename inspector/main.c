@@ -241,6 +241,8 @@ static void usage(FILE *f)
             "  -r FILE          read a pcap or pcapng file ('-' = standard input); repeat it, or give\n"
             "                   several FILEs before the filter, to read them one after the other\n"
             "                   (connections numbered on across them, each labelled with its file)\n"
+            "                   A HAR file (DevTools' \"Save all as HAR\") is read too, on its own:\n"
+            "                   its WebSockets, without packets (see HAR FILES in wsinspect(1))\n"
             "  -i IFACE         capture live on IFACE\n"
             "  -c N             stop after N packets\n"
             "  -s SNAPLEN       live snap length (default 262144)\n"
