@@ -148,6 +148,10 @@ real_captures() {
     # A compressed message in fragments: RSV1 on its first frame only.
     sel deflate-fragmented-python && capture deflate-fragmented-python 47319 \
         "$PYP server deflate-fragmented $LO 47319" "$PYP client deflate-fragmented $LO 47319"
+    # A version the server does not speak: 426 Upgrade Required with the versions it does
+    # (Sec-WebSocket-Version: 13), then the same client again with 13.
+    sel version-426-python && capture version-426-python 47320 \
+        "$PYP server version $LO 47320" "$PYP client old-version $LO 47320"
     return 0
 }
 

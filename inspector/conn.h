@@ -64,6 +64,7 @@ struct side {
     uint8_t *fprev;         /* preview of the frame (or chunk) being read */
     size_t fprev_len;       /* bytes in fprev */
     uint64_t frames, messages, bytes; /* counters for the summary */
+    uint64_t controls;      /* of the messages, control frames (close, ping, pong) */
     int close_code;         /* code of the close frame sent: -1 none, 0 close without code */
     struct wsi_inflate inf; /* permessage-deflate decompressor of this side's messages */
     int inf_on;             /* inf is initialised (deflate negotiated) */

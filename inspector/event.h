@@ -137,6 +137,8 @@ struct wsi_handshake_ev {
     const char *protocols_offered, *protocol_selected;
     const char *extensions_offered, *extensions_selected;
     const char *key, *accept;
+    const char *server_versions;  /* the response's Sec-WebSocket-Version: the versions a server that
+                                   * refused the request's speaks (RFC 6455 §4.4, with a 426) */
     const char *expected_accept;  /* computed with calc/'s ws_accept_compute; NULL without a key */
     int status;                   /* the response status (0 when none) */
     const char *reason;           /* the response reason phrase */
@@ -211,6 +213,8 @@ struct wsi_close_ev {
     int still_open;               /* the capture ended before the connection did */
     int handshake;                /* an upgrade was asked or answered: verdict holds its outcome */
     uint64_t frames[2], messages[2], bytes[2];
+    uint64_t controls[2];         /* of messages[], the control frames (close, ping, pong): data messages are
+                                   * messages - controls */
     uint64_t violations, gaps;
     double duration;              /* seconds from first to last packet */
     uint64_t first_packet, last_packet;

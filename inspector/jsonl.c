@@ -674,6 +674,7 @@ static void j_handshake(struct wsi_json *j, const struct wsi_handshake_ev *h)
     jstr(j, "host", h->host);
     jstr(j, "origin", h->origin);
     jstr(j, "version", h->version);
+    jstr(j, "server_versions", h->server_versions);
     jstr(j, "protocols_offered", h->protocols_offered);
     jstr(j, "protocol_selected", h->protocol_selected);
     jstr(j, "extensions_offered", h->extensions_offered);
@@ -797,6 +798,10 @@ static void j_close(struct wsi_json *j, const struct wsi_event *ev)
     ju64(j, "server_frames", c->frames[WSI_S2C]);
     ju64(j, "client_messages", c->messages[WSI_C2S]);
     ju64(j, "server_messages", c->messages[WSI_S2C]);
+    ju64(j, "client_data_messages", c->messages[WSI_C2S] - c->controls[WSI_C2S]);
+    ju64(j, "server_data_messages", c->messages[WSI_S2C] - c->controls[WSI_S2C]);
+    ju64(j, "client_control_frames", c->controls[WSI_C2S]);
+    ju64(j, "server_control_frames", c->controls[WSI_S2C]);
     ju64(j, "client_bytes", c->bytes[WSI_C2S]);
     ju64(j, "server_bytes", c->bytes[WSI_S2C]);
     ju64(j, "client_tcp_bytes", c->tcp_bytes[WSI_C2S]);

@@ -237,6 +237,7 @@ struct pend {
 struct hs_copy {
     int have;                              /* a HANDSHAKE event was seen */
     char *method, *path, *host, *origin, *version;  /* request facts (NULL: absent) */
+    char *server_versions;                 /* the response's Sec-WebSocket-Version (a 426's list) */
     char *protocols_offered, *protocol_selected;     /* Sec-WebSocket-Protocol, both ways */
     char *extensions_offered, *extensions_selected;  /* Sec-WebSocket-Extensions, both ways */
     char *key, *accept, *expected_accept;  /* the key, the Accept sent, the Accept it should be */
@@ -348,7 +349,7 @@ static char *dup_or_null(const char *s)
 
 static void hs_clear(struct hs_copy *h)
 {
-    char **all[] = {&h->method, &h->path, &h->host, &h->origin, &h->version, &h->protocols_offered, &h->protocol_selected,
+    char **all[] = {&h->method, &h->path, &h->host, &h->origin, &h->version, &h->server_versions, &h->protocols_offered, &h->protocol_selected,
                     &h->extensions_offered, &h->extensions_selected, &h->key, &h->accept, &h->expected_accept,
                     &h->reason, &h->rule, &h->why};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
@@ -910,6 +911,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
     k->host = dup_or_null(h->host);
     k->origin = dup_or_null(h->origin);
     k->version = dup_or_null(h->version);
+    k->server_versions = dup_or_null(h->server_versions);
     k->protocols_offered = dup_or_null(h->protocols_offered);
     k->protocol_selected = dup_or_null(h->protocol_selected);
     k->extensions_offered = dup_or_null(h->extensions_offered);
@@ -1368,6 +1370,13 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         fact(l, "Version", val(h->version, a, sizeof a), NULL);
         if (h->version_warning)
             fact(l, "", "\xE2\x9A\xA0 must be 13 (RFC 6455 \xC2\xA7" "4.1 item 9)", C_BAD);
+        if (h->server_versions) {
+            /* a server refusing a version says which it speaks (426 Upgrade Required, RFC 6455 §4.4) */
+            s_printf(&t, "the server speaks %s (its Sec-WebSocket-Version, RFC 6455 \xC2\xA7" "4.4)",
+                     val(h->server_versions, a, sizeof a));
+            fact(l, "", s_get(&t), NULL);
+            s_clear(&t);
+        }
         /* offered and selected on lines of their own: extension values hold ';' */
         s_printf(&t, "offered: %s", val(h->protocols_offered, a, sizeof a));
         fact(l, "Protocols", s_get(&t), NULL);
@@ -1464,12 +1473,18 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         fact(l, "Close", s_get(&t), NULL);
         s_clear(&t);
     } else if (ce->websocket) {
-        s_printf(&t, "client %llu (%llu frame%s, %s), server %llu (%llu frame%s, %s)",
-                 (unsigned long long)ce->messages[WSI_C2S], (unsigned long long)ce->frames[WSI_C2S],
-                 ce->frames[WSI_C2S] == 1 ? "" : "s", wsi_human_size(ce->bytes[WSI_C2S], sz),
-                 (unsigned long long)ce->messages[WSI_S2C], (unsigned long long)ce->frames[WSI_S2C],
-                 ce->frames[WSI_S2C] == 1 ? "" : "s", wsi_human_size(ce->bytes[WSI_S2C], sz2));
+        /* data messages (text, binary) and control frames (close, ping, pong) apart, as RFC 6455 §5.5
+         * and §5.6 set them apart; the frames and bytes are all of them */
+        s_printf(&t, "data: client %llu, server %llu; control frames: client %llu, server %llu",
+                 (unsigned long long)(ce->messages[WSI_C2S] - ce->controls[WSI_C2S]),
+                 (unsigned long long)(ce->messages[WSI_S2C] - ce->controls[WSI_S2C]),
+                 (unsigned long long)ce->controls[WSI_C2S], (unsigned long long)ce->controls[WSI_S2C]);
         fact(l, "Messages", s_get(&t), NULL);
+        s_clear(&t);
+        s_printf(&t, "client %llu (%s), server %llu (%s)", (unsigned long long)ce->frames[WSI_C2S],
+                 wsi_human_size(ce->bytes[WSI_C2S], sz), (unsigned long long)ce->frames[WSI_S2C],
+                 wsi_human_size(ce->bytes[WSI_S2C], sz2));
+        fact(l, "Frames", s_get(&t), NULL);
         s_clear(&t);
         s_puts(&t, "client ");
         close_words(&t, ce->close_code[WSI_C2S]);

@@ -525,6 +525,7 @@ static void cb_close(void *cu)
         ce->close_code[sdx] = sd->close_code;
         ce->frames[sdx] = sd->frames;
         ce->messages[sdx] = sd->messages;
+        ce->controls[sdx] = sd->controls;
         ce->bytes[sdx] = sd->bytes;
         ce->tcp_bytes[sdx] = c->tcp_bytes[sdx == WSI_C2S ? cd : 1 - cd];
         ce->undecoded[sdx] = c->undecoded[sdx == WSI_C2S ? cd : 1 - cd];

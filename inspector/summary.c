@@ -168,8 +168,12 @@ static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct
             fprintf(f, "  c2s %llu msg / s2c %llu msg  close not recorded", (unsigned long long)ce->messages[WSI_C2S],
                     (unsigned long long)ce->messages[WSI_S2C]);
         else if (ce->websocket || ce->messages[0] || ce->messages[1])
-            fprintf(f, "  c2s %llu msg / s2c %llu msg  close %s/%s", (unsigned long long)ce->messages[WSI_C2S],
-                    (unsigned long long)ce->messages[WSI_S2C], code_str(ce->close_code[WSI_C2S], a),
+            /* data messages, then control frames (close, ping, pong) */
+            fprintf(f, "  c2s %llu msg + %llu ctl / s2c %llu msg + %llu ctl  close %s/%s",
+                    (unsigned long long)(ce->messages[WSI_C2S] - ce->controls[WSI_C2S]),
+                    (unsigned long long)ce->controls[WSI_C2S],
+                    (unsigned long long)(ce->messages[WSI_S2C] - ce->controls[WSI_S2C]),
+                    (unsigned long long)ce->controls[WSI_S2C], code_str(ce->close_code[WSI_C2S], a),
                     code_str(ce->close_code[WSI_S2C], b));
         on = off = "";
         if (s->o.color && ce->violations) {

@@ -119,6 +119,7 @@ static void ws_message(void *user, const struct wsi_message *m)
         sd->msg_compressed = 0;
     }
     sd->messages++;
+    if (m->opcode >= 8) sd->controls++; /* close, ping, pong: control frames (RFC 6455 §5.5) */
     conn_emit(c, &ev, sd->dir, &sd->pkt);
     if (bad_text) {
         struct wsi_frame none = {0};
@@ -213,6 +214,7 @@ void wsi_handshake_facts(struct wsi_handshake_ev *hs, const struct http1_head *r
         hs->status = resp->status;
         hs->reason = http_view_str(resp->reason, a, left);
         hs->accept = http_hdr_str(resp, "Sec-WebSocket-Accept", a, left);
+        hs->server_versions = http_hdr_str(resp, "Sec-WebSocket-Version", a, left);
         hs->protocol_selected = http_hdr_str(resp, "Sec-WebSocket-Protocol", a, left);
         hs->extensions_selected = http_hdr_str(resp, "Sec-WebSocket-Extensions", a, left);
         ws_check_response(resp, kp, kl, rc);

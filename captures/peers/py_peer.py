@@ -11,12 +11,16 @@ conversation is over (exit status 0 when it went as planned).
 Written for websockets 10.x (Debian 12's python3-websockets), legacy API.
 """
 import asyncio
+import base64
 import http
+import os
 import socket
 import struct
 import sys
 
 import websockets
+
+from payloads import pattern
 
 # Keep-alive pings are off everywhere: a ping may only appear where a
 # scenario sends one.
@@ -71,6 +75,17 @@ async def refuse_private(path, request_headers):
     return None
 
 
+async def require_13(path, request_headers):
+    """process_request hook: a version other than 13 is refused with 426 Upgrade Required and
+    the versions this server speaks, as RFC 6455 4.2.2 and 4.4 describe (websockets itself
+    would answer 400 without the list)."""
+    if request_headers.get("Sec-WebSocket-Version") != "13":
+        return (http.HTTPStatus.UPGRADE_REQUIRED,
+                [("Sec-WebSocket-Version", "13"), ("Content-Type", "text/plain"), ("Connection", "close")],
+                b"this server speaks WebSocket version 13\n")
+    return None
+
+
 SERVERS = {
     # scenario: (handler, extra keyword arguments for websockets.serve)
     "chat": (srv_chat, dict(compression=None)),
@@ -83,6 +98,7 @@ SERVERS = {
     "refused": (srv_echo, dict(compression=None, process_request=refuse_private)),
     "ipv6": (srv_echo, dict(compression=None)),
     "multi": (srv_multi, dict(compression=None)),
+    "version": (srv_echo, dict(compression=None, process_request=require_13)),
 }
 
 
@@ -145,10 +161,6 @@ async def cli_deflate_fragmented(host, port):
     await ws.send(parts)
     expect(await ws.recv(), "".join(parts))
     await ws.close(1000)
-
-
-def pattern(n):
-    return bytes(i % 251 for i in range(n))
 
 
 async def cli_binary(host, port):
@@ -263,6 +275,34 @@ async def cli_lws(host, port):
     await ws.close(1000)
 
 
+async def cli_old_version(host, port):
+    """An upgrade asking for version 8 (a draft's), written by hand since websockets always
+    sends 13: the server answers 426 with the version it speaks; the client then asks again
+    with 13, as RFC 6455 4.4 says it may, sends one message and closes."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(("GET /chat HTTP/1.1\r\n"
+                  "Host: %s:%d\r\n"
+                  "Upgrade: websocket\r\n"
+                  "Connection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: %s\r\n"
+                  "Sec-WebSocket-Version: 8\r\n\r\n"
+                  % (host, port, base64.b64encode(os.urandom(16)).decode("ascii"))).encode("ascii"))
+    await writer.drain()
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+    expect(head.split("\r\n")[0], "HTTP/1.1 426 Upgrade Required")
+    versions = [line.split(":", 1)[1].strip() for line in head.split("\r\n")[1:]
+                if line.lower().startswith("sec-websocket-version:")]
+    expect(versions, ["13"])
+    await reader.read()                   # the body, up to the server's close
+    writer.close()
+    await writer.wait_closed()
+    log("client: 426, the server speaks", versions[0])
+    ws = await websockets.connect(uri(host, port, "/chat"), compression=None, **COMMON)
+    await ws.send("hello in version 13")
+    expect(await ws.recv(), "hello in version 13")
+    await ws.close(1000)
+
+
 CLIENTS = {
     "chat": cli_chat,
     "deflate": cli_deflate,
@@ -276,6 +316,7 @@ CLIENTS = {
     "ipv6": cli_ipv6,
     "multi": cli_multi,
     "lws": cli_lws,
+    "old-version": cli_old_version,
 }
 
 

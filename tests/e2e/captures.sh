@@ -98,6 +98,15 @@ EOF
 # ---- chat-python.pcap: lesson 05's conversation -------------------------------------------------
 ins chat $C/chat-python.pcap
 expect_eq "chat-python: exit 0 (ladder, JSON, summary)" "$(rcs chat)" "0 0 0"
+# data messages and control frames counted apart (RFC 6455 5.5, 5.6): "hello", "typing..." and a close;
+# "hi there", "news update", "user joined" and a close
+check "chat-python: the header counts data messages and control frames apart, then the frames" in_order chat \
+    '^  Messages    data: client 2, server 3; control frames: client 1, server 1$' \
+    '^  Frames      client 3 \(16 B\), server 4 \(32 B\)$'
+check "chat-python: the summary too" grep -q '  c2s 2 msg + 1 ctl / s2c 3 msg + 1 ctl  close 1000/1000' "$T/chat.sum"
+check "chat-python: --json's close: data messages and control frames apart, all messages as before" qa chat \
+    "[(c['client_data_messages'], c['client_control_frames'], c['client_messages'], c['server_data_messages'],
+      c['server_control_frames'], c['server_messages']) for c in of('close')] == [(2, 1, 3, 3, 1, 4)]"
 check "chat-python: the ladder shows lesson 05's sequence in order" in_order chat \
     '[|]---- HTTP Upgrade Request GET /chat -*>[|]$' \
     '[|]<--- 101 Switching Protocols -*[|]$' \
@@ -154,6 +163,9 @@ check "echo-node: the client closes first with 1000" in_order echo "$(c2s 'close
 
 # ---- ping-pong-node.pcap --------------------------------------------------------------------
 ins ping $C/ping-pong-node.pcap
+check "ping-pong-node: no data message, every one a control frame (5 client, 4 server)" qa ping \
+    "[(c['client_data_messages'], c['client_control_frames'], c['server_data_messages'], c['server_control_frames'])
+      for c in of('close')] == [(0, 5, 0, 4)]"
 expect_eq "ping-pong-node: exit 0" "$(rcs ping)" "0 0 0"
 expect_eq "ping-pong-node: 3 pings, each answered by a pong with the same payload, then a lone pong" \
     "$(q ping '[(m["dir"], m["opcode_name"], bytes.fromhex(m["preview_hex"]).decode()) for m in msgs if m["opcode"] in (9, 10)]')" \
@@ -299,6 +311,22 @@ expect_eq "close-reason-node: application code 4000 with reason bye, both ways" 
 check "close-reason-node: the ladder shows code and reason" in_order crnode \
     "$(c2s 'close 4000 \(private use\) "bye"')" "$(s2c 'close 4000 \(private use\) "bye"')"
 check "close-reason-node: close codes in the summary" grep -q 'close 4000/4000' "$T/crnode.sum"
+
+# ---- version-426-python.pcap ----------------------------------------------------------------
+# a client asks for version 8: 426 Upgrade Required with the server's Sec-WebSocket-Version, then 13 works
+ins v426 $C/version-426-python.pcap
+expect_eq "version-426-python: exit 1 (the first handshake was refused)" "$(rcs v426)" "1 1 1"
+expect_eq "version-426-python: refused with 426 and the server's versions, then valid with 13" \
+    "$(q v426 '[(h["version"], h["status"], h["verdict"], h["server_versions"]) for h in hs]')" \
+    '[["8", 426, "refused", "13"], ["13", 101, "valid", null]]'
+check "version-426-python: the ladder names the version asked for, the warning and the server's versions" in_order v426 \
+    '^  Version     8$' '^ +⚠ must be 13 \(RFC 6455 §4\.1 item 9\)$' \
+    '^ +the server speaks 13 \(its Sec-WebSocket-Version, RFC 6455 §4\.4\)$' \
+    "$(s2c '426 Upgrade Required after [0-9.]+ ms \+ 40 B body')" '^Connection 2 ' '^  Version     13$'
+check "version-426-python: a 101 with version 13 says nothing of the server's versions" \
+    sh -c '[ "$(grep -c "the server speaks" "$1")" -eq 1 ]' _ "$T/v426.txt"
+check "version-426-python: the retry with 13 carries the echo" qa v426 \
+    'texts() == ["hello in version 13", "hello in version 13"] and [c["conn"] for c in closes if c["websocket"]] == [2]'
 
 # ---- refused-403-python.pcap ----------------------------------------------------------------
 ins ref $C/refused-403-python.pcap

@@ -86,6 +86,7 @@ struct ctx {
     uint64_t index[2];      /* frame numbers per side */
     int violation_first;    /* frames_msg: emit `viol` before the frame (as the decoder does) */
     enum wsi_violation viol;/* frames_msg: a violation to report about its first frame (0: none) */
+    const char *file;       /* the capture file named in its events (several read), or NULL */
 };
 
 static void ctx_init(struct ctx *x, const struct wsi_sink *sink, uint64_t conn)
@@ -119,6 +120,7 @@ static struct wsi_event mk(struct ctx *x, enum wsi_ev_kind k, enum wsi_side side
     ev.ts_nsec = (uint32_t)llround((t - floor(t)) * 1e9);
     ev.ci = &x->ci;
     ev.client_dir = 0;
+    ev.file = x->file;
     return ev;
 }
 
@@ -294,6 +296,7 @@ static void chat(struct ctx *x, const struct wsi_handshake_ev *h)
         .closed_cleanly = 1,
         .frames = {5, 4},
         .messages = {4, 4},
+        .controls = {2, 2}, /* a ping and a close; a pong and a close */
         .bytes = {5 + 3 + 11 + 5, 8 + 3 + 1229 + 2},
         .duration = 0.52,
     };
@@ -1267,6 +1270,9 @@ static void test_json_chat(void **state)
                           "assert z['client_close'] == 1000 and z['server_close'] == 1000 and z['closed_cleanly']\n"
                           "assert z['abnormal'] is False and z['client_frames'] == 5 and z['server_frames'] == 4\n"
                           "assert z['client_messages'] == 4 and z['server_messages'] == 4\n"
+                          "assert z['client_data_messages'] == 2 and z['server_data_messages'] == 2\n"
+                          "assert z['client_control_frames'] == 2 and z['server_control_frames'] == 2\n"
+                          "assert 'file' not in z and 'file' not in objs[0]\n"
                           "assert z['client_bytes'] == 24 and z['server_bytes'] == 1242\n"
                           "assert z['violations'] == 0 and z['gaps'] == 0 and z['duration'] == 0.52\n"
                           "assert z['first_packet'] == 1 and z['last_packet'] == objs[-1]['packet']\n"
@@ -1385,7 +1391,7 @@ static void test_summary(void **state)
     struct wsi_handshake_ev h = hs_valid();
     struct wsi_render_opts o = opts(80, 0);
     char *buf = render_chat(SUMMARY, &o, &h);
-    assert_string_equal(buf, "#1 127.0.0.1:51000 -> 127.0.0.1:8765 GET /chat  valid  c2s 4 msg / s2c 4 msg  "
+    assert_string_equal(buf, "#1 127.0.0.1:51000 -> 127.0.0.1:8765 GET /chat  valid  c2s 2 msg + 2 ctl / s2c 2 msg + 2 ctl  "
                              "close 1000/1000  0 violations  0.52 s\n");
     free(buf);
 
@@ -1400,13 +1406,14 @@ static void test_summary(void **state)
     handshake(&x, 0.002, &h);
     end_ev(&x, WSI_S2C, 1.5, WSI_END_RST);
     struct wsi_close_ev c = {.websocket = 1, .verdict = WSI_HS_MISMATCH, .close_code = {-1, 0}, .violations = 1,
-                             .gaps = 2, .messages = {0, 1}, .duration = 1.5};
+                             .gaps = 2, .messages = {0, 1}, .controls = {0, 1}, .duration = 1.5};
     close_ev(&x, 1.5, &c);
     ctx_init(&x, &out.sink, 6);
     conn_ev(&x);
     struct wsi_close_ev p = {.close_code = {-1, -1}, .duration = 0.25};
     close_ev(&x, 0.25, &p);
     ctx_init(&x, &out.sink, 7);
+    x.file = "b.pcap"; /* one of several captures: its file after the number */
     conn_ev(&x);
     http_req(&x, 0.001, "POST", "/api", 0);
     struct wsi_close_ev q = {.close_code = {-1, -1}, .abnormal = 0, .duration = 0.01};
@@ -1418,10 +1425,10 @@ static void test_summary(void **state)
     struct lines l = split(out.buf);
     assert_int_equal(l.n, 4);
     assert_string_equal(l.v[3], "#8 GET /x  (connection not closed)");
-    assert_string_equal(l.v[0], "#5 127.0.0.1:51000 -> 127.0.0.1:8765 GET /chat  mismatch  c2s 0 msg / s2c 1 msg  "
+    assert_string_equal(l.v[0], "#5 127.0.0.1:51000 -> 127.0.0.1:8765 GET /chat  mismatch  c2s 0 msg + 0 ctl / s2c 0 msg + 1 ctl  "
                                 "close -/empty  1 violation  2 gaps  reset  1.50 s");
     assert_string_equal(l.v[1], "#6 127.0.0.1:51000 -> 127.0.0.1:8765  other TCP  c2s 0 B / s2c 0 B  packets 1-2  0.25 s");
-    assert_string_equal(l.v[2], "#7 127.0.0.1:51000 -> 127.0.0.1:8765 POST /api  http  0 violations  0.01 s");
+    assert_string_equal(l.v[2], "#7 (b.pcap) 127.0.0.1:51000 -> 127.0.0.1:8765 POST /api  http  0 violations  0.01 s");
     free(l.v);
     free(out.buf);
 }
