@@ -1,6 +1,6 @@
 # wsinspect - WebSocket protocol inspector and handshake calculator.
 #
-#   make            build build/wsaccept and build/wsinspect
+#   make            build build/wsaccept, build/wsinspect and build/wsecho
 #   make test       install missing packages (make deps), build, run every test
 #   make demo       install missing packages, build, run both tools on bundled examples
 #   make test SANITIZE=1   the same built with -fsanitize=address,undefined (in build-san/)
@@ -10,6 +10,8 @@
 # One static library per tool folder: calc/ -> libwscalc.a (the Accept
 # computation and the HTTP handshake rules), inspector/ -> libwsinspect.a (the
 # pipeline). wsinspect links both; the Accept is computed in one place.
+# echo/ -> libwsecho.a (options, message queues, the page, TLS helpers) and
+# wsecho, the classroom server, on libwebsockets.
 
 CC       ?= cc
 PREFIX   ?= /usr/local
@@ -21,6 +23,8 @@ PKGS     := libpcap libcrypto zlib jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lpcap -lcrypto -lz -ljansson)
 TEST_LIBS  := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+LWS_CFLAGS := $(shell pkg-config --cflags libwebsockets 2>/dev/null)
+LWS_LIBS   := $(shell pkg-config --libs libwebsockets libssl libcrypto 2>/dev/null || echo -lwebsockets -lssl -lcrypto)
 
 WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT      ?= -O2 -g
@@ -37,13 +41,18 @@ endif
 
 CALC_LIB_SRC := $(filter-out calc/wsaccept.c,$(wildcard calc/*.c))
 INSP_LIB_SRC := $(filter-out inspector/main.c,$(wildcard inspector/*.c))
-UNIT_SRC     := $(wildcard tests/unit/test_*.c)
+ECHO_LIB_SRC := $(filter-out echo/wsecho.c,$(wildcard echo/*.c))
+UNIT_SRC     := $(filter-out tests/unit/test_echo_%,$(wildcard tests/unit/test_*.c))
+ECHO_UNIT_SRC := $(wildcard tests/unit/test_echo_*.c)
 
 CALC_LIB := $(BUILD)/libwscalc.a
 INSP_LIB := $(BUILD)/libwsinspect.a
 WSACCEPT := $(BUILD)/wsaccept
 WSINSPECT := $(BUILD)/wsinspect
+ECHO_LIB := $(BUILD)/libwsecho.a
+WSECHO := $(BUILD)/wsecho
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+ECHO_UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(ECHO_UNIT_SRC))
 TOOLS_SRC := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOLS_SRC))
 
@@ -51,7 +60,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 .PHONY: all all-tests deps demo test unit cli e2e lessons bench fuzz captures install uninstall clean check-deps
 
-all: $(WSACCEPT) $(WSINSPECT)
+all: $(WSACCEPT) $(WSINSPECT) $(WSECHO)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,6 +96,35 @@ $(BUILD)/tools/%: $(call obj,tests/tools/%.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+# wsecho: its page's files built in (the EMBED rule below), libwebsockets, and the
+# terminal escaping of libwsinspect.a (a close reason is wire data).
+$(BUILD)/obj/echo/%.o: echo/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Iecho $(CFLAGS) $(LWS_CFLAGS) -MMD -MP -c $< -o $@
+
+$(ECHO_LIB): $(call obj,$(ECHO_LIB_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+ECHO_PAGE := echo/page.html echo/page.css echo/page.js
+$(BUILD)/gen/wsecho_page.c: $(ECHO_PAGE) $(EMBED)
+	@mkdir -p $(dir $@)
+	$(EMBED) $@ wsecho_page_html echo/page.html wsecho_page_css echo/page.css wsecho_page_js echo/page.js
+
+$(BUILD)/gen/%.o: $(BUILD)/gen/%.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(WSECHO): $(call obj,echo/wsecho.c) $(BUILD)/gen/wsecho_page.o $(ECHO_LIB) $(INSP_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LWS_LIBS) $(PKG_LIBS) -lm
+
+$(BUILD)/tests/test_echo_%: $(call obj,tests/unit/test_echo_%.c) $(ECHO_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LWS_LIBS) $(TEST_LIBS)
+
+$(BUILD)/obj/tests/unit/test_echo_%.o: tests/unit/test_echo_%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Iecho $(CFLAGS) $(LWS_CFLAGS) -MMD -MP -c $< -o $@
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # ---- set-up ---------------------------------------------------------------
@@ -100,10 +138,10 @@ test: deps
 	@$(MAKE) --no-print-directory all-tests
 	@sh tests/run-all.sh $(BUILD)
 
-all-tests: $(WSACCEPT) $(WSINSPECT) $(UNIT_BINS) $(TOOL_BINS)
+all-tests: $(WSACCEPT) $(WSINSPECT) $(WSECHO) $(UNIT_BINS) $(ECHO_UNIT_BINS) $(TOOL_BINS)
 
-unit: $(UNIT_BINS)
-	@for t in $(UNIT_BINS); do $$t || exit 1; done
+unit: $(UNIT_BINS) $(ECHO_UNIT_BINS)
+	@for t in $(UNIT_BINS) $(ECHO_UNIT_BINS); do $$t || exit 1; done
 
 demo: deps all
 	@sh tests/demo.sh $(BUILD)
@@ -128,12 +166,12 @@ captures:
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
-	install -m 755 $(WSACCEPT) $(WSINSPECT) $(DESTDIR)$(BINDIR)/
-	install -m 644 man/wsaccept.1 man/wsinspect.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 755 $(WSACCEPT) $(WSINSPECT) $(WSECHO) $(DESTDIR)$(BINDIR)/
+	install -m 644 man/wsaccept.1 man/wsinspect.1 man/wsecho.1 $(DESTDIR)$(MANDIR)/man1/
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/wsaccept $(DESTDIR)$(BINDIR)/wsinspect
-	rm -f $(DESTDIR)$(MANDIR)/man1/wsaccept.1 $(DESTDIR)$(MANDIR)/man1/wsinspect.1
+	rm -f $(DESTDIR)$(BINDIR)/wsaccept $(DESTDIR)$(BINDIR)/wsinspect $(DESTDIR)$(BINDIR)/wsecho
+	rm -f $(DESTDIR)$(MANDIR)/man1/wsaccept.1 $(DESTDIR)$(MANDIR)/man1/wsinspect.1 $(DESTDIR)$(MANDIR)/man1/wsecho.1
 
 clean:
 	rm -rf build build-san
