@@ -8,7 +8,7 @@ import { join } from 'node:path';
 export const CHROMIUM = process.env.WSI_CHROMIUM || '/usr/bin/chromium';
 
 // A browser with an empty profile; close() removes the profile too. `extra`: more options of
-// launchPersistentContext (recordHar...).
+// launchPersistentContext (recordHar, ignoreHTTPSErrors...).
 export async function launch(extra = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'wsi-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -24,15 +24,16 @@ export async function launch(extra = {}) {
 
 // A tiny test runner that prints the line tests/run-all.sh adds up.
 export function suite(name) {
-  let passed = 0, failed = 0;
+  let passed = 0, failed = 0, skipped = 0;
   return {
+    skip(what, why) { skipped++; console.log(`skip ${what}: ${why}`); },
     ok(cond, what) {
       if (cond) { passed++; console.log(`ok   ${what}`); }
       else { failed++; console.log(`FAIL ${what}`); }
       return !!cond;
     },
     end() {
-      console.log(`${name}: ${passed} passed, ${failed} failed`);
+      console.log(`${name}: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
       process.exit(failed ? 1 : 0);
     },
   };
