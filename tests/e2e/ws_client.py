@@ -13,6 +13,7 @@ Actions, in order:
   ping:STRING       send a ping
   recv              wait for one message (text, binary or pong) and print it
   recv:N            the same N times
+  until:TEXT        print messages as they come until a text message containing TEXT
   close:CODE:REASON send a close frame
   expect-close      read until the server's close frame (messages on the way printed) or EOF
   sleep:S           wait S seconds
@@ -166,6 +167,15 @@ def main():
             elif verb == "recv":
                 for _ in range(int(arg or 1)):
                     show(*c.message())
+            elif verb == "until":
+                while True:
+                    op, data = c.message()
+                    show(op, data)
+                    if op == 1 and arg in data.decode("utf-8"):
+                        break
+                    if op == 8:
+                        print("ws_client: closed before a message with " + arg, file=sys.stderr)
+                        return 1
             elif verb == "close":
                 code, _, reason = arg.partition(":")
                 c.send(8, struct.pack("!H", int(code)) + reason.encode())
