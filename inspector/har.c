@@ -23,20 +23,22 @@
 
 /* ---- jansson's memory, charged to the budget ------------------------------------------ */
 
-/* jansson allocates through these while a HAR is read: each block carries its size, so
- * what is held is charged and released exactly, and a block that would take the total
- * over the limit is refused (jansson then fails the value with "out of memory"). */
+/* jansson allocates through these while a HAR is read: each block carries its size, so what
+ * is held is charged and released exactly. No block is refused: jansson 2.14 does not survive
+ * a failed allocation everywhere (its lexer goes on after failing to save a byte, then decodes
+ * past what it saved), so the budget is kept by what jansson is given to read at a time (see
+ * value()) and checked after each value. */
 static struct wsi_budget *har_budget;
-static int har_refused;         /* a block was refused (jansson may then report any error) */
 #define BLOCK_HEAD 16
+/* jansson's memory for a value is a few times its text for HAR's strings and objects (a
+ * pathological text of empty objects takes tens of times more, for a moment): a value may be
+ * at most 1/VALUE_SHARE of the budget left. */
+#define VALUE_SHARE 4
+#define VALUE_MIN (16u << 10)
 
 static void *har_malloc(size_t n)
 {
     if (n > SIZE_MAX - BLOCK_HEAD) return NULL;
-    if (har_budget && har_budget->limit && har_budget->used + n + BLOCK_HEAD > har_budget->limit) {
-        har_refused = 1;
-        return NULL;
-    }
     unsigned char *p = malloc(n + BLOCK_HEAD);
     if (!p) return NULL;
     memcpy(p, &n, sizeof n);
@@ -107,28 +109,33 @@ static void skip_ws(struct cursor *c)
 static int value(struct har *h, struct cursor *c, json_t **out)
 {
     json_error_t e;
-    size_t start = at(h, c);
+    size_t start = at(h, c), left = cur_left(c), give = left;
+    struct wsi_budget *b = h->o->budget;
     *out = NULL;
-    int refused = 0;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        har_refused = 0;
-        *out = json_loadb((const char *)c->p, cur_left(c), JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &e);
-        if (*out) break;
-        refused = har_refused || json_error_code(&e) == json_error_out_of_memory;
-        /* refused by the budget: the holders give way (ladder blocks printed early), once */
-        if (!refused || attempt || !h->o->budget ||
-            wsi_budget_enforce(h->o->budget) == 0)
-            break;
+    if (b && b->limit) {
+        /* what jansson may read at once: a share of the budget left (the holders give way first) */
+        if (b->used + (uint64_t)left * VALUE_SHARE > b->limit) wsi_budget_enforce(b);
+        uint64_t room = b->used < b->limit ? (b->limit - b->used) / VALUE_SHARE : 0;
+        if (room < VALUE_MIN) room = VALUE_MIN;
+        if (room < left) give = (size_t)room;
+    }
+    *out = json_loadb((const char *)c->p, give, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK | JSON_ALLOW_NUL, &e);
+    int too_big = !*out && give < left && e.position >= 0 && (size_t)e.position >= give;
+    if (*out && b && b->limit && b->used > b->limit && wsi_budget_enforce(b) == 0 && b->used > b->limit) {
+        json_decref(*out); /* it took more than the budget has: let it go */
+        *out = NULL;
+        too_big = 1;
+        e.position = 0;
     }
     if (!*out) {
         char what[240];
-        if (refused)
-            snprintf(what, sizeof what, "the memory budget (--max-memory) is reached: the rest is not read");
+        if (too_big || json_error_code(&e) == json_error_out_of_memory)
+            snprintf(what, sizeof what, "a value bigger than the memory budget (--max-memory) allows: the rest is not read");
         else if (e.position >= 0 && (size_t)e.position >= cur_left(c))
             snprintf(what, sizeof what, "the JSON ends here: the file is cut short (%s)", e.text);
         else
             snprintf(what, sizeof what, "not valid JSON: %s", e.text);
-        return fail_at(h, start + (e.position > 0 ? (size_t)e.position : 0), what);
+        return fail_at(h, start + (!too_big && e.position > 0 ? (size_t)e.position : 0), what);
     }
     cur_skip(c, (size_t)e.position);
     return 0;
@@ -230,6 +237,14 @@ static double jnum(const json_t *o, const char *key, double dflt)
 {
     const json_t *v = json_object_get(o, key);
     return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+/* A whole number from -100000 to 100000 (a status, an opcode, a close code), or dflt: a value
+ * out of that range or not a number says nothing these fields can mean. */
+static int jint(const json_t *o, const char *key, int dflt)
+{
+    double v = jnum(o, key, NAN);
+    return v >= -100000 && v <= 100000 ? (int)v : dflt;
 }
 
 /* An ISO 8601 date as HAR writes it ("2025-12-09T13:40:33.004Z", "...266590+00:00"): seconds since
@@ -360,7 +375,7 @@ struct hconn {
 static void emit(struct hconn *k, struct wsi_event *ev, enum wsi_side side, double when)
 {
     if (!k->shown) return;
-    if (!(when > -1e15 && when < 1e15)) when = k->start;
+    if (!(when > -1e15 && when < 1e15)) when = k->start; /* a time no clock gives: the entry's start */
     double sec = floor(when);
     long long ns = llround((when - sec) * 1e6) * 1000; /* HAR times go to the microsecond */
     if (ns > 999999999) ns = 999999999;
@@ -442,7 +457,7 @@ static void one_message(struct hconn *k, const json_t *m)
     const char *data = json_is_string(d) ? json_string_value(d) : "";
     size_t dlen = json_is_string(d) ? json_string_length(d) : 0;
     double when = msg_time(k, jnum(m, "time", k->last));
-    int op = (int)jnum(m, "opcode", 1);
+    int op = jint(m, "opcode", 1);
     h->st->messages++;
     if (!type) type = "";
     if (strcmp(type, "error") == 0 || op == -1) {
@@ -675,6 +690,7 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
         k.shift = start + resp_at - first;
         k.hc.clock = "the messages' times are a monotonic clock: placed from the response on";
     }
+    if (!(start > -1e15 && start < 1e15)) start = 0; /* a first time no clock gives */
     k.start = k.last = start;
 
     struct wsi_event ev = {.kind = WSI_EV_CONN};
@@ -684,7 +700,7 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
     const char *method = jstr(rq, "method");
     const json_t *rqh = json_object_get(rq, "headers");
     int have_rq = (method && *method) || json_array_size(rqh) > 0;
-    int status = (int)jnum(rs, "status", 0);
+    int status = jint(rs, "status", 0);
     int have_rs = status > 0;
     struct http1_head *req = har_malloc(sizeof *req), *resp = har_malloc(sizeof *resp);
     if (!req || !resp) {
@@ -775,7 +791,7 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
     if (json_is_object(wc)) {
         char t[600];
         const char *why = jstr(wc, "reason");
-        int code = (int)jnum(wc, "code", -1);
+        int code = jint(wc, "code", -1);
         double ts = jnum(wc, "timestamp", NAN);
         k.hc.close_code = code >= 0 && code <= 65535 ? code : -1;
         k.hc.close_reason = why;

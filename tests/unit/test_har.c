@@ -389,7 +389,7 @@ static void test_budget(void **state)
     assert_int_equal(run(&r, har, &o, NULL, err, sizeof err), -1);
     assert_non_null(strstr(r.log, "MSG > 1 5 small;"));
     assert_null(strstr(r.log, "MSG > 1 600000"));
-    assert_non_null(strstr(err, "memory budget (--max-memory) is reached"));
+    assert_non_null(strstr(err, "a value bigger than the memory budget (--max-memory) allows"));
     assert_int_equal(b.used, 0); /* all jansson held was given back */
     /* within a larger budget it is read */
     wsi_budget_init(&b, 8u << 20);
@@ -431,6 +431,24 @@ static void test_attached(void **state)
     rmdir(dir);
 }
 
+/* Numbers out of any range: a status, an opcode, a close code, times; read as "not given". */
+static void test_out_of_range_numbers(void **state)
+{
+    (void)state;
+    static const char har[] =
+        "{\"log\":{\"entries\":[{\"_resourceType\":\"websocket\",\"request\":{\"url\":\"ws://a.test/\"},"
+        "\"response\":{\"status\":1e300},\"_webSocketClose\":{\"code\":-1e300},"
+        "\"_webSocketMessages\":[{\"type\":\"send\",\"time\":1e300,\"opcode\":1e20,\"data\":\"a\"},"
+        "{\"type\":\"send\",\"time\":-1e300,\"opcode\":-1e20,\"data\":\"b\"}]}]}}";
+    struct rec r;
+    struct wsi_har_stats st;
+    assert_int_equal(run(&r, har, NULL, &st, NULL, 0), 0);
+    assert_string_equal(r.log, "CONN 1 a.test:80;HS no-response -;MSG > 1 1 a;MSG > 1 1 b;"
+                               "NOTE close closed without a code;CLOSE ws=1 2/0;");
+    assert_int_equal(r.ts_sec[0], 0); /* no clock gives 1e300 s: the start is 0 */
+    assert_int_equal(st.failed_handshakes, 1);
+}
+
 static void test_sniff(void **state)
 {
     (void)state;
@@ -461,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_only_conn),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_attached),
+        cmocka_unit_test(test_out_of_range_numbers),
         cmocka_unit_test(test_sniff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
