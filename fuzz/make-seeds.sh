@@ -29,7 +29,7 @@ if [ -z "$(echo "$captures" | tr -d ' \n')" ]; then
     exit 1
 fi
 
-HARN="pipeline netdecode reasm http1 wsframe tls keylog inflate"
+HARN="pipeline netdecode reasm http1 wsframe tls keylog inflate har"
 for h in $HARN; do
     mkdir -p "fuzz/corpus-$h" || exit 1
 done
@@ -38,6 +38,20 @@ done
 for f in $captures; do
     cp "$f" "fuzz/corpus-pipeline/seed-$(basename "$f")" || exit 1
 done
+
+# har: the HAR files in captures/har/, the real exports beside the clone that are small enough,
+# and one small HAR of each producer's variant (Chrome's error and never-started socket,
+# Playwright's milliseconds, HTTP Toolkit's close, Firefox without messages, a cut-short file)
+for f in captures/har/*.har $(find ../shared/har-samples -name '*.har' -size -450k 2>/dev/null | sort); do
+    [ -f "$f" ] && { cp "$f" "fuzz/corpus-har/seed-$(basename "$f")" || exit 1; }
+done
+K='"request":{"method":"GET","url":"ws://a.test/","headers":[{"name":"Sec-WebSocket-Key","value":"dGhlIHNhbXBsZSBub25jZQ=="},{"name":"Upgrade","value":"websocket"}]}'
+R='"response":{"status":101,"headers":[{"name":"Upgrade","value":"websocket"},{"name":"Connection","value":"Upgrade"},{"name":"Sec-WebSocket-Accept","value":"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}]}'
+printf '%s' '{"log":{"creator":{"name":"WebInspector","version":"537.36"},"entries":[{"_resourceType":"websocket","startedDateTime":"2025-01-02T03:04:05.000Z",'"$K,$R"',"timings":{"wait":12},"_webSocketMessages":[{"type":"send","time":1735787045.5,"opcode":1,"data":"hi"},{"type":"receive","time":1735787045.6,"opcode":2,"data":"AAEC"},{"type":"error","time":1735787046,"opcode":-1,"data":"Invalid frame header"}]}]}}' >fuzz/corpus-har/seed-chrome.har
+printf '%s' '{"log":{"entries":[{"_resourceType":"websocket","startedDateTime":"1969-12-31T23:59:59.000Z","request":{"method":"","url":"wss://a.test/ws","headers":[]},"response":{"status":0,"headers":[],"_error":"net::ERR_FAILED"},"_webSocketMessages":[{"type":"error","time":282411.6,"opcode":-1,"data":""}]}]}}' >fuzz/corpus-har/seed-failed.har
+printf '%s' '{"log":{"creator":{"name":"Playwright","version":"1.65.2"},"entries":[{"startedDateTime":"2026-12-04T21:00:00.000Z",'"$K,$R"',"_resourceType":"websocket","_webSocketMessages":[{"type":"send","time":1796418000125.5,"opcode":1,"data":"x"}]}]}}' >fuzz/corpus-har/seed-playwright.har
+printf '%s' '{"log":{"entries":[{"startedDateTime":"2024-05-01T10:00:00+02:00",'"$K,$R"',"_webSocketMessages":[],"_webSocketClose":{"code":1001,"reason":"away","timestamp":1714557602000}},{"request":{"url":"https://b.test/","headers":[{"name":"Upgrade","value":"websocket"}]},"response":{"status":101}}]}}' >fuzz/corpus-har/seed-close-firefox.har
+printf '%s' '{"log":{"entries":[{"_resourceType":"websocket","_webSocketMessages":[{"type":"send","time":1,"opcode":1,"data":"cut' >fuzz/corpus-har/seed-cut.har
 
 # keylog: the key logs of the wss:// captures as they are
 for f in captures/*.keylog; do

@@ -52,7 +52,7 @@ fi
 # FUZZ_CFLAGS goes last, so that it can take back part of what SAN turns on
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer ${FUZZ_CFLAGS:-}"
 CFLAGS="-g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DWS_VERSION=\"fuzz\" -Icommon -Icalc -Iinspector"
-LIBS="-lpcap -lcrypto -lz -lm"
+LIBS="-lpcap -lcrypto -lz -ljansson -lm"
 LIB_SRC=$(ls calc/*.c inspector/*.c | grep -v -e '^calc/wsaccept\.c$' -e '^inspector/main\.c$')
 HEADERS=$(ls common/*.h calc/*.h inspector/*.h fuzz/*.h)
 
@@ -123,6 +123,7 @@ opts_for() {
     reasm) echo "-max_len=16384 -timeout=10" ;;
     wsframe) echo "-max_len=8192 -timeout=10" ;;
     http1) echo "-max_len=8192 -timeout=10 -dict=fuzz/http1.dict" ;;
+    har) echo "-max_len=65536 -timeout=20 -dict=fuzz/har.dict" ;;
     netdecode) echo "-max_len=2048 -timeout=10" ;;
     tls) echo "-max_len=65536 -timeout=20" ;;
     inflate) echo "-max_len=16384 -timeout=20" ;;
