@@ -368,7 +368,7 @@ struct hconn {
     int ms;                     /* message times are in milliseconds (Playwright) */
     enum clock clock;
     double shift;               /* added to a message's time (a monotonic clock placed after the response) */
-    uint64_t msgs[2], bytes[2];
+    uint64_t msgs[2], bytes[2], controls[2];
     int shown;
 };
 
@@ -507,6 +507,7 @@ static void one_message(struct hconn *k, const json_t *m)
     ev.u.msg.m = &msg;
     ev.u.msg.rtt = -1;
     k->msgs[side]++;
+    if (msg.opcode >= 8) k->controls[side]++; /* no browser records them; another tool might */
     k->bytes[side] += blen;
     emit(k, &ev, side, when);
     har_free(raw);
@@ -814,6 +815,7 @@ static void websocket_entry(struct har *h, uint64_t index, struct entry *en)
     cl->close_code[0] = cl->close_code[1] = -1;
     for (int s = 0; s < 2; s++) {
         cl->messages[s] = k.msgs[s];
+        cl->controls[s] = k.controls[s];
         cl->bytes[s] = k.bytes[s];
     }
     cl->duration = k.last - k.start;
