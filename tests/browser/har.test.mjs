@@ -29,6 +29,7 @@ const dir = mkdtempSync(join(tmpdir(), 'wsi-har-'));
 const har = join(dir, 'session.har');
 const port = await freePort();
 const server = await startEcho(port);
+console.log(`note the echo server: ${server.name}`);
 let capture;
 try {
   // the live capture first: wait until it listens

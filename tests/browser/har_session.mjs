@@ -2,9 +2,11 @@
 // by Playwright as a HAR (recordHar, messages embedded). Shared by har.test.mjs (the differential test)
 // and captures/make-har.sh (the HAR kept in captures/har/).
 //
-// The server is captures/peers/py_peer.py's "deflate" echo (Python websockets, permessage-deflate on),
-// started on a free port of 127.0.0.1 and stopped by its process id.
+// The server is the project's wsecho (libwebsockets, permessage-deflate on) when it is built
+// ($WSECHO, else $BUILD/wsecho or build/wsecho), else captures/peers/py_peer.py's "deflate" echo
+// (Python websockets); either is started on a free port of 127.0.0.1 and stopped by its process id.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,17 +33,30 @@ export function freePort() {
   });
 }
 
-// The echo server on 127.0.0.1:port; resolves once it listens. stop() ends it by its pid.
+export function wsecho() {
+  const w = process.env.WSECHO || join(process.env.BUILD || join(ROOT, 'build'), 'wsecho');
+  return existsSync(w) ? w : null;
+}
+
+// The echo server on 127.0.0.1:port; resolves once it listens ({name, stop}). stop() ends it by its pid.
 export function startEcho(port) {
   return new Promise((resolve, reject) => {
-    const p = spawn(PY, [join(ROOT, 'captures/peers/py_peer.py'), 'server', 'deflate', '127.0.0.1', String(port)],
-                    { stdio: ['ignore', 'ignore', 'pipe'] });
+    const w = wsecho();
+    const name = w ? 'wsecho' : 'py_peer.py deflate';
+    const p = w ? spawn(w, ['--port', String(port), '--news', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
+                : spawn(PY, [join(ROOT, 'captures/peers/py_peer.py'), 'server', 'deflate', '127.0.0.1', String(port)],
+                        { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    const timer = setTimeout(() => { p.kill(); reject(new Error('echo server did not start: ' + err)); }, 10000);
-    p.stderr.on('data', (d) => {
+    const timer = setTimeout(() => { p.kill(); reject(new Error(`${name} did not start: ` + err)); }, 10000);
+    const seen = (d) => {
       err += d;
-      if (err.includes('listening')) { clearTimeout(timer); resolve({ stop: () => p.kill('SIGTERM') }); }
-    });
+      if (err.includes('listening') || err.includes('serving')) {
+        clearTimeout(timer);
+        resolve({ name, stop: () => p.kill('SIGTERM') });
+      }
+    };
+    p.stderr.on('data', seen);
+    if (p.stdout) p.stdout.on('data', seen);
     p.on('exit', (code) => { clearTimeout(timer); reject(new Error(`echo server exited (${code}): ${err}`)); });
   });
 }
@@ -54,7 +69,8 @@ export async function recordSession(harPath, port) {
   try {
     const page = await context.newPage();
     // a page of the server's own origin: chromium's local network access checks block a public page
-    // (about:blank) from loopback; the echo server answers a plain GET with a 426, which is page enough
+    // (about:blank) from loopback (wsecho serves its page; Python websockets answers a plain GET
+    // with a 426, which is page enough)
     await page.goto(`http://127.0.0.1:${port}/`);
     got = await page.evaluate(async ({ url, messages, bye }) => {
       const ws = new WebSocket(url);
