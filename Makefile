@@ -70,7 +70,7 @@ $(CALC_LIB): $(call obj,$(CALC_LIB_SRC))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(INSP_LIB): $(call obj,$(INSP_LIB_SRC))
+$(INSP_LIB): $(call obj,$(INSP_LIB_SRC)) $(BUILD)/gen/html_page.o
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
@@ -91,6 +91,14 @@ EMBED := $(BUILD)/embed
 $(EMBED): common/embed.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $<
+
+# wsinspect --html's page: template, styles and script (inspector/html/), in libwsinspect.a
+HTML_PAGE := inspector/html/page.html inspector/html/page.css inspector/html/page.js
+$(BUILD)/gen/html_page.c: $(HTML_PAGE) $(EMBED)
+	@mkdir -p $(dir $@)
+	$(EMBED) $@ wsi_page_html inspector/html/page.html wsi_page_css inspector/html/page.css wsi_page_js inspector/html/page.js
+$(BUILD)/gen/html_page.o: $(BUILD)/gen/html_page.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tools/%: $(call obj,tests/tools/%.c)
 	@mkdir -p $(dir $@)

@@ -75,6 +75,8 @@ struct wsi_http_ev {
     double waited;           /* response: seconds since the request it answers (-1 unknown) */
     uint64_t index;          /* 1-based number of this request (or response) on the connection */
     uint64_t head_cut;       /* the head is cut (a snap length, missing bytes): its bytes captured; 0 whole */
+    const uint8_t *head;     /* the head's bytes as sent (through its blank line), or NULL when not known */
+    size_t head_len;
 };
 
 /* One chunk of a chunked body. */

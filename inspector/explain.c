@@ -52,23 +52,6 @@ static void bits(char *out, unsigned v, int n)
     *out = '\0';
 }
 
-/* The header bytes, rebuilt from the decoded fields (every field is kept as sent). */
-static size_t header_bytes(const struct wsi_frame *f, uint8_t h[14])
-{
-    size_t n = 0;
-    h[n++] = (uint8_t)((f->fin ? 0x80 : 0) | ((f->rsv & 7) << 4) | (f->opcode & 0x0F));
-    h[n++] = (uint8_t)((f->masked ? 0x80 : 0) | (f->len7 & 0x7F));
-    if (f->len7 == 126) {
-        h[n++] = (uint8_t)(f->len >> 8);
-        h[n++] = (uint8_t)f->len;
-    } else if (f->len7 == 127) {
-        for (int i = 7; i >= 0; i--) h[n++] = (uint8_t)(f->len >> (8 * i));
-    }
-    if (f->masked)
-        for (int i = 0; i < 4; i++) h[n++] = f->mask[i];
-    return n;
-}
-
 static void hexs(FILE *out, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) fprintf(out, "%s%02x", i ? " " : "", p[i]);
@@ -100,7 +83,7 @@ static void explain_frame(struct wsi_explain *x, const struct wsi_event *ev)
     const struct wsi_frame_ev *fe = &ev->u.frame;
     const struct wsi_frame *f = fe->f;
     uint8_t h[14];
-    size_t hn = header_bytes(f, h);
+    size_t hn = wsi_frame_header_bytes(f, h);
     char b[16];
     const char *dir = ev->side == WSI_C2S ? "client -> server" : "server -> client";
     fprintf(out, "Frame %" PRIu64 " of connection %" PRIu64 " (%s), packet %" PRIu64 ", %.6f s   RFC 6455 \xC2\xA7" "5.2\n",

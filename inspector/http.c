@@ -463,7 +463,8 @@ static void start_body(struct conn *c, int dir, const struct http1_head *h, int 
 
 /* ---- heads --------------------------------------------------------------------- */
 
-static void emit_http(struct conn *c, int dir, const struct http1_head *h, int upgrade, uint64_t cut)
+static void emit_http(struct conn *c, int dir, const struct http1_head *h, int upgrade, uint64_t cut, const uint8_t *raw,
+                      size_t raw_len)
 {
     struct wsi_event ev = {.kind = WSI_EV_HTTP};
     char arena[4096];
@@ -480,6 +481,8 @@ static void emit_http(struct conn *c, int dir, const struct http1_head *h, int u
     ev.u.http.content_encoding = http_hdr_str(h, "Content-Encoding", &a, &left);
     ev.u.http.waited = -1;
     ev.u.http.head_cut = cut;
+    ev.u.http.head = raw;
+    ev.u.http.head_len = raw ? raw_len : 0;
     if (cut) ev.u.http.body_known = 0; /* what follows the head is not followed */
     if (h->is_request) {
         ev.u.http.method = http_view_str(h->method, &a, &left);
@@ -505,7 +508,7 @@ static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
     struct side *sd = &c->sd[dir];
     const struct http1_header *up = http1_find(h, "Upgrade");
     int upgrade = up && http1_token_list_has(up->value, "websocket");
-    emit_http(c, dir, h, upgrade, 0);
+    emit_http(c, dir, h, upgrade, 0, sd->buf, n);
     sd->last_req_head = http1_str_ieq(h->method, "HEAD");
     if (upgrade) {
         free(c->req_copy);
@@ -524,13 +527,13 @@ static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
     start_body(c, dir, h, 0, 0);
 }
 
-/* A complete response head. */
-static void on_response(struct conn *c, int dir, struct http1_head *h)
+/* A complete response head of n bytes (at the start of sd->buf). */
+static void on_response(struct conn *c, int dir, struct http1_head *h, size_t n)
 {
     struct side *sd = &c->sd[dir];
     struct side *cl = &c->sd[1 - dir];
     int interim = h->status >= 100 && h->status < 200 && h->status != 101;
-    emit_http(c, dir, h, h->status == 101, 0);
+    emit_http(c, dir, h, h->status == 101, 0, sd->buf, n);
     if (interim) return;
     const struct http1_header *up = h->status == 101 ? http1_find(h, "Upgrade") : NULL;
     int to_ws = up && http1_token_list_has(up->value, "websocket");
@@ -592,7 +595,7 @@ int http_head_cut(struct conn *c, int dir)
             if (!is_req && h->status == 101 && !c->websocket)
                 classify_set(c, WSI_CARRIES_HTTP,
                              "HTTP/1.x, then a 101 whose head is cut: whether WebSocket followed cannot be told");
-            emit_http(c, dir, h, is_req ? upgrade : h->status == 101, sd->blen);
+            emit_http(c, dir, h, is_req ? upgrade : h->status == 101, sd->blen, (const uint8_t *)tmp, n);
             shown = 1;
         }
     }
@@ -669,7 +672,7 @@ size_t http_feed_head(struct conn *c, int dir, const uint8_t *p, size_t n)
     /* r bytes of head; those past r (from this chunk) are given back to the caller */
     size_t used_here = (size_t)r > before ? (size_t)r - before : 0;
     if (is_req) on_request(c, dir, h, (size_t)r);
-    else on_response(c, dir, h);
+    else on_response(c, dir, h, (size_t)r);
     free(h);
     if (sd->mode == M_WAIT_101) {
         /* keep nothing of the head; later bytes are held */

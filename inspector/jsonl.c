@@ -7,6 +7,7 @@
 #include <stdio_ext.h> /* __fbufsize, __fpending, __flbf */
 #endif
 
+#include "accept.h"
 #include "render.h"
 
 /* Each line is built in the renderer's buffer. A complete line is handed to stdio at once
@@ -555,6 +556,17 @@ static inline void jcode_(struct wsi_json *j, const char *ks, size_t kn, int cod
 #define jsec_opt(j, k, v) jsec_opt_((j), KEY(k), (v))
 #define jcode(j, k, c) jcode_((j), KEY(k), (c))
 
+/* "k": "0a1b..." of the bytes XORed with the 4-byte key (byte i with key[i % 4]): the
+ * payload as a client sent it, masked (RFC 6455 §5.3) */
+static void jhex_xor_(struct wsi_json *j, const char *ks, size_t kn, const uint8_t *s, size_t len, const uint8_t key[4])
+{
+    done(j, w_copy(jkey(j, ks, kn, 1), LIT("\"")));
+    for (size_t i = 0; i < len; i++)
+        done(j, w_copy(room(j, 2), hex2 + 2 * (size_t)(uint8_t)(s[i] ^ key[i % 4]), 2));
+    done(j, w_copy(room(j, 1), LIT("\"")));
+}
+#define jhex_xor(j, k, s, n, key) jhex_xor_((j), KEY(k), (s), (n), (key))
+
 /* ---- previews ------------------------------------------------------------- */
 
 /* How many of a preview's n bytes are shown: at most opts.payload, and when `text`,
@@ -608,6 +620,10 @@ static void j_http(struct wsi_json *j, const struct wsi_http_ev *h)
     jstr(j, "content_encoding", h->content_encoding);
     if (h->head_cut) ju64(j, "head_cut", h->head_cut);
     if (!h->is_request) jsec_opt(j, "waited", h->waited);
+    if (j->o.detail) {
+        if (h->head) jbytes(j, "head", h->head, h->head_len);
+        else jnull(j, "head");
+    }
 }
 
 static void j_chunk(struct wsi_json *j, const struct wsi_chunk_ev *c)
@@ -692,6 +708,15 @@ static void j_handshake(struct wsi_json *j, const struct wsi_handshake_ev *h)
     jbool(j, "version_warning", h->version_warning);
     jbool(j, "deflate", h->deflate);
     jsec_opt(j, "latency", h->latency);
+    if (j->o.detail) { /* the Accept's steps: the key and the GUID joined, their SHA-1 (calc/) */
+        uint8_t sha1[20];
+        char acc[WS_ACCEPT_BUFSZ];
+        jstr(j, "guid", WS_GUID);
+        if (h->key && h->expected_accept && ws_accept_compute(h->key, strlen(h->key), acc, sha1) == 0)
+            jhex(j, "accept_sha1", sha1, sizeof sha1);
+        else
+            jnull(j, "accept_sha1");
+    }
 }
 
 static void j_frame(struct wsi_json *j, const struct wsi_frame_ev *fe)
@@ -713,6 +738,11 @@ static void j_frame(struct wsi_json *j, const struct wsi_frame_ev *fe)
     size_t n = shown(j, fe->preview, fe->preview ? fe->preview_len : 0, 0);
     jhex(j, "preview_hex", fe->preview, n);
     jbool(j, "preview_truncated", f ? n < f->len : n < fe->preview_len);
+    if (j->o.detail && f) { /* the header as sent, and the payload's first bytes as sent (masked) */
+        uint8_t h[14];
+        jhex(j, "header_hex", h, wsi_frame_header_bytes(f, h));
+        if (f->masked) jhex_xor(j, "masked_hex", fe->preview, n, f->mask);
+    }
 }
 
 static void j_message(struct wsi_json *j, const struct wsi_message_ev *me)
@@ -761,6 +791,8 @@ static void j_message(struct wsi_json *j, const struct wsi_message_ev *me)
     }
     jbool(j, "incomplete", m->incomplete);
     if (m->opcode == WSI_OP_PONG) jsec_opt(j, "rtt", me->rtt);
+    if (j->o.detail && me->inflated && m->preview) /* the compressed bytes, as the frames carried them */
+        jhex(j, "compressed_hex", m->preview, shown(j, m->preview, m->preview_len, 0));
 }
 
 /* A connection read from a HAR: where it comes from, and what such a record cannot show. */

@@ -29,7 +29,7 @@
 /* Exit statuses (documented in wsinspect(1)). */
 enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_USAGE = 2, EXIT_LOST = 3 };
 
-enum output { OUT_LADDER, OUT_JSON, OUT_SUMMARY, OUT_EXPLAIN };
+enum output { OUT_LADDER, OUT_JSON, OUT_SUMMARY, OUT_EXPLAIN, OUT_HTML, OUT_MERMAID };
 
 /* Everything the command line says. */
 struct cli {
@@ -44,7 +44,7 @@ struct cli {
     int list;                 /* -D */
     enum output out;          /* --json / --summary / ladder */
     int frames;               /* --frames */
-    long payload;             /* --payload N */
+    long payload;             /* --payload N (-1: not given) */
     int hexdump;              /* -x */
     uint64_t stream;          /* --stream N */
     int color;                /* -1 auto, 0 never, 1 always */
@@ -254,6 +254,10 @@ static void usage(FILE *f)
             "Output:\n"
             "  --json           JSON Lines, one object per event\n"
             "  --summary        one line per connection\n"
+            "  --html           one self-contained page (open it in a browser, even offline): the\n"
+            "                   connections, their ladders, the handshake and every frame's bits\n"
+            "                   (previews of --payload, 1024 by default)\n"
+            "  --mermaid        the ladder as a Mermaid sequenceDiagram, for slides and notes\n"
             "  --frames         one arrow per frame instead of one per message\n"
             "  --payload N      preview length in characters or bytes (default 32)\n"
             "  -x               hex dump of each payload preview\n"
@@ -369,10 +373,12 @@ static int looks_like_path(const char *w)
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS, O_EXPLAIN, O_TIME };
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS, O_EXPLAIN, O_TIME, O_HTML, O_MERMAID };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, O_JSON},
         {"summary", no_argument, NULL, O_SUMMARY},
+        {"html", no_argument, NULL, O_HTML},
+        {"mermaid", no_argument, NULL, O_MERMAID},
         {"frames", no_argument, NULL, O_FRAMES},
         {"payload", required_argument, NULL, O_PAYLOAD},
         {"stream", required_argument, NULL, O_STREAM},
@@ -422,6 +428,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case 'x': c->hexdump = 1; break;
         case O_JSON: c->out = OUT_JSON; break;
         case O_SUMMARY: c->out = OUT_SUMMARY; break;
+        case O_HTML: c->out = OUT_HTML; break;
+        case O_MERMAID: c->out = OUT_MERMAID; break;
         case O_FRAMES: c->frames = 1; break;
         case O_PAYLOAD:
             if (parse_num(optarg, "--payload", 0, 65536, &v)) return -1;
@@ -786,12 +794,14 @@ static int run_har(const struct cli *c, const char *input, struct wsi_budget *bu
 
 int main(int argc, char **argv)
 {
-    struct cli c = {.payload = 32, .color = -1, .snaplen = WSI_LIVE_SNAPLEN, .live = -1};
+    struct cli c = {.payload = -1, .color = -1, .snaplen = WSI_LIVE_SNAPLEN, .live = -1};
     /* everything main owns, released in one place at the end */
     struct wsi_ladder *ladder = NULL;
     struct wsi_json *json = NULL;
     struct wsi_summary *summary = NULL;
     struct wsi_explain *explain = NULL;
+    struct wsi_html *html = NULL;
+    struct wsi_mermaid *mermaid = NULL;
     struct wsi_keylog *kl = NULL;
     struct wsi_session *s = NULL;
     int status = EXIT_USAGE;
@@ -810,6 +820,7 @@ int main(int argc, char **argv)
         goto out;
     }
 
+    if (c.payload < 0) c.payload = c.out == OUT_HTML ? 1024 : 32; /* the page shows whole short messages */
     if (c.iface && (iface_n = interface_by_number(c.iface))) c.iface = iface_n;
     const char *input = c.file ? input_name(c.file) : c.iface;
     if (c.nfiles > 1) {
@@ -866,6 +877,21 @@ int main(int argc, char **argv)
     case OUT_JSON:
         json = wsi_json_new(&ro);
         sink = (struct wsi_sink){.event = wsi_json_event, .self = json};
+        break;
+    case OUT_HTML:
+        if (c.nfiles) { /* the files by their names, as the page names them and repeats them in its commands */
+            const char **names = calloc((size_t)c.nfiles, sizeof *names);
+            for (int k = 0; names && k < c.nfiles; k++) names[k] = input_name(c.files[k]);
+            html = names ? wsi_html_new(&ro, names, c.nfiles) : NULL;
+            free(names);
+        } else {
+            html = wsi_html_new(&ro, &input, 1);
+        }
+        sink = (struct wsi_sink){.event = wsi_html_event, .self = html};
+        break;
+    case OUT_MERMAID:
+        mermaid = wsi_mermaid_new(&ro);
+        sink = (struct wsi_sink){.event = wsi_mermaid_event, .self = mermaid};
         break;
     case OUT_SUMMARY:
         summary = wsi_summary_new(&ro);
@@ -949,6 +975,8 @@ out:
     wsi_ladder_free(ladder);
     wsi_json_free(json);
     wsi_summary_free(summary);
+    wsi_html_free(html);
+    wsi_mermaid_free(mermaid);
     wsi_explain_free(explain, NULL); /* only on a path that stopped before the end: nothing to say */
     free(c.filter);
     free(c.files);

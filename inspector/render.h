@@ -18,6 +18,8 @@ struct wsi_render_opts {
     struct wsi_budget *budget; /* the memory budget (--max-memory): what is held is charged, or NULL */
     int time_mode;      /* ladder times: 0 since the connection's first packet, 1 since the capture's first
                          * packet, 2 since the connection's previous event (--time=conn|capture|delta) */
+    int detail;         /* JSON: the fields a page needs besides (--html): HTTP heads, frame header
+                         * and masked bytes, compressed bytes, the Accept's SHA-1 */
     int live;           /* ladder: each line is printed as its event happens, tagged with its connection
                          * (live capture, a pipe, --live); else each connection's block at its end */
 };
@@ -59,6 +61,35 @@ struct wsi_summary;
 struct wsi_summary *wsi_summary_new(const struct wsi_render_opts *o);
 void wsi_summary_event(void *self, const struct wsi_event *ev);
 void wsi_summary_free(struct wsi_summary *s);
+
+/* HTML: one self-contained page (--html). The page is drawn by its script from the JSON Lines
+ * objects above (written by the same writer, with opts.detail), embedded as data. Arrows (every
+ * event but a connection's start, handshake, ends and close) are capped per connection and in
+ * all, the data in bytes, and the connections drawn; what is left out is counted, and the page
+ * says so with the command that shows it. */
+#define WSI_HTML_MAX_CONN_ARROWS 2000
+#define WSI_HTML_MAX_ARROWS 20000
+#define WSI_HTML_MAX_DATA (24 << 20)
+#define WSI_HTML_MAX_CONNS 2000
+struct wsi_html;
+/* inputs: the captures' names (ninputs of them), shown on the page and in the commands it gives */
+struct wsi_html *wsi_html_new(const struct wsi_render_opts *o, const char *const *inputs, int ninputs);
+void wsi_html_event(void *self, const struct wsi_event *ev);
+void wsi_html_free(struct wsi_html *h);
+/* The data block's escaping (exposed for the tests): JSON text written to out with '<', '>',
+ * '&', U+2028 and U+2029 as \uXXXX; *pending (0 at the start) carries a character cut
+ * between two calls. */
+void wsi_html_escape_data(FILE *out, const char *s, size_t n, unsigned *pending);
+
+/* Mermaid: the ladder as a sequenceDiagram (--mermaid), written at the end. */
+struct wsi_mermaid;
+struct wsi_mermaid *wsi_mermaid_new(const struct wsi_render_opts *o);
+void wsi_mermaid_event(void *self, const struct wsi_event *ev);
+void wsi_mermaid_free(struct wsi_mermaid *m);
+/* Text for a Mermaid message or note: what Mermaid would read as syntax, markup or an entity
+ * (# ; < > & % " { } and line ends) written as its #NN; entity; control bytes as \xNN. Writes
+ * into buf (NUL-terminated, never more than bufsz). Returns buf. */
+char *wsi_mermaid_text(const char *s, char *buf, size_t bufsz);
 
 /* Shared helpers (render_util.c). */
 /* Escape `len` bytes as a quoted-able UTF-8 preview: printable text as is, \n \t \" \\,

@@ -70,6 +70,22 @@ static const struct wsi_ws_cb no_callbacks;
 
 /* ---- names ------------------------------------------------------------ */
 
+size_t wsi_frame_header_bytes(const struct wsi_frame *f, uint8_t h[14])
+{
+    size_t n = 0;
+    h[n++] = (uint8_t)((f->fin ? 0x80 : 0) | ((f->rsv & 7) << 4) | (f->opcode & 0x0F));
+    h[n++] = (uint8_t)((f->masked ? 0x80 : 0) | (f->len7 & 0x7F));
+    if ((f->len7 & 0x7F) == 126) {
+        h[n++] = (uint8_t)(f->len >> 8);
+        h[n++] = (uint8_t)f->len;
+    } else if ((f->len7 & 0x7F) == 127) {
+        for (int i = 7; i >= 0; i--) h[n++] = (uint8_t)(f->len >> (8 * i));
+    }
+    if (f->masked)
+        for (int i = 0; i < 4; i++) h[n++] = f->mask[i];
+    return n;
+}
+
 const char *wsi_opcode_name(unsigned opcode)
 {
     static const char *const names[16] = {

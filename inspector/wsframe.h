@@ -44,6 +44,11 @@ struct wsi_frame {
     uint64_t offset;    /* stream offset of the frame's first byte (from the start of the WebSocket stream) */
 };
 
+/* The frame's header bytes (2 to 14) as they were on the wire, rebuilt from the decoded
+ * fields (each is kept as sent: the 7-bit length too, so a non-minimal length comes back
+ * as it was); returns how many. */
+size_t wsi_frame_header_bytes(const struct wsi_frame *f, uint8_t h[14]);
+
 /* Protocol violations, each tied to its RFC rule. */
 enum wsi_violation {
     WSI_V_CLIENT_UNMASKED = 1,  /* §5.1 a client frame must be masked */

@@ -260,7 +260,7 @@ enum variant {
     V_CLOSE_1_BYTE, V_INVALID_UTF8, V_DATA_AFTER_CLOSE, V_CONT_WITHOUT_START,
     V_NEW_DATA_IN_FRAGMENTED, V_WRONG_ACCEPT,
     /* other conversations (build_other) */
-    X_EMPTY_MESSAGES,
+    X_EMPTY_MESSAGES, X_MARKUP,
     X_DEFLATE_CUT, X_DEFLATE_BUDGET     /* written by deflate_bombs() */
 };
 
@@ -412,6 +412,49 @@ static void empty_messages(struct conv *c, int k)
     tcp_close(c);
 }
 
+/* edge-markup.pcap: a valid conversation whose wire text is markup and script
+ * meant to run in a page that shows it (wsinspect --html): in the request's
+ * target and headers, the response's reason phrase and headers, text and
+ * binary messages, a close reason, with "</script>", "<!--", U+2028 and
+ * U+2029. Each script, if it ever ran, would set window.__wsi_pwned. */
+static const char markup_request[] =
+    "GET /chat?q=</script><script>window.__wsi_pwned=1</script> HTTP/1.1\r\n"
+    "Host: example.com\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    "Sec-WebSocket-Version: 13\r\n"
+    "Origin: \"><img src=x onerror=\"window.__wsi_pwned=2\">\r\n"
+    "Sec-WebSocket-Protocol: <svg onload=window.__wsi_pwned=3>\r\n"
+    "\r\n";
+
+static const char markup_response[] =
+    "HTTP/1.1 101 <script>window.__wsi_pwned=4</script>\r\n"
+    "Upgrade: websocket\r\n"
+    "Connection: Upgrade\r\n"
+    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+    "X-Note: <!--<script>window.__wsi_pwned=5</script>-->\r\n"
+    "\r\n";
+
+static void markup(struct conv *c)
+{
+    static const char bin[] = "<iframe src=javascript:window.__wsi_pwned=9>";
+    uint8_t reason[64] = { 0x03, 0xe8 };
+    const char *r = "<b onmouseover=window.__wsi_pwned=10>bye</b>";
+
+    tcp_open(c, 0x1a2b3c4d, 0x5e6f7081);
+    send_bytes(c, C2S, (const uint8_t *)markup_request, sizeof markup_request - 1, MAX_DATA);
+    send_bytes(c, S2C, (const uint8_t *)markup_response, sizeof markup_response - 1, MAX_DATA);
+    text(c, C2S, "</script><script>window.__wsi_pwned=6</script>");
+    text(c, S2C, "<img src=x onerror=window.__wsi_pwned=7> & &amp; &lt;b&gt;");
+    text(c, C2S, "<!--<script>window.__wsi_pwned=8</script> \xe2\x80\xa8 line \xe2\x80\xa9 paragraph");
+    frame(c, S2C, FIN | OP_BIN, MASK_AUTO, bin, sizeof bin - 1, LEN_MIN);
+    memcpy(reason + 2, r, strlen(r));
+    frame(c, C2S, FIN | OP_CLOSE, MASK_AUTO, reason, 2 + strlen(r), LEN_MIN);
+    close_frame(c, S2C, 1000);
+    tcp_close(c);
+}
+
 /* The conversations of a file that is not a variant of the chat; returns how
  * many there are (at most 2). */
 static int build_other(struct conv *c, enum variant v)
@@ -421,6 +464,9 @@ static int build_other(struct conv *c, enum variant v)
         empty_messages(&c[0], 0);
         empty_messages(&c[1], 1);
         return 2;
+    case X_MARKUP:
+        markup(&c[0]);
+        return 1;
     default:
         die("not a conversation of its own");
     }
@@ -837,6 +883,8 @@ static const struct output outputs[] = {
     { "violation-wrong-accept.pcap", V_WRONG_ACCEPT, 262144, 0 },
     /* 2 connections, 1,591 empty server messages each (tests/e2e/captures.sh) */
     { "edge-empty-messages.pcap", X_EMPTY_MESSAGES, 262144, 1 },
+    /* markup and script in every wire string (tests/browser/html.test.mjs, tests/e2e/captures.sh) */
+    { "edge-markup.pcap", X_MARKUP, 262144, 1 },
     /* a 257 MiB compressed message, with and without context takeover (tests/e2e/captures.sh) */
     { "edge-deflate-cut.pcap", X_DEFLATE_CUT, 262144, 1 },
     /* 5 compressed messages of 255 MiB each, past the 1 GiB inflated per direction (tests/e2e/captures.sh) */
