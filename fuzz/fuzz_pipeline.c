@@ -1,6 +1,6 @@
 /* fuzz_pipeline.c - libFuzzer harness for the whole of wsinspect: a capture file
  * (pcap or pcapng, any bytes) through capture -> netdecode -> reasm -> session ->
- * wsframe -> the ladder, JSON Lines and summary renderers at once.
+ * wsframe -> the ladder, JSON Lines, summary, HTML page and Mermaid renderers at once.
  *
  * The input is the capture file itself, so real captures are seeds as they are.
  * It is written to a memfd and opened by path through wsi_capture_open_file,
@@ -19,7 +19,13 @@
  * no control byte but newlines and no C1 control (wire strings must be escaped
  * before they reach a terminal) and are valid UTF-8.
  *
- * WSI_FUZZ_SKIP="summary-text ladder-text jsonl" (any of the names) turns those
+ * The HTML page (--html) holds exactly its own three script elements; its data block is
+ * one valid JSON object per line with no raw '<', '>', '&', U+2028 or U+2029 (wire text
+ * must never end the element or become markup). The Mermaid text (--mermaid) is one
+ * statement per line, valid UTF-8 without control bytes, its texts without a character
+ * Mermaid reads as syntax or markup (; # < > & % " { } : ` but in #NN; entities).
+ *
+ * WSI_FUZZ_SKIP="summary-text ladder-text jsonl html mermaid" (any of the names) turns those
  * output checks off, to fuzz on past a known finding until it is fixed.
  *
  * run.sh builds the JSON writer for it with its smallest buffer (FUZZ_JSON_BUF,
@@ -42,12 +48,81 @@
 #include "render.h"
 #include "session.h"
 
+/* ---- the page and the diagram ---------------------------------------------- */
+
+/* The --html page: its own three script elements, and a data block of JSON lines with no
+ * raw '<', '>', '&', U+2028, U+2029. */
+static void check_html(const char *buf, size_t n)
+{
+    static const char open_tag[] = "<script type=\"application/json\" id=\"wsi-events\">\n";
+    size_t scripts = 0;
+    for (const char *p = buf; (p = memmem(p, (size_t)(buf + n - p), "<script", 7)); p++) scripts++;
+    FUZZ_CHECK(scripts == 3, "the page has %zu script elements, not 3", scripts);
+    const char *d = memmem(buf, n, open_tag, sizeof open_tag - 1);
+    FUZZ_CHECK(d != NULL, "the page has no data block");
+    d += sizeof open_tag - 1;
+    const char *e = memmem(d, (size_t)(buf + n - d), "</script>", 9);
+    FUZZ_CHECK(e != NULL, "the data block does not end");
+    for (const char *p = d; p < e; p++) {
+        FUZZ_CHECK(*p != '<' && *p != '>' && *p != '&', "a raw '%c' in the data block at %zu", *p, (size_t)(p - buf));
+        FUZZ_CHECK(!js_line_end((const uint8_t *)p, (size_t)(e - p) >= 3 ? 3 : 0), "a raw U+2028/9 in the data block");
+    }
+    check_jsonl(d, (size_t)(e - d));
+}
+
+/* A Mermaid text: nothing Mermaid would read, but #NN; entities. */
+static void check_mermaid_text(const char *s, const char *end, size_t line)
+{
+    for (const char *p = s; p < end; p++) {
+        if (*p == '#') {
+            const char *q = p + 1;
+            while (q < end && *q >= '0' && *q <= '9') q++;
+            FUZZ_CHECK(q > p + 1 && q < end && *q == ';', "mermaid line %zu: a '#' that is no entity", line);
+            p = q;
+            continue;
+        }
+        FUZZ_CHECK(!strchr(";<>&%\"{}:`", *p) || !*p, "mermaid line %zu: a raw '%c'", line, *p);
+    }
+}
+
+/* --mermaid: one statement per line, as the renderer writes them. */
+static void check_mermaid(const char *buf, size_t n)
+{
+    check_text("mermaid", buf, n);
+    const char *p = buf, *end = buf + n;
+    size_t line = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        FUZZ_CHECK(nl != NULL, "mermaid output does not end with a newline");
+        line++;
+        size_t len = (size_t)(nl - p);
+        const char *colon;
+        if (line == 1) {
+            FUZZ_CHECK(len == 15 && memcmp(p, "sequenceDiagram", 15) == 0, "mermaid: the first line is not sequenceDiagram");
+        } else if (len > 16 && memcmp(p, "    participant ", 16) == 0) {
+            const char *as = memmem(p, len, " as ", 4);
+            FUZZ_CHECK(as != NULL, "mermaid line %zu: a participant without its name", line);
+            check_mermaid_text(as + 4, nl, line);
+        } else if ((len == 7 && memcmp(p, "    end", 7) == 0) || (len > 9 && memcmp(p, "    rect ", 9) == 0)) {
+            /* a red rectangle around a note */
+        } else if (len > 4 && memcmp(p, "    ", 4) == 0 && (colon = memchr(p, ':', len)) && colon + 2 <= nl && colon[1] == ' ') {
+            FUZZ_CHECK(memmem(p, len, "->>", 3) || memcmp(p, "    Note over ", 14) == 0, "mermaid line %zu: not a statement", line);
+            check_mermaid_text(colon + 2, nl, line);
+        } else {
+            FUZZ_CHECK(0, "mermaid line %zu is not a statement: %.*s", line, (int)(len > 200 ? 200 : len), p);
+        }
+        p = nl + 1;
+    }
+}
+
 /* ---- the pipeline ----------------------------------------------------------- */
 
 struct fanout {
     struct wsi_ladder *ladder;
     struct wsi_json *json;
     struct wsi_summary *summary;
+    struct wsi_html *html;
+    struct wsi_mermaid *mermaid;
     uint64_t events;
 };
 
@@ -61,6 +136,8 @@ static void fan_event(void *self, const struct wsi_event *ev)
     wsi_ladder_event(f->ladder, ev);
     wsi_json_event(f->json, ev);
     wsi_summary_event(f->summary, ev);
+    wsi_html_event(f->html, ev);
+    wsi_mermaid_event(f->mermaid, ev);
 }
 
 struct warn_ctx {
@@ -129,16 +206,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         break;
     }
-    char *lbuf = NULL, *jbuf = NULL, *sbuf = NULL;
-    size_t llen = 0, jlen = 0, slen = 0;
+    char *lbuf = NULL, *jbuf = NULL, *sbuf = NULL, *hbuf = NULL, *mbuf = NULL;
+    size_t llen = 0, jlen = 0, slen = 0, hlen = 0, mlen = 0;
     FILE *lf = open_memstream(&lbuf, &llen), *jf = open_memstream(&jbuf, &jlen), *sf = open_memstream(&sbuf, &slen);
-    if (!lf || !jf || !sf) abort();
-    struct wsi_render_opts jo = lo, sm = lo;
+    FILE *hf = open_memstream(&hbuf, &hlen), *mf = open_memstream(&mbuf, &mlen);
+    if (!lf || !jf || !sf || !hf || !mf) abort();
+    struct wsi_render_opts jo = lo, sm = lo, ho = lo, mo = lo;
     lo.out = lf;
     jo.out = jf;
     sm.out = sf;
-    struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), 0};
-    if (!fan.ladder || !fan.json || !fan.summary) abort();
+    ho.out = hf;
+    mo.out = mf;
+    struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), wsi_html_new(&ho, "<fuzz>"),
+                         wsi_mermaid_new(&mo), 0};
+    if (!fan.ladder || !fan.json || !fan.summary || !fan.html || !fan.mermaid) abort();
     struct wsi_sink sink = {fan_event, &fan};
     struct warn_ctx wc = {0};
     so.warn = on_warn;
@@ -169,10 +250,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wsi_ladder_free(fan.ladder);
     wsi_json_free(fan.json);
     wsi_summary_free(fan.summary);
+    wsi_html_free(fan.html);
+    wsi_mermaid_free(fan.mermaid);
     wsi_capture_close(cap);
     fclose(lf);
     fclose(jf);
     fclose(sf);
+    fclose(hf);
+    fclose(mf);
+    if (check_on("html")) check_html(hbuf, hlen);
+    if (check_on("mermaid")) check_mermaid(mbuf, mlen);
+    free(hbuf);
+    free(mbuf);
     if (check_on("jsonl")) check_jsonl(jbuf, jlen);
     if (!lo.color) {
         if (check_on("ladder-text")) check_text("ladder", lbuf, llen);

@@ -93,6 +93,20 @@ for src in $LIB_SRC; do
         $CLANG $CFLAGS $SAN $extra -fsanitize=fuzzer-no-link -c "$src" -o "$obj" || exit 2
     fi
 done
+# wsinspect --html's page (inspector/html/), built in as the Makefile does (common/embed.c)
+PAGE_FILES="inspector/html/page.html inspector/html/page.css inspector/html/page.js"
+mkdir -p "$OUT/gen" || exit 2
+page_stale=0
+[ -f "$OUT/gen/html_page.o" ] || page_stale=1
+for p in $PAGE_FILES common/embed.c; do [ "$p" -nt "$OUT/gen/html_page.o" ] && page_stale=1; done
+if [ "$page_stale" -eq 1 ]; then
+    echo "fuzz: embed inspector/html/"
+    $CLANG -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -o "$OUT/embed" common/embed.c &&
+        "$OUT/embed" "$OUT/gen/html_page.c" wsi_page_html inspector/html/page.html wsi_page_css inspector/html/page.css \
+            wsi_page_js inspector/html/page.js &&
+        $CLANG $CFLAGS -c "$OUT/gen/html_page.c" -o "$OUT/gen/html_page.o" || exit 2
+fi
+OBJS="$OBJS $OUT/gen/html_page.o"
 for h in $HARNESSES; do
     src="fuzz/fuzz_$h.c"
     [ -f "$src" ] || { echo "fuzz: no harness $src" >&2; exit 2; }

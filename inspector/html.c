@@ -307,6 +307,11 @@ void wsi_html_free(struct wsi_html *h)
     free(left);
     wsi_json_free(h->json);
     fflush(h->data);
+    if (h->pending) { /* a character the writer left unfinished (it never does): its bytes as they were */
+        uint8_t held[2] = {(uint8_t)(h->pending & 0xFF), (uint8_t)(h->pending >> 8)};
+        fwrite(held, 1, (h->pending >> 16) & 3, h->o.out);
+        h->pending = 0;
+    }
     FILE *out = h->o.out;
     const char *t = h->tail;
     if (t) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "render.h"
 
 /*
@@ -18,7 +19,18 @@
 struct wsi_mermaid {
     struct wsi_render_opts o;
     int started;
+    struct wsi_connmap conns; /* --frames: per connection, a struct mconn */
 };
+
+/* What --frames needs of a connection: its frames so far (numbered as --explain numbers them)
+ * and the opcode of the message each direction has open (a continuation's text is shown when
+ * it continues text). */
+struct mconn {
+    uint64_t frames;
+    uint8_t open_op[2];
+    uint8_t open_rsv1[2];   /* ... and whether it is compressed (RSV1 on its first frame) */
+};
+#define MCONN_HELD (sizeof(struct mconn) + 32)
 
 struct wsi_mermaid *wsi_mermaid_new(const struct wsi_render_opts *o)
 {
@@ -134,7 +146,7 @@ static void message_label(struct wsi_mermaid *m, const struct wsi_message_ev *me
     k = strlen(out);
     if (g->nframes > 1 && k < outsz) snprintf(out + k, outsz - k, " (%u frames)", g->nframes);
     k = strlen(out);
-    if (g->incomplete && k < outsz) snprintf(out + k, outsz - k, " (incomplete: bytes missing)");
+    if (g->incomplete && k < outsz) snprintf(out + k, outsz - k, " (incomplete, bytes missing)");
 }
 
 void wsi_mermaid_event(void *self, const struct wsi_event *ev)
@@ -160,7 +172,7 @@ void wsi_mermaid_event(void *self, const struct wsi_event *ev)
         const struct wsi_http_ev *h = &ev->u.http;
         if (h->is_request)
             snprintf(l, sizeof l, "%s %s%s", wire_str(h->method, 16, a, sizeof a), wire_str(h->target, 64, b, sizeof b),
-                     h->upgrade ? " (Upgrade: websocket)" : "");
+                     h->upgrade ? " (Upgrade#58; websocket)" : "");
         else
             snprintf(l, sizeof l, "%d %s", h->status, wire_str(h->reason, 48, a, sizeof a));
         arrow(m, ev, l);
@@ -183,13 +195,43 @@ void wsi_mermaid_event(void *self, const struct wsi_event *ev)
     case WSI_EV_FRAME: {
         if (!m->o.frames || !ev->u.frame.f) break;
         const struct wsi_frame *f = ev->u.frame.f;
-        char t[BUF];
+        struct mconn *mc = wsi_connmap_get(&m->conns, ev->conn);
+        if (!mc && (mc = calloc(1, sizeof *mc))) {
+            if (wsi_connmap_put(&m->conns, ev->conn, mc) != 0) {
+                free(mc);
+                mc = NULL;
+            } else {
+                wsi_budget_charge(m->o.budget, MCONN_HELD);
+            }
+        }
+        int d = ev->side == WSI_S2C;
+        uint8_t op = f->opcode;
+        int rsv1 = (f->rsv & 4) != 0;
+        if (mc && op < 8) { /* data frames: a continuation is of the message its direction has open */
+            if (op == WSI_OP_CONT) {
+                op = mc->open_op[d];
+                rsv1 = mc->open_rsv1[d];
+            } else {
+                mc->open_op[d] = op;
+                mc->open_rsv1[d] = (uint8_t)rsv1;
+            }
+            if (f->fin) mc->open_op[d] = WSI_OP_CONT;
+        }
+        char t[BUF], what[BUF + 16], sz[32];
         size_t n = ev->u.frame.preview ? ev->u.frame.preview_len : 0;
-        snprintf(l, sizeof l, "%s%s %" PRIu64 " B%s%s%s%s", f->fin ? "FIN " : "", wsi_opcode_name(f->opcode), f->len,
-                 f->rsv & 4 ? " RSV1" : "", f->masked ? " masked" : "",
-                 f->opcode == WSI_OP_TEXT || f->opcode == WSI_OP_CONT ? " " : "",
-                 (f->opcode == WSI_OP_TEXT || f->opcode == WSI_OP_CONT) && !(f->rsv & 4) && n
-                     ? wire(ev->u.frame.preview, n, m->o.payload, t, sizeof t) : "");
+        const uint8_t *pv = ev->u.frame.preview;
+        if (op == WSI_OP_TEXT && !rsv1 && n) {
+            snprintf(what, sizeof what, "#34;%s#34;", wire(pv, n, m->o.payload, t, sizeof t));
+        } else if (op == WSI_OP_CLOSE && n >= 2) {
+            int code = pv[0] << 8 | pv[1];
+            const char *name = wsi_close_code_name(code);
+            snprintf(what, sizeof what, "%d%s%s%s", code, *name ? " (" : "", name, *name ? ")" : "");
+        } else
+            snprintf(what, sizeof what, "%s", wsi_human_size(f->len, sz));
+        char key[24] = "";
+        if (f->masked) snprintf(key, sizeof key, " mask %02x%02x%02x%02x", f->mask[0], f->mask[1], f->mask[2], f->mask[3]);
+        snprintf(l, sizeof l, "[%" PRIu64 "] %s %s%s%s%s", mc ? ++mc->frames : 0, wsi_opcode_name(f->opcode), what,
+                 f->fin ? "" : " FIN=0", f->rsv & 4 ? " RSV1" : "", key);
         arrow(m, ev, l);
         break;
     }
@@ -242,6 +284,9 @@ void wsi_mermaid_event(void *self, const struct wsi_event *ev)
     }
     case WSI_EV_CLOSE: {
         const struct wsi_close_ev *c = &ev->u.close;
+        struct mconn *mc = wsi_connmap_del(&m->conns, ev->conn);
+        if (mc) wsi_budget_release(m->o.budget, MCONN_HELD);
+        free(mc);
         note(m, ev, c->still_open ? "capture ended (connection still open)"
                     : c->abnormal ? "CLOSED without a close frame (1006)"
                     : c->websocket ? "CLOSED" : "CONNECTION CLOSED");
@@ -255,5 +300,12 @@ void wsi_mermaid_free(struct wsi_mermaid *m)
 {
     if (!m) return;
     if (!m->started) fputs("sequenceDiagram\n", m->o.out);
+    size_t n = 0;
+    void **left = wsi_connmap_take_all(&m->conns, &n);
+    for (size_t i = 0; i < n; i++) {
+        free(left[i]);
+        wsi_budget_release(m->o.budget, MCONN_HELD);
+    }
+    free(left);
     free(m);
 }

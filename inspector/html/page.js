@@ -1,6 +1,6 @@
 // page.js - wsinspect --html: draws the page from the JSON Lines objects embedded in it (the
 // objects of wsinspect --json, with the fields --html adds). Every string from the capture
-// reaches the page through textContent (text nodes), never as markup: no innerHTML here.
+// reaches the page through textContent (text nodes), never parsed as markup.
 'use strict';
 (function () {
   const doc = document;
