@@ -87,6 +87,8 @@
         return c < 0x100 ? '\\x' + hx(c) : '\\u' + c.toString(16).padStart(4, '0');
       });
   }
+  // An HTTP head as text: its lines, without the blank line that ends it.
+  const headText = (h) => visible(h.replace(/\r\n/g, '\n').replace(/\n+$/, ''));
   const short = (s, n) => { s = visible(s); return s.length > n ? s.slice(0, n - 1) + '…' : s; };
   function size(n) {
     if (n < 1024) return n + ' B';
@@ -145,7 +147,7 @@
     if (cl) {
       if (cl.websocket) return 'WebSocket';
       if (cl.tls) return cl.tls_decrypted ? 'TLS (decrypted)' : 'TLS (encrypted)';
-      return cl.carries || '';
+      return ({ http: 'HTTP', tls: 'TLS', other: 'other TCP' }[cl.carries]) || cl.carries || '';
     }
     return c.hs ? 'WebSocket' : '';
   }
@@ -167,7 +169,9 @@
         el('td', null, ep, el('div', { className: 'sub' }, short(connPath(c), 60))),
         el('td', null, connWhat(c)),
         el('td', { className: 'verdict-' + verdict }, verdict === 'valid' ? '✓ valid' : verdict),
-        el('td', null, cl.client_messages !== undefined ? 'c→s ' + cl.client_messages + ' / s→c ' + cl.server_messages : ''),
+        el('td', null, cl.websocket ? 'c→s ' + cl.client_messages + ' / s→c ' + cl.server_messages
+          : c.http.length ? plural(c.http.filter((h) => h.request).length, 'HTTP request')
+          : cl.client_tcp_bytes !== undefined ? size(cl.client_tcp_bytes) + ' / ' + size(cl.server_tcp_bytes) : ''),
         el('td', null, cl.websocket ? (cl.client_close ?? '–') + ' / ' + (cl.server_close ?? '–') : ''),
         el('td', { className: cl.violations ? 'bad' : '' }, cl.violations !== undefined ? String(cl.violations) : ''),
         el('td', null, cl.duration !== undefined ? cl.duration.toFixed(2) + ' s' : ''));
@@ -203,7 +207,7 @@
       }
       if ((meta.omitted || []).length < meta.connections_cut) ul.append(el('li', null, 'and '
         + (meta.connections_cut - meta.omitted.length) + ' more connections.'));
-      n.append(ul);
+      if (meta.connections_cut) n.append(el('details', null, el('summary', null, 'The connections cut short, and the commands that show them'), ul));
       box.append(n);
     }
     if (stats && stats.final && (stats.dropped || stats.if_dropped)) {
@@ -263,8 +267,8 @@
         case 'sse': rows.push(arrowRow('sse', e, 'event ' + short(e.event || 'message', 20) + ' "' + short(e.data || '', 40) + '"'
           + (e.id ? ' id ' + short(e.id, 16) : ''), 'sse')); break;
         case 'tls':
-          if (e.what === 'info') rows.push(noteRow('TLS ' + (e.version || '') + ' ' + (e.cipher || '') + (e.sni ? ', SNI ' + visible(e.sni) : '')
-            + (e.decrypting ? ', decrypted with the key log' : ', encrypted: ' + visible(e.why_not || 'no key log')), 'tls', e, 'tls'));
+          if (e.what === 'info') rows.push(noteRow('TLS: ' + [e.version, e.cipher].filter(Boolean).join(' ') + (e.sni ? ', SNI ' + short(e.sni, 40) : '')
+            + (e.decrypting ? ', decrypted with the key log' : ', encrypted: not read (details)'), 'tls', e, 'tls'));
           else rows.push(noteRow('TLS ' + (e.what === 'alert' ? 'alert ' + visible(e.alert) : visible(e.error || '')), e.what === 'error' ? 'violation' : 'tls', e, 'tls'));
           break;
         case 'end': rows.push(noteRow((e.dir === 's2c' ? 'server' : 'client') + ': ' + ({ fin: 'FIN (no more data)', rst: 'TCP RESET',
@@ -295,7 +299,14 @@
     if (cl.first_packet) sub.push('packets ' + cl.first_packet + '–' + cl.last_packet);
     if (cl.duration !== undefined) sub.push(cl.duration.toFixed(3) + ' s');
     $('conn-sub').textContent = sub.join(' · ');
-    for (const tr of $('conn-table').tBodies[0].rows) tr.classList.toggle('current', tr.dataset.conn === String(c.id));
+    for (const tr of $('conn-table').tBodies[0].rows) {
+      const cur = tr.dataset.conn === String(c.id);
+      tr.classList.toggle('current', cur);
+      if (cur) { // the list scrolls to it (the page does not move)
+        const box = $('conns'), br = box.getBoundingClientRect(), tr_ = tr.getBoundingClientRect();
+        if (tr_.top < br.top || tr_.bottom > br.bottom) box.scrollTop += tr_.top - br.top - box.clientHeight / 2;
+      }
+    }
     const lad = $('ladder');
     clear(lad);
     lad.append(el('div', { className: 'row heads' }, el('span', { className: 'time' }, 'time (s)'),
@@ -533,7 +544,7 @@
       } else {
         parts.push(el('p', null, 'bytes:'), hexDump(payload));
       }
-      if (f.preview_truncated) parts.push(el('p', { className: 'sub' }, 'The rest: ', el('code', null, cmd('--payload', 'all', '--explain', String(f.n), '--stream', String(state.conn.id), ...files()))));
+      if (f.preview_truncated) parts.push(el('p', { className: 'sub' }, 'The rest: ', el('code', null, cmd('--payload', '65536', '--explain', String(f.n), '--stream', String(state.conn.id), ...files()))));
     }
     out.push(section('Payload', ...parts));
     if (f.msg) {
@@ -567,7 +578,7 @@
     if (m.text !== undefined) {
       out.push(section(m.compressed ? 'Text (inflated)' : 'Text', pre(visible(m.text), 'text whole-text')));
       if (m.preview_truncated) out.push(el('p', { className: 'sub' }, 'The first ' + plural(hexBytes(m.preview_hex).length, 'byte') + ' are in this page. All of it: ',
-        el('code', null, cmd('--payload', 'all', '--json', '--stream', String(c.id), ...files()))));
+        el('code', null, cmd('--payload', '65536', '--json', '--stream', String(c.id), ...files()))));
     } else if (m.preview_hex) {
       out.push(section('Bytes', hexDump(hexBytes(m.preview_hex))));
     }
@@ -577,7 +588,7 @@
 
   function httpDetail(h) {
     const out = heading(h.request ? 'HTTP request ' + h.index : 'HTTP response', h);
-    if (h.head) out.push(section('Head, as sent', pre(visible(h.head.replace(/\r\n/g, '\n')), 'text head')));
+    if (h.head) out.push(section('Head, as sent', pre(headText(h.head), 'text head')));
     const rows = [];
     if (h.content_type) rows.push(['Content-Type', visible(h.content_type)]);
     if (h.content_encoding) rows.push(['Content-Encoding', visible(h.content_encoding)]);
@@ -627,14 +638,12 @@
     if (!hs) { out.push(el('p', null, 'No handshake on this connection.')); return out; }
     const req = c.http.find((h) => h.request && h.upgrade) || c.http.find((h) => h.request);
     const resp = c.http.find((h) => !h.request && h.status === hs.status) || c.http.find((h) => !h.request);
-    out.push(section('Request (client → server)', req && req.head ? pre(visible(req.head.replace(/\r\n/g, '\n')), 'text head req-head') : el('p', null, 'not in the capture')));
-    out.push(section('Response (server → client)', resp && resp.head ? pre(visible(resp.head.replace(/\r\n/g, '\n')), 'text head resp-head') : el('p', null, 'not in the capture')));
     const steps = el('ol', { className: 'steps', id: 'accept-steps' });
     if (hs.key) {
       steps.append(el('li', null, el('span', { className: 'what' }, 'Sec-WebSocket-Key (from the request)'), el('code', { className: 'tok step-key' }, visible(hs.key)),
         hs.key_warning ? el('span', { className: 'bad' }, ' — not the base64 of 16 bytes (§4.1 item 7)') : null));
       steps.append(el('li', null, el('span', { className: 'what' }, 'the GUID every server appends (§1.3)'), el('code', { className: 'tok step-guid' }, hs.guid || GUID)));
-      steps.append(el('li', null, el('span', { className: 'what' }, 'Key + GUID, one string'), el('code', { className: 'tok step-concat' }, visible(hs.key) + (hs.guid || GUID))));
+      steps.append(el('li', null, el('span', { className: 'what' }, 'Key + GUID, one string'), el('code', { className: 'tok step-concat' }, el('span', { className: 'part-key' }, visible(hs.key)), el('wbr'), el('span', { className: 'part-guid' }, hs.guid || GUID))));
       if (hs.accept_sha1) {
         steps.append(el('li', null, el('span', { className: 'what' }, 'its SHA-1, 20 bytes in hex'), el('code', { className: 'tok step-sha1' }, hs.accept_sha1)));
         const mine = b64(hexBytes(hs.accept_sha1));
@@ -652,6 +661,8 @@
       ok ? '✓ valid: the Accept is the key\'s, the server understood the WebSocket handshake' : '✗ ' + hs.verdict + (hs.why ? ': ' + hs.why : '') + (hs.rule ? ' (' + hs.rule + ')' : '')));
     if (hs.key) out.push(el('p', { className: 'sub' }, 'By hand: ', el('code', null, "printf '%s' '" + hs.key.replace(/'/g, '') + hs.guid + "' | openssl sha1 -binary | base64"),
       ' or ', el('code', null, 'wsaccept --explain ' + quoteWord(hs.key))));
+    out.push(section('Request (client → server)', req && req.head ? pre(headText(req.head), 'text head req-head') : el('p', null, 'not in the capture')));
+    out.push(section('Response (server → client)', resp && resp.head ? pre(headText(resp.head), 'text head resp-head') : el('p', null, 'not in the capture')));
     const rows = [['request', (hs.method || 'GET') + ' ' + visible(hs.path || '')], ['Host', hs.host ? visible(hs.host) : ''], ['Origin', hs.origin ? visible(hs.origin) : '(none)'],
       ['Version', hs.version ? visible(hs.version) : '(none)', hs.version_warning ? 'bad' : ''],
       ['Protocols', 'offered: ' + (hs.protocols_offered ? visible(hs.protocols_offered) : '(none)') + '; selected: ' + (hs.protocol_selected ? visible(hs.protocol_selected) : '(none)')],
