@@ -217,7 +217,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sm.out = sf;
     ho.out = hf;
     mo.out = mf;
-    struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), wsi_html_new(&ho, "<fuzz>"),
+    static const char *const names[] = {"<fuzz>.pcap"};
+    struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), wsi_html_new(&ho, names, 1),
                          wsi_mermaid_new(&mo), 0};
     if (!fan.ladder || !fan.json || !fan.summary || !fan.html || !fan.mermaid) abort();
     struct wsi_sink sink = {fan_event, &fan};

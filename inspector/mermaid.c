@@ -6,6 +6,7 @@
 
 #include "budget.h"
 #include "render.h"
+#include "tls.h"
 
 /*
  * Each connection gets two participants, cN (its client) and sN (its server), declared when
@@ -274,6 +275,16 @@ void wsi_mermaid_event(void *self, const struct wsi_event *ev)
     }
     case WSI_EV_TLS: {
         const struct wsi_tls_ev *t = &ev->u.tls;
+        if (t->records) { /* what an observer without keys sees: records, their kind and size */
+            const struct wsi_tls_burst *r = t->records;
+            char sz[32], ty[24];
+            snprintf(l, sizeof l, "TLS %s%s%s%s, %" PRIu64 " record%s, %s", wire_str(wsi_tls_type_name(r->type, ty), 24, b, sizeof b),
+                     r->encrypted ? " (encrypted)" : "", r->handshake && *r->handshake ? " " : "",
+                     r->handshake && *r->handshake ? wire_str(r->handshake, 80, a, sizeof a) : "", r->count, pl(r->count),
+                     wsi_human_size(r->bytes, sz));
+            arrow(m, ev, l);
+            break;
+        }
         if (t->info)
             snprintf(l, sizeof l, "TLS %s %s%s", wire_str(t->info->version, 32, a, sizeof a),
                      wire_str(t->info->cipher, 64, b, sizeof b), t->info->decrypting ? " (decrypted)" : " (encrypted)");

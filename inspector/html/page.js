@@ -267,7 +267,9 @@
         case 'sse': rows.push(arrowRow('sse', e, 'event ' + short(e.event || 'message', 20) + ' "' + short(e.data || '', 40) + '"'
           + (e.id ? ' id ' + short(e.id, 16) : ''), 'sse')); break;
         case 'tls':
-          if (e.what === 'info') rows.push(noteRow('TLS: ' + [e.version, e.cipher].filter(Boolean).join(' ') + (e.sni ? ', SNI ' + short(e.sni, 40) : '')
+          if (e.what === 'records') rows.push(arrowRow('tls', e, 'TLS ' + e.record_type + (e.encrypted ? ' (encrypted)' : '')
+            + (e.handshake ? ' ' + visible(e.handshake) : '') + ', ' + plural(e.records, 'record') + ', ' + e.bytes + ' B', 'tlsrec'));
+          else if (e.what === 'info') rows.push(noteRow('TLS: ' + [e.version, e.cipher].filter(Boolean).join(' ') + (e.sni ? ', SNI ' + short(e.sni, 40) : '')
             + (e.decrypting ? ', decrypted with the key log' : ', encrypted: not read (details)'), 'tls', e, 'tls'));
           else rows.push(noteRow('TLS ' + (e.what === 'alert' ? 'alert ' + visible(e.alert) : visible(e.error || '')), e.what === 'error' ? 'violation' : 'tls', e, 'tls'));
           break;
@@ -623,6 +625,15 @@
   }
 
   function tlsDetail(e) {
+    if (e.what === 'records') {
+      const out = heading('TLS records: ' + e.record_type, e);
+      out.push(kv([['content type', e.record_type], ['encrypted', e.encrypted ? 'yes: only the size and timing show' : 'no'],
+        ['handshake', e.handshake ? visible(e.handshake) : ''], ['records', String(e.records)],
+        ['bytes', plural(e.bytes, 'byte') + ' (without the 5-byte record headers)']]));
+      out.push(el('p', null, 'What an observer sees of wss:// is records, their directions, sizes and timing. With the secrets: ',
+        el('code', null, cmd('--keylog', 'KEYLOG', ...files()))));
+      return out;
+    }
     const out = heading('TLS', e);
     out.push(kv([['version', e.version], ['cipher', e.cipher], ['SNI', e.sni ? visible(e.sni) : ''], ['ALPN offered', e.alpn_offered ? visible(e.alpn_offered) : ''],
       ['ALPN selected', e.alpn_selected ? visible(e.alpn_selected) : ''], ['decrypted', e.what === 'info' ? (e.decrypting ? 'yes, with the key log' : 'no') : ''],

@@ -10,7 +10,7 @@
   html_check.py mermaid FILE.mmd JSON.jsonl FRAMES(0|1)
       Every line is one statement of a sequenceDiagram this renderer writes, no text holds a
       character Mermaid would read (; # < > & % " { } : ` unless as #NN;), and there is one
-      arrow per message (or frame) and per HTTP head, chunk and event.
+      arrow per message (or frame) and per HTTP head, chunk, event and burst of TLS records.
 """
 import base64
 import hashlib
@@ -133,7 +133,8 @@ def check_mermaid(path, jsonl, frames):
             bad("line %d: a control character" % n)
     want = [json.loads(line) for line in open(jsonl, encoding="utf-8") if line.strip()]
     kinds = {"http", "chunk", "sse", "frame" if frames else "message"}
-    n_want = sum(1 for o in want if o["type"] in kinds and not (o["type"] == "frame" and "opcode" not in o))
+    n_want = sum(1 for o in want if (o["type"] in kinds and not (o["type"] == "frame" and "opcode" not in o))
+                 or (o["type"] == "tls" and o.get("what") == "records"))
     if arrows != n_want:
         bad("%d arrows, --json has %d heads, chunks, events and %s" % (arrows, n_want, "frames" if frames else "messages"))
 

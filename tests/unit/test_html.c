@@ -124,7 +124,8 @@ static void page_open(struct page *p, size_t payload)
     p->f = open_memstream(&p->buf, &p->len);
     assert_non_null(p->f);
     struct wsi_render_opts o = {.out = p->f, .payload = payload, .width = 80};
-    p->h = wsi_html_new(&o, "class</title><script>x()</script>.pcap");
+    const char *names[] = {"class</title><script>x()</script>.pcap"};
+    p->h = wsi_html_new(&o, names, 1);
     assert_non_null(p->h);
 }
 
@@ -214,7 +215,8 @@ static void test_page(void **state)
     /* the meta block: the capture's name escaped too, the counts */
     char *meta = strstr(p.buf, "id=\"wsi-meta\">");
     assert_non_null(meta);
-    assert_non_null(strstr(meta, "{\"input\":\"class\\u003c/title\\u003e\\u003cscript\\u003ex()\\u003c/script\\u003e.pcap\""));
+    assert_non_null(strstr(meta, "{\"input\":\"class\\u003c/title\\u003e\\u003cscript\\u003ex()\\u003c/script\\u003e.pcap\","
+                                 "\"inputs\":[\"class\\u003c/title\\u003e\\u003cscript\\u003ex()\\u003c/script\\u003e.pcap\"]"));
     assert_non_null(strstr(meta, "\"arrows_omitted\":0"));
     /* the policy: nothing loaded, the page's own script and styles by their hashes, no 'unsafe-inline' */
     char h[64], want[160];
