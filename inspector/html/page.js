@@ -166,7 +166,7 @@
       const tr = el('tr', { className: 'conn-row' + (verdict && verdict !== 'valid' && verdict !== 'not-seen' ? ' bad' : ''),
                             dataset: { conn: String(c.id) }, tabIndex: 0 },
         el('td', null, '#' + c.id),
-        el('td', null, ep, el('div', { className: 'sub' }, short(connPath(c), 60))),
+        el('td', null, ep, el('div', { className: 'sub' }, short(connPath(c), 60) + (c.start && c.start.file ? ' · ' + short(c.start.file, 40) : ''))),
         el('td', null, connWhat(c)),
         el('td', { className: 'verdict-' + verdict }, verdict === 'valid' ? '✓ valid' : verdict),
         el('td', null, cl.websocket ? 'c→s ' + cl.client_messages + ' / s→c ' + cl.server_messages
@@ -186,7 +186,6 @@
   function buildNotes() {
     const box = $('notes');
     clear(box);
-    const input = ...files();
     if (meta.arrows_omitted > 0 || meta.connections > meta.connections_shown) {
       const caps = meta.caps || {};
       const n = el('div', { className: 'note cap', id: 'cap-note' },

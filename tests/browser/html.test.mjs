@@ -41,8 +41,9 @@ function captures() {
     for (const f of readdirSync(d).sort()) {
       const p = join(d, f);
       if (statSync(p).isDirectory()) { if (f !== 'peers') walk(p); continue; }
-      if (/\.pcap(ng)?$/.test(f)) {
+      if (/\.(pcap(ng)?|har)$/.test(f)) {
         const kl = p.replace(/\.pcap(ng)?$/, '.keylog');
+        if (kl === p) { list.push({ name: p.slice(ROOT.length + 1), args: [p] }); continue; }
         list.push({ name: p.slice(ROOT.length + 1), args: existsSync(kl) ? ['--keylog', kl, p] : [p] });
       }
     }
@@ -67,6 +68,8 @@ async function open(file, hash) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // a dialog is a script from the wire running (hostile.har and edge-markup.pcap call alert())
+  page.on('dialog', (d) => { errors.push('a dialog opened: ' + d.message()); d.dismiss().catch(() => {}); });
   await page.goto('file://' + file + (hash ? '#' + hash : ''));
   await page.waitForSelector('body[data-ready]', { timeout: 20000 });
   return { page, errors };
@@ -115,6 +118,7 @@ try {
     t.ok(same, `${cap.name}: the arrows are --json's messages and frames${why ? ': ' + why : ''}`);
     const rows = await page.$$eval('#conn-table tbody tr.conn-row', (r) => r.length);
     t.ok(rows === conns.length, `${cap.name}: ${conns.length} connections listed (${rows})`);
+    t.ok((await page.$$eval('img, svg, iframe, object, embed', (x) => x.length)) === 0, `${cap.name}: no element made from wire data`);
     await page.close();
   }
 
@@ -268,6 +272,20 @@ try {
     t.ok((await page.textContent('#detail .whole-text')) === texts[2].replace('\u2028', '\\u2028').replace('\u2029', '\\u2029'),
       'U+2028 and U+2029 survive the data block and are shown visibly');
     t.ok(errors.length === 0, `markup capture: no page error ${JSON.stringify(errors)}`);
+    await page.close();
+  }
+
+  // ---- several captures in one page: each connection with its file, the commands naming both -----
+  {
+    const a = join(ROOT, 'captures/chat-python.pcap'), b = join(ROOT, 'captures/poll-curl.pcap');
+    const file = pageOf('two', [a, b]);
+    const { page, errors } = await open(file, 'conn=2');
+    await page.waitForFunction(() => (document.getElementById('conn-title').textContent || '').startsWith('Connection 2:'));
+    const rows = await page.$$eval('#conn-table tbody tr.conn-row', (r) => r.map((x) => x.textContent));
+    t.ok(rows.length === 2 && rows[0].includes('chat-python.pcap') && rows[1].includes('poll-curl.pcap'), 'two captures: two connections, each with its file');
+    const meta = await page.evaluate(() => JSON.parse(document.getElementById('wsi-meta').textContent));
+    t.ok(meta.inputs.length === 2 && meta.inputs[1] === b, 'two captures: the page knows both files');
+    t.ok(errors.length === 0, `two captures: no page error ${JSON.stringify(errors)}`);
     await page.close();
   }
 

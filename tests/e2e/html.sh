@@ -1,5 +1,5 @@
 #!/bin/sh
-# html.sh - end to end: wsinspect --html and --mermaid on every capture in captures/ (with its key
+# html.sh - end to end: wsinspect --html and --mermaid on every capture and HAR file in captures/ (with its key
 # log when it has one). The page's data are --json's objects plus the fields --html adds, checked
 # by html_check.py (header bytes rebuilt from the fields, masked bytes, the Accept's SHA-1 with
 # hashlib); the Mermaid text is statements only, with nothing Mermaid would read in its text, one
@@ -24,7 +24,7 @@ if ! e2e_programs; then
 fi
 
 n=0
-for f in $(find captures -name '*.pcap' -o -name '*.pcapng' | sort); do
+for f in $(find captures -name '*.pcap' -o -name '*.pcapng' -o -name '*.har' | sort); do
     n=$((n + 1))
     kl=${f%.pcap*}.keylog
     set -- "$f"
