@@ -97,8 +97,6 @@ HTML_PAGE := inspector/html/page.html inspector/html/page.css inspector/html/pag
 $(BUILD)/gen/html_page.c: $(HTML_PAGE) $(EMBED)
 	@mkdir -p $(dir $@)
 	$(EMBED) $@ wsi_page_html inspector/html/page.html wsi_page_css inspector/html/page.css wsi_page_js inspector/html/page.js
-$(BUILD)/gen/html_page.o: $(BUILD)/gen/html_page.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/tools/%: $(call obj,tests/tools/%.c)
 	@mkdir -p $(dir $@)
