@@ -411,7 +411,7 @@ static void note(struct hconn *k, enum wsi_side side, double when, const char *w
 /* A message's time on the events' clock. */
 static double msg_time(const struct hconn *k, double t)
 {
-    if (k->ms) t /= 1000.0;
+    if (k->ms || t > 1e11) t /= 1000.0; /* milliseconds (seconds would be after the year 5000) */
     return t + k->shift;
 }
 

@@ -2,10 +2,11 @@
 // recorded twice at once: by Playwright as a HAR (recordHar, messages embedded) and by
 // `wsinspect -i lo` as packets. wsinspect must give the same handshake (key, Accept, verdict) and the
 // same messages, in the same order, from the HAR as from the live capture; what only packets show
-// (frames, the close codes) must be there in the capture and absent from the HAR.
+// (frames, the close codes) must be there in the capture and absent from the HAR. The same session
+// recorded with content "attach" (messages in a .jsonl beside the HAR) must give the same messages.
 // Needs root for the live capture (CI is root): skipped, and said, otherwise.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from './common.mjs';
@@ -76,6 +77,19 @@ try {
        'the HAR has neither frames nor the close, and says it comes from a HAR');
   t.ok(fromLive.filter((e) => e.type === 'message' && e.conn === b.conn && e.compressed).length === mLive.length,
        'on the wire every data message was compressed; the HAR holds them inflated');
+
+  // Playwright's other way: content "attach" writes the messages to a .jsonl file beside the HAR
+  mkdirSync(join(dir, 'attach'));
+  const attached = join(dir, 'attach', 'session.har');
+  await recordSession(attached, port, 'attach');
+  const fromAttach = events(execFileSync(W, ['--json', '--payload', '65536', attached], { encoding: 'utf8' }));
+  const conn = fromAttach.find((e) => e.type === 'connection') || {};
+  t.ok(typeof conn.messages_from === 'string' && conn.messages_from.endsWith('.jsonl'),
+       `content "attach": the messages come from the attached file (${conn.messages_from})`);
+  const mAttach = messages(fromAttach, conn.conn);
+  t.ok(JSON.stringify(mAttach) === JSON.stringify(mHar), 'content "attach": the same messages as embedded');
+  t.ok(fromAttach.filter((e) => e.type === 'message').every((e) => e.t >= 0 && e.t < 30),
+       'content "attach": times in milliseconds read as seconds')
 } finally {
   if (capture && capture.exitCode === null) capture.kill('SIGINT');
   server.stop();

@@ -6,7 +6,7 @@
 // ($WSECHO, else $BUILD/wsecho or build/wsecho), else captures/peers/py_peer.py's "deflate" echo
 // (Python websockets); either is started on a free port of 127.0.0.1 and stopped by its process id.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,10 +61,19 @@ export function startEcho(port) {
   });
 }
 
+// The HAR is whole: it parses (Playwright may still be writing it as the browser's close returns).
+async function written(path) {
+  for (let i = 0; i < 50; i++) {
+    try { JSON.parse(readFileSync(path, 'utf8')); return; } catch { await new Promise((ok) => setTimeout(ok, 100)); }
+  }
+  throw new Error(`${path}: not a whole JSON document 5 s after the browser closed`);
+}
+
 // Open the page, talk to ws://127.0.0.1:port/echo, close; the HAR is written to harPath when the
-// browser closes. Returns what the page received (texts, and binary as byte arrays).
-export async function recordSession(harPath, port) {
-  const { context, close } = await launch({ recordHar: { path: harPath, content: 'embed' } });
+// browser closes, the messages in it ('embed') or in a .jsonl file beside it ('attach'). Returns
+// what the page received (texts, and binary as byte arrays).
+export async function recordSession(harPath, port, content = 'embed') {
+  const { context, close } = await launch({ recordHar: { path: harPath, content } });
   let got;
   try {
     const page = await context.newPage();
@@ -95,5 +104,6 @@ export async function recordSession(harPath, port) {
   } finally {
     await close();
   }
+  await written(harPath);
   return got;
 }

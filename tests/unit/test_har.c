@@ -419,6 +419,7 @@ static void test_attached(void **state)
     struct wsi_har_opts o = {.name = "t", .dir = dir};
     assert_int_equal(run(&r, har, &o, NULL, NULL, 0), 0);
     assert_non_null(strstr(r.log, "MSG > 1 3 one;MSG < 2 2 \\x01\\x02;CLOSE ws=1 1/1;"));
+    assert_true(r.t[2] > 0.124 && r.t[2] < 0.126); /* milliseconds, found in the attached file */
     static const char outside[] =
         "{\"log\":{\"entries\":[{\"_resourceType\":\"websocket\",\"request\":{\"url\":\"ws://a.test/\"},"
         "\"response\":{\"content\":{\"_file\":\"../etc/passwd\"}}}]}}";
