@@ -161,7 +161,7 @@
     clear(tb);
     for (const c of connList) {
       const cl = c.close || {};
-      const ep = (cl.client || (c.start && c.start.client) || '?') + ' → ' + (cl.server || (c.start && c.start.server) || '?');
+      const ep = visible((cl.client || (c.start && c.start.client) || '?') + ' → ' + (cl.server || (c.start && c.start.server) || '?'));
       const verdict = cl.verdict || (c.hs && c.hs.verdict) || '';
       const tr = el('tr', { className: 'conn-row' + (verdict && verdict !== 'valid' && verdict !== 'not-seen' ? ' bad' : ''),
                             dataset: { conn: String(c.id) }, tabIndex: 0 },
@@ -292,8 +292,8 @@
   function showConn(c) {
     state.conn = c;
     const cl = c.close || {};
-    $('conn-title').textContent = 'Connection ' + c.id + ': ' + (cl.client || (c.start && c.start.client) || '?') + ' → '
-      + (cl.server || (c.start && c.start.server) || '?');
+    $('conn-title').textContent = 'Connection ' + c.id + ': ' + visible((cl.client || (c.start && c.start.client) || '?') + ' → '
+      + (cl.server || (c.start && c.start.server) || '?'));
     const sub = [];
     if (connPath(c)) sub.push(short(connPath(c), 80));
     if (cl.evidence) sub.push(visible(cl.evidence));
