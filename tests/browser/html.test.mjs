@@ -226,6 +226,31 @@ try {
     }
   }
 
+  // ---- the three length forms, and a length not in its minimal form -----------------------------
+  {
+    const cases = [['captures/binary-sizes-python.pcap', 126, '16-bit form'], ['captures/binary-sizes-python.pcap', 127, '64-bit form'],
+      ['captures/violations/violation-non-minimal-length.pcap', 126, 'not the minimal form']];
+    for (const [name, len7, says] of cases) {
+      const capture = join(ROOT, name);
+      const frames = jsonOf([capture]).filter((e) => e.type === 'frame' && e.conn === 1);
+      const k = frames.findIndex((f) => f.len7 === len7 && (says !== '16-bit form' || f.payload_length > 1000));
+      const f = frames[k];
+      const file = pageOf(basename(name) + '-len', [capture]);
+      const { page } = await open(file, `conn=1&frame=${k + 1}`);
+      await page.waitForSelector('#header-hex');
+      const ext = len7 === 126 ? 2 : 8;
+      let v = BigInt(f.payload_length);
+      const lenBytes = [];
+      for (let i = 0; i < ext; i++) { lenBytes.unshift(Number(v & 255n)); v >>= 8n; }
+      const h = [(f.fin ? 0x80 : 0) | (f.rsv << 4) | f.opcode, (f.mask ? 0x80 : 0) | len7, ...lenBytes];
+      if (f.mask) h.push(...Buffer.from(f.masking_key, 'hex'));
+      const hex = h.map((b) => b.toString(16).padStart(2, '0')).join(' ');
+      t.ok((await page.textContent('#header-hex')) === hex, `${basename(name)} frame ${k + 1}: ${f.payload_length} bytes, header ${hex}`);
+      t.ok((await page.textContent('#fields')).includes(says), `${basename(name)} frame ${k + 1}: the fields say "${says}"`);
+      await page.close();
+    }
+  }
+
   // ---- deflate: the inflated text beside the compressed bytes --------------------------------
   {
     const capture = join(ROOT, 'captures/deflate-python.pcap');
