@@ -18,6 +18,7 @@
 #include "http.h"
 #include "http1.h"
 #include "inflate.h"
+#include "preview.h"
 #include "reasm.h"
 #include "session.h"
 #include "sse.h"
@@ -25,6 +26,7 @@
 #include "wsframe.h"
 
 #define WAIT_MAX (64 * 1024)    /* client bytes kept while its upgrade awaits the response */
+#define WSI_HTTP_PREVIEW_MAX (256u << 10) /* HTTP chunks and events: previews, however large --payload */
 
 /* What one direction's bytes are being read as. */
 enum mode {
@@ -63,6 +65,7 @@ struct side {
     uint64_t frame_index;   /* frames completed */
     uint8_t *fprev;         /* preview of the frame (or chunk) being read */
     size_t fprev_len;       /* bytes in fprev */
+    size_t fprev_cap;       /* its size (it grows: preview.h) */
     uint64_t frames, messages, bytes; /* counters for the summary */
     uint64_t controls;      /* of the messages, control frames (close, ping, pong) */
     int close_code;         /* code of the close frame sent: -1 none, 0 close without code */
@@ -116,6 +119,7 @@ struct wsi_session {
     struct wsi_reasm *reasm;
     struct wsi_session_stats st;
     uint64_t warnings;       /* packet-level warnings so far (of this capture) */
+    size_t http_preview;     /* bytes kept of a chunk or an event's data: preview_max, at most WSI_HTTP_PREVIEW_MAX */
     uint64_t undecodable_before; /* st.undecodable when this capture began (several read in turn) */
     struct wsi_pktref last;  /* the last packet read */
 };

@@ -304,12 +304,8 @@ static void sse_event(void *user, const struct wsi_sse_ev *e)
 static void on_content(void *user, const uint8_t *p, size_t n)
 {
     struct side *sd = user;
-    size_t max = sd->c->s->o.preview_max;
-    if (sd->body.kind == WSI_BODY_CHUNKED && sd->fprev && sd->fprev_len < max) {
-        size_t k = n < max - sd->fprev_len ? n : max - sd->fprev_len;
-        memcpy(sd->fprev + sd->fprev_len, p, k);
-        sd->fprev_len += k;
-    }
+    if (sd->body.kind == WSI_BODY_CHUNKED && sd->fprev)
+        wsi_preview_keep(&sd->fprev, &sd->fprev_len, &sd->fprev_cap, sd->c->s->http_preview, p, n);
     sd->chunk_decoded += n;
     if (sd->sse) wsi_sse_feed(sd->sse, p, n);
 }
@@ -434,7 +430,10 @@ static void start_body(struct conn *c, int dir, const struct http1_head *h, int 
     if (http1_is_chunked(h)) {
         sd->mode = M_HTTP_BODY;
         wsi_body_start(&sd->body, WSI_BODY_CHUNKED, 0);
-        if (!sd->fprev) sd->fprev = malloc(c->s->o.preview_max);
+        if (!sd->fprev) {
+            sd->fprev_cap = c->s->http_preview < WSI_PREVIEW_FIRST ? c->s->http_preview : WSI_PREVIEW_FIRST;
+            sd->fprev = malloc(sd->fprev_cap);
+        }
         if (!sd->fprev) sd->mode = M_OPAQUE;
     } else if (cl > 0) {
         sd->mode = M_HTTP_BODY;
@@ -446,7 +445,7 @@ static void start_body(struct conn *c, int dir, const struct http1_head *h, int 
         sd->mode = M_OPAQUE;
     }
     if (sd->mode == M_HTTP_BODY && is_response && is_event_stream(h))
-        sd->sse = wsi_sse_new(c->s->o.preview_max, sse_event, sd);
+        sd->sse = wsi_sse_new(c->s->http_preview, sse_event, sd);
     if (sd->mode != M_HTTP_BODY) return;
     /* a coded body whose content is shown (chunks, events) is decoded first */
     enum wsi_coding coding;

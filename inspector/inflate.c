@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "preview.h"
+
 #include <zlib.h>
 
 #include "wsframe.h"
@@ -167,11 +169,13 @@ int wsi_inflate_init(struct wsi_inflate *z, int no_context_takeover, size_t prev
     z->no_context_takeover = no_context_takeover;
     z->budget = WSI_INFLATE_BUDGET;
     z->preview_max = preview_max ? preview_max : 256;
-    if (b->preview && b->preview_cap == z->preview_max) {
+    if (b->preview) {
+        /* the buffer let go with its stream, whatever its size: it grows when it must */
         z->preview = b->preview;
+        z->preview_cap = b->preview_cap;
     } else {
-        free(b->preview);
-        z->preview = malloc(z->preview_max);
+        z->preview_cap = z->preview_max < WSI_PREVIEW_FIRST ? z->preview_max : WSI_PREVIEW_FIRST;
+        z->preview = malloc(z->preview_cap);
     }
     b->preview = NULL;
     b->preview_cap = 0;
@@ -203,11 +207,7 @@ void wsi_inflate_begin(struct wsi_inflate *z, int is_text)
 /* Take inflated output: count it, keep the preview, check UTF-8. */
 static void take_output(struct wsi_inflate *z, const uint8_t *out, size_t n)
 {
-    if (z->preview_len < z->preview_max) {
-        size_t k = n < z->preview_max - z->preview_len ? n : z->preview_max - z->preview_len;
-        memcpy(z->preview + z->preview_len, out, k);
-        z->preview_len += k;
-    }
+    wsi_preview_keep(&z->preview, &z->preview_len, &z->preview_cap, z->preview_max, out, n);
     if (z->is_text) z->utf8_state = wsi_utf8_feed(z->utf8_state, out, n);
     z->out_len += n;
     z->total_out += n;
@@ -308,7 +308,7 @@ void wsi_inflate_free(struct wsi_inflate *z)
     struct zbox *b = z->zs;
     if (b) {
         b->preview = z->preview;
-        b->preview_cap = z->preview_max;
+        b->preview_cap = z->preview_cap;
         if (pool_len < POOL_MAX) {
             b->next = pool;
             pool = b;

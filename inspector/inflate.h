@@ -53,6 +53,7 @@ struct wsi_inflate {
     uint32_t utf8_state;       /* UTF-8 validation state over the inflated text */
     uint8_t *preview;          /* first preview_max inflated bytes */
     size_t preview_len, preview_max;
+    size_t preview_cap;        /* the buffer's size (it grows up to preview_max: preview.h) */
     int stream_end;            /* the deflate stream ended (a BFINAL block) inside this message */
 };
 

@@ -29,6 +29,8 @@
 /* Exit statuses (documented in wsinspect(1)). */
 enum { EXIT_CLEAN = 0, EXIT_FOUND = 1, EXIT_USAGE = 2, EXIT_LOST = 3 };
 
+#define PAYLOAD_ALL (-2) /* --payload all */
+
 enum output { OUT_LADDER, OUT_JSON, OUT_SUMMARY, OUT_EXPLAIN, OUT_HTML, OUT_MERMAID };
 
 /* Everything the command line says. */
@@ -44,7 +46,7 @@ struct cli {
     int list;                 /* -D */
     enum output out;          /* --json / --summary / ladder */
     int frames;               /* --frames */
-    long payload;             /* --payload N (-1: not given) */
+    long payload;             /* --payload N (-1: not given, PAYLOAD_ALL: all) */
     int hexdump;              /* -x */
     uint64_t stream;          /* --stream N */
     int color;                /* -1 auto, 0 never, 1 always */
@@ -259,7 +261,8 @@ static void usage(FILE *f)
             "                   (previews of --payload, 1024 by default)\n"
             "  --mermaid        the ladder as a Mermaid sequenceDiagram, for slides and notes\n"
             "  --frames         one arrow per frame instead of one per message\n"
-            "  --payload N      preview length in characters or bytes (default 32)\n"
+            "  --payload N      preview length in characters or bytes (default 32); 'all': whole\n"
+            "                   payloads, within --max-memory (JSON, -x; labels fit the arrow)\n"
             "  -x               hex dump of each payload preview\n"
             "  --stream N       only connection N\n"
             "  --color=WHEN     auto (default), always or never; NO_COLOR disables auto\n"
@@ -432,7 +435,14 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case O_MERMAID: c->out = OUT_MERMAID; break;
         case O_FRAMES: c->frames = 1; break;
         case O_PAYLOAD:
-            if (parse_num(optarg, "--payload", 0, 65536, &v)) return -1;
+            if (strcmp(optarg, "all") == 0) {
+                c->payload = PAYLOAD_ALL; /* whole payloads: held as they come, charged to --max-memory */
+                break;
+            }
+            if (parse_num(optarg, "--payload", 0, 65536, &v)) {
+                fprintf(stderr, "wsinspect: --payload all shows whole payloads\n");
+                return -1;
+            }
             c->payload = v;
             break;
         case O_STREAM:
@@ -820,7 +830,7 @@ int main(int argc, char **argv)
         goto out;
     }
 
-    if (c.payload < 0) c.payload = c.out == OUT_HTML ? 1024 : 32; /* the page shows whole short messages */
+    if (c.payload == -1) c.payload = c.out == OUT_HTML ? 1024 : 32; /* the page shows whole short messages */
     if (c.iface && (iface_n = interface_by_number(c.iface))) c.iface = iface_n;
     const char *input = c.file ? input_name(c.file) : c.iface;
     if (c.nfiles > 1) {
@@ -861,7 +871,7 @@ int main(int argc, char **argv)
         .out = stdout,
         .width = terminal_width(),
         .color = want_color(c.color),
-        .payload = (size_t)c.payload,
+        .payload = c.payload == PAYLOAD_ALL ? SIZE_MAX : (size_t)c.payload,
         .frames = c.frames,
         .hexdump = c.hexdump,
         .live = c.live >= 0 ? c.live : !har && (c.iface != NULL || any_pipe),
@@ -905,7 +915,9 @@ int main(int argc, char **argv)
         break;
     }
     struct warn_ctx wc = {.input = input};
-    size_t preview = c.payload > 256 ? (size_t)c.payload * 4 : 256;
+    /* bytes kept per frame and message: 4 a character (UTF-8); all: up to the memory budget,
+     * which gives way (with a note) before a larger payload is held */
+    size_t preview = c.payload == PAYLOAD_ALL ? (size_t)budget.limit : c.payload > 256 ? (size_t)c.payload * 4 : 256;
     if (har) {
         /* a HAR: no session of packets; its events go to the renderer */
         static char harbuf[1 << 16];

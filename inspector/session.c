@@ -113,11 +113,11 @@ static uint64_t conn_held(const struct conn *c)
     for (int d = 0; d < 2; d++) {
         const struct side *sd = &c->sd[d];
         n += sd->bcap;
-        if (sd->fprev) n += c->s->o.preview_max;
-        if (sd->ws) n += sizeof *sd->ws;
-        if (sd->inf_on) n += ZLIB_INFLATE_HELD;
+        n += sd->fprev_cap;
+        if (sd->ws) n += sizeof *sd->ws + wsi_ws_held(sd->ws);
+        if (sd->inf_on) n += ZLIB_INFLATE_HELD + sd->inf.preview_cap;
         if (sd->dec_on) n += ZLIB_INFLATE_HELD;
-        if (sd->sse) n += 2 * c->s->o.preview_max + 1024;
+        if (sd->sse) n += 2 * c->s->http_preview + 1024;
         if (sd->pings) n += 1024;
     }
     return n;
@@ -620,6 +620,7 @@ struct wsi_session *wsi_session_new(const struct wsi_session_opts *o, const stru
     if (!s) return NULL;
     s->o = *o;
     if (!s->o.preview_max) s->o.preview_max = DEFAULT_PREVIEW;
+    s->http_preview = s->o.preview_max < WSI_HTTP_PREVIEW_MAX ? s->o.preview_max : WSI_HTTP_PREVIEW_MAX;
     s->sink = *sink;
     s->o.limits.budget = s->o.budget;
     s->reasm = wsi_reasm_new(&cbs, s, &s->o.limits);

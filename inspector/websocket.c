@@ -38,11 +38,7 @@ static int ws_frame_data(void *user, const struct wsi_frame *f, const uint8_t *d
     size_t max = sd->c->s->o.preview_max;
     int inflating = sd->msg_compressed && (is_data_opcode(f->opcode) || f->opcode == WSI_OP_CONT);
     if (inflating) wsi_inflate_feed(&sd->inf, data, len);
-    if (sd->fprev_len < max) {
-        size_t n = len < max - sd->fprev_len ? len : max - sd->fprev_len;
-        memcpy(sd->fprev + sd->fprev_len, data, n);
-        sd->fprev_len += n;
-    }
+    wsi_preview_keep(&sd->fprev, &sd->fprev_len, &sd->fprev_cap, max, data, len);
     return inflating || sd->fprev_len < max;
 }
 
@@ -171,7 +167,11 @@ void ws_start(struct conn *c, int dir, int rsv1_allowed)
             sd->mode = M_OPAQUE;
             return;
         }
-        if (!sd->fprev) sd->fprev = malloc(c->s->o.preview_max ? c->s->o.preview_max : 1);
+        if (!sd->fprev) {
+            size_t max = c->s->o.preview_max ? c->s->o.preview_max : 1;
+            sd->fprev_cap = max < WSI_PREVIEW_FIRST ? max : WSI_PREVIEW_FIRST;
+            sd->fprev = malloc(sd->fprev_cap);
+        }
         if (!sd->fprev) {
             sd->mode = M_OPAQUE;
             return;

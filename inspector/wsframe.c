@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "preview.h"
 #include "wsframe.h"
 
 /*
@@ -585,7 +586,7 @@ static size_t message_bytes(struct wsi_ws_decoder *d, const uint8_t *p, size_t n
     switch (frame_role(d)) {
     case ROLE_DATA:
         if (d->msg.opcode == WSI_OP_TEXT && !d->msg.rsv1) take = text_scan(&d->utf8_state, p, n, pos, "text message", ev);
-        if (!d->msg.incomplete) keep(d->buf, &d->msg.preview_len, d->opts.preview_max, p, take);
+        if (!d->msg.incomplete) wsi_preview_keep(&d->buf, &d->msg.preview_len, &d->bufcap, d->opts.preview_max, p, take);
         break;
     case ROLE_CTL: {
         struct wsi_message *m = &d->ctl;
@@ -670,9 +671,12 @@ int wsi_ws_init(struct wsi_ws_decoder *d, const struct wsi_ws_opts *o, const str
     d->user = user;
     d->state = ST_HDR;
     d->hdr_need = 2;
-    d->buf = malloc(d->opts.preview_max);
+    d->bufcap = d->opts.preview_max < WSI_PREVIEW_FIRST ? d->opts.preview_max : WSI_PREVIEW_FIRST;
+    d->buf = malloc(d->bufcap);
     return d->buf ? 0 : -1;
 }
+
+size_t wsi_ws_held(const struct wsi_ws_decoder *d) { return d ? d->bufcap : 0; }
 
 size_t wsi_ws_feed(struct wsi_ws_decoder *d, const uint8_t *data, size_t len)
 {

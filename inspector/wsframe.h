@@ -132,7 +132,8 @@ struct wsi_ws_decoder {
     int close_sent;          /* this direction sent a close */
     struct wsi_message msg;  /* data message being assembled */
     struct wsi_message ctl;  /* control frame being read */
-    uint8_t *buf;            /* preview buffer for data messages (preview_max) */
+    uint8_t *buf;            /* preview buffer for data messages (up to preview_max: it grows) */
+    size_t bufcap;           /* its size */
     uint8_t ctlbuf[125 + 2]; /* control payloads (they may be up to 125 bytes; longer is cut) */
     uint32_t utf8_state;     /* UTF-8 validation across fragments */
     uint32_t utf8_ctl_state;
@@ -162,5 +163,8 @@ uint32_t wsi_utf8_feed(uint32_t state, const uint8_t *s, size_t len);
 int wsi_close_code_valid(int code);
 /* "normal", "going away", "protocol error", ... or "" for unnamed. */
 const char *wsi_close_code_name(int code);
+
+/* Bytes the decoder holds besides its struct (its message preview buffer). */
+size_t wsi_ws_held(const struct wsi_ws_decoder *d);
 
 #endif

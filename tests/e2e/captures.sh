@@ -1067,6 +1067,35 @@ check "cli: -x adds a hex dump under each message" grep -qE '^ +0000  de ad be e
 check "cli: -x dumps text with its characters" grep -qE '^ +0000  65 63 68 6f 20 74 68 69 [|]echo thi[|]$' "$T/x.txt"
 "$W" --payload 4 --color=never "$CH" >"$T/p4.txt" 2>/dev/null
 check "cli: --payload 4 cuts previews to 4 characters" grep -qE "$(c2s 'text "hell…" \(5 B\)')" "$T/p4.txt"
+# --payload all: whole payloads, compared byte for byte with what the peer sent (captures/peers/payloads.py,
+# the bytes py_peer.py's binary scenario sends: 125, 126, 65535 and 70000 bytes, each echoed)
+"$W" --json --payload all $C/binary-sizes-python.pcap >"$T/pall.json" 2>"$T/pall.err"; rc=$?
+expect_eq "cli: --payload all: exit 0, nothing on stderr" "$rc:$(cat "$T/pall.err")" "0:"
+check "cli: --payload all: every binary message whole, the bytes the peers sent (70000 bytes over 64 KiB)" \
+    "$PY" -S -c '
+import json, sys
+sys.path.insert(0, "captures/peers")
+from payloads import pattern
+ms = [e for e in map(json.loads, open(sys.argv[1])) if e["type"] == "message" and e["opcode"] == 2]
+got = [(m["dir"], m["length"], bytes.fromhex(m["preview_hex"]) == pattern(m["length"]), m["preview_truncated"]) for m in ms]
+want = [(d, n, True, False) for n in (125, 126, 65535, 70000) for d in ("c2s", "s2c")]
+sys.exit(0 if got == want else "got %r" % (got,))' "$T/pall.json"
+"$W" --json $C/binary-sizes-python.pcap >"$T/pdef.json" 2>/dev/null
+check "cli: without it, the 70000-byte message is cut (32 bytes, preview_truncated)" "$PY" -S "$E/jsonq.py" --assert "$T/pdef.json" \
+    '[(len(m["preview_hex"]) // 2, m["preview_truncated"]) for m in of("message") if m["length"] == 70000] == [(32, True), (32, True)]'
+COLUMNS=200 "$W" --color=never -x --payload all $C/binary-sizes-python.pcap >"$T/pallx.txt" 2>/dev/null
+row=$("$PY" -S -c 'import sys; sys.path.insert(0, "captures/peers"); from payloads import pattern
+b = pattern(70000)[69984:]; print(" ".join("%02x" % x for x in b[:8]) + "  " + " ".join("%02x" % x for x in b[8:]))')
+expect_eq "cli: --payload all -x dumps the 70000 bytes whole, both ways: the last row (offset 0x11160) is the peer's" \
+    "$(grep -cE "^ +11160  $row \|" "$T/pallx.txt")" 2
+"$W" --json --payload all $C/deflate-python.pcap >"$T/palld.json" 2>/dev/null
+check "cli: --payload all on compressed messages: the inflated texts whole (193 bytes, where 32 are shown by default)" \
+    "$PY" -S "$E/jsonq.py" --assert "$T/palld.json" \
+    '(all(len(bytes.fromhex(m["preview_hex"])) == m["inflated_length"] and not m["preview_truncated"] for m in of("message") if m.get("inflated_length"))
+      and any(m.get("inflated_length", 0) > 32 for m in of("message")))'
+"$W" --payload some $CH >/dev/null 2>"$T/pbad.err"; rc=$?
+expect_eq "cli: --payload with neither a number nor all: exit 2, said" "$rc:$(tail -1 "$T/pbad.err")" \
+    "2:wsinspect: --payload all shows whole payloads"
 "$W" --summary --color=never $C/lws-python.pcap >"$T/sum.txt" 2>/dev/null; rc=$?
 expect_eq "cli: --summary prints one line per connection" "$rc $(wc -l <"$T/sum.txt" | tr -d ' ')" "0 2"
 check "cli: --summary lines name the connection, path, verdict and close codes" \

@@ -517,6 +517,68 @@ static void t_rfc_64k_binary(void **st)
     big_binary(65536, hdr, sizeof hdr, 127);
 }
 
+/* --payload all: a preview limit far above the message (here 1 GiB) keeps a 100,000-byte masked
+ * message whole, byte for byte, in a buffer grown as its bytes came (not the limit allocated);
+ * the default limit still keeps 256 bytes in 256. */
+struct whole {
+    uint8_t *copy;
+    size_t len;
+    uint64_t total;
+    int n;
+};
+
+static void whole_msg(void *u, const struct wsi_message *m)
+{
+    struct whole *w = u;
+    if (m->opcode != WSI_OP_TEXT) return;
+    free(w->copy);
+    w->copy = malloc(m->preview_len ? m->preview_len : 1);
+    assert_non_null(w->copy);
+    memcpy(w->copy, m->preview, m->preview_len);
+    w->len = m->preview_len;
+    w->total = m->len;
+    w->n++;
+}
+
+static void t_preview_all(void **st)
+{
+    (void)st;
+    const size_t len = 100000;
+    uint8_t *pl = malloc(len), *wire = malloc(len + 14);
+    assert_non_null(pl);
+    assert_non_null(wire);
+    for (size_t i = 0; i < len; i++) pl[i] = (uint8_t)('a' + i % 26);
+    size_t h = 0;
+    wire[h++] = 0x81;
+    wire[h++] = 0x80 | 127;
+    for (int k = 7; k >= 0; k--) wire[h++] = (uint8_t)((uint64_t)len >> (8 * k));
+    memcpy(wire + h, KEY, 4);
+    h += 4;
+    for (size_t i = 0; i < len; i++) wire[h + i] = pl[i] ^ KEY[i % 4];
+    static const struct wsi_ws_cb cb = {.message = whole_msg};
+    for (int limit = 0; limit < 2; limit++) {
+        struct wsi_ws_opts o = opts(1, 0, limit ? (size_t)1 << 30 : 256);
+        struct wsi_ws_decoder d;
+        struct whole w = {0};
+        assert_int_equal(wsi_ws_init(&d, &o, &cb, &w), 0);
+        assert_true(wsi_ws_held(&d) <= 4096); /* nothing like the limit up front */
+        for (size_t off = 0; off < h + len; off += 1000) {
+            size_t n = h + len - off < 1000 ? h + len - off : 1000;
+            wsi_ws_feed(&d, wire + off, n);
+        }
+        assert_int_equal(w.n, 1);
+        assert_int_equal(w.total, len);
+        assert_int_equal(w.len, limit ? len : 256);
+        assert_memory_equal(w.copy, pl, w.len);
+        if (limit) assert_true(wsi_ws_held(&d) >= len && wsi_ws_held(&d) <= 2 * len);
+        else assert_int_equal(wsi_ws_held(&d), 256);
+        wsi_ws_free(&d);
+        free(w.copy);
+    }
+    free(pl);
+    free(wire);
+}
+
 /* ---- violations ---------------------------------------------------------------------- */
 
 /* Run a script (every chunking) and return how often v was reported; the log stays in r. */
@@ -1617,6 +1679,7 @@ int main(void)
         cmocka_unit_test(t_rfc_masked_pong),
         cmocka_unit_test(t_rfc_256_binary),
         cmocka_unit_test(t_rfc_64k_binary),
+        cmocka_unit_test(t_preview_all),
         cmocka_unit_test(t_client_unmasked),
         cmocka_unit_test(t_server_masked),
         cmocka_unit_test(t_rsv_bits),
