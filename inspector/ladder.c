@@ -32,6 +32,13 @@
 #define LABEL_PAD 10    /* columns of an arrow that are not its label */
 #define NOTE_INDENT 4   /* annotations start this far right of the gutter */
 #define PREVIEW_CHARS 512 /* previews longer than this could never fit a label anyway */
+/* Columns of a label set aside for the words around its quoted text ("text ", " (1.2 KiB)";
+ * with --frames "[12] text ", " FIN=0 mask 1a2b3c4d (1.2 KiB)"), so that a text is cut at the
+ * same length on every arrow of the view, whichever words are around it (up to this many). */
+#define AROUND 25
+#define AROUND_FRAMES 11   /* more with --frames */
+#define AROUND_DEFLATE 8   /* more for a compressed message's " (deflate 59 B -> 193 B)" */
+#define QUOTED_MIN 8     /* narrower than this, a text takes what its own arrow leaves */
 
 /* Arrow colours readable on a dark terminal and on a light projector theme alike (cyan and
  * yellow vanish on white, plain blue on black): magenta one way, bold blue the other. */
@@ -618,25 +625,25 @@ static void arrow3(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_sid
                    const char *quoted, const char *suffix)
 {
     size_t max = l->diag - LABEL_PAD;
-    size_t wp = cols(prefix), ws = cols(suffix), wq = quoted ? cols(quoted) + 2 : 0;
-    struct str lab = {0};
-    if (wp + wq + ws <= max || (quoted && wp + ws + 3 <= max)) {
-        s_puts(&lab, prefix);
-        if (quoted) {
-            s_puts(&lab, "\"");
-            s_add_fit(&lab, quoted, max - wp - ws - 2);
-            s_puts(&lab, "\"");
-        }
-        s_puts(&lab, suffix);
-    } else {
-        struct str all = {0};
-        s_puts(&all, prefix);
-        if (quoted) s_printf(&all, "\"%s\"", quoted);
-        s_puts(&all, suffix);
-        s_add_fit(&lab, s_get(&all), max);
-        free(all.p);
+    size_t wp = cols(prefix), ws = cols(suffix);
+    /* the quoted text's room: the arrow less a fixed allowance for the words around it, the same
+     * on every arrow, so that equal texts are cut equally; on a narrow terminal, what the prefix
+     * leaves (the suffix then gives way, cut after the text's closing quote) */
+    size_t around = AROUND + (l->o.frames ? AROUND_FRAMES : 0) + (strstr(suffix, " (deflate ") ? AROUND_DEFLATE : 0);
+    if (wp + ws > around) around = wp + ws;
+    size_t room = max > around + 2 ? max - around - 2 : 0;
+    if (room < QUOTED_MIN) room = max > wp + 3 ? max - wp - 3 : 0;
+    struct str lab = {0}, all = {0};
+    s_puts(&all, prefix);
+    if (quoted && room) {
+        s_puts(&all, "\"");
+        s_add_fit(&all, quoted, room);
+        s_puts(&all, "\"");
     }
+    s_puts(&all, suffix);
+    s_add_fit(&lab, s_get(&all), max);
     arrow(l, c, t, side, s_get(&lab));
+    free(all.p);
     free(lab.p);
 }
 
@@ -657,7 +664,7 @@ static size_t count_chars(const uint8_t *s, size_t n)
  * most opts.payload characters, "…" when the payload goes on. */
 static void preview(const struct wsi_ladder *l, const uint8_t *p, size_t n, uint64_t total, char *buf, size_t bufsz)
 {
-    size_t max = l->o.payload < PREVIEW_CHARS ? l->o.payload : PREVIEW_CHARS;
+    size_t max = l->o.payload_auto || l->o.payload > PREVIEW_CHARS ? PREVIEW_CHARS : l->o.payload;
     if (!p) n = 0;
     if (n < total) n = wsi_utf8_trim_tail(p, n);
     wsi_escape_preview(p, n, max, 1, buf, bufsz);

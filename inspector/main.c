@@ -47,6 +47,7 @@ struct cli {
     enum output out;          /* --json / --summary / ladder */
     int frames;               /* --frames */
     long payload;             /* --payload N (-1: not given, PAYLOAD_ALL: all) */
+    int payload_given;        /* --payload was given (else ladder labels fit their arrows) */
     int hexdump;              /* -x */
     uint64_t stream;          /* --stream N */
     int color;                /* -1 auto, 0 never, 1 always */
@@ -435,6 +436,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         case O_MERMAID: c->out = OUT_MERMAID; break;
         case O_FRAMES: c->frames = 1; break;
         case O_PAYLOAD:
+            c->payload_given = 1;
             if (strcmp(optarg, "all") == 0) {
                 c->payload = PAYLOAD_ALL; /* whole payloads: held as they come, charged to --max-memory */
                 break;
@@ -872,6 +874,7 @@ int main(int argc, char **argv)
         .width = terminal_width(),
         .color = want_color(c.color),
         .payload = c.payload == PAYLOAD_ALL ? SIZE_MAX : (size_t)c.payload,
+        .payload_auto = !c.payload_given,
         .frames = c.frames,
         .hexdump = c.hexdump,
         .live = c.live >= 0 ? c.live : !har && (c.iface != NULL || any_pipe),

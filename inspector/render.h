@@ -13,6 +13,8 @@ struct wsi_render_opts {
     int width;          /* terminal columns (COLUMNS, default 80); the ladder fits in it */
     int color;          /* 1: ANSI colours (decided by --color / NO_COLOR / isatty in main) */
     size_t payload;     /* preview length: characters of text / bytes of binary shown (default 32) */
+    int payload_auto;   /* no --payload: a ladder label's text takes what its arrow holds (payload
+                         * still bounds JSON previews and -x) */
     int frames;         /* 1: one arrow per frame instead of one per message */
     int hexdump;        /* 1: hex dump of each frame's payload preview under its arrow (-x) */
     struct wsi_budget *budget; /* the memory budget (--max-memory): what is held is charged, or NULL */

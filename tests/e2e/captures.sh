@@ -1144,4 +1144,60 @@ check "cli: COLUMNS=60 really narrows the ladder (a rail line is 60 wide)" \
 COLUMNS=40 "$W" --color=never "$CH" >"$T/w40.txt" 2>/dev/null
 check "cli: COLUMNS=40 within 40" width_ok 40 "$T/w40.txt"
 
+# widths 40, 80 and 200, every bundled capture, messages and frames: within the width but for a token
+# line, and no token broken: every Key, Accept and expected Accept of the JSON (when an Accept was
+# sent) and the GUID are whole on one line
+tokens_whole() {
+    "$PY" -S - "$@" <<'EOF'
+import json, sys
+want = set()
+for e in map(json.loads, open(sys.argv[1])):
+    if e["type"] == "handshake":
+        # the expected Accept is shown beside an Accept sent (a refusal has none)
+        want |= {e[k] for k in ("key", "accept", "expected_accept") if e.get(k) and e.get("accept")}
+        want |= {e["key"]} if e.get("key") else set()
+text = open(sys.argv[2], encoding="utf-8").read()
+lines = text.split("\n")
+missing = [t for t in sorted(want) if not any(t in l for l in lines)]
+guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+if guid in text.replace("\n", "").replace(" ", "") and not any(guid in l for l in lines):
+    missing.append("the GUID")
+sys.exit("broken across lines: %s" % missing if missing else 0)
+EOF
+}
+for cw in 40 80 200; do
+    mkdir "$T/ww$cw"
+    bad=""
+    for f in $C/*.pcap $C/violations/*.pcap; do
+        b=$(basename "$f" .pcap)
+        "$W" --json "$f" >"$T/ww$cw/$b.json" 2>/dev/null
+        for v in msg frames; do
+            opt=""; [ $v = frames ] && opt=--frames
+            COLUMNS=$cw "$W" --color=never $opt "$f" >"$T/ww$cw/$b.$v.txt" 2>/dev/null
+            tokens_whole "$T/ww$cw/$b.json" "$T/ww$cw/$b.$v.txt" >/dev/null 2>&1 || bad="$bad $b.$v"
+        done
+    done
+    check "cli: COLUMNS=$cw: every ladder (messages and --frames) within $cw columns but for token lines" \
+        width_ok "$cw" "$T/ww$cw"/*.txt
+    expect_eq "cli: COLUMNS=$cw: no Key, Accept or GUID broken across lines in any ladder" "$bad" ""
+done
+# a label's text uses the arrow's width, the same text cut at the same length on every arrow
+# (echo-node: each text echoed; in --frames the client's arrows carry a masking key, the server's not)
+labels() { grep -oE '\[[0-9]+\] text "[^"]*"|text "[^"]*"' "$1" | sed 's/^\[[0-9]*\] //'; }
+for cw in 50 80 200; do
+    for v in "" --frames; do
+        COLUMNS=$cw "$W" --color=never $v $C/echo-node.pcap >"$T/eq.txt" 2>/dev/null
+        expect_eq "cli: COLUMNS=$cw ${v:-messages}: each echoed text is cut as its original is" \
+            "$(labels "$T/eq.txt" | sed -n '1p;3p' | tr '\n' '|')" "$(labels "$T/eq.txt" | sed -n '2p;4p' | tr '\n' '|')"
+    done
+done
+COLUMNS=200 "$W" --color=never $C/echo-node.pcap >"$T/w200e.txt" 2>/dev/null
+check "cli: COLUMNS=200: the 44-character text whole (the old 32-character preview no more)" \
+    grep -qF 'text "and this, a little longer, with UTF-8: café ✓"' "$T/w200e.txt"
+COLUMNS=80 "$W" --color=never $C/echo-node.pcap >"$T/w80e.txt" 2>/dev/null
+check "cli: COLUMNS=80: the same text cut to the arrow's room (32 characters)" \
+    grep -qF 'text "and this, a little longer, with…"' "$T/w80e.txt"
+COLUMNS=200 "$W" --color=never --payload 10 $C/echo-node.pcap >"$T/w200p.txt" 2>/dev/null
+check "cli: --payload N still bounds a label at any width" grep -qF 'text "and this, …"' "$T/w200p.txt"
+
 finish
