@@ -728,6 +728,8 @@
   doc.addEventListener('keydown', (ev) => {
     if (ev.altKey || ev.ctrlKey || ev.metaKey) return;
     const k = ev.key;
+    // space and Enter on a button, link or folded list are theirs
+    if ((k === ' ' || k === 'Enter') && ev.target && ev.target.closest && ev.target.closest('button, a, summary')) return;
     let done = true;
     if (k === 'ArrowRight' || k === 'ArrowDown' || k === 'j' || k === ' ' || k === 'PageDown') step(1);
     else if (k === 'ArrowLeft' || k === 'ArrowUp' || k === 'k' || k === 'PageUp') step(-1);
