@@ -243,6 +243,7 @@
 
   function ladderRows(c) {
     const rows = [];
+    const perFrame = state.frames && c.frames.length > 0; // a HAR has messages only: they stay
     for (const e of c.items) {
       switch (e.type) {
         case 'http': rows.push(arrowRow('http', e, httpLabel(e), 'http' + (e.upgrade ? ' upgrade' : ''))); break;
@@ -254,8 +255,8 @@
             rows.push(barRow('WebSocket OPEN', 'open', e));
           break;
         }
-        case 'frame': if (state.frames) rows.push(arrowRow('frame', e, frameLabel(e), 'ws op' + e.opcode)); break;
-        case 'message': if (!state.frames) rows.push(arrowRow('msg', e, msgLabel(e), 'ws op' + e.opcode + (e.incomplete ? ' incomplete' : ''))); break;
+        case 'frame': if (perFrame) rows.push(arrowRow('frame', e, frameLabel(e), 'ws op' + e.opcode)); break;
+        case 'message': if (!perFrame) rows.push(arrowRow('msg', e, msgLabel(e), 'ws op' + e.opcode + (e.incomplete ? ' incomplete' : ''))); break;
         case 'violation': rows.push(noteRow('⚠ ' + e.text + (e.detail ? ': ' + visible(e.detail) : '') + ' — ' + e.rfc,
           'violation', e, 'violation')); break;
         case 'gap': rows.push(noteRow('gap: ' + plural(e.length, 'byte') + ' missing from the capture (' + who(e.dir) + ')', 'gap', e)); break;
