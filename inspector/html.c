@@ -215,7 +215,8 @@ static int counted(enum wsi_ev_kind k)
     case WSI_EV_TCP:
     case WSI_EV_CHUNK:
     case WSI_EV_SSE:
-    case WSI_EV_TLS: return 1;
+    case WSI_EV_TLS:
+    case WSI_EV_NOTE: return 1;
     default: return 0;
     }
 }

@@ -293,6 +293,16 @@ void wsi_mermaid_event(void *self, const struct wsi_event *ev)
         note(m, ev, l);
         break;
     }
+    case WSI_EV_NOTE: { /* a fact a HAR records: the browser's errors, failures, how it closed */
+        const struct wsi_note_ev *n = &ev->u.note;
+        const char *what = n->what ? n->what : "";
+        snprintf(l, sizeof l, "the browser recorded %s%s%s",
+                 strcmp(what, "close") == 0 ? "how it closed" : strcmp(what, "failure") == 0 ? "a failure" : "an error",
+                 n->text && n->text_len ? "#58; " : "", n->text && n->text_len ? wire(n->text, n->text_len, 200, a, sizeof a) : "");
+        if (strcmp(what, "close") == 0) note(m, ev, l);
+        else red_note(m, ev, l);
+        break;
+    }
     case WSI_EV_CLOSE: {
         const struct wsi_close_ev *c = &ev->u.close;
         struct mconn *mc = wsi_connmap_del(&m->conns, ev->conn);

@@ -163,7 +163,7 @@
       const cl = c.close || {};
       const ep = visible((cl.client || (c.start && c.start.client) || '?') + ' → ' + (cl.server || (c.start && c.start.server) || '?'));
       const verdict = cl.verdict || (c.hs && c.hs.verdict) || '';
-      const tr = el('tr', { className: 'conn-row' + (verdict && verdict !== 'valid' && verdict !== 'not-seen' ? ' bad' : ''),
+      const tr = el('tr', { className: 'conn-row' + (verdict && verdict !== 'valid' && verdict !== 'not-seen' ? ' failed' : ''),
                             dataset: { conn: String(c.id) }, tabIndex: 0 },
         el('td', null, '#' + c.id),
         el('td', null, ep, el('div', { className: 'sub' }, short(connPath(c), 60) + (c.start && c.start.file ? ' · ' + short(c.start.file, 40) : ''))),
@@ -273,6 +273,8 @@
             + (e.decrypting ? ', decrypted with the key log' : ', encrypted: not read (details)'), 'tls', e, 'tls'));
           else rows.push(noteRow('TLS ' + (e.what === 'alert' ? 'alert ' + visible(e.alert) : visible(e.error || '')), e.what === 'error' ? 'violation' : 'tls', e, 'tls'));
           break;
+        case 'note': rows.push(noteRow('the browser recorded ' + (e.what === 'close' ? 'how it closed' : e.what === 'failure' ? 'a failure' : 'an error')
+          + (e.text ? ': ' + short(e.text, 200) : ''), e.what === 'close' ? '' : 'violation', e)); break;
         case 'end': rows.push(noteRow((e.dir === 's2c' ? 'server' : 'client') + ': ' + ({ fin: 'FIN (no more data)', rst: 'TCP RESET',
           capture: 'the capture ends' }[e.reason] || e.reason), 'end', e)); break;
         case 'close': {
@@ -301,6 +303,11 @@
     if (cl.first_packet) sub.push('packets ' + cl.first_packet + '–' + cl.last_packet);
     if (cl.duration !== undefined) sub.push(cl.duration.toFixed(3) + ' s');
     $('conn-sub').textContent = sub.join(' · ');
+    const cn = $('conn-notes');
+    clear(cn);
+    if (c.start && c.start.not_shown) // read from a HAR: what it cannot show, said once
+      cn.append(el('p', { className: 'note' }, 'From a HAR file' + (c.start.producer ? ' (' + short(c.start.producer, 60) + ')' : '') + ': '
+        + visible(c.start.not_shown)));
     for (const tr of $('conn-table').tBodies[0].rows) {
       const cur = tr.dataset.conn === String(c.id);
       tr.classList.toggle('current', cur);
