@@ -300,6 +300,21 @@ try {
     await page.close();
   }
 
+  // ---- a HAR: what it cannot show, said above the ladder; the browser's notes on it --------------
+  {
+    const capture = join(ROOT, 'captures/har/hostile.har');
+    const notes = jsonOf([capture]).filter((e) => e.type === 'note');
+    const file = pageOf('hostile-har', [capture]);
+    const { page, errors } = await open(file, `conn=${notes[0].conn}`);
+    await page.waitForSelector('#conn-notes .note');
+    t.ok((await page.textContent('#conn-notes')).includes('a HAR holds the messages'), 'HAR: what it cannot show, above the ladder');
+    const rows = await page.$$eval('#ladder .row.note-row', (r) => r.map((x) => x.textContent).join('\n'));
+    const want = notes.filter((n) => n.conn === notes[0].conn).length;
+    t.ok((rows.match(/the browser recorded/g) || []).length === want, `HAR: the browser's ${want} notes on the ladder`);
+    t.ok(errors.length === 0, 'HAR: no page error');
+    await page.close();
+  }
+
   // ---- several captures in one page: each connection with its file, the commands naming both -----
   {
     const a = join(ROOT, 'captures/chat-python.pcap'), b = join(ROOT, 'captures/poll-curl.pcap');
