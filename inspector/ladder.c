@@ -425,6 +425,10 @@ static void column_heads(const struct wsi_ladder *l, struct str *s)
 }
 
 /* live: a connection's first line, its endpoints, then the column heads. */
+static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead, const char *text, const char *on,
+                   const char *off, int hard);
+static const char *wire(const char *s, char *buf, size_t bufsz);
+
 static void live_intro(struct wsi_ladder *l, struct lconn *c)
 {
     char cl[64], sv[64];
@@ -432,9 +436,19 @@ static void live_intro(struct wsi_ladder *l, struct lconn *c)
     const struct wsi_conn_info *ci = c->have_ci ? &c->ci : NULL;
     struct str t = {0};
     c->intro = 1;
+    if (c->har_server && !l->har_said) {
+        /* what a HAR cannot show, once, before its first line */
+        struct str n = {0};
+        l->har_said = 1;
+        wrap(l, &n, "", "From a HAR file: " WSI_HAR_NOT_SHOWN ". To see those, capture the traffic (wsinspect -i).",
+             l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 0);
+        live_lines(l, c, s_get(&n), n.len);
+        free(n.p);
+    }
     conn_title(&t, c->id, c->file);
-    s_printf(&t, "  %s -> %s", wsi_endpoint_str(ci, cd, cl), wsi_endpoint_str(ci, 1 - cd, sv));
-    if (ci && !ci->saw_syn) s_puts(&t, "  (capture began mid-connection)");
+    if (c->har_server) s_printf(&t, "  browser -> %s (from the URL)", wire(c->har_server, sv, sizeof sv));
+    else s_printf(&t, "  %s -> %s", wsi_endpoint_str(ci, cd, cl), wsi_endpoint_str(ci, 1 - cd, sv));
+    if (ci && !ci->saw_syn && !c->har_server) s_puts(&t, "  (capture began mid-connection)");
     s_puts(&t, "\n");
     column_heads(l, &t);
     live_lines(l, c, s_get(&t), t.len);

@@ -85,6 +85,9 @@ expect_eq "summary: what a HAR cannot show, said once" "$(count echo.sum 'From a
 "$W" --color=never --frames "$ECHO" >"$T/frames.txt" 2>&1
 expect_eq "--frames: the messages still drawn (there are no frames to draw instead)" \
     "$(grep -cE '\|(----|<---) (text|binary) ' "$T/frames.txt")" 10
+"$W" --color=never --live "$ECHO" >"$T/live.txt" 2>&1
+expect_eq "--live: what a HAR cannot show said once, first; the first line names the URL's address" \
+    "$(sed -n 's/^#1   //p' "$T/live.txt" | grep -n -e '^From a HAR file' -e '^Connection 1  browser -> 127\.0\.0\.1:[0-9]* (from the URL)$' | cut -d: -f1 | tr '\n' ' ')" "1 4 "
 cat "$ECHO" | "$W" --summary --color=never - >"$T/pipe.sum" 2>&1
 expect_eq "standard input, a pipe: detected by content, the same summary" "$(cat "$T/pipe.sum")" "$(cat "$T/echo.sum")"
 "$W" --summary --color=never - <"$ECHO" >"$T/redir.sum" 2>&1
