@@ -1,9 +1,11 @@
 /* ladder.c - the ladder renderer: each connection as lesson 05's diagram, printed when it closes. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "accept.h"
 #include "budget.h"
@@ -25,6 +27,7 @@
  */
 
 #define GUTTER 11       /* the time column: "%10s " */
+#define GUTTER_ABS 16   /* --time=abs: "HH:MM:SS.ffffff " */
 #define TAG 5           /* live: the connection's tag before every line, "#12  " */
 #define TOKEN_MAX 64    /* a token this long or shorter is never broken across lines (a SHA-256 in hex) */
 #define MIN_WIDTH 40    /* narrower terminals still get 40 columns */
@@ -318,10 +321,21 @@ struct lconn {
     char *har_server;          /* read from a HAR: the URL's "host:port" (else NULL) */
 };
 
+/* --order=start: a finished block, written out, waiting for the connections begun before it. */
+struct done {
+    uint64_t id;
+    char *text;
+    size_t len;
+    struct done *next;         /* the next by id */
+};
+
 struct wsi_ladder {
     struct wsi_render_opts o;  /* options (out, colour, payload, frames, hexdump) */
     size_t width;              /* columns of every line, gutter included */
     size_t diag;               /* columns of the diagram, rail to rail */
+    size_t gw;                 /* columns of the time column (GUTTER, or GUTTER_ABS) */
+    struct done *done;         /* --order=start: finished blocks waiting for those begun before, by id */
+    uint64_t done_bytes;       /* their bytes, charged to the budget */
     struct wsi_connmap conns;  /* connection id -> struct lconn */
     uint64_t blocks;           /* blocks written (a blank line goes between two) */
     struct str line;           /* scratch: the line being built */
@@ -344,7 +358,8 @@ struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o)
     l->width = o->width > 0 ? (size_t)o->width : 80;
     if (l->width < MIN_WIDTH) l->width = MIN_WIDTH;
     if (l->o.live) l->width = l->width - TAG >= MIN_WIDTH ? l->width - TAG : MIN_WIDTH; /* the tag comes first */
-    l->diag = l->width - GUTTER;
+    l->gw = l->o.time_mode == 3 ? GUTTER_ABS : GUTTER;
+    l->diag = l->width - l->gw;
     if (l->diag > DIAG_MAX) l->diag = DIAG_MAX;
     return l;
 }
@@ -421,7 +436,7 @@ static void conn_title(struct str *t, uint64_t id, const char *file)
 /* The column heads, each over its rail. */
 static void column_heads(const struct wsi_ladder *l, struct str *s)
 {
-    s_printf(s, "%*sClient%*sServer\n", GUTTER, "", (int)(l->diag - 12), "");
+    s_printf(s, "%*sClient%*sServer\n", (int)l->gw, "", (int)(l->diag - 12), "");
 }
 
 /* live: a connection's first line, its endpoints, then the column heads. */
@@ -484,9 +499,20 @@ static void commit_line(struct wsi_ladder *l, struct lconn *c)
 }
 
 /* The gutter: time since the connection began, right-aligned in 10 columns. */
-static void gutter(struct str *s, double t)
+static void gutter(const struct wsi_ladder *l, struct str *s, double t)
 {
     char b[32];
+    if (l->o.time_mode == 3) {
+        /* --time=abs: t is seconds since the local midnight of the packet's day */
+        if (!(t >= 0 && t < 86401)) {
+            s_printf(s, "%15s ", "?");
+            return;
+        }
+        unsigned long long us = (unsigned long long)llround(t * 1e6);
+        unsigned long long sec = us / 1000000u;
+        s_printf(s, "%02llu:%02llu:%02llu.%06llu ", sec / 3600 % 24, sec / 60 % 60, sec % 60, us % 1000000u);
+        return;
+    }
     size_t n = wsi_fixed6(t, b);
     if (n) {
         /* "%10s " */
@@ -502,9 +528,9 @@ static void gutter(struct str *s, double t)
     s_printf(s, "%10s ", b);
 }
 
-static void blank_gutter(struct str *s)
+static void blank_gutter(const struct wsi_ladder *l, struct str *s)
 {
-    s_printf(s, "%*s", GUTTER, "");
+    s_printf(s, "%*s", (int)l->gw, "");
 }
 
 /* Word-wrap `text` to the ladder's width into out: the first line starts with
@@ -576,7 +602,7 @@ static size_t format_note(struct wsi_ladder *l, const char *mark, const char *te
 {
     struct str lead = {0};
     s_clear(&l->blk);
-    blank_gutter(&lead);
+    blank_gutter(l, &lead);
     s_printf(&lead, "%*s%s%s", NOTE_INDENT, "", mark ? mark : "", mark ? " " : "");
     size_t n = wrap(l, &l->blk, s_get(&lead), text, l->o.color && color ? color : "",
                     l->o.color && color ? C_OFF : "", 0);
@@ -598,7 +624,7 @@ static void bar(struct wsi_ladder *l, const char *text, const char *color)
     s_add_fit(&t, text, inner - 4);
     size_t tw = cols(s_get(&t)) + 2;
     size_t left = (inner - tw) / 2;
-    blank_gutter(&l->line);
+    blank_gutter(l, &l->line);
     if (l->o.color && color) s_puts(&l->line, color);
     s_puts(&l->line, "|");
     s_rep(&l->line, "=", (long)left);
@@ -614,7 +640,7 @@ static void arrow(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side
 {
     size_t w = cols(label);
     int right = side != WSI_S2C;
-    gutter(&l->line, t);
+    gutter(l, &l->line, t);
     if (l->o.color) s_puts(&l->line, right ? C_C2S : C_S2C);
     if (right) {
         s_puts(&l->line, "|---- ");
@@ -694,10 +720,10 @@ static void hexdump(struct wsi_ladder *l, struct lconn *c, const uint8_t *p, siz
 {
     if (!l->o.hexdump || !p) return;
     if (n > l->o.payload) n = l->o.payload;
-    size_t indent = GUTTER + NOTE_INDENT, per = 16;
+    size_t indent = l->gw + NOTE_INDENT, per = 16;
     while (per > 4 && indent + 8 + 4 * per + (per == 16) > l->width) per /= 2;
     for (size_t off = 0; off < n; off += per) {
-        blank_gutter(&l->line);
+        blank_gutter(l, &l->line);
         s_printf(&l->line, "%*s%04zx  ", NOTE_INDENT, "", off);
         for (size_t i = 0; i < per; i++) {
             if (per == 16 && i == 8) s_puts(&l->line, " ");
@@ -714,7 +740,7 @@ static void hexdump(struct wsi_ladder *l, struct lconn *c, const uint8_t *p, siz
     }
     if (n < total) {
         char sz[32];
-        blank_gutter(&l->line);
+        blank_gutter(l, &l->line);
         s_printf(&l->line, "%*s%s %s in all", NOTE_INDENT, "", ELLIPSIS, wsi_human_size(total, sz));
         commit_line(l, c);
     }
@@ -1639,7 +1665,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
     s_clear(&l->line);
     fputs(s_get(&c->body), f);
     if (c->dropped)
-        fprintf(f, "%*s... %llu more event%s not shown; use --json\n", GUTTER, "", (unsigned long long)c->dropped,
+        fprintf(f, "%*s... %llu more event%s not shown; use --json\n", (int)l->gw, "", (unsigned long long)c->dropped,
                 c->dropped == 1 ? "" : "s");
     final_bar(l, c, ce, never_closed);
     fprintf(f, "%s\n", s_get(&l->line));
@@ -1675,9 +1701,76 @@ static void forget(struct wsi_ladder *l, struct lconn *c)
     lconn_free(c);
 }
 
+/* ---- --order=start ------------------------------------------------------------- */
+
+/* Write one finished block, a blank line before it as between any two blocks. */
+static void done_write(struct wsi_ladder *l, struct done *d)
+{
+    if (l->blocks++) fputc('\n', l->o.out);
+    fwrite(d->text, 1, d->len, l->o.out);
+    wsi_budget_release(l->o.budget, d->len);
+    l->done_bytes -= d->len;
+    free(d->text);
+    free(d);
+}
+
+/* Write the finished blocks whose connections began before every connection still open (all of
+ * them when `all`): blocks come out in the order their connections began. */
+static void done_release(struct wsi_ladder *l, int all)
+{
+    uint64_t open_min = UINT64_MAX;
+    if (!all)
+        for (struct lconn *c = l->first; c; c = c->next)
+            if (c->id < open_min) open_min = c->id;
+    while (l->done && (all || l->done->id < open_min)) {
+        struct done *d = l->done;
+        l->done = d->next;
+        done_write(l, d);
+    }
+}
+
+/* A connection's block, finished: written into memory to wait for its turn. 0, or -1 when it
+ * could not be (it is then printed at once). */
+static int done_hold(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
+{
+    struct done *d = calloc(1, sizeof *d);
+    FILE *m = d ? open_memstream(&d->text, &d->len) : NULL;
+    if (!m) {
+        free(d);
+        return -1;
+    }
+    FILE *out = l->o.out;
+    uint64_t blocks = l->blocks;
+    l->o.out = m;
+    l->blocks = 0; /* no blank line inside: it is written before the block when its turn comes */
+    print_block(l, c, ev, 0);
+    l->o.out = out;
+    l->blocks = blocks;
+    if (fclose(m) != 0 || !d->text) {
+        free(d->text);
+        free(d);
+        return -1;
+    }
+    d->id = ev->conn;
+    struct done **pp = &l->done;
+    while (*pp && (*pp)->id < d->id) pp = &(*pp)->next;
+    d->next = *pp;
+    *pp = d;
+    wsi_budget_charge(l->o.budget, d->len);
+    l->done_bytes += d->len;
+    return 0;
+}
+
 int wsi_ladder_give(void *ladder)
 {
     struct wsi_ladder *l = ladder;
+    if (l->done) {
+        /* over the budget, a finished block waiting for its turn is printed before it */
+        struct done *d = l->done;
+        l->done = d->next;
+        done_write(l, d);
+        return 1;
+    }
     struct lconn *best = NULL;
     for (struct lconn *c = l->first; c; c = c->next)
         if (c->body.len && (!best || c->body.cap > best->body.cap)) best = c;
@@ -1741,7 +1834,14 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
         fflush(l->o.out);
         return;
     }
-    if (l->o.live || l->o.time_mode == 1) {
+    if (l->o.time_mode == 3) {
+        /* --time=abs: the wall clock, local time of day (as tcpdump prints it) */
+        struct tm tm;
+        time_t sec = (time_t)ev->ts_sec;
+        on_clock = *ev;
+        on_clock.t = localtime_r(&sec, &tm) ? tm.tm_hour * 3600.0 + tm.tm_min * 60.0 + tm.tm_sec + ev->ts_nsec / 1e9 : -1;
+        ev = &on_clock;
+    } else if (l->o.live || l->o.time_mode == 1) {
         /* interleaved connections (or --time=capture): one clock, from the first event of the capture */
         if (!l->have_t0) {
             l->have_t0 = 1;
@@ -1755,9 +1855,10 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
     if (ev->kind == WSI_EV_CLOSE) {
         c = wsi_connmap_del(&l->conns, ev->conn);
         struct lconn empty = {.id = ev->conn};
-        print_block(l, c ? c : &empty, ev, 0);
+        if (!l->o.order_start || l->o.live || done_hold(l, c ? c : &empty, ev) != 0) print_block(l, c ? c : &empty, ev, 0);
         free(empty.har_server);
         forget(l, c);
+        if (l->o.order_start) done_release(l, 0);
         if (l->o.live) fflush(l->o.out);
         return;
     }
@@ -1828,10 +1929,16 @@ void wsi_ladder_free(struct wsi_ladder *l)
                                .ci = c->have_ci ? &c->ci : NULL, .client_dir = c->client_dir};
         ev.u.close.websocket = c->hs.have;
         ev.u.close.close_code[0] = ev.u.close.close_code[1] = -1;
+        while (l->done && l->done->id < c->id) { /* --order=start: those begun before it first */
+            struct done *d = l->done;
+            l->done = d->next;
+            done_write(l, d);
+        }
         print_block(l, c, &ev, 1);
         forget(l, c);
     }
     free(left);
+    done_release(l, 1);
     free(l->line.p);
     free(l->blk.p);
     free(l);

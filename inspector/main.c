@@ -57,7 +57,8 @@ struct cli {
     uint64_t max_memory;      /* --max-memory */
     int live;                 /* --live 1, --blocks 0, -1 decided by the input */
     uint64_t explain;         /* --explain N (0: not asked) */
-    int time_mode;            /* --time: 0 conn, 1 capture, 2 delta */
+    int time_mode;            /* --time: 0 conn, 1 capture, 2 delta, 3 abs */
+    int order_start;          /* --order=start: connections printed in the order they began */
     char *filter;             /* the trailing BPF expression, joined */
     const char *keylog;       /* --keylog FILE: TLS secrets in NSS key log format */
 };
@@ -271,7 +272,10 @@ static void usage(FILE *f)
             "                   (the default with -i and when reading a pipe)\n"
             "  --blocks         ladder: each connection's block when it ends (the default for files)\n"
             "  --time=WHEN      ladder times: conn (since the connection's first packet, the default),\n"
-            "                   capture (since the capture's first packet), delta (since the line before)\n"
+            "                   capture (since the capture's first packet), delta (since the line before),\n"
+            "                   abs (the wall clock, local time of day)\n"
+            "  --order=WHEN     ladder blocks and summary lines in the order their connections\n"
+            "                   end (the default) or start\n"
             "  --explain N      frame N (capture order, both directions) of the first WebSocket\n"
             "                   connection (or of --stream's) laid out bit by bit, as RFC 6455 5.2 draws it\n"
             "TLS (wss://):\n"
@@ -377,7 +381,7 @@ static int looks_like_path(const char *w)
 /* Returns -1 on a usage error (already said), 1 when done (help/version), 0 to run. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
-    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS, O_EXPLAIN, O_TIME, O_HTML, O_MERMAID };
+    enum { O_JSON = 256, O_SUMMARY, O_FRAMES, O_PAYLOAD, O_STREAM, O_COLOR, O_MAXOOO, O_MAXCONNS, O_HISTORY, O_KEYLOG, O_MAXMEM, O_LIVE, O_BLOCKS, O_EXPLAIN, O_TIME, O_ORDER, O_HTML, O_MERMAID };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, O_JSON},
         {"summary", no_argument, NULL, O_SUMMARY},
@@ -396,6 +400,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
         {"blocks", no_argument, NULL, O_BLOCKS},
         {"explain", required_argument, NULL, O_EXPLAIN},
         {"time", required_argument, NULL, O_TIME},
+        {"order", required_argument, NULL, O_ORDER},
         {"keylog", required_argument, NULL, O_KEYLOG},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -486,8 +491,17 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             if (strcmp(optarg, "conn") == 0) c->time_mode = 0;
             else if (strcmp(optarg, "capture") == 0) c->time_mode = 1;
             else if (strcmp(optarg, "delta") == 0) c->time_mode = 2;
+            else if (strcmp(optarg, "abs") == 0) c->time_mode = 3;
             else {
-                fprintf(stderr, "wsinspect: --time: '%s' is not conn, capture or delta\n", optarg);
+                fprintf(stderr, "wsinspect: --time: '%s' is not conn, capture, abs or delta\n", optarg);
+                return -1;
+            }
+            break;
+        case O_ORDER:
+            if (strcmp(optarg, "start") == 0) c->order_start = 1;
+            else if (strcmp(optarg, "end") == 0) c->order_start = 0;
+            else {
+                fprintf(stderr, "wsinspect: --order: '%s' is not start or end\n", optarg);
                 return -1;
             }
             break;
@@ -879,6 +893,7 @@ int main(int argc, char **argv)
         .hexdump = c.hexdump,
         .live = c.live >= 0 ? c.live : !har && (c.iface != NULL || any_pipe),
         .time_mode = c.time_mode,
+        .order_start = c.order_start,
     };
     struct wsi_sink sink = {0};
     if (c.explain) c.out = OUT_EXPLAIN;

@@ -19,9 +19,12 @@ struct wsi_render_opts {
     int hexdump;        /* 1: hex dump of each frame's payload preview under its arrow (-x) */
     struct wsi_budget *budget; /* the memory budget (--max-memory): what is held is charged, or NULL */
     int time_mode;      /* ladder times: 0 since the connection's first packet, 1 since the capture's first
-                         * packet, 2 since the connection's previous event (--time=conn|capture|delta) */
+                         * packet, 2 since the connection's previous event, 3 the wall clock (local time
+                         * of day) (--time=conn|capture|delta|abs) */
     int detail;         /* JSON: the fields a page needs besides (--html): HTTP heads, frame header
                          * and masked bytes, compressed bytes, the Accept's SHA-1 */
+    int order_start;    /* ladder, summary: connections printed in the order they began (--order=start),
+                         * not as they end */
     int live;           /* ladder: each line is printed as its event happens, tagged with its connection
                          * (live capture, a pipe, --live); else each connection's block at its end */
 };

@@ -22,8 +22,17 @@ struct sconn {
     char *first_error;     /* HAR: the first error the browser recorded, escaped ("" without a text) */
 };
 
+/* --order=start: a connection still open, or a closed one's line waiting for those begun before. */
+struct held {
+    uint64_t id;
+    char *text;                /* the line, once closed (NULL while open) */
+    size_t len;
+    struct held *next;         /* by id */
+};
+
 struct wsi_summary {
     struct wsi_render_opts o;  /* output, colour */
+    struct held *held;         /* --order=start: every connection seen and not yet printed, by id */
     int har_said;              /* what a HAR cannot show was said (once, before its first line) */
     struct wsi_connmap conns;  /* connection id -> struct sconn */
 };
@@ -55,9 +64,46 @@ static int by_id(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* --order=start: connection id was seen (its place in the order is kept). */
+static void held_open(struct wsi_summary *s, uint64_t id)
+{
+    struct held **pp = &s->held;
+    while (*pp && (*pp)->id < id) pp = &(*pp)->next;
+    if (*pp && (*pp)->id == id) return;
+    struct held *h = calloc(1, sizeof *h);
+    if (!h) return; /* its line is then printed when it comes */
+    h->id = id;
+    h->next = *pp;
+    *pp = h;
+}
+
+/* --order=start: the lines at the head of the order whose connections are closed, printed. */
+static void held_release(struct wsi_summary *s)
+{
+    while (s->held && s->held->text) {
+        struct held *h = s->held;
+        s->held = h->next;
+        fwrite(h->text, 1, h->len, s->o.out);
+        wsi_budget_release(s->o.budget, h->len);
+        free(h->text);
+        free(h);
+    }
+}
+
 void wsi_summary_free(struct wsi_summary *s)
 {
     if (!s) return;
+    /* --order=start: lines waiting for connections never closed come before theirs (by id) */
+    for (struct held *h = s->held, *next; h; h = next) {
+        next = h->next;
+        if (h->text) {
+            fwrite(h->text, 1, h->len, s->o.out);
+            wsi_budget_release(s->o.budget, h->len);
+        }
+        free(h->text);
+        free(h);
+    }
+    s->held = NULL;
     /* Connections whose CLOSE never came still get a (short) line. */
     size_t n;
     void **left = wsi_connmap_take_all(&s->conns, &n);
@@ -250,8 +296,40 @@ void wsi_summary_event(void *self, const struct wsi_event *ev)
             if ((c->first_error = malloc(n))) snprintf(c->first_error, n, *t ? "\"%s\"" : "%s", t);
         }
         break;
+    case WSI_EV_CONN:
+        if (s->o.order_start) held_open(s, ev->conn);
+        break;
     case WSI_EV_CLOSE:
         c = wsi_connmap_del(&s->conns, ev->conn);
+        if (s->o.order_start) {
+            /* its line waits for those begun before it */
+            struct held *h = s->held;
+            while (h && h->id != ev->conn) h = h->next;
+            FILE *out = s->o.out, *m = h ? open_memstream(&h->text, &h->len) : NULL;
+            if (m) {
+                s->o.out = m;
+                line(s, ev, c);
+                s->o.out = out;
+                if (fclose(m) != 0) {
+                    free(h->text);
+                    h->text = NULL;
+                }
+            }
+            if (h && h->text) {
+                wsi_budget_charge(s->o.budget, h->len);
+            } else {
+                line(s, ev, c); /* out of memory: printed now */
+                if (h) {
+                    struct held **pp = &s->held;
+                    while (*pp != h) pp = &(*pp)->next;
+                    *pp = h->next;
+                    free(h);
+                }
+            }
+            sconn_free(s, c);
+            held_release(s);
+            break;
+        }
         line(s, ev, c);
         sconn_free(s, c);
         break;

@@ -954,8 +954,41 @@ COLUMNS=100 "$W" --color=never --time=capture "$C/multi-client-python.pcap" >"$T
 check "cli: --time=capture: connection 2's upgrade is later than connection 1's on the one clock" sh -c \
     'a=$(grep "GET /client1 -" "$1" | awk "{print \$1}"); b=$(grep "GET /client2 -" "$1" | awk "{print \$1}");
      awk -v a="$a" -v b="$b" "BEGIN { exit !(b > a) }"' _ "$T/tcap.txt"
-"$W" --time=abs "$CH" >/dev/null 2>"$T/tabs.err"; rc=$?
-expect_eq "cli: --time with an unknown value: exit 2, said" "$rc:$(cat "$T/tabs.err")" "2:wsinspect: --time: 'abs' is not conn, capture or delta"
+"$W" --time=wall "$CH" >/dev/null 2>"$T/tabs.err"; rc=$?
+expect_eq "cli: --time with an unknown value: exit 2, said" "$rc:$(cat "$T/tabs.err")" "2:wsinspect: --time: 'wall' is not conn, capture, abs or delta"
+# --time=abs: the wall clock, local time of day, each line at its packet's timestamp (--json's ts)
+TZ=UTC COLUMNS=100 "$W" --color=never --time=abs "$CH" >"$T/tabs.txt" 2>/dev/null
+want=$("$PY" -S -c 'import json, sys, time
+for e in map(json.loads, open(sys.argv[1])):
+    if e["type"] == "message" and e.get("text") == "hello":
+        s = int(e["ts"]); print(time.strftime("%H:%M:%S", time.gmtime(s)) + ".%06d" % round((e["ts"] - s) * 1e6))' "$T/chat.json")
+check "cli: --time=abs (TZ=UTC): the hello arrow at its packet's time of day, HH:MM:SS.ffffff" \
+    grep -qE "^$want \|---- text \"hello\"" "$T/tabs.txt"
+TZ=KST-9 COLUMNS=100 "$W" --color=never --time=abs "$CH" >"$T/tabs9.txt" 2>/dev/null
+h=$(echo "$want" | cut -c1-2); h9=$(printf '%02d' $(( (${h#0} + 9) % 24 )))
+check "cli: --time=abs follows the local time zone (TZ=KST-9: 9 hours later)" \
+    grep -qE "^$h9$(echo "$want" | cut -c3-) \|---- text \"hello\"" "$T/tabs9.txt"
+check "cli: --time=abs: within the width (a wider time column, a narrower diagram)" width_ok 100 "$T/tabs.txt"
+# --order=start|end: lws-testclient's second connection ends first
+"$W" --color=never --summary $C/lws-testclient.pcap >"$T/oend.sum" 2>/dev/null
+"$W" --color=never --summary --order=start $C/lws-testclient.pcap >"$T/ostart.sum" 2>/dev/null
+expect_eq "cli: --summary: by default as connections end (2 then 1); --order=start as they began (1 then 2)" \
+    "$(cut -d' ' -f1 "$T/oend.sum" | tr '\n' ' ')/$(cut -d' ' -f1 "$T/ostart.sum" | tr '\n' ' ')" "#2 #1 /#1 #2 "
+expect_eq "cli: --order=start: the same lines" "$(sort "$T/ostart.sum")" "$(sort "$T/oend.sum")"
+"$W" --color=never $C/lws-testclient.pcap >"$T/oend.txt" 2>/dev/null
+"$W" --color=never --order=end $C/lws-testclient.pcap >"$T/oend2.txt" 2>/dev/null
+"$W" --color=never --order=start $C/lws-testclient.pcap >"$T/ostart.txt" 2>/dev/null
+expect_eq "cli: ladder --order=start: blocks as the connections began" \
+    "$(grep '^Connection' "$T/oend.txt" | cut -d' ' -f2 | tr '\n' ' ')/$(grep '^Connection' "$T/ostart.txt" | cut -d' ' -f2 | tr '\n' ' ')" "2 1 /1 2 "
+check "cli: --order=end is the default" cmp -s "$T/oend.txt" "$T/oend2.txt"
+expect_eq "cli: ladder --order=start: the same lines, one blank line between blocks" \
+    "$(sort "$T/ostart.txt")" "$(sort "$T/oend.txt")"
+# --order=start with --time=capture: several connections on one clock, read in the order they began
+COLUMNS=100 "$W" --color=never --order=start --time=capture $C/multi-client-python.pcap $C/lws-python.pcap >"$T/ocap.txt" 2>/dev/null
+expect_eq "cli: --order=start across files: 1 to 5 in turn" \
+    "$(grep '^Connection' "$T/ocap.txt" | cut -d' ' -f2 | tr '\n' ' ')" "1 2 3 4 5 "
+"$W" --order=middle "$CH" >/dev/null 2>"$T/obad.err"; rc=$?
+expect_eq "cli: --order with an unknown value: exit 2, said" "$rc:$(cat "$T/obad.err")" "2:wsinspect: --order: 'middle' is not start or end"
 
 # the ladder from a pipe (tcpdump -w - | wsinspect -r -) is live: lines tagged, as they come; from a file, blocks
 cat "$CH" | "$W" --color=never -r - >"$T/pipe.txt" 2>/dev/null

@@ -1433,6 +1433,68 @@ static void test_summary(void **state)
     free(out.buf);
 }
 
+/* --order=start: connection 2 ends before 1 and 3 (never closed) comes last; ladder and summary
+ * print 1, 2, 3 with one blank line between blocks; without it, as they end. --time=abs: the time
+ * of day in a wider column. */
+static void test_order_start(void **state)
+{
+    (void)state;
+    for (int w = 0; w < 2; w++) {
+        for (int start = 0; start < 2; start++) {
+            struct wsi_render_opts o = opts(80, 0);
+            o.order_start = start;
+            struct out out;
+            struct ctx a, b, c3;
+            out_open(&out, w ? SUMMARY : LADDER, &o);
+            ctx_init(&a, &out.sink, 1);
+            ctx_init(&b, &out.sink, 2);
+            ctx_init(&c3, &out.sink, 3);
+            conn_ev(&a);
+            http_req(&a, 0.001, "GET", "/one", 0);
+            conn_ev(&b);
+            http_req(&b, 0.002, "GET", "/two", 0);
+            conn_ev(&c3);
+            http_req(&c3, 0.003, "GET", "/three", 0);
+            struct wsi_close_ev q = {.close_code = {-1, -1}, .duration = 0.01};
+            close_ev(&b, 0.01, &q);
+            close_ev(&a, 0.02, &q);
+            out_done(&out);
+            const char *one = strstr(out.buf, "/one"), *two = strstr(out.buf, "/two"), *three = strstr(out.buf, "/three");
+            assert_non_null(one);
+            assert_non_null(two);
+            assert_non_null(three);
+            if (start) assert_true(one < two && two < three);
+            else assert_true(two < one && one < three);
+            if (!w) assert_null(strstr(out.buf, "\n\n\n")); /* one blank line between blocks, never two */
+            free(out.buf);
+        }
+    }
+    struct wsi_render_opts o = opts(80, 0);
+    o.time_mode = 3;
+    struct out out;
+    struct ctx x;
+    out_open(&out, LADDER, &o);
+    ctx_init(&x, &out.sink, 1);
+    conn_ev(&x);
+    http_req(&x, 3723.5, "GET", "/abs", 0); /* t: seconds since local midnight: 01:02:03.5 */
+    struct wsi_close_ev q = {.close_code = {-1, -1}, .duration = 0.01};
+    close_ev(&x, 3724, &q);
+    out_done(&out);
+    /* the renderer takes the time of day from the event's timestamp, in the local zone */
+    assert_non_null(strstr(out.buf, ":"));
+    struct lines l = split(out.buf);
+    int found = 0;
+    for (size_t i = 0; i < l.n; i++)
+        if (strstr(l.v[i], "GET /abs")) {
+            found = 1;
+            assert_true(strlen(l.v[i]) > 16 && l.v[i][2] == ':' && l.v[i][5] == ':' && l.v[i][8] == '.' && l.v[i][15] == ' ');
+            assert_true(strlen(l.v[i]) <= 80);
+        }
+    assert_true(found);
+    free(l.v);
+    free(out.buf);
+}
+
 /* ---- helpers -------------------------------------------------------------------- */
 
 static void test_escape_preview(void **state)
@@ -1762,7 +1824,7 @@ int main(void)
         cmocka_unit_test(test_ladder_pending_cap),
         cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
-        cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary), cmocka_unit_test(test_order_start),
         cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6), cmocka_unit_test(test_loss_words),
         cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
         cmocka_unit_test(test_endpoint_ipv4),    cmocka_unit_test(test_connmap),
