@@ -49,7 +49,7 @@ finish() {
     exit 1
 }
 
-for tool in wsinspect wsaccept; do
+for tool in wsinspect wsaccept wsecho; do
     if [ ! -x "$BUILD/$tool" ]; then
         bad "$BUILD/$tool is missing: build it first (make all)"
         finish
@@ -84,6 +84,8 @@ done
 #               per packet of FILE whose TCP segment carries data (-Y 'tcp.len > 0'); cached per
 #               FILE and FIELD list, so checks that share a field list start tshark once
 #   GUID        the RFC 6455 GUID
+#   wsecho_session [--signal SIG] [WSECHO OPTION...] -- [ws_client.py ARG...]   a fresh wsecho on a
+#               free port, one client session against it (tests/e2e/ws_client.py), its lines
 mkdir -p "$tmp/cache"
 { printf 'CACHE=%s\n' "$tmp/cache"; cat <<'EOF'
 ev() { grep "\"type\":\"$1\""; }
@@ -104,6 +106,40 @@ tshark_fields() {
     cat "$tf_c"
 }
 GUID=258EAFA5-E914-47DA-95CA-C5AB0DC85B11
+# wsecho_session [--signal SIG] [WSECHO OPTION...] -- [CLIENT ARG...]: a fresh wsecho on a free
+#               port of 127.0.0.1 and one session of tests/e2e/ws_client.py against it (the
+#               client's lines are printed); wsecho is stopped with Ctrl-C after it. With --signal,
+#               SIG goes to wsecho instead, once the client has had its first answer, while the
+#               client is still connected.
+wsecho_session() {
+    ws_sig=
+    if [ "$1" = --signal ]; then ws_sig=$2; shift 2; fi
+    ws_opts=
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do ws_opts="$ws_opts $1"; shift; done
+    [ $# -gt 0 ] && shift
+    ws_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    # shellcheck disable=SC2086
+    wsecho --port "$ws_port" $ws_opts 2>"$CACHE/wsecho.err" &
+    ws_pid=$!
+    ws_n=100
+    until grep -q '^wsecho: serving' "$CACHE/wsecho.err" 2>/dev/null; do
+        ws_n=$((ws_n - 1)); [ "$ws_n" -gt 0 ] || { cat "$CACHE/wsecho.err" >&2; return 2; }
+        sleep 0.1
+    done
+    python3 tests/e2e/ws_client.py --port "$ws_port" "$@" >"$CACHE/ws_client.out" &
+    ws_cpid=$!
+    if [ -n "$ws_sig" ]; then
+        ws_n=100
+        while [ "$(wc -l <"$CACHE/ws_client.out")" -lt 2 ] && [ "$ws_n" -gt 0 ]; do ws_n=$((ws_n - 1)); sleep 0.1; done
+        kill -s "$ws_sig" "$ws_pid"
+    fi
+    wait "$ws_cpid"
+    ws_rc=$?
+    [ -n "$ws_sig" ] || kill -s INT "$ws_pid"
+    wait "$ws_pid" 2>/dev/null
+    cat "$CACHE/ws_client.out"
+    return "$ws_rc"
+}
 EOF
 } >"$tmp/helpers.sh"
 PATH="$tmp/bin:$BUILD:$PATH"
