@@ -130,6 +130,7 @@ check "an unwritable key log: said" grep -q "^wsecho: --keylog /nonexistent/dir/
 # ---- the page ---------------------------------------------------------------------------------
 P=$(free_port)
 serve main --port "$P" --news 1 --max-message 1000 --max-connections 3
+MAINP=$SP
 http "$P" / >"$T/page.txt"
 expect_eq "GET /: 200" "$(sed -n 1p "$T/page.txt")" 200
 check "GET /: a Content-Security-Policy allowing only the page's own style and script, by hash" grep -Eq \
@@ -172,11 +173,24 @@ $CL --port "$P" sleep:2 >/dev/null 2>&1 &
 c2=$!
 $CL --port "$P" sleep:2 >/dev/null 2>&1 &
 c3=$!
-sleep 0.5
+wait_for 10 grep -q '(3 open)' "$T/main.err" || _bad "--max-connections 3: three clients connect" "$(cat "$T/main.err")"
 $CL --port "$P" expect-close >"$T/many.out" 2>&1
 expect_eq "--max-connections 3: the 4th is closed with 1013" "$(cat "$T/many.out")" "open accept=valid extensions=none
 close 1013 too many connections (limit 3)"
 wait $c1 $c2 $c3
+
+P2=$(free_port)
+serve memory --port "$P2" --news 0 --max-memory 2K --max-message 2K
+$CL --port "$P2" big:500 recv big:1900 expect-close >"$T/mem.out" 2>&1
+expect_eq "--max-memory 2K: 500 bytes echoed, 1900 more than it holds: closed with 1013" "$(cut -c1-12 "$T/mem.out")" "open accept=
+text xxxxxxx
+close 1013 s"
+check "--max-memory: the reason says why" grep -q "^close 1013 server busy: its memory limit is reached$" "$T/mem.out"
+$CL --port "$P2" --path /chat 'until:user joined' bin:c0ffee recv close:1000 expect-close >"$T/chatbin.out" 2>&1
+check "/chat: binary goes to everyone unchanged" grep -qx "binary c0ffee" "$T/chatbin.out"
+kill -INT "$SP"
+wait "$SP"
+SP=$MAINP
 
 # ---- /chat --------------------------------------------------------------------------------------
 $CL --port "$P" --path /chat until:everyone close:1000 expect-close >"$T/chatA.out" 2>&1 &
