@@ -118,6 +118,7 @@ wsecho_session() {
     while [ $# -gt 0 ] && [ "$1" != -- ]; do ws_opts="$ws_opts $1"; shift; done
     [ $# -gt 0 ] && shift
     ws_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    : >"$CACHE/wsecho.err"; : >"$CACHE/ws_client.out" # no line of a previous session may be read as this one's
     # shellcheck disable=SC2086
     wsecho --port "$ws_port" $ws_opts 2>"$CACHE/wsecho.err" &
     ws_pid=$!
