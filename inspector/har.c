@@ -456,7 +456,8 @@ static void one_message(struct hconn *k, const json_t *m)
     const json_t *d = json_object_get(m, "data");
     const char *data = json_is_string(d) ? json_string_value(d) : "";
     size_t dlen = json_is_string(d) ? json_string_length(d) : 0;
-    double when = msg_time(k, jnum(m, "time", k->last));
+    double tm = jnum(m, "time", NAN);
+    double when = isnan(tm) ? k->last : msg_time(k, tm); /* no time: with the event before */
     int op = jint(m, "opcode", 1);
     h->st->messages++;
     if (!type) type = "";

@@ -267,12 +267,14 @@ static void test_monotonic_shifted(void **state)
         "\"request\":{\"method\":\"GET\",\"url\":\"ws://a.test/\"," REQ_HEADERS "},"
         "\"response\":{\"status\":101," RESP_HEADERS("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") "},\"timings\":{\"wait\":20},"
         "\"_webSocketMessages\":[{\"type\":\"send\",\"time\":5000.0,\"opcode\":1,\"data\":\"a\"},"
-        "{\"type\":\"receive\",\"time\":5001.5,\"opcode\":1,\"data\":\"b\"}]}]}}";
+        "{\"type\":\"receive\",\"time\":5001.5,\"opcode\":1,\"data\":\"b\"},"
+        "{\"type\":\"send\",\"opcode\":1,\"data\":\"no time\"}]}]}}";
     struct rec r;
     assert_int_equal(run(&r, har, NULL, NULL, NULL, 0), 0);
     assert_non_null(strstr(r.clock, "monotonic"));
     assert_true(r.t[4] > 0.019 && r.t[4] < 0.021); /* the first message at the response */
     assert_true(r.t[5] > 1.519 && r.t[5] < 1.521);
+    assert_true(r.t[6] > 1.519 && r.t[6] < 1.521); /* no time: with the message before */
 }
 
 /* Broken JSON: the entries before it are shown, the error names line and column. */
