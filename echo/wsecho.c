@@ -519,7 +519,7 @@ int main(int argc, char **argv)
     S.mem.limit = o->max_memory;
 
     /* TLS: the certificate given, checked first, or one made now in a private temporary folder */
-    char tmpdir[] = "/tmp/wsecho-XXXXXX", certpath[64], keypath[64], fpr[128] = "";
+    char tmpdir[4096], certpath[4200], keypath[4200], fpr[128] = "";
     const char *cert = o->cert, *key = o->key;
     int made_cert = 0;
     if (o->tls && cert) {
@@ -529,6 +529,8 @@ int main(int argc, char **argv)
             return WSECHO_EXIT_START;
         }
     } else if (o->tls) {
+        const char *td = getenv("TMPDIR");
+        snprintf(tmpdir, sizeof tmpdir, "%s/wsecho-XXXXXX", td && *td && strlen(td) < 4000 ? td : "/tmp");
         if (!mkdtemp(tmpdir)) {
             fprintf(stderr, "wsecho: cannot make a temporary folder for the certificate: %s\n", strerror(errno));
             page_free(&S.page);

@@ -190,6 +190,22 @@ $CL --port "$P2" --path /chat 'until:user joined' bin:c0ffee recv close:1000 exp
 check "/chat: binary goes to everyone unchanged" grep -qx "binary c0ffee" "$T/chatbin.out"
 kill -INT "$SP"
 wait "$SP"
+# a /chat member that stops reading: once 32 messages wait for it, it is closed with 1008, and
+# the others go on (100 messages of 200 KB: more than the kernel's buffers and the queue hold)
+P2=$(free_port)
+serve slow --port "$P2" --news 0
+$CL --port "$P2" --path /chat --timeout 30 'until:user joined' sleep:4 expect-close >"$T/slowA.out" 2>&1 &
+ca=$!
+wait_for 5 grep -q "user joined" "$T/slowA.out"
+acts=""
+for i in $(seq 100); do acts="$acts big:200000 recv"; done
+# shellcheck disable=SC2086
+$CL --port "$P2" --path /chat --timeout 30 'until:user joined' $acts close:1000 expect-close >"$T/slowB.out" 2>&1
+wait $ca
+expect_eq "/chat: a member that reads gets all 100 messages" "$(grep -c '^text user [0-9]*: xxx' "$T/slowB.out")" 100
+expect_eq "/chat: a member that stops reading is closed with 1008" "$(tail -n 1 "$T/slowA.out")" "close 1008 too slow: 32 messages were waiting"
+kill -INT "$SP"
+wait "$SP"
 SP=$MAINP
 
 # ---- /chat --------------------------------------------------------------------------------------
@@ -274,12 +290,17 @@ fi
 
 # ---- --tls alone: a certificate made at start, left nowhere on disk ------------------------------------
 P=$(free_port)
-before=$(ls -d /tmp/wsecho-* 2>/dev/null | wc -l)
+TMPDIR=/nonexistent "$E" --tls --port "$P" >/dev/null 2>"$T/tmpdir.err"
+expect_eq "--tls: the certificate's folder is made in TMPDIR (none there: exit 1)" "$?" 1
+check "--tls: a TMPDIR that cannot be used is said" grep -q "^wsecho: cannot make a temporary folder for the certificate: " "$T/tmpdir.err"
+mkdir "$T/tmp"
+export TMPDIR="$T/tmp"
 serve selfsigned --port "$P" --tls --news 0
+unset TMPDIR
 $CL --port "$P" --tls text:ok recv close:1000 expect-close >"$T/ss.out" 2>&1
 expect_eq "--tls: echo with the self-signed certificate" "$(sed -n 2p "$T/ss.out")" "text ok"
 check "--tls: the browser's warning announced, with the fingerprint" grep -Eq "^wsecho: TLS with a self-signed certificate, SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2} \(the browser warns" "$T/selfsigned.err"
-expect_eq "--tls: the temporary certificate files are removed once loaded" "$(ls -d /tmp/wsecho-* 2>/dev/null | wc -l)" "$before"
+expect_eq "--tls: the certificate's temporary folder (in TMPDIR) is removed once loaded" "$(ls -A "$T/tmp")" ""
 kill -INT "$SP"
 wait "$SP"
 finish
