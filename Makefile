@@ -2,7 +2,7 @@
 #
 #   make            build build/wsaccept, build/wsinspect and build/wsecho
 #   make test       install missing packages (make deps), build, run every test
-#   make demo       install missing packages, build, run both tools on bundled examples
+#   make demo       install missing packages, build, run the tools on bundled examples, wsecho briefly
 #   make test SANITIZE=1   the same built with -fsanitize=address,undefined (in build-san/)
 #   make install PREFIX=/usr/local      programs and man pages
 #   make bench | fuzz | lessons | captures | clean
