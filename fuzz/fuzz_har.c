@@ -1,5 +1,5 @@
 /* fuzz_har.c - libFuzzer harness for HAR input: any bytes as a HAR file through wsi_har_read (jansson
- * one value at a time) -> the ladder, JSON Lines and summary renderers at once.
+ * one value at a time) -> the ladder, JSON Lines, summary, HTML page and Mermaid renderers at once.
  *
  * The input is the HAR text itself, so HAR files are seeds as they are. Its length (mod 4) picks
  * one of four configurations, without spending input bytes on options:
@@ -11,7 +11,8 @@
  * Besides the sanitizers (leaks included), it checks the reader's word (an error says where,
  * "line L, column C (byte B)", and only then), its counts, that every byte jansson held was given
  * back to the budget, and the renderers' output (fuzz_output.h): every JSON line one valid object,
- * the ladder and summary without colours free of control bytes and valid UTF-8.
+ * the ladder and summary without colours free of control bytes and valid UTF-8, the page with its
+ * own three scripts and an escaped data block, the Mermaid text statements with escaped text.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,8 @@ struct fanout {
     struct wsi_ladder *ladder;
     struct wsi_json *json;
     struct wsi_summary *summary;
+    struct wsi_html *html;
+    struct wsi_mermaid *mermaid;
     uint64_t events, closes;
 };
 
@@ -41,6 +44,8 @@ static void fan_event(void *self, const struct wsi_event *ev)
     wsi_ladder_event(f->ladder, ev);
     wsi_json_event(f->json, ev);
     wsi_summary_event(f->summary, ev);
+    wsi_html_event(f->html, ev);
+    wsi_mermaid_event(f->mermaid, ev);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -74,16 +79,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         break;
     }
-    char *lbuf = NULL, *jbuf = NULL, *sbuf = NULL;
-    size_t llen = 0, jlen = 0, slen = 0;
+    char *lbuf = NULL, *jbuf = NULL, *sbuf = NULL, *hbuf = NULL, *mbuf = NULL;
+    size_t llen = 0, jlen = 0, slen = 0, hlen = 0, mlen = 0;
     FILE *lf = open_memstream(&lbuf, &llen), *jf = open_memstream(&jbuf, &jlen), *sf = open_memstream(&sbuf, &slen);
-    if (!lf || !jf || !sf) abort();
-    struct wsi_render_opts jo = lo, sm = lo;
+    FILE *hf = open_memstream(&hbuf, &hlen), *mf = open_memstream(&mbuf, &mlen);
+    if (!lf || !jf || !sf || !hf || !mf) abort();
+    struct wsi_render_opts jo = lo, sm = lo, hto = lo, mo = lo;
     lo.out = lf;
     jo.out = jf;
     sm.out = sf;
-    struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), 0, 0};
-    if (!fan.ladder || !fan.json || !fan.summary) abort();
+    hto.out = hf;
+    mo.out = mf;
+    static const char *const names[] = {"fuzz.har"};
+    struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), wsi_html_new(&hto, names, 1),
+                         wsi_mermaid_new(&mo), 0, 0};
+    if (!fan.ladder || !fan.json || !fan.summary || !fan.html || !fan.mermaid) abort();
     struct wsi_sink sink = {fan_event, &fan};
 
     struct wsi_har_stats st;
@@ -106,9 +116,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     wsi_ladder_free(fan.ladder);
     wsi_json_free(fan.json);
     wsi_summary_free(fan.summary);
+    wsi_html_free(fan.html);
+    wsi_mermaid_free(fan.mermaid);
     fclose(lf);
     fclose(jf);
     fclose(sf);
+    fclose(hf);
+    fclose(mf);
+    check_html(hbuf, hlen);
+    check_mermaid(mbuf, mlen);
+    free(hbuf);
+    free(mbuf);
     check_jsonl(jbuf, jlen);
     if (!lo.color) {
         check_text("ladder", lbuf, llen);

@@ -199,4 +199,80 @@ static void check_text(const char *what, const char *buf, size_t n)
     }
 }
 
+/* ---- the page (--html) and the diagram (--mermaid) --------------------------- */
+
+/* The first k bytes of needle in the n bytes at hay, or NULL. */
+static const char *fo_find(const char *hay, size_t n, const char *needle, size_t k)
+{
+    for (size_t i = 0; k && i + k <= n; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, k) == 0) return hay + i;
+    return NULL;
+}
+
+
+/* The --html page: its own three script elements, and a data block of JSON lines with no
+ * raw '<', '>', '&', U+2028, U+2029. */
+static void check_html(const char *buf, size_t n)
+{
+    static const char open_tag[] = "<script type=\"application/json\" id=\"wsi-events\">\n";
+    size_t scripts = 0;
+    for (const char *p = buf; (p = fo_find(p, (size_t)(buf + n - p), "<script", 7)); p++) scripts++;
+    FUZZ_CHECK(scripts == 3, "the page has %zu script elements, not 3", scripts);
+    const char *d = fo_find(buf, n, open_tag, sizeof open_tag - 1);
+    FUZZ_CHECK(d != NULL, "the page has no data block");
+    d += sizeof open_tag - 1;
+    const char *e = fo_find(d, (size_t)(buf + n - d), "</script>", 9);
+    FUZZ_CHECK(e != NULL, "the data block does not end");
+    for (const char *p = d; p < e; p++) {
+        FUZZ_CHECK(*p != '<' && *p != '>' && *p != '&', "a raw '%c' in the data block at %zu", *p, (size_t)(p - buf));
+        FUZZ_CHECK(!js_line_end((const uint8_t *)p, (size_t)(e - p) >= 3 ? 3 : 0), "a raw U+2028/9 in the data block");
+    }
+    check_jsonl(d, (size_t)(e - d));
+}
+
+/* A Mermaid text: nothing Mermaid would read, but #NN; entities. */
+static void check_mermaid_text(const char *s, const char *end, size_t line)
+{
+    for (const char *p = s; p < end; p++) {
+        if (*p == '#') {
+            const char *q = p + 1;
+            while (q < end && *q >= '0' && *q <= '9') q++;
+            FUZZ_CHECK(q > p + 1 && q < end && *q == ';', "mermaid line %zu: a '#' that is no entity", line);
+            p = q;
+            continue;
+        }
+        FUZZ_CHECK(!strchr(";<>&%\"{}:`", *p) || !*p, "mermaid line %zu: a raw '%c'", line, *p);
+    }
+}
+
+/* --mermaid: one statement per line, as the renderer writes them. */
+static void check_mermaid(const char *buf, size_t n)
+{
+    check_text("mermaid", buf, n);
+    const char *p = buf, *end = buf + n;
+    size_t line = 0;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        FUZZ_CHECK(nl != NULL, "mermaid output does not end with a newline");
+        line++;
+        size_t len = (size_t)(nl - p);
+        const char *colon;
+        if (line == 1) {
+            FUZZ_CHECK(len == 15 && memcmp(p, "sequenceDiagram", 15) == 0, "mermaid: the first line is not sequenceDiagram");
+        } else if (len > 16 && memcmp(p, "    participant ", 16) == 0) {
+            const char *as = fo_find(p, len, " as ", 4);
+            FUZZ_CHECK(as != NULL, "mermaid line %zu: a participant without its name", line);
+            check_mermaid_text(as + 4, nl, line);
+        } else if ((len == 7 && memcmp(p, "    end", 7) == 0) || (len > 9 && memcmp(p, "    rect ", 9) == 0)) {
+            /* a red rectangle around a note */
+        } else if (len > 4 && memcmp(p, "    ", 4) == 0 && (colon = memchr(p, ':', len)) && colon + 2 <= nl && colon[1] == ' ') {
+            FUZZ_CHECK(fo_find(p, len, "->>", 3) || memcmp(p, "    Note over ", 14) == 0, "mermaid line %zu: not a statement", line);
+            check_mermaid_text(colon + 2, nl, line);
+        } else {
+            FUZZ_CHECK(0, "mermaid line %zu is not a statement: %.*s", line, (int)(len > 200 ? 200 : len), p);
+        }
+        p = nl + 1;
+    }
+}
+
 #endif
