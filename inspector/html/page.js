@@ -553,7 +553,7 @@
       } else {
         parts.push(el('p', null, 'bytes:'), hexDump(payload));
       }
-      if (f.preview_truncated) parts.push(el('p', { className: 'sub' }, 'The rest: ', el('code', null, cmd('--payload', '65536', '--explain', String(f.n), '--stream', String(state.conn.id), ...files()))));
+      if (f.preview_truncated) parts.push(el('p', { className: 'sub' }, 'The rest: ', el('code', null, cmd('--payload', 'all', '--explain', String(f.n), '--stream', String(state.conn.id), ...files()))));
     }
     out.push(section('Payload', ...parts));
     if (f.msg) {
@@ -587,7 +587,7 @@
     if (m.text !== undefined) {
       out.push(section(m.compressed ? 'Text (inflated)' : 'Text', pre(visible(m.text), 'text whole-text')));
       if (m.preview_truncated) out.push(el('p', { className: 'sub' }, 'The first ' + plural(hexBytes(m.preview_hex).length, 'byte') + ' are in this page. All of it: ',
-        el('code', null, cmd('--payload', '65536', '--json', '--stream', String(c.id), ...files()))));
+        el('code', null, cmd('--payload', 'all', '--json', '--stream', String(c.id), ...files()))));
     } else if (m.preview_hex) {
       out.push(section('Bytes', hexDump(hexBytes(m.preview_hex))));
     }
