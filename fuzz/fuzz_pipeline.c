@@ -117,8 +117,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     int cfg = (int)(size & 3);
 
-    struct wsi_render_opts lo = {.width = 80, .color = 1, .payload = 32};
+    /* the default: labels fit their arrows, blocks and lines in the order connections began */
+    struct wsi_render_opts lo = {.width = 80, .color = 1, .payload = 32, .payload_auto = 1, .order_start = 1};
     struct wsi_session_opts so = {.preview_max = 256};
+    static const char *const names[] = {"<fuzz>.pcap"};
     switch (cfg) {
     case 1:
         so.preview_max = 16;
@@ -129,12 +131,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 2:
         so.preview_max = 4000;
         so.only_conn = 2;
-        lo = (struct wsi_render_opts){.width = 200, .color = 0, .payload = 1000};
+        lo = (struct wsi_render_opts){.width = 200, .color = 0, .payload = 1000, .time_mode = 3};
+        so.file = names[0]; /* as when several captures are read: each connection names its file */
         /* libpcap refuses to compile a filter for some link types; the run goes on unfiltered */
         if (wsi_capture_set_filter(cap, "tcp", err) != 0) FUZZ_CHECK(err[0] != '\0', "filter failed silently");
         break;
     case 3:
-        lo = (struct wsi_render_opts){.width = 80, .color = 0, .payload = 8, .frames = 1};
+        lo = (struct wsi_render_opts){.width = 80, .color = 0, .payload = 8, .frames = 1, .order_start = 1, .time_mode = 1};
         break;
     default:
         break;
@@ -150,7 +153,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     sm.out = sf;
     ho.out = hf;
     mo.out = mf;
-    static const char *const names[] = {"<fuzz>.pcap"};
     struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), wsi_html_new(&ho, names, 1),
                          wsi_mermaid_new(&mo), 0};
     if (!fan.ladder || !fan.json || !fan.summary || !fan.html || !fan.mermaid) abort();
@@ -164,9 +166,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc;
     if (cfg == 3) {
         uint64_t before;
+        int batch = 0;
         do {
             before = wsi_session_stats(s)->packets;
             rc = wsi_capture_run(cap, 3, wsi_session_packet, s, err);
+            /* after the first packets, what follows is read as another capture (several files) */
+            if (++batch == 2) wsi_session_next_capture(s, names[0]);
         } while (rc == 0 && wsi_session_stats(s)->packets > before);
     } else {
         rc = wsi_capture_run(cap, 0, wsi_session_packet, s, err);
