@@ -64,17 +64,22 @@ struct str {
     size_t cap;   /* bytes allocated */
 };
 
-static void s_add(struct str *s, const char *p, size_t n)
+/* Room for n more bytes and the NUL; 0 when there is none (out of memory). */
+static __attribute__((noinline)) int s_grow(struct str *s, size_t n)
 {
-    if (n >= SIZE_MAX / 4 - s->len) return; /* cannot happen; keeps the sizes below overflow */
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 256;
-        while (cap < s->len + n + 1) cap *= 2;
-        char *q = realloc(s->p, cap);
-        if (!q) return; /* out of memory: the text is lost, nothing else */
-        s->p = q;
-        s->cap = cap;
-    }
+    if (n >= SIZE_MAX / 4 - s->len) return 0; /* cannot happen; keeps the sizes below overflow */
+    size_t cap = s->cap ? s->cap : 256;
+    while (cap < s->len + n + 1) cap *= 2;
+    char *q = realloc(s->p, cap);
+    if (!q) return 0; /* out of memory: the text is lost, nothing else */
+    s->p = q;
+    s->cap = cap;
+    return 1;
+}
+
+static inline void s_add(struct str *s, const char *p, size_t n)
+{
+    if (n >= s->cap - s->len && !s_grow(s, n)) return; /* cap - len: never below 0 */
     memcpy(s->p + s->len, p, n);
     s->len += n;
     s->p[s->len] = '\0';
@@ -119,6 +124,45 @@ static void s_rep(struct str *s, const char *unit, long n)
         return;
     }
     for (long i = 0; i < n; i++) s_add(s, unit, k);
+}
+
+/* The common pieces of a line written directly, not through s_printf (vsnprintf
+ * costs a thousand instructions a call): "%llu", "%d", "%*s" of "", "%02x". */
+static void s_u64(struct str *s, uint64_t v)
+{
+    char b[24];
+    s_add(s, b, wsi_u64(v, b));
+}
+
+static void s_int(struct str *s, int v)
+{
+    if (v < 0) {
+        s_add(s, "-", 1);
+        s_u64(s, (uint64_t)0 - (uint64_t)(int64_t)v);
+    } else {
+        s_u64(s, (uint64_t)v);
+    }
+}
+
+static void s_spaces(struct str *s, size_t n)
+{
+    static const char sp[] = "                                ";
+    for (; n > sizeof sp - 1; n -= sizeof sp - 1) s_add(s, sp, sizeof sp - 1);
+    s_add(s, sp, n);
+}
+
+static void s_hex2(struct str *s, uint8_t v)
+{
+    static const char hex[] = "0123456789abcdef";
+    char b[2] = {hex[v >> 4], hex[v & 15]};
+    s_add(s, b, 2);
+}
+
+/* " mask xxxxxxxx" */
+static void s_mask(struct str *s, const uint8_t m[4])
+{
+    s_add(s, " mask ", 6);
+    for (int i = 0; i < 4; i++) s_hex2(s, m[i]);
 }
 
 static void s_clear(struct str *s)
@@ -429,14 +473,22 @@ static void live_lines(struct wsi_ladder *l, const struct lconn *c, const char *
 /* "Connection N", and "(FILE)" when several captures are read: the first words of a block. */
 static void conn_title(struct str *t, uint64_t id, const char *file)
 {
-    s_printf(t, "Connection %llu", (unsigned long long)id);
-    if (file) s_printf(t, " (%s)", file);
+    s_puts(t, "Connection ");
+    s_u64(t, id);
+    if (file) {
+        s_puts(t, " (");
+        s_puts(t, file);
+        s_puts(t, ")");
+    }
 }
 
 /* The column heads, each over its rail. */
 static void column_heads(const struct wsi_ladder *l, struct str *s)
 {
-    s_printf(s, "%*sClient%*sServer\n", (int)l->gw, "", (int)(l->diag - 12), "");
+    s_spaces(s, l->gw);
+    s_puts(s, "Client");
+    s_spaces(s, l->diag - 12);
+    s_puts(s, "Server\n");
 }
 
 /* live: a connection's first line, its endpoints, then the column heads. */
@@ -530,7 +582,7 @@ static void gutter(const struct wsi_ladder *l, struct str *s, double t)
 
 static void blank_gutter(const struct wsi_ladder *l, struct str *s)
 {
-    s_printf(s, "%*s", (int)l->gw, "");
+    s_spaces(s, l->gw);
 }
 
 /* Word-wrap `text` to the ladder's width into out: the first line starts with
@@ -584,7 +636,7 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
             if (end == 0) end = 1; /* never loop forever */
         }
         cut_mid = end < n && p[end] != ' '; /* the next line goes on with the same run */
-        if (nlines) s_printf(out, "%*s", (int)lw, "");
+        if (nlines) s_spaces(out, lw);
         else s_puts(out, lead);
         s_puts(out, on);
         s_add(out, p, end);
@@ -603,7 +655,11 @@ static size_t format_note(struct wsi_ladder *l, const char *mark, const char *te
     struct str lead = {0};
     s_clear(&l->blk);
     blank_gutter(l, &lead);
-    s_printf(&lead, "%*s%s%s", NOTE_INDENT, "", mark ? mark : "", mark ? " " : "");
+    s_spaces(&lead, NOTE_INDENT);
+    if (mark) {
+        s_puts(&lead, mark);
+        s_puts(&lead, " ");
+    }
     size_t n = wrap(l, &l->blk, s_get(&lead), text, l->o.color && color ? color : "",
                     l->o.color && color ? C_OFF : "", 0);
     free(lead.p);
@@ -628,7 +684,9 @@ static void bar(struct wsi_ladder *l, const char *text, const char *color)
     if (l->o.color && color) s_puts(&l->line, color);
     s_puts(&l->line, "|");
     s_rep(&l->line, "=", (long)left);
-    s_printf(&l->line, " %s ", s_get(&t));
+    s_puts(&l->line, " ");
+    s_add(&l->line, s_get(&t), t.len);
+    s_puts(&l->line, " ");
     s_rep(&l->line, "=", (long)(inner - tw - left));
     s_puts(&l->line, "|");
     if (l->o.color && color) s_puts(&l->line, C_OFF);
@@ -727,7 +785,10 @@ static void hexdump(struct wsi_ladder *l, struct lconn *c, const uint8_t *p, siz
         s_printf(&l->line, "%*s%04zx  ", NOTE_INDENT, "", off);
         for (size_t i = 0; i < per; i++) {
             if (per == 16 && i == 8) s_puts(&l->line, " ");
-            if (off + i < n) s_printf(&l->line, "%02x ", p[off + i]);
+            if (off + i < n) {
+                s_hex2(&l->line, p[off + i]);
+                s_puts(&l->line, " ");
+            }
             else s_puts(&l->line, "   ");
         }
         s_puts(&l->line, "|");
@@ -749,10 +810,19 @@ static void hexdump(struct wsi_ladder *l, struct lconn *c, const uint8_t *p, siz
 /* "0.4 ms", "85 µs", "1.25 s" */
 static const char *fmt_secs(double s, char buf[32])
 {
+    size_t k;
+    /* the number without printf when wsi_fixed can write it as printf would */
     if (!(s >= 0) || s > 1e12) snprintf(buf, 32, "?");
-    else if (s < 0.0001) snprintf(buf, 32, "%.0f \xC2\xB5s", s * 1e6);
-    else if (s < 1) snprintf(buf, 32, "%.1f ms", s * 1e3);
-    else snprintf(buf, 32, "%.2f s", s);
+    else if (s < 0.0001) {
+        if ((k = wsi_fixed(s * 1e6, 0, buf))) memcpy(buf + k, " \xC2\xB5s", 5);
+        else snprintf(buf, 32, "%.0f \xC2\xB5s", s * 1e6);
+    } else if (s < 1) {
+        if ((k = wsi_fixed(s * 1e3, 1, buf))) memcpy(buf + k, " ms", 4);
+        else snprintf(buf, 32, "%.1f ms", s * 1e3);
+    } else {
+        if ((k = wsi_fixed(s, 2, buf))) memcpy(buf + k, " s", 3);
+        else snprintf(buf, 32, "%.2f s", s);
+    }
     return buf;
 }
 
@@ -852,16 +922,24 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
             s_puts(&pre, "HTTP Upgrade Request ");
             c->upgrade_req = c->drew_req = 1;
         }
-        s_printf(&pre, "%s %s", h->method ? wire(h->method, a, sizeof a) : "?",
-                 h->target ? wire(h->target, b, sizeof b) : "?");
+        s_puts(&pre, h->method ? wire(h->method, a, sizeof a) : "?");
+        s_puts(&pre, " ");
+        s_puts(&pre, h->target ? wire(h->target, b, sizeof b) : "?");
         /* polling: how long since the previous request on this connection */
-        if (c->nreq) s_printf(&suf, " (+%s)", fmt_secs(ev->t - c->last_req_t, tm));
+        if (c->nreq) {
+            s_puts(&suf, " (+");
+            s_puts(&suf, fmt_secs(ev->t - c->last_req_t, tm));
+            s_puts(&suf, ")");
+        }
         else c->first_req_t = ev->t;
         c->nreq++;
         c->last_req_t = ev->t;
     } else {
-        s_printf(&pre, "%d", h->status);
-        if (h->reason && *h->reason) s_printf(&pre, " %s", wire(h->reason, a, sizeof a));
+        s_int(&pre, h->status);
+        if (h->reason && *h->reason) {
+            s_puts(&pre, " ");
+            s_puts(&pre, wire(h->reason, a, sizeof a));
+        }
         if (c->upgrade_req) c->drew_resp = 1;
         if (h->status >= 200 || h->status == 101) c->nresp++;
         if (h->status >= 200 && h->body_known && h->body_len == 0) {
@@ -872,11 +950,16 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
         if (h->content_encoding) s_printf(&suf, " %s-encoded", wire(h->content_encoding, b, sizeof b));
         if (h->chunked) s_puts(&suf, " chunked");
         if (h->waited >= 0 && h->status != 101) {
-            s_printf(&suf, " after %s", fmt_secs(h->waited, tm));
+            s_puts(&suf, " after ");
+            s_puts(&suf, fmt_secs(h->waited, tm));
             if (h->waited > c->max_wait) c->max_wait = h->waited;
         }
     }
-    if (h->body_len) s_printf(&suf, " + %s body", wsi_human_size(h->body_len, sz));
+    if (h->body_len) {
+        s_puts(&suf, " + ");
+        s_puts(&suf, wsi_human_size(h->body_len, sz));
+        s_puts(&suf, " body");
+    }
     if (h->head_cut) s_printf(&suf, " (head cut: %s captured)", wsi_human_size(h->head_cut, sz));
     if (h->head_cut && !h->is_request && h->status == 101) c->cut_101 = 1;
     arrow3(l, c, ev->t, ev->side == WSI_NONE ? (h->is_request ? WSI_C2S : WSI_S2C) : ev->side, s_get(&pre), NULL,
@@ -980,15 +1063,17 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
     /* The arrows, when the HTTP heads did not come as events of their own. */
     if (!c->drew_req && h->path && h->verdict != WSI_HS_NOT_SEEN) {
         struct str pre = {0};
-        s_printf(&pre, "HTTP Upgrade Request GET %s", wire(h->path, a, sizeof a));
+        s_puts(&pre, "HTTP Upgrade Request GET ");
+        s_puts(&pre, wire(h->path, a, sizeof a));
         arrow3(l, c, ev->t, WSI_C2S, s_get(&pre), NULL, "");
         free(pre.p);
         c->drew_req = c->upgrade_req = 1;
     }
     if (!c->drew_resp && h->status > 0) {
         struct str pre = {0};
-        s_printf(&pre, "%d%s%s", h->status, h->reason && *h->reason ? " " : "",
-                 h->reason ? wire(h->reason, a, sizeof a) : "");
+        s_int(&pre, h->status);
+        if (h->reason && *h->reason) s_puts(&pre, " ");
+        if (h->reason) s_puts(&pre, wire(h->reason, a, sizeof a));
         arrow3(l, c, ev->t, WSI_S2C, s_get(&pre), NULL, "");
         free(pre.p);
         c->drew_resp = 1;
@@ -1093,20 +1178,34 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     char pv[PREVIEW_CHARS * 10 + 8], sz[32];
     struct str pre = {0}, suf = {0};
     /* the frame's number (--explain N) and its header, field by field (lesson 07) */
-    if (l->o.frames) s_printf(&pre, "[%llu] ", (unsigned long long)c->frame_no);
-    s_printf(&pre, "%s ", wsi_opcode_name((unsigned)op));
+    if (l->o.frames) {
+        s_puts(&pre, "[");
+        s_u64(&pre, c->frame_no);
+        s_puts(&pre, "] ");
+    }
+    s_puts(&pre, wsi_opcode_name((unsigned)op));
+    s_puts(&pre, " ");
     int quoted = textish && !compressed && f->len > 0;
     if (quoted) preview(l, fe->preview, fe->preview_len, f->len, pv, sizeof pv);
     else {
-        s_printf(&pre, "%llu B", (unsigned long long)f->len); /* exact: the length field's value */
-        if (f->len >= 10240) s_printf(&pre, " (%s)", wsi_human_size(f->len, sz));
+        s_u64(&pre, f->len); /* exact: the length field's value */
+        s_puts(&pre, " B");
+        if (f->len >= 10240) {
+            s_puts(&pre, " (");
+            s_puts(&pre, wsi_human_size(f->len, sz));
+            s_puts(&pre, ")");
+        }
     }
-    if (quoted && (uint64_t)fe->preview_len < f->len) s_printf(&suf, " %llu B", (unsigned long long)f->len);
+    if (quoted && (uint64_t)fe->preview_len < f->len) {
+        s_puts(&suf, " ");
+        s_u64(&suf, f->len);
+        s_puts(&suf, " B");
+    }
     if (!f->fin) s_puts(&suf, " FIN=0");
     for (int b = 0; b < 3; b++)
-        if (f->rsv & (4 >> b)) s_printf(&suf, " RSV%d", b + 1);
+        if (f->rsv & (4 >> b)) s_puts(&suf, b == 0 ? " RSV1" : b == 1 ? " RSV2" : " RSV3");
     if (l->o.frames && f->len7 >= 126) s_puts(&suf, f->len7 == 126 ? " len16" : " len64");
-    if (l->o.frames && f->masked) s_printf(&suf, " mask %02x%02x%02x%02x", f->mask[0], f->mask[1], f->mask[2], f->mask[3]);
+    if (l->o.frames && f->masked) s_mask(&suf, f->mask);
     if (compressed) s_puts(&suf, " (compressed)");
     if (orphan) s_puts(&suf, " (joins no message)");
     flush_stale(c, d, lo);
@@ -1131,8 +1230,12 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     char pv[PREVIEW_CHARS * 10 + 8], sz[32], tm[32];
     struct str pre = {0}, suf = {0};
     const char *quoted = NULL;
-    if (l->o.frames && control && s->ctl_no) s_printf(&pre, "[%llu] ", (unsigned long long)s->ctl_no);
-    s_printf(&pre, "%s", wsi_opcode_name(m->opcode));
+    if (l->o.frames && control && s->ctl_no) {
+        s_puts(&pre, "[");
+        s_u64(&pre, s->ctl_no);
+        s_puts(&pre, "] ");
+    }
+    s_puts(&pre, wsi_opcode_name(m->opcode));
     const struct wsi_message_ev *me = &ev->u.msg;
     const uint8_t *hx = m->preview;
     size_t hxlen = m->preview_len;
@@ -1144,12 +1247,16 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
             preview(l, me->plain, me->plain_len, me->plain_total, pv, sizeof pv);
             quoted = pv;
         } else {
-            s_printf(&pre, " %s", wsi_human_size(me->plain_total, sz));
+            s_puts(&pre, " ");
+            s_puts(&pre, wsi_human_size(me->plain_total, sz));
         }
         /* exact bytes: that compression can grow a message (100000 B -> 100036 B) is the lesson;
          * a binary message's rounded size is already before them */
-        s_printf(&suf, " (deflate %llu B -> %llu B%s)", (unsigned long long)m->len, (unsigned long long)me->plain_total,
-                 me->plain_cut ? "+, cut" : "");
+        s_puts(&suf, " (deflate ");
+        s_u64(&suf, m->len);
+        s_puts(&suf, " B -> ");
+        s_u64(&suf, me->plain_total);
+        s_puts(&suf, me->plain_cut ? " B+, cut)" : " B)");
         hx = me->plain;
         hxlen = me->plain_len;
         hxtotal = me->plain_total;
@@ -1159,20 +1266,30 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     } else switch (m->opcode) {
     case WSI_OP_TEXT:
         if (m->rsv1) {
-            s_printf(&pre, " %s", wsi_human_size(m->len, sz));
+            s_puts(&pre, " ");
+            s_puts(&pre, wsi_human_size(m->len, sz));
             s_puts(&suf, " (compressed)");
         } else {
             s_puts(&pre, " ");
             preview(l, m->preview, m->preview_len, m->len, pv, sizeof pv);
             quoted = pv;
-            if (m->len > l->o.payload || m->preview_len < m->len) s_printf(&suf, " (%s)", wsi_human_size(m->len, sz));
+            if (m->len > l->o.payload || m->preview_len < m->len) {
+                s_puts(&suf, " (");
+                s_puts(&suf, wsi_human_size(m->len, sz));
+                s_puts(&suf, ")");
+            }
         }
         break;
     case WSI_OP_CLOSE:
         if (m->close_code >= 0) {
             const char *name = wsi_close_code_name(m->close_code);
-            s_printf(&pre, " %d", m->close_code);
-            if (*name) s_printf(&pre, " (%s)", name);
+            s_puts(&pre, " ");
+            s_int(&pre, m->close_code);
+            if (*name) {
+                s_puts(&pre, " (");
+                s_puts(&pre, name);
+                s_puts(&pre, ")");
+            }
         } else {
             s_puts(&pre, " (no status code)");
         }
@@ -1189,16 +1306,25 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
             preview(l, m->preview, m->preview_len, m->len, pv, sizeof pv);
             quoted = pv;
         }
-        if (m->opcode == WSI_OP_PONG && ev->u.msg.rtt >= 0) s_printf(&suf, " (rtt %s)", fmt_secs(ev->u.msg.rtt, tm));
+        if (m->opcode == WSI_OP_PONG && ev->u.msg.rtt >= 0) {
+            s_puts(&suf, " (rtt ");
+            s_puts(&suf, fmt_secs(ev->u.msg.rtt, tm));
+            s_puts(&suf, ")");
+        }
         break;
     default: /* binary and reserved opcodes */
-        s_printf(&pre, " %s", wsi_human_size(m->len, sz));
+        s_puts(&pre, " ");
+        s_puts(&pre, wsi_human_size(m->len, sz));
         if (m->rsv1) s_puts(&suf, " (compressed)");
         break;
     }
     if (l->o.frames && control && s->ctl_masked)
-        s_printf(&suf, " mask %02x%02x%02x%02x", s->ctl_mask[0], s->ctl_mask[1], s->ctl_mask[2], s->ctl_mask[3]);
-    if (m->nframes > 1) s_printf(&suf, " (%u frames)", m->nframes);
+        s_mask(&suf, s->ctl_mask);
+    if (m->nframes > 1) {
+        s_puts(&suf, " (");
+        s_u64(&suf, m->nframes);
+        s_puts(&suf, " frames)");
+    }
     if (m->incomplete) s_puts(&suf, " [incomplete]");
     flush_stale(c, d, lo);
     arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
@@ -1326,7 +1452,12 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
 static void fact(struct wsi_ladder *l, const char *label, const char *value, const char *on)
 {
     char lead[32];
-    snprintf(lead, sizeof lead, "  %-11s ", label);
+    /* "  %-11s " (labels are ours, shorter than the buffer) */
+    size_t k = strlen(label);
+    if (k > sizeof lead - 4) k = sizeof lead - 4;
+    memset(lead, ' ', sizeof lead);
+    memcpy(lead + 2, label, k);
+    lead[2 + (k < 11 ? 11 : k) + 1] = '\0';
     wrap(l, &l->blk, lead, value, l->o.color && on ? on : "", l->o.color && on ? C_OFF : "", 0);
 }
 
@@ -1344,7 +1475,12 @@ static void close_words(struct str *t, int code)
         s_puts(t, "empty (no status code)");
     } else {
         const char *name = wsi_close_code_name(code);
-        s_printf(t, "%d%s%s%s", code, *name ? " (" : "", name, *name ? ")" : "");
+        s_int(t, code);
+        if (*name) {
+            s_puts(t, " (");
+            s_puts(t, name);
+            s_puts(t, ")");
+        }
     }
 }
 
@@ -1361,10 +1497,22 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     if (ev->har)
         s_printf(&t, "  browser -> %s (from the URL)  HAR entry %llu  %.3f s", wire(ev->har->server, a, sizeof a),
                  (unsigned long long)ev->har->entry, ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
-    else
-        s_printf(&t, "  %s -> %s  packets %llu-%llu  %.3f s", wsi_endpoint_str(ev->ci, cd, cl),
-                 wsi_endpoint_str(ev->ci, 1 - cd, sv), (unsigned long long)ce->first_packet,
-                 (unsigned long long)ce->last_packet, ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
+    else {
+        double du = ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0;
+        char d3[32];
+        s_puts(&t, "  ");
+        s_puts(&t, wsi_endpoint_str(ev->ci, cd, cl));
+        s_puts(&t, " -> ");
+        s_puts(&t, wsi_endpoint_str(ev->ci, 1 - cd, sv));
+        s_puts(&t, "  packets ");
+        s_u64(&t, ce->first_packet);
+        s_puts(&t, "-");
+        s_u64(&t, ce->last_packet);
+        s_puts(&t, "  ");
+        if (wsi_fixed(du, 3, d3)) s_puts(&t, d3); /* "%.3f" */
+        else s_printf(&t, "%.3f", du);
+        s_puts(&t, " s");
+    }
     if (ev->ci && !ev->ci->saw_syn && !ev->har) s_puts(&t, "  (capture began mid-connection)");
     if (c->continued) s_puts(&t, "  (continued from above)");
     if (!ce->websocket && ev->har)
@@ -1392,12 +1540,20 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     }
     if (c->nreq > 1 || (c->http && !h->have)) {
         char ta[32], tb[32];
-        s_printf(&t, "%llu request%s, %llu response%s", (unsigned long long)c->nreq, c->nreq == 1 ? "" : "s",
-                 (unsigned long long)c->nresp, c->nresp == 1 ? "" : "s");
+        s_u64(&t, c->nreq);
+        s_puts(&t, c->nreq == 1 ? " request, " : " requests, ");
+        s_u64(&t, c->nresp);
+        s_puts(&t, c->nresp == 1 ? " response" : " responses");
         if (c->nempty) s_printf(&t, " (%llu empty)", (unsigned long long)c->nempty);
-        if (c->nreq > 1)
-            s_printf(&t, ", one every %s on average", fmt_secs((c->last_req_t - c->first_req_t) / (double)(c->nreq - 1), ta));
-        if (c->max_wait >= 0) s_printf(&t, ", longest wait %s", fmt_secs(c->max_wait, tb));
+        if (c->nreq > 1) {
+            s_puts(&t, ", one every ");
+            s_puts(&t, fmt_secs((c->last_req_t - c->first_req_t) / (double)(c->nreq - 1), ta));
+            s_puts(&t, " on average");
+        }
+        if (c->max_wait >= 0) {
+            s_puts(&t, ", longest wait ");
+            s_puts(&t, fmt_secs(c->max_wait, tb));
+        }
         if (c->nchunks) s_printf(&t, ", %llu chunks", (unsigned long long)c->nchunks);
         if (c->nevents) s_printf(&t, ", %llu events", (unsigned long long)c->nevents);
         fact(l, "HTTP", s_get(&t), NULL);
@@ -1408,7 +1564,8 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     } else if (h->have && ev->har && !h->method && h->status <= 0) {
         fact(l, "Handshake", "not recorded: the socket failed before it (no request headers, status 0)", C_BAD);
     } else if (h->have) {
-        s_printf(&t, "%s ", h->method ? wire(h->method, e, sizeof e) : "GET");
+        s_puts(&t, h->method ? wire(h->method, e, sizeof e) : "GET");
+        s_puts(&t, " ");
         s_puts(&t, val(h->path, a, sizeof a));
         fact(l, "Request", s_get(&t), NULL);
         s_clear(&t);
@@ -1425,16 +1582,20 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
             s_clear(&t);
         }
         /* offered and selected on lines of their own: extension values hold ';' */
-        s_printf(&t, "offered: %s", val(h->protocols_offered, a, sizeof a));
+        s_puts(&t, "offered: ");
+        s_puts(&t, val(h->protocols_offered, a, sizeof a));
         fact(l, "Protocols", s_get(&t), NULL);
         s_clear(&t);
-        s_printf(&t, "selected: %s", val(h->protocol_selected, a, sizeof a));
+        s_puts(&t, "selected: ");
+        s_puts(&t, val(h->protocol_selected, a, sizeof a));
         fact(l, "", s_get(&t), NULL);
         s_clear(&t);
-        s_printf(&t, "offered: %s", val(h->extensions_offered, a, sizeof a));
+        s_puts(&t, "offered: ");
+        s_puts(&t, val(h->extensions_offered, a, sizeof a));
         fact(l, "Extensions", s_get(&t), NULL);
         s_clear(&t);
-        s_printf(&t, "selected: %s", val(h->extensions_selected, a, sizeof a));
+        s_puts(&t, "selected: ");
+        s_puts(&t, val(h->extensions_selected, a, sizeof a));
         fact(l, "", s_get(&t), NULL);
         s_clear(&t);
         fact(l, "Key", h->key ? wire(h->key, a, sizeof a) : "missing", NULL);
@@ -1445,7 +1606,8 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         const char *on = NULL;
         switch (h->verdict) {
         case WSI_HS_VALID:
-            s_printf(&t, "%s  \xE2\x9C\x93 valid", acc); /* ✓ */
+            s_puts(&t, acc);
+            s_puts(&t, "  \xE2\x9C\x93 valid"); /* ✓ */
             on = C_GOOD;
             break;
         case WSI_HS_MISMATCH:
@@ -1475,8 +1637,14 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
             s_clear(&t);
         }
         if (h->status > 0) {
-            s_printf(&t, "%d%s%s", h->status, h->reason && *h->reason ? " " : "", h->reason ? wire(h->reason, a, sizeof a) : "");
-            if (h->latency >= 0) s_printf(&t, ", %s after the request", fmt_secs(h->latency, tm));
+            s_int(&t, h->status);
+            if (h->reason && *h->reason) s_puts(&t, " ");
+            if (h->reason) s_puts(&t, wire(h->reason, a, sizeof a));
+            if (h->latency >= 0) {
+                s_puts(&t, ", ");
+                s_puts(&t, fmt_secs(h->latency, tm));
+                s_puts(&t, " after the request");
+            }
         } else {
             s_puts(&t, ev->har ? "none recorded (status 0)" : "none in the capture");
         }
@@ -1522,15 +1690,25 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     } else if (ce->websocket) {
         /* data messages (text, binary) and control frames (close, ping, pong) apart, as RFC 6455 §5.5
          * and §5.6 set them apart; the frames and bytes are all of them */
-        s_printf(&t, "data: client %llu, server %llu; control frames: client %llu, server %llu",
-                 (unsigned long long)(ce->messages[WSI_C2S] - ce->controls[WSI_C2S]),
-                 (unsigned long long)(ce->messages[WSI_S2C] - ce->controls[WSI_S2C]),
-                 (unsigned long long)ce->controls[WSI_C2S], (unsigned long long)ce->controls[WSI_S2C]);
+        s_puts(&t, "data: client ");
+        s_u64(&t, ce->messages[WSI_C2S] - ce->controls[WSI_C2S]);
+        s_puts(&t, ", server ");
+        s_u64(&t, ce->messages[WSI_S2C] - ce->controls[WSI_S2C]);
+        s_puts(&t, "; control frames: client ");
+        s_u64(&t, ce->controls[WSI_C2S]);
+        s_puts(&t, ", server ");
+        s_u64(&t, ce->controls[WSI_S2C]);
         fact(l, "Messages", s_get(&t), NULL);
         s_clear(&t);
-        s_printf(&t, "client %llu (%s), server %llu (%s)", (unsigned long long)ce->frames[WSI_C2S],
-                 wsi_human_size(ce->bytes[WSI_C2S], sz), (unsigned long long)ce->frames[WSI_S2C],
-                 wsi_human_size(ce->bytes[WSI_S2C], sz2));
+        s_puts(&t, "client ");
+        s_u64(&t, ce->frames[WSI_C2S]);
+        s_puts(&t, " (");
+        s_puts(&t, wsi_human_size(ce->bytes[WSI_C2S], sz));
+        s_puts(&t, "), server ");
+        s_u64(&t, ce->frames[WSI_S2C]);
+        s_puts(&t, " (");
+        s_puts(&t, wsi_human_size(ce->bytes[WSI_S2C], sz2));
+        s_puts(&t, ")");
         fact(l, "Frames", s_get(&t), NULL);
         s_clear(&t);
         s_puts(&t, "client ");
@@ -1668,7 +1846,8 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
         fprintf(f, "%*s... %llu more event%s not shown; use --json\n", (int)l->gw, "", (unsigned long long)c->dropped,
                 c->dropped == 1 ? "" : "s");
     final_bar(l, c, ce, never_closed);
-    fprintf(f, "%s\n", s_get(&l->line));
+    s_puts(&l->line, "\n");
+    fputs(s_get(&l->line), f);
     s_clear(&l->line);
 }
 

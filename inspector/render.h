@@ -108,6 +108,12 @@ char *wsi_human_size(uint64_t n, char buf[32]);
  * printf's cost). Returns the length, or 0 when t is outside that range or within a
  * millionth of a microsecond of a rounding half, which only printf rounds exactly. */
 size_t wsi_fixed6(double t, char buf[32]);
+/* v >= 0 written as printf's "%.Nf" writes it, N = decimals (0-6), when v * 10^N < 10^8:
+ * rounded to N decimals, unless it lies within a millionth of a unit of the last digit of
+ * a half, where only printf rounds exactly. Returns the length, 0 when left to printf. */
+size_t wsi_fixed(double v, int decimals, char buf[32]);
+/* v in decimal ("%llu"), NUL-terminated. Returns the length. */
+size_t wsi_u64(uint64_t v, char buf[24]);
 
 /* Internals shared by ladder.c, jsonl.c and summary.c (render_util.c); not for other stages. */
 /* Bytes (1-4) of the well-formed UTF-8 character at s (RFC 3629: no overlongs, no

@@ -97,6 +97,20 @@ static int invisible(uint32_t c)
            (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF || (c >= 0xFFF9 && c <= 0xFFFB);
 }
 
+/* "\\" kind and the `digits` lowest hex digits of v (lower case), as "\\x%02x" and
+ * "\\u%04x" write a value that fits them. Returns the length. */
+static size_t hex_escape(char piece[16], char kind, uint32_t v, int digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    piece[0] = '\\';
+    piece[1] = kind;
+    for (int i = digits - 1; i >= 0; i--) {
+        piece[2 + i] = hex[v & 15];
+        v >>= 4;
+    }
+    return (size_t)digits + 2;
+}
+
 /* The escaped form of the character at s (at most 10 bytes) into piece; *adv gets
  * how many input bytes it stands for. Returns the piece's length. */
 static size_t esc_piece(const uint8_t *s, size_t len, char piece[16], size_t *adv)
@@ -105,7 +119,7 @@ static size_t esc_piece(const uint8_t *s, size_t len, char piece[16], size_t *ad
     size_t n = wsi_utf8_next(s, len, &c);
     if (!n) {
         *adv = 1;
-        return (size_t)snprintf(piece, 16, "\\x%02x", s[0]);
+        return hex_escape(piece, 'x', s[0], 2);
     }
     *adv = n;
     switch (c) {
@@ -116,8 +130,8 @@ static size_t esc_piece(const uint8_t *s, size_t len, char piece[16], size_t *ad
     case '\\': memcpy(piece, "\\\\", 2); return 2;
     default: break;
     }
-    if (c < 0x20 || c == 0x7F) return (size_t)snprintf(piece, 16, "\\x%02x", (unsigned)c);
-    if (invisible(c)) return (size_t)snprintf(piece, 16, "\\u%04x", (unsigned)c);
+    if (c < 0x20 || c == 0x7F) return hex_escape(piece, 'x', c, 2);
+    if (invisible(c)) return hex_escape(piece, 'u', c, 4);
     memcpy(piece, s, n);
     return n;
 }
@@ -142,6 +156,18 @@ static size_t esc_run(const uint8_t *s, size_t len, size_t max_chars, char *out,
             chars += run;
             continue;
         }
+        if (i < len && (s[i] == '"' || s[i] == '\\') && most) {
+            /* \" and \\ (as esc_piece writes them), common in JSON texts */
+            if (limit - pos < 2) break;
+            if (out) {
+                out[pos] = '\\';
+                out[pos + 1] = (char)s[i];
+            }
+            pos += 2;
+            i++;
+            chars++;
+            continue;
+        }
         char piece[16];
         size_t adv, pl = esc_piece(s + i, len - i, piece, &adv);
         if (pl > limit - pos) break;
@@ -160,6 +186,17 @@ char *wsi_escape_preview(const uint8_t *s, size_t len, size_t max_chars, int ell
     if (!buf || !bufsz) return buf;
     if (!s) len = 0;
     int more;
+    if (bufsz > 4 && len < (bufsz - 4) / 4) {
+        /* an escape is at most 4 bytes a byte of input (\xNN), so all of it fits with the
+         * ellipsis: written in one pass, as the measured pass below would write it */
+        size_t pos = esc_run(s, len, max_chars, buf, SIZE_MAX, &more);
+        if (more && ellipsis) {
+            memcpy(buf + pos, ell, 3);
+            pos += 3;
+        }
+        buf[pos] = '\0';
+        return buf;
+    }
     size_t need = esc_run(s, len, max_chars, NULL, SIZE_MAX, &more);
     size_t tail = (more && ellipsis) ? 3 : 0, pos;
     if (need + tail < bufsz) {
@@ -203,11 +240,53 @@ size_t wsi_fixed6(double t, char b[32])
     return (size_t)(p - b);
 }
 
+size_t wsi_fixed(double v, int decimals, char b[32])
+{
+    static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    if (decimals < 0 || decimals > 6 || !(v >= 0)) return 0;
+    double x = v * scale[decimals];
+    if (!(x < 1e8)) return 0;
+    double fl = floor(x);
+    if (fabs(x - fl - 0.5) < 1e-6) return 0;
+    unsigned long long r = (unsigned long long)(x - fl < 0.5 ? fl : fl + 1);
+    unsigned long long ip = r, fr = 0;
+    for (int i = 0; i < decimals; i++) ip /= 10;
+    fr = r - ip * (unsigned long long)scale[decimals];
+    char *p = b, d[24];
+    size_t nd = 0;
+    do d[nd++] = (char)('0' + ip % 10);
+    while ((ip /= 10) && nd < sizeof d);
+    while (nd) *p++ = d[--nd];
+    if (decimals) {
+        *p++ = '.';
+        for (int i = decimals - 1; i >= 0; i--) {
+            p[i] = (char)('0' + fr % 10);
+            fr /= 10;
+        }
+        p += decimals;
+    }
+    *p = '\0';
+    return (size_t)(p - b);
+}
+
+size_t wsi_u64(uint64_t v, char b[24])
+{
+    char d[24];
+    size_t nd = 0;
+    do d[nd++] = (char)('0' + v % 10);
+    while (v /= 10);
+    for (size_t i = 0; i < nd; i++) b[i] = d[nd - 1 - i];
+    b[nd] = '\0';
+    return nd;
+}
+
 char *wsi_human_size(uint64_t n, char buf[32])
 {
     static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
     if (n < 1024) {
-        snprintf(buf, 32, "%u B", (unsigned)n);
+        /* "%u B" */
+        size_t k = wsi_u64(n, buf);
+        memcpy(buf + k, " B", 3);
         return buf;
     }
     double v = (double)n;
@@ -221,7 +300,14 @@ char *wsi_human_size(uint64_t n, char buf[32])
         v /= 1024.0;
         u++;
     }
-    snprintf(buf, 32, "%.1f %s", v, units[u]);
+    /* "%.1f %s" */
+    size_t k = wsi_fixed(v, 1, buf);
+    if (!k) {
+        snprintf(buf, 32, "%.1f %s", v, units[u]);
+        return buf;
+    }
+    buf[k++] = ' ';
+    memcpy(buf + k, units[u], strlen(units[u]) + 1);
     return buf;
 }
 

@@ -1571,6 +1571,134 @@ static void test_human_size(void **state)
     assert_string_equal(wsi_human_size(UINT64_MAX, b), "16.0 EiB");
 }
 
+/* wsi_human_size as it was written with printf alone: the reference for the direct one. */
+static void ref_human_size(uint64_t n, char buf[32])
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (n < 1024) {
+        snprintf(buf, 32, "%u B", (unsigned)n);
+        return;
+    }
+    double v = (double)n;
+    size_t u = 0;
+    while (v >= 1024.0 && u < 6) {
+        v /= 1024.0;
+        u++;
+    }
+    if (v >= 1023.95 && u < 6) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, 32, "%.1f %s", v, units[u]);
+}
+
+/* Sizes of every magnitude, and the exact halves (n * 10 / 1024 ending in .5), give what
+ * printf gave. */
+static void test_human_size_printf(void **state)
+{
+    (void)state;
+    char a[32], b[32];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        uint64_t n = i < 5000 ? (uint64_t)i * 51 + (uint64_t)(i & 3) * 1024 * 1024 : x >> (x % 64);
+        wsi_human_size(n, a);
+        ref_human_size(n, b);
+        if (strcmp(a, b) != 0) fail_msg("n=%llu: %s, printf %s", (unsigned long long)n, a, b);
+    }
+    assert_string_equal(wsi_human_size(1075, a), "1.0 KiB"); /* 1.0498...: down */
+    assert_string_equal(wsi_human_size(1587, a), "1.5 KiB");
+    assert_string_equal(wsi_human_size(1536 + 51, a), "1.5 KiB");
+    assert_string_equal(wsi_human_size(1024 + 512 + 52, a), "1.6 KiB"); /* 1.5507...: up */
+}
+
+/* wsi_fixed writes what "%.Nf" writes (N = 0 to 6), or leaves the value to printf; wsi_u64
+ * what "%llu" writes. */
+static void test_fixed(void **state)
+{
+    (void)state;
+    char a[32], b[32];
+    assert_int_equal(wsi_fixed(0.0, 0, a), 1);
+    assert_string_equal(a, "0");
+    assert_int_equal(wsi_fixed(1.25, 3, a), 5);
+    assert_string_equal(a, "1.250");
+    assert_true(wsi_fixed(99.996, 2, a) > 0);
+    assert_string_equal(a, "100.00"); /* carries into a new digit, as printf does */
+    assert_true(wsi_fixed(0.0449999, 1, a) > 0);
+    assert_string_equal(a, "0.0");
+    assert_int_equal(wsi_fixed(0.25, 1, a), 0); /* an exact half: printf's rounding (to even) */
+    assert_int_equal(wsi_fixed(2.5, 0, a), 0);
+    assert_int_equal(wsi_fixed(-1.0, 1, a), 0);
+    assert_int_equal(wsi_fixed(NAN, 1, a), 0);
+    assert_int_equal(wsi_fixed(INFINITY, 0, a), 0);
+    assert_int_equal(wsi_fixed(1e6, 2, a), 0); /* 10^8 units of the last digit: printf's */
+    assert_int_equal(wsi_fixed(1.0, 7, a), 0);
+    assert_int_equal(wsi_fixed(1.0, -1, a), 0);
+    uint64_t x = 88172645463325252ull, fallback = 0, n = 0;
+    for (int i = 0; i < 400000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int dec = (int)(x % 7);
+        /* seconds as a capture gives them, milliseconds, and sizes scaled by powers of 1024 */
+        double v = (i % 3 == 0)   ? (double)(x % 100000000000ull) / 1e9
+                   : (i % 3 == 1) ? (double)(x % 1000000000ull) / 1e9 * 1e3
+                                  : (double)((x >> 20) % 1048576) / 1024.0;
+        size_t k = wsi_fixed(v, dec, a);
+        double scaled = v;
+        for (int d = 0; d < dec; d++) scaled *= 10;
+        if (!k) {
+            if (scaled < 1e8) fallback++; /* beyond, printf's always */
+            if (scaled < 1e8) n++;
+            continue;
+        }
+        n++;
+        snprintf(b, sizeof b, "%.*f", dec, v);
+        if (strcmp(a, b) != 0) fail_msg("v=%.17g %d decimals: %s, printf %s", v, dec, a, b);
+        assert_int_equal(k, strlen(b));
+    }
+    assert_true(fallback * 100 < n);
+    const uint64_t us[] = {0, 9, 10, 99, 100, 4294967295u, 4294967296u, 18446744073709551615u};
+    for (size_t i = 0; i < sizeof us / sizeof us[0]; i++) {
+        snprintf(b, sizeof b, "%llu", (unsigned long long)us[i]);
+        assert_int_equal(wsi_u64(us[i], a), strlen(b));
+        assert_string_equal(a, b);
+    }
+}
+
+/* The preview written in one pass (room for any escape) is the one written after measuring
+ * it (a buffer just big enough), on texts of quotes, backslashes, controls and UTF-8. */
+static void test_escape_preview_passes(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a", "{\"k\":", "\\", "\n", "\x01", "\x7f", "\xC3\xA9", "\xE2\x80\xAE",
+                                         "\xF0\x9F\x98\x80", "\xC2\x85", "\xFF", "\xE2\x82", "  ", "\""};
+    uint64_t x = 2463534242ull;
+    uint8_t in[200];
+    char big[1024], exact[1024], again[1024];
+    for (int i = 0; i < 20000; i++) {
+        size_t n = 0;
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t want = x % 150;
+        while (n < want) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const char *p = pieces[x % (sizeof pieces / sizeof pieces[0])];
+            size_t k = strlen(p);
+            if (n + k > sizeof in) break;
+            memcpy(in + n, p, k);
+            n += k;
+        }
+        size_t max = (i & 1) ? SIZE_MAX : x % 64;
+        int ell = (i >> 1) & 1;
+        wsi_escape_preview(in, n, max, ell, big, sizeof big);
+        size_t len = strlen(big);
+        wsi_escape_preview(in, n, max, ell, exact, len + 1);
+        if (strcmp(big, exact) != 0) fail_msg("one pass \"%s\", measured \"%s\"", big, exact);
+        if (len > 8) { /* a smaller buffer: a prefix of whole escapes, no overflow */
+            wsi_escape_preview(in, n, max, ell, again, len - 4);
+            assert_true(strlen(again) < len - 4);
+        }
+    }
+}
+
 /* The capture's losses in words: one phrasing for the ladder, JSON and stderr. */
 static void test_loss_words(void **state)
 {
@@ -1825,7 +1953,8 @@ int main(void)
         cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary), cmocka_unit_test(test_order_start),
-        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6), cmocka_unit_test(test_loss_words),
+        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6), cmocka_unit_test(test_fixed), cmocka_unit_test(test_human_size_printf),
+        cmocka_unit_test(test_escape_preview_passes), cmocka_unit_test(test_loss_words),
         cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
         cmocka_unit_test(test_endpoint_ipv4),    cmocka_unit_test(test_connmap),
     };
