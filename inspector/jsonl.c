@@ -58,6 +58,7 @@ struct wsi_json {
     char *buf;                /* the lines being built (JBUF bytes) */
     size_t len;               /* bytes of it used */
     size_t hold;              /* whole lines up to this many bytes may wait in buf (see jflush) */
+    int own;                  /* the stream is unbuffered and buf is its buffer (wsi_json_own_buffer) */
     int64_t sec;              /* the seconds of the last "ts" written (-1: none yet) */
     char sec_str[24];         /* and them in decimal (sec_len bytes; copied whole: see w_line_ts) */
     size_t sec_len;
@@ -91,9 +92,12 @@ void wsi_json_free(struct wsi_json *j)
 
 /* Bytes the stream's buffer can still take without writing to the file: lines that fit
  * there may wait in ours, stdio would only have copied them. 0 when that is not known,
- * and for a line-buffered or unbuffered stream (every line goes out at once then). */
-static size_t stdio_room(FILE *f)
+ * and for a line-buffered or unbuffered stream (every line goes out at once then); all of
+ * ours when it is the stream's only buffer (wsi_json_own_buffer). */
+static size_t stdio_room(const struct wsi_json *j)
 {
+    FILE *f = j->o.out;
+    if (j->own) return JBUF;
 #ifdef __GLIBC__
     size_t size = __fbufsize(f), pending = __fpending(f);
     if (!__flbf(f) && size > pending) return size - pending;
@@ -108,7 +112,14 @@ static void jflush(struct wsi_json *j)
 {
     if (j->len) fwrite(j->buf, 1, j->len, j->o.out);
     j->len = 0;
-    j->hold = stdio_room(j->o.out);
+    j->hold = stdio_room(j);
+}
+
+void wsi_json_own_buffer(struct wsi_json *j)
+{
+    if (!j) return;
+    j->own = 1;
+    j->hold = JBUF;
 }
 
 /* The writers below ask for room once per field (its key and the longest value it can

@@ -964,8 +964,15 @@ int main(int argc, char **argv)
     }
     /* live: a line at a time; a file: large writes (glibc ignores the size without a buffer) */
     static char outbuf[1 << 16];
-    if (c.iface || ro.live) setvbuf(stdout, NULL, _IOLBF, 0);
-    else setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    if (c.iface || ro.live) {
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    } else if (json) {
+        /* one buffer, the JSON writer's: each full one written at once, not copied again */
+        setvbuf(stdout, NULL, _IONBF, 0);
+        wsi_json_own_buffer(json);
+    } else {
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    }
 
     signal(SIGINT, on_sigint);
     signal(SIGTERM, on_sigint);

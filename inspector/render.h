@@ -60,6 +60,10 @@ struct wsi_json;
 struct wsi_json *wsi_json_new(const struct wsi_render_opts *o);
 void wsi_json_event(void *self, const struct wsi_event *ev);
 void wsi_json_free(struct wsi_json *j);
+/* The output stream was made unbuffered (setvbuf _IONBF) for the renderer, its only writer:
+ * the lines wait in the renderer's 64 KiB buffer until it is full and go to the file with one
+ * write, instead of being copied into a stdio buffer first. Not for --live output. */
+void wsi_json_own_buffer(struct wsi_json *j);
 
 /* Summary: one line per connection, at its close. */
 struct wsi_summary;

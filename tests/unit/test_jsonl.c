@@ -35,11 +35,13 @@
 struct wsi_json *port_json_new(const struct wsi_render_opts *o);
 void port_json_event(void *self, const struct wsi_event *ev);
 void port_json_free(struct wsi_json *j);
+void port_json_own_buffer(struct wsi_json *j);
 #undef __BYTE_ORDER__
 #undef __GLIBC__
 #define wsi_json_new port_json_new
 #define wsi_json_event port_json_event
 #define wsi_json_free port_json_free
+#define wsi_json_own_buffer port_json_own_buffer
 #define WSI_JSON_BUF 0 /* the smallest */
 #include "jsonl.c"
 static const size_t port_jbuf = JBUF; /* its size */
@@ -49,6 +51,7 @@ _Static_assert(JBUF == JBUF_MIN && JBUF < 256, "the portable build's buffer is n
 #undef wsi_json_new
 #undef wsi_json_event
 #undef wsi_json_free
+#undef wsi_json_own_buffer
 
 struct impl {
     const char *name;
@@ -1403,6 +1406,72 @@ static void test_output_moments(void **state)
     free(evs);
 }
 
+/* wsi_json_own_buffer: on an unbuffered stream the renderer's buffer is the only one. The file
+ * holds a prefix of what was rendered after every event, lines wait
+ * (at most a buffer of them: 64 KiB for the library, the smallest for the portable build), and
+ * at the end the file holds every line, the same bytes as one fwrite per line. */
+static void test_own_buffer(void **state)
+{
+    (void)state;
+    size_t n = 3000;
+    struct wsi_event *evs = calloc(n, sizeof *evs);
+    uint8_t *data = malloc(70000);
+    size_t *upto = calloc(n, sizeof *upto);
+    assert_true(evs && data && upto);
+    memset(data, 'd', 70000);
+    for (size_t i = 0; i < 70000; i += 97) data[i] = 1;
+    for (size_t i = 0; i < n; i++) {
+        evs[i].kind = WSI_EV_SSE;
+        evs[i].side = WSI_S2C;
+        evs[i].packet = i;
+        evs[i].u.sse.retry = -1;
+        evs[i].u.sse.data = (const char *)data;
+        evs[i].u.sse.data_len = i % 211 == 7 ? 20000 + (size_t)(rnd() % 40000) : (size_t)(rnd() % 300);
+    }
+    void (*own[])(struct wsi_json *) = {wsi_json_own_buffer, port_json_own_buffer};
+    const size_t jbuf[] = {65536, port_jbuf};
+    _Static_assert(sizeof own / sizeof *own == NIMPL, "one wsi_json_own_buffer per implementation");
+    for (size_t m = 0; m < NIMPL; m++) {
+        size_t total;
+        char *all = render(&impls[m], 32, evs, n, &total);
+        const char *line = all;
+        for (size_t i = 0; i < n; i++) { /* the bytes of the lines up to event i */
+            const char *nl = strchr(line, '\n');
+            assert_non_null(nl);
+            upto[i] = (size_t)(nl + 1 - all);
+            line = nl + 1;
+        }
+        struct tfile a;
+        tfile_open(&a, _IONBF, NULL, 0);
+        struct wsi_render_opts o = {.out = a.f, .payload = 32};
+        struct wsi_json *j = impls[m].make(&o);
+        assert_non_null(j);
+        own[m](j);
+        size_t waited = 0;
+        for (size_t i = 0; i < n; i++) {
+            impls[m].event(j, &evs[i]);
+            size_t sa = (size_t)tfile_size(&a);
+            if (sa > upto[i] || upto[i] - sa > jbuf[m])
+                fail_msg("%s: after event %zu the file has %zu bytes of %zu rendered", impls[m].name, i, sa, upto[i]);
+            if (sa < upto[i]) waited++;
+        }
+        assert_true(waited > n / 2); /* lines do wait in the buffer */
+        impls[m].release(j);
+        assert_int_equal(fclose(a.f), 0);
+        assert_int_equal(tfile_size(&a), (off_t)total);
+        char *got = malloc(total + 1);
+        assert_non_null(got);
+        assert_int_equal(pread(a.fd, got, total, 0), (ssize_t)total);
+        assert_same(impls[m].name, got, total, all, total);
+        free(got);
+        close(a.fd);
+        free(all);
+    }
+    free(upto);
+    free(data);
+    free(evs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1414,6 +1483,7 @@ int main(void)
         cmocka_unit_test(test_random_events),
         cmocka_unit_test(test_hex_and_names),     cmocka_unit_test(test_types),
         cmocka_unit_test(test_endpoints),         cmocka_unit_test(test_output_moments),
+        cmocka_unit_test(test_own_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
