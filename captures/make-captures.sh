@@ -62,7 +62,7 @@ capture() {
 capture_once() {
     rm -f "$TMP/$1.pcap"
     if [ -n "$3" ]; then start_server "$1" "$2" "$3" || return 1; fi
-    if ! start_tcpdump "$TMP/$1.pcap" "$2"; then
+    if ! start_tcpdump "$TMP/$1.pcap" "$2${ALSO_PORT:+ or tcp port $ALSO_PORT}"; then
         [ -z "$3" ] || stop_server
         return 1
     fi
@@ -152,6 +152,12 @@ real_captures() {
     # (Sec-WebSocket-Version: 13), then the same client again with 13.
     sel version-426-python && capture version-426-python 47320 \
         "$PYP server version $LO 47320" "$PYP client old-version $LO 47320"
+    # Two legs of one session: the client talks to a relay on 47321 (a reverse proxy without
+    # TLS), which opens its own connection to the echo server on 47322; both ports recorded.
+    ALSO_PORT=47322
+    sel proxy-legs-python && capture proxy-legs-python 47321 \
+        "$PYP server proxied $LO 47321" "$PYP client proxied $LO 47321"
+    ALSO_PORT=
     return 0
 }
 

@@ -99,10 +99,46 @@ SERVERS = {
     "ipv6": (srv_echo, dict(compression=None)),
     "multi": (srv_multi, dict(compression=None)),
     "version": (srv_echo, dict(compression=None, process_request=require_13)),
+    "proxied": (srv_echo, dict()),                 # run_proxied: a relay in front of the echo
 }
 
 
+async def relay(reader, writer):
+    """Copies one direction until its end, then ends the other side's writing (a half close)."""
+    try:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+        if writer.can_write_eof():
+            writer.write_eof()
+    except OSError:
+        pass
+
+
+async def run_proxied(host, port):
+    """A TCP relay on PORT in front of the echo server on PORT + 1, as a reverse proxy without
+    TLS: each connection to the relay opens one to the server, and bytes go through unchanged,
+    so the capture holds two legs of the same WebSocket session."""
+    async def leg(c_reader, c_writer):
+        s_reader, s_writer = await asyncio.open_connection(host, port + 1)
+        await asyncio.gather(relay(c_reader, s_writer), relay(s_reader, c_writer))
+        c_writer.close()
+        s_writer.close()
+
+    async with websockets.serve(srv_echo, host, port + 1, compression=None, **COMMON):
+        relay_srv = await asyncio.start_server(leg, host, port)
+        async with relay_srv:
+            log("server proxied: relay on %s port %d, echo on port %d" % (host, port, port + 1))
+            await asyncio.Future()        # until killed
+
+
 async def run_server(scenario, host, port):
+    if scenario == "proxied":
+        await run_proxied(host, port)
+        return
     handler, extra = SERVERS[scenario]
     async with websockets.serve(handler, host, port, **COMMON, **extra):
         log("server %s listening on %s port %d" % (scenario, host, port))
@@ -303,6 +339,15 @@ async def cli_old_version(host, port):
     await ws.close(1000)
 
 
+async def cli_proxied(host, port):
+    """Two messages through the relay, each echoed, then close 1000."""
+    ws = await websockets.connect(uri(host, port, "/proxied"), compression=None, **COMMON)
+    for m in ("through the proxy", "and back again"):
+        await ws.send(m)
+        expect(await ws.recv(), m)
+    await ws.close(1000)
+
+
 CLIENTS = {
     "chat": cli_chat,
     "deflate": cli_deflate,
@@ -317,6 +362,7 @@ CLIENTS = {
     "multi": cli_multi,
     "lws": cli_lws,
     "old-version": cli_old_version,
+    "proxied": cli_proxied,
 }
 
 

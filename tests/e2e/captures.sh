@@ -328,6 +328,28 @@ check "version-426-python: a 101 with version 13 says nothing of the server's ve
 check "version-426-python: the retry with 13 carries the echo" qa v426 \
     'texts() == ["hello in version 13", "hello in version 13"] and [c["conn"] for c in closes if c["websocket"]] == [2]'
 
+# ---- proxy-legs-python.pcap ----------------------------------------------------------------
+# one session through a relay: the client's leg (to 47321) and the relay's leg (to 47322, the server)
+ins legs $C/proxy-legs-python.pcap
+expect_eq "proxy-legs-python: exit 0" "$(rcs legs)" "0 0 0"
+check "proxy-legs-python: two valid WebSocket connections, the client's to the relay, the relay's to the server, the same texts" qa legs \
+    '([(h["verdict"], h["path"]) for h in hs] == [("valid", "/proxied"), ("valid", "/proxied")]
+      and texts(conn=1) == texts(conn=2) == ["through the proxy", "through the proxy", "and back again", "and back again"]
+      and [c["server"].rsplit(":", 1)[1] for c in of("connection")] == ["47321", "47322"])'
+COLUMNS=100 "$W" --color=never --order=start --time=capture $C/proxy-legs-python.pcap >"$T/legs-cap.txt" 2>/dev/null
+check "proxy-legs-python: --order=start --time=capture reads the legs in turn on one clock: the client's text reaches the relay, then the server, whose echo comes back through the relay" \
+    "$PY" -S -c '
+import re, sys
+conn, t = 0, {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    m = re.match(r"Connection (\d+) ", line)
+    if m: conn = int(m.group(1))
+    m = re.match(r" *([0-9.]+) \|(----|<---) text \"through the proxy\"", line)
+    if m: t[(conn, m.group(2))] = float(m.group(1))
+order = [t[(1, "----")], t[(2, "----")], t[(2, "<---")], t[(1, "<---")]]
+sys.exit(0 if len(t) == 4 and order == sorted(order) else "times %r" % t)' "$T/legs-cap.txt"
+expect_eq "proxy-legs-python: --order=start: the client's leg first" "$(grep '^Connection' "$T/legs-cap.txt" | cut -d' ' -f2 | tr '\n' ' ')" "1 2 "
+
 # ---- refused-403-python.pcap ----------------------------------------------------------------
 ins ref $C/refused-403-python.pcap
 expect_eq "refused-403-python: exit 1 (handshake failed)" "$(rcs ref)" "1 1 1"
