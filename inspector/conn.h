@@ -112,6 +112,14 @@ struct conn {
     uint64_t undecoded[2];  /* of which not decoded (other TCP, after a problem, skipped) */
 };
 
+#define SESSION_SPARES 32 /* of each kind: about as many as end between two that begin */
+
+/* Objects of one size let go, for the next one asked for (session.c). */
+struct spares {
+    void *p[SESSION_SPARES];
+    unsigned n;
+};
+
 struct wsi_session {
     struct wsi_session_opts o;
     struct conn *oldest, *newest; /* its connections */
@@ -122,6 +130,11 @@ struct wsi_session {
     size_t http_preview;     /* bytes kept of a chunk or an event's data: preview_max, at most WSI_HTTP_PREVIEW_MAX */
     uint64_t undecodable_before; /* st.undecodable when this capture began (several read in turn) */
     struct wsi_pktref last;  /* the last packet read */
+    /* Spares: fixed-size objects let go, kept for the next connection or head instead of being
+     * freed and allocated again (each time from the top of the heap, which glibc then gave
+     * back to the kernel and faulted in again). A spare is charged to nothing, as a freed
+     * object; one in use is charged as before. */
+    struct spares spare_conn, spare_head, spare_ws, spare_pings;
 };
 
 /* ---- session.c ---- */
@@ -139,6 +152,14 @@ void conn_start_tls(struct conn *c, int dir, const uint8_t *p, size_t n, size_t 
 int side_append(struct side *sd, const uint8_t *p, size_t n, size_t max); /* 0 when it would overflow */
 uint8_t *side_take(struct side *sd, size_t *len);                        /* the caller frees */
 void side_drop(struct side *sd);
+/* An object of `size` bytes (always the same for one sp): a spare or a new one, its bytes
+ * undefined as malloc's (NULL when out of memory). */
+void *spare_get(struct spares *sp, size_t size);
+/* An object let go: kept as a spare, or freed. NULL is nothing. */
+void spare_put(struct spares *sp, void *obj);
+/* A head to parse into, and back (the session's spares). */
+struct http1_head *session_head_get(struct wsi_session *s);
+void session_head_put(struct wsi_session *s, struct http1_head *h);
 /* Charge the memory budget with what the connection holds now (after its bytes were handled). */
 void conn_account(struct conn *c);
 

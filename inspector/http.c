@@ -513,7 +513,7 @@ static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
         free(c->req_copy);
         c->req_copy = malloc(n);
         c->req_len = c->req_copy ? n : 0;
-        if (!c->req) c->req = malloc(sizeof *c->req);
+        if (!c->req) c->req = session_head_get(c->s);
         c->have_req = 0;
         if (c->req_copy && c->req) {
             memcpy(c->req_copy, sd->buf, n);
@@ -578,8 +578,9 @@ int http_head_cut(struct conn *c, int dir)
     size_t n = sd->blen;
     while (n && sd->buf[n - 1] != '\n') n--; /* a line cut in the middle is not shown */
     if (!n) return 0;
+    struct wsi_session *s = c->s;
     char *tmp = malloc(n + 2);
-    struct http1_head *h = malloc(sizeof *h);
+    struct http1_head *h = session_head_get(s);
     int shown = 0;
     if (tmp && h) {
         memcpy(tmp, sd->buf, n);
@@ -599,7 +600,7 @@ int http_head_cut(struct conn *c, int dir)
         }
     }
     free(tmp);
-    free(h);
+    session_head_put(s, h);
     return shown;
 }
 
@@ -644,7 +645,8 @@ size_t http_feed_head(struct conn *c, int dir, const uint8_t *p, size_t n)
     }
     sd->head_scan = i;
     if (!parse) return take < n ? n : take;
-    struct http1_head *h = malloc(sizeof *h);
+    struct wsi_session *s = c->s;
+    struct http1_head *h = session_head_get(s);
     if (!h) {
         sd->mode = M_OPAQUE;
         return n;
@@ -658,21 +660,21 @@ size_t http_feed_head(struct conn *c, int dir, const uint8_t *p, size_t n)
             sd->mode = M_OPAQUE;
             side_drop(sd);
         }
-        free(h);
+        session_head_put(s, h);
         return take < n ? n : take;
     }
     if (r < 0) {
         conn_lost(c, dir, 0, h->error ? h->error : "not an HTTP message", &sd->pkt);
         sd->mode = M_OPAQUE;
         side_drop(sd);
-        free(h);
+        session_head_put(s, h);
         return n;
     }
     /* r bytes of head; those past r (from this chunk) are given back to the caller */
     size_t used_here = (size_t)r > before ? (size_t)r - before : 0;
     if (is_req) on_request(c, dir, h, (size_t)r);
     else on_response(c, dir, h, (size_t)r);
-    free(h);
+    session_head_put(s, h);
     if (sd->mode == M_WAIT_101) {
         /* keep nothing of the head; later bytes are held */
         sd->blen = 0;

@@ -362,8 +362,9 @@ void conn_process(struct conn *c, int dir, const uint8_t *p, size_t n)
 static void *cb_open(void *user, const struct wsi_conn_info *ci)
 {
     struct wsi_session *s = user;
-    struct conn *c = calloc(1, sizeof *c);
+    struct conn *c = spare_get(&s->spare_conn, sizeof *c);
     if (!c) return NULL;
+    memset(c, 0, sizeof *c); /* as calloc gave it */
     c->s = s;
     c->ci = *ci;
     c->client_dir = ci->saw_syn ? 0 : -1;
@@ -560,7 +561,7 @@ static void conn_free(struct conn *c)
         free(c->sd[d].buf);
     }
     free(c->req_copy);
-    free(c->req);
+    session_head_put(s, c->req);
     wsi_tls_free(c->tls);
     free(c->burst);
     wsi_budget_release(s->o.budget, c->charged);
@@ -568,7 +569,34 @@ static void conn_free(struct conn *c)
     else s->oldest = c->newer;
     if (c->newer) c->newer->older = c->older;
     else s->newest = c->older;
-    free(c);
+    spare_put(&s->spare_conn, c);
+}
+
+void *spare_get(struct spares *sp, size_t size)
+{
+    return sp->n ? sp->p[--sp->n] : malloc(size);
+}
+
+void spare_put(struct spares *sp, void *obj)
+{
+    if (!obj) return;
+    if (sp->n < SESSION_SPARES) sp->p[sp->n++] = obj;
+    else free(obj);
+}
+
+static void spares_free(struct spares *sp)
+{
+    while (sp->n) free(sp->p[--sp->n]);
+}
+
+struct http1_head *session_head_get(struct wsi_session *s)
+{
+    return spare_get(&s->spare_head, sizeof(struct http1_head));
+}
+
+void session_head_put(struct wsi_session *s, struct http1_head *h)
+{
+    spare_put(&s->spare_head, h);
 }
 
 /* ---- packets -------------------------------------------------------------- */
@@ -671,6 +699,10 @@ void wsi_session_free(struct wsi_session *s)
     /* connections never closed (a run stopped early, without wsi_session_finish) */
     while (s->oldest) conn_free(s->oldest);
     wsi_reasm_free(s->reasm);
+    spares_free(&s->spare_conn);
+    spares_free(&s->spare_head);
+    spares_free(&s->spare_ws);
+    spares_free(&s->spare_pings);
     free(s);
 }
 

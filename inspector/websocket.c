@@ -59,8 +59,11 @@ static void ws_frame_end(void *user, const struct wsi_frame *f)
 /* Remember a ping; find the ping a pong answers (same payload) and return its round trip. */
 static void ping_record(struct side *sd, const struct wsi_message *m, double t)
 {
-    if (!sd->pings) sd->pings = calloc(MAX_PINGS, sizeof *sd->pings);
-    if (!sd->pings) return;
+    if (!sd->pings) {
+        sd->pings = spare_get(&sd->c->s->spare_pings, MAX_PINGS * sizeof *sd->pings);
+        if (!sd->pings) return;
+        memset(sd->pings, 0, MAX_PINGS * sizeof *sd->pings); /* as calloc gave it */
+    }
     struct ping *pg = &sd->pings[sd->ping_next++ % MAX_PINGS];
     pg->len = m->preview_len < sizeof pg->data ? m->preview_len : sizeof pg->data;
     memcpy(pg->data, m->preview, pg->len);
@@ -160,9 +163,10 @@ void ws_start(struct conn *c, int dir, int rsv1_allowed)
         .preview_max = c->s->o.preview_max,
     };
     if (!sd->ws) {
-        sd->ws = malloc(sizeof *sd->ws);
+        sd->ws = spare_get(&c->s->spare_ws, sizeof *sd->ws);
         if (!sd->ws || wsi_ws_init(sd->ws, &wo, &ws_callbacks, sd) != 0) {
-            free(sd->ws);
+            if (sd->ws) wsi_ws_free(sd->ws);
+            spare_put(&c->s->spare_ws, sd->ws);
             sd->ws = NULL;
             sd->mode = M_OPAQUE;
             return;
@@ -314,9 +318,9 @@ void ws_upgraded(struct conn *c, int server_dir, const struct http1_head *resp)
 void ws_side_free(struct side *sd)
 {
     if (sd->ws) wsi_ws_free(sd->ws);
-    free(sd->ws);
+    spare_put(&sd->c->s->spare_ws, sd->ws);
     sd->ws = NULL;
-    free(sd->pings);
+    spare_put(&sd->c->s->spare_pings, sd->pings);
     sd->pings = NULL;
     if (sd->inf_on) wsi_inflate_free(&sd->inf);
     sd->inf_on = 0;

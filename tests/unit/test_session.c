@@ -14,6 +14,8 @@
 #include "event.h"
 #include "session.h"
 
+#define SESSION_SPARES_TEST 32 /* conn.h's SESSION_SPARES: more connections than spares kept */
+
 /* ---- a tiny TCP conversation builder: Ethernet / IPv4 / TCP ------------------ */
 
 struct conv {
@@ -158,6 +160,9 @@ static void rec_event(void *self, const struct wsi_event *ev)
                  (unsigned long long)ev->u.msg.m->len, (unsigned long long)ev->u.msg.plain_total,
                  (int)ev->u.msg.plain_len, (const char *)ev->u.msg.plain);
         else if (ev->u.msg.inflated) recf(r, "%s msg op=%u inflate-error\n", sd(ev->side), ev->u.msg.m->opcode);
+        else if (ev->u.msg.m->opcode == WSI_OP_PONG)
+            recf(r, "%s msg op=%u \"%.*s\" rtt %s\n", sd(ev->side), ev->u.msg.m->opcode,
+                 (int)ev->u.msg.m->preview_len, (const char *)ev->u.msg.m->preview, ev->u.msg.rtt >= 0 ? "known" : "none");
         else recf(r, "%s msg op=%u \"%.*s\"\n", sd(ev->side), ev->u.msg.m->opcode, (int)ev->u.msg.m->preview_len,
                   (const char *)ev->u.msg.m->preview);
         break;
@@ -258,6 +263,78 @@ static void test_lesson05_chat(void **state)
     assert_int_equal(st->websockets, 1);
     assert_int_equal(st->failed_handshakes, 0);
     assert_int_equal(st->violations, 0);
+    wsi_session_free(cv.s);
+}
+
+/* Connections one after another: each starts from state let go by the one before (the
+ * session's spares: the connection, its heads, frame decoders and ping tables), and each
+ * gives the events the first of its shape gave. A pong answering the previous connection's unanswered ping
+ * finds no ping (its table starts empty); one answering this connection's ping finds it. */
+static void test_spares_start_clean(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct conv cv;
+    new_session(&r, &cv);
+    char firsts[2][4096]; /* the first two connections' lines (two shapes, see below) */
+    for (int i = 0; i < 3 * SESSION_SPARES_TEST; i++) {
+        char ping[16], old[16];
+        char pend[16];
+        snprintf(ping, sizeof ping, "p%03d", i); /* the same length in every connection */
+        snprintf(pend, sizeof pend, "u%03d", i);  /* a ping never answered */
+        if (i) snprintf(old, sizeof old, "u%03d", i - 1);
+        else snprintf(old, sizeof old, "q000");
+        r.len = 0;
+        r.log[0] = '\0';
+        cv.cport = (uint16_t)(40000 + i);
+        cv.seq[0] = 1000;
+        cv.seq[1] = 50000;
+        handshake_tcp(&cv);
+        send_str(&cv, 0, REQ);
+        send_str(&cv, 1, RESP_OK);
+        send_text(&cv, 0, 1, "hello");
+        send_text(&cv, 0, 9, ping);
+        /* every other connection waits before its pongs: later than the connection before sent
+         * its unanswered ping, so that a ping left in a table taken back would be matched */
+        for (int k = 0; k < (i % 2 ? 0 : 3); k++) send_text(&cv, 1, 1, "wait");
+        send_text(&cv, 1, 10, old); /* the unanswered ping of the connection before: not this one's */
+        send_text(&cv, 1, 10, ping);
+        send_text(&cv, 0, 9, pend); /* in the table's second place, never answered */
+        send_close(&cv, 0, 1000);
+        send_close(&cv, 1, 1000);
+        seg(&cv, 1, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+        seg(&cv, 0, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+        /* the same lines as the first connection's, but for its number and the ping's text */
+        char *body = strchr(r.log, '\n');
+        assert_non_null(body);
+        char norm[4096];
+        size_t k = 0;
+        for (const char *p = body; *p && k + 1 < sizeof norm; p++) {
+            if (strncmp(p, pend, strlen(pend)) == 0 && (p[strlen(pend)] == '"')) {
+                k += (size_t)snprintf(norm + k, sizeof norm - k, "PEND");
+                p += strlen(pend) - 1;
+            } else if (strncmp(p, ping, strlen(ping)) == 0 && (p[strlen(ping)] == '"')) {
+                k += (size_t)snprintf(norm + k, sizeof norm - k, "PING");
+                p += strlen(ping) - 1;
+            } else if (strncmp(p, old, strlen(old)) == 0 && (p[strlen(old)] == '"')) {
+                k += (size_t)snprintf(norm + k, sizeof norm - k, "OLD");
+                p += strlen(old) - 1;
+            } else {
+                norm[k++] = *p;
+            }
+        }
+        norm[k] = '\0';
+        char *first = firsts[i % 2];
+        if (i < 2) {
+            snprintf(first, sizeof firsts[0], "%s", norm);
+            assert_non_null(strstr(first, "<s msg op=10 \"OLD\" rtt none\n"));
+            assert_non_null(strstr(first, "<s msg op=10 \"PING\" rtt known\n"));
+            assert_non_null(strstr(first, "close ws=1 clean=1 abnormal=0\n"));
+        } else if (strcmp(norm, first) != 0) {
+            fail_msg("connection %d:\n%s\nthe one of its shape before:\n%s", i + 1, norm, first);
+        }
+    }
+    assert_int_equal(wsi_session_stats(cv.s)->websockets, 3 * SESSION_SPARES_TEST);
     wsi_session_free(cv.s);
 }
 
@@ -662,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_start_seen_never_ws),
         cmocka_unit_test(test_h2c_upgrade),
         cmocka_unit_test(test_version_warning),
+        cmocka_unit_test(test_spares_start_clean),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
