@@ -169,10 +169,10 @@ int wsi_decoder_start(struct wsi_decoder *d, enum wsi_coding coding)
 {
     memset(d, 0, sizeof *d);
     d->coding = coding;
-    z_stream *z = calloc(1, sizeof *z);
-    /* gzip: a gzip member (zlib's 16 + window bits); deflate: zlib for now, raw decided by the first bytes */
-    if (!z || inflateInit2(z, coding == WSI_CODING_GZIP ? 16 + MAX_WBITS : MAX_WBITS) != Z_OK) {
-        free(z);
+    /* gzip: a gzip member (zlib's 16 + window bits); deflate: zlib for now, raw decided by the
+     * first bytes. From inflate.c's idle decompressors, reset as new. */
+    z_stream *z = wsi_zstream_get(coding == WSI_CODING_GZIP ? 16 + MAX_WBITS : MAX_WBITS);
+    if (!z) {
         d->error = "out of memory";
         return -1;
     }
@@ -264,8 +264,7 @@ int wsi_decoder_feed(struct wsi_decoder *d, const uint8_t *p, size_t n,
 void wsi_decoder_end(struct wsi_decoder *d)
 {
     if (d->z) {
-        inflateEnd(d->z);
-        free(d->z);
+        wsi_zstream_put(d->z); /* kept for the next decoder or permessage-deflate stream */
         d->z = NULL;
     }
 }

@@ -138,24 +138,47 @@ void wsi_inflate_pool_drain(void)
     pool_len = 0;
 }
 
-/* A decompressor in the state of a new one: from the pool, or made. */
-static struct zbox *box_get(void)
+/* A decompressor in the state inflateInit2(window_bits) gives a new one: from the pool, or made. */
+static struct zbox *box_get(int window_bits)
 {
     struct zbox *b = pool;
     if (b) {
         pool = b->next;
         pool_len--;
         b->next = NULL;
-        if (inflateReset2(&b->zs, -15) == Z_OK) return b;
+        if (inflateReset2(&b->zs, window_bits) == Z_OK) return b;
         box_free(b);
     }
     b = calloc(1, sizeof *b);
     if (!b) return NULL;
-    if (inflateInit2(&b->zs, -15) != Z_OK) {
+    if (inflateInit2(&b->zs, window_bits) != Z_OK) {
         free(b);
         return NULL;
     }
     return b;
+}
+
+/* Back to the pool with its preview buffer (whoever let it go last), or freed. */
+static void box_put(struct zbox *b)
+{
+    if (pool_len < POOL_MAX) {
+        b->next = pool;
+        pool = b;
+        pool_len++;
+    } else {
+        box_free(b);
+    }
+}
+
+void *wsi_zstream_get(int window_bits)
+{
+    struct zbox *b = box_get(window_bits);
+    return b ? &b->zs : NULL;
+}
+
+void wsi_zstream_put(void *zs)
+{
+    if (zs) box_put(zs); /* zs is a zbox's first member */
 }
 
 /* ---- inflation ------------------------------------------------------------------- */
@@ -163,7 +186,7 @@ static struct zbox *box_get(void)
 int wsi_inflate_init(struct wsi_inflate *z, int no_context_takeover, size_t preview_max)
 {
     memset(z, 0, sizeof *z);
-    struct zbox *b = box_get();
+    struct zbox *b = box_get(-15);
     if (!b) return -1;
     z->zs = &b->zs;
     z->no_context_takeover = no_context_takeover;
@@ -309,13 +332,7 @@ void wsi_inflate_free(struct wsi_inflate *z)
     if (b) {
         b->preview = z->preview;
         b->preview_cap = z->preview_cap;
-        if (pool_len < POOL_MAX) {
-            b->next = pool;
-            pool = b;
-            pool_len++;
-        } else {
-            box_free(b);
-        }
+        box_put(b);
     } else {
         free(z->preview);
     }

@@ -81,6 +81,14 @@ int wsi_inflate_utf8_ok(const struct wsi_inflate *z);
  * the next wsi_inflate_init of this thread (a few dozen at most). */
 void wsi_inflate_free(struct wsi_inflate *z);
 
+/* A zlib stream (z_stream *) in the state inflateInit2(window_bits) gives a new one (the
+ * window bits as zlib takes them: 16 + 15 gzip, 15 zlib, -15 raw), taken from the
+ * decompressors this thread keeps (reset by inflateReset2) or made; NULL when zlib cannot be
+ * set up. For the HTTP body decoder: one set-up path for every zlib stream. */
+void *wsi_zstream_get(int window_bits);
+/* Lets a stream of wsi_zstream_get go: kept for the next one, as wsi_inflate_free does. */
+void wsi_zstream_put(void *zs);
+
 /* Frees the decompressors this thread keeps for reuse (for a thread that ends;
  * what the main thread keeps is simply there at exit). */
 void wsi_inflate_pool_drain(void);

@@ -236,6 +236,55 @@ static void test_decoder_corrupt(void **state)
     wsi_decoder_end(&d);
 }
 
+/* Decoders one after another take the zlib stream the one before let go (inflate.c's idle
+ * decompressors, shared with permessage-deflate), reset as a new one: whatever the last one
+ * was (gzip, zlib, raw, stopped half-way, corrupt), the next decodes its body whole. */
+static void test_decoder_reuse(void **state)
+{
+    (void)state;
+    static const struct { enum wsi_coding coding; int wbits; } kinds[] = {
+        {WSI_CODING_GZIP, 31}, {WSI_CODING_DEFLATE, 15}, {WSI_CODING_DEFLATE, -15}};
+    uint8_t z[3][512];
+    size_t zn[3];
+    for (size_t k = 0; k < 3; k++) zn[k] = squeeze(TEXT, kinds[k].wbits, z[k], sizeof z[k]);
+    void *last = NULL;
+    for (int round = 0; round < 60; round++) {
+        size_t k = (size_t)round % 3, before = (size_t)(round / 3) % 3;
+        /* the one before: stopped half-way, corrupt, or whole */
+        struct wsi_decoder d;
+        struct rec r = {.used = 0};
+        r.log[0] = '\0';
+        assert_int_equal(wsi_decoder_start(&d, kinds[before].coding), 0);
+        if (last) assert_ptr_equal(d.z, last); /* the stream let go last */
+        if (round % 2) {
+            wsi_decoder_feed(&d, z[before], zn[before] / 2, on_out, &r);
+        } else if (round % 5 == 0) {
+            uint8_t bad[512];
+            memcpy(bad, z[before], zn[before]);
+            for (size_t i = 2; i < zn[before]; i += 3) bad[i] ^= 0x5A;
+            wsi_decoder_feed(&d, bad, zn[before], on_out, &r);
+        } else {
+            assert_int_equal(wsi_decoder_feed(&d, z[before], zn[before], on_out, &r), 0);
+        }
+        last = d.z;
+        wsi_decoder_end(&d);
+        /* the next one */
+        struct rec r2 = {.used = 0};
+        r2.log[0] = '\0';
+        assert_int_equal(wsi_decoder_start(&d, kinds[k].coding), 0);
+        assert_ptr_equal(d.z, last);
+        size_t cut = (size_t)round * 7 % (zn[k] + 1);
+        assert_int_equal(wsi_decoder_feed(&d, z[k], cut, on_out, &r2), 0);
+        assert_int_equal(wsi_decoder_feed(&d, z[k] + cut, zn[k] - cut, on_out, &r2), 0);
+        assert_string_equal(r2.log, TEXT);
+        assert_true(d.done);
+        assert_null(d.error);
+        assert_int_equal(d.raw, kinds[k].wbits < 0);
+        last = d.z;
+        wsi_decoder_end(&d);
+    }
+}
+
 /* A small bomb: the output is handed over in pieces and counted, never held whole. */
 static void count_out(void *u, const uint8_t *p, size_t n)
 {
@@ -279,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_decoder_every_split),
         cmocka_unit_test(test_decoder_gzip_members),
         cmocka_unit_test(test_decoder_corrupt),
+        cmocka_unit_test(test_decoder_reuse),
         cmocka_unit_test(test_decoder_large_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
