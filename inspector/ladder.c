@@ -227,8 +227,7 @@ static size_t cols_n(const char *s, size_t n)
     const uint8_t *u = (const uint8_t *)s;
     size_t total = 0, i = 0, w;
     while (i < n) {
-        size_t run = i;
-        while (run < n && plain_ascii(u[run])) run++;
+        size_t run = i + wsi_ascii_run(u + i, n - i);
         total += run - i;
         i = run;
         if (i < n) {
@@ -251,8 +250,7 @@ static size_t fit_prefix(const char *s, size_t n, size_t max)
     size_t used = 0, i = 0, w;
     while (i < n) {
         if (plain_ascii(u[i])) {
-            size_t room = max - used, run = 0;
-            while (run < room && i + run < n && plain_ascii(u[i + run])) run++;
+            size_t room = max - used, run = wsi_ascii_run(u + i, n - i < room ? n - i : room);
             if (!run) break;
             used += run;
             i += run;

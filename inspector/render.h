@@ -116,6 +116,8 @@ size_t wsi_fixed6(double t, char buf[32]);
  * rounded to N decimals, unless it lies within a millionth of a unit of the last digit of
  * a half, where only printf rounds exactly. Returns the length, 0 when left to printf. */
 size_t wsi_fixed(double v, int decimals, char buf[32]);
+/* Bytes of printable ASCII (0x20-0x7E) at the start of s (n bytes): 8 at a time. */
+size_t wsi_ascii_run(const uint8_t *s, size_t n);
 /* v in decimal ("%llu"), NUL-terminated. Returns the length. */
 size_t wsi_u64(uint64_t v, char buf[24]);
 

@@ -269,6 +269,25 @@ size_t wsi_fixed(double v, int decimals, char b[32])
     return (size_t)(p - b);
 }
 
+size_t wsi_ascii_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* 8 bytes a step: the high bit of each byte below 0x20 (x - 0x20 borrows, x had no high bit)
+     * or above 0x7E (x + 1 reaches 0x80, or x had it). A borrow or a carry can only set a false
+     * bit in a byte above a true one, so the lowest bit set is the first byte out of the range. */
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t out = (((x - ones * 0x20) & ~x) | ((x + ones) | x)) & high;
+        if (out) return i + (size_t)(__builtin_ctzll(out) >> 3);
+    }
+#endif
+    while (i < n && s[i] >= 0x20 && s[i] <= 0x7E) i++;
+    return i;
+}
+
 size_t wsi_u64(uint64_t v, char b[24])
 {
     char d[24];

@@ -1571,6 +1571,41 @@ static void test_human_size(void **state)
     assert_string_equal(wsi_human_size(UINT64_MAX, b), "16.0 EiB");
 }
 
+/* wsi_ascii_run counts what a byte-by-byte loop counts, for every byte value at every place
+ * of a word and on random buffers of every length. */
+static void test_ascii_run(void **state)
+{
+    (void)state;
+    uint8_t b[40];
+    for (int v = 0; v < 256; v++) {
+        for (size_t at = 0; at < 20; at++) {
+            memset(b, 'a', sizeof b);
+            b[at] = (uint8_t)v;
+            size_t want = v >= 0x20 && v <= 0x7E ? 20 : at;
+            assert_int_equal(wsi_ascii_run(b, 20), want);
+            if (at > 0) { /* a byte out of range after it: still the first one counts */
+                b[at - 1] = 0x1F;
+                assert_int_equal(wsi_ascii_run(b, 20), at - 1);
+                b[at - 1] = 0xFF;
+                assert_int_equal(wsi_ascii_run(b, 20), at - 1);
+            }
+        }
+    }
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = (size_t)(x % sizeof b);
+        for (size_t k = 0; k < n; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            /* mostly printable, some of everything else */
+            b[k] = (uint8_t)(x % 16 ? 0x20 + x % 95 : x >> 8);
+        }
+        size_t want = 0;
+        while (want < n && b[want] >= 0x20 && b[want] <= 0x7E) want++;
+        assert_int_equal(wsi_ascii_run(b, n), want);
+    }
+}
+
 /* wsi_human_size as it was written with printf alone: the reference for the direct one. */
 static void ref_human_size(uint64_t n, char buf[32])
 {
@@ -1954,7 +1989,7 @@ int main(void)
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary), cmocka_unit_test(test_order_start),
         cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6), cmocka_unit_test(test_fixed), cmocka_unit_test(test_human_size_printf),
-        cmocka_unit_test(test_escape_preview_passes), cmocka_unit_test(test_loss_words),
+        cmocka_unit_test(test_escape_preview_passes), cmocka_unit_test(test_ascii_run), cmocka_unit_test(test_loss_words),
         cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
         cmocka_unit_test(test_endpoint_ipv4),    cmocka_unit_test(test_connmap),
     };
