@@ -382,6 +382,8 @@ struct wsi_ladder {
     uint64_t blocks;           /* blocks written (a blank line goes between two) */
     struct str line;           /* scratch: the line being built */
     struct str blk;            /* scratch: notes and header lines being built */
+    struct str lab, all;       /* scratch: an arrow's label (arrow3), kept from one arrow to the next */
+    struct str pre, suf;       /* scratch: the words before and after a label's text (on_http ... on_message) */
     struct lconn *first;       /* blocks not printed yet, in a list (to find the biggest) */
     uint64_t held;             /* bytes charged for all of them */
     uint64_t early;            /* blocks printed early for the memory budget */
@@ -595,6 +597,17 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
     size_t avail = l->width > lw + 8 ? l->width - lw : 8;
     const char *p = text;
     int cut_mid = 0; /* the previous line ended inside a run of non-spaces */
+    size_t whole = strlen(text);
+    if (cols_n(text, whole) <= avail) {
+        /* the usual case: it all fits on the first line, which is what the pieces below
+         * would find after looking at each of them */
+        s_puts(out, lead);
+        s_puts(out, on);
+        s_add(out, text, whole);
+        s_puts(out, off);
+        s_puts(out, "\n");
+        return 1;
+    }
     do {
         /* the longest run of whole pieces that fits */
         size_t used = 0, end = 0, i = 0, n = strlen(p);
@@ -729,18 +742,18 @@ static void arrow3(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_sid
     if (wp + ws > around) around = wp + ws;
     size_t room = max > around + 2 ? max - around - 2 : 0;
     if (room < QUOTED_MIN) room = max > wp + 3 ? max - wp - 3 : 0;
-    struct str lab = {0}, all = {0};
-    s_puts(&all, prefix);
+    struct str *lab = &l->lab, *all = &l->all;
+    s_clear(lab);
+    s_clear(all);
+    s_puts(all, prefix);
     if (quoted && room) {
-        s_puts(&all, "\"");
-        s_add_fit(&all, quoted, room);
-        s_puts(&all, "\"");
+        s_puts(all, "\"");
+        s_add_fit(all, quoted, room);
+        s_puts(all, "\"");
     }
-    s_puts(&all, suffix);
-    s_add_fit(&lab, s_get(&all), max);
-    arrow(l, c, t, side, s_get(&lab));
-    free(all.p);
-    free(lab.p);
+    s_puts(all, suffix);
+    s_add_fit(lab, s_get(all), max);
+    arrow(l, c, t, side, s_get(lab));
 }
 
 /* ---- previews and hex dumps ---------------------------------------------------- */
@@ -912,7 +925,9 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
 {
     const struct wsi_http_ev *h = &ev->u.http;
     char a[1100], b[1100], sz[32], tm[32];
-    struct str pre = {0}, suf = {0};
+    struct str pre = l->pre, suf = l->suf; /* the ladder's scratch, given back below */
+    s_clear(&pre);
+    s_clear(&suf);
     if (!c->http) c->max_wait = -1;
     c->http = 1;
     if (h->is_request) {
@@ -962,8 +977,8 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
     if (h->head_cut && !h->is_request && h->status == 101) c->cut_101 = 1;
     arrow3(l, c, ev->t, ev->side == WSI_NONE ? (h->is_request ? WSI_C2S : WSI_S2C) : ev->side, s_get(&pre), NULL,
            s_get(&suf));
-    free(pre.p);
-    free(suf.p);
+    l->pre = pre;
+    l->suf = suf;
 }
 
 /* HTTP streaming: one arrow per chunk of a chunked body. */
@@ -971,9 +986,11 @@ static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
 {
     const struct wsi_chunk_ev *k = &ev->u.chunk;
     char pv[PREVIEW_CHARS * 10 + 8], sz[32];
-    struct str pre = {0};
+    struct str pre = l->pre;
+    s_clear(&pre);
     c->nchunks++;
-    struct str suf = {0};
+    struct str suf = l->suf;
+    s_clear(&suf);
     s_printf(&pre, "chunk %s", wsi_human_size(k->size, sz));
     uint64_t content = k->size;
     const char *quoted = NULL;
@@ -989,8 +1006,8 @@ static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
         quoted = pv;
     }
     arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
-    free(pre.p);
-    free(suf.p);
+    l->pre = pre;
+    l->suf = suf;
     hexdump(l, c, k->preview, k->preview_len, content);
 }
 
@@ -999,7 +1016,9 @@ static void on_sse(struct wsi_ladder *l, struct lconn *c, const struct wsi_event
 {
     const struct wsi_sse_ev *e = &ev->u.sse;
     char pv[PREVIEW_CHARS * 10 + 8], a[300];
-    struct str pre = {0}, suf = {0};
+    struct str pre = l->pre, suf = l->suf; /* the ladder's scratch, given back below */
+    s_clear(&pre);
+    s_clear(&suf);
     const char *quoted = NULL;
     if (!e->dispatched) {
         /* fields only (retry, id): applied by the browser, but no event fires */
@@ -1008,8 +1027,8 @@ static void on_sse(struct wsi_ladder *l, struct lconn *c, const struct wsi_event
         if (e->retry >= 0) s_printf(&pre, " retry=%ld ms", e->retry);
         s_puts(&suf, " (no data: not dispatched)");
         arrow3(l, c, ev->t, ev->side, s_get(&pre), NULL, s_get(&suf));
-        free(pre.p);
-        free(suf.p);
+        l->pre = pre;
+        l->suf = suf;
         return;
     }
     c->nevents++;
@@ -1023,8 +1042,8 @@ static void on_sse(struct wsi_ladder *l, struct lconn *c, const struct wsi_event
     if (e->retry >= 0) s_printf(&suf, " retry=%ld ms", e->retry);
     if (e->comments) s_printf(&suf, " (+%llu comment%s)", (unsigned long long)e->comments, e->comments > 1 ? "s" : "");
     arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
-    free(pre.p);
-    free(suf.p);
+    l->pre = pre;
+    l->suf = suf;
 }
 
 static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
@@ -1060,20 +1079,22 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
 
     /* The arrows, when the HTTP heads did not come as events of their own. */
     if (!c->drew_req && h->path && h->verdict != WSI_HS_NOT_SEEN) {
-        struct str pre = {0};
+        struct str pre = l->pre;
+        s_clear(&pre);
         s_puts(&pre, "HTTP Upgrade Request GET ");
         s_puts(&pre, wire(h->path, a, sizeof a));
         arrow3(l, c, ev->t, WSI_C2S, s_get(&pre), NULL, "");
-        free(pre.p);
+        l->pre = pre;
         c->drew_req = c->upgrade_req = 1;
     }
     if (!c->drew_resp && h->status > 0) {
-        struct str pre = {0};
+        struct str pre = l->pre;
+        s_clear(&pre);
         s_int(&pre, h->status);
         if (h->reason && *h->reason) s_puts(&pre, " ");
         if (h->reason) s_puts(&pre, wire(h->reason, a, sizeof a));
         arrow3(l, c, ev->t, WSI_S2C, s_get(&pre), NULL, "");
-        free(pre.p);
+        l->pre = pre;
         c->drew_resp = 1;
     }
 
@@ -1174,7 +1195,9 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     }
 
     char pv[PREVIEW_CHARS * 10 + 8], sz[32];
-    struct str pre = {0}, suf = {0};
+    struct str pre = l->pre, suf = l->suf; /* the ladder's scratch, given back below */
+    s_clear(&pre);
+    s_clear(&suf);
     /* the frame's number (--explain N) and its header, field by field (lesson 07) */
     if (l->o.frames) {
         s_puts(&pre, "[");
@@ -1208,8 +1231,8 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     if (orphan) s_puts(&suf, " (joins no message)");
     flush_stale(c, d, lo);
     arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted ? pv : NULL, s_get(&suf));
-    free(pre.p);
-    free(suf.p);
+    l->pre = pre;
+    l->suf = suf;
     drawn(c, d, lo, hi);
     hexdump(l, c, fe->preview, fe->preview_len, f->len);
 }
@@ -1226,7 +1249,9 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     if (l->o.frames && !control && !ev->har) return; /* its frames were drawn (a HAR has none) */
 
     char pv[PREVIEW_CHARS * 10 + 8], sz[32], tm[32];
-    struct str pre = {0}, suf = {0};
+    struct str pre = l->pre, suf = l->suf; /* the ladder's scratch, given back below */
+    s_clear(&pre);
+    s_clear(&suf);
     const char *quoted = NULL;
     if (l->o.frames && control && s->ctl_no) {
         s_puts(&pre, "[");
@@ -1326,8 +1351,8 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     if (m->incomplete) s_puts(&suf, " [incomplete]");
     flush_stale(c, d, lo);
     arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
-    free(pre.p);
-    free(suf.p);
+    l->pre = pre;
+    l->suf = suf;
     drawn(c, d, lo, hi);
     hexdump(l, c, hx, hxlen, hxtotal);
 }
@@ -2118,5 +2143,9 @@ void wsi_ladder_free(struct wsi_ladder *l)
     done_release(l, 1);
     free(l->line.p);
     free(l->blk.p);
+    free(l->lab.p);
+    free(l->all.p);
+    free(l->pre.p);
+    free(l->suf.p);
     free(l);
 }

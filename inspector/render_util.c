@@ -139,6 +139,16 @@ static size_t esc_piece(const uint8_t *s, size_t len, char piece[16], size_t *ad
 /* Escape up to max_chars characters of s into out (NULL: only measure), never
  * writing more than limit bytes and never half a character's escape. *more is set
  * when input was left over. Returns the bytes written (or that would be). */
+/* The bytes a preview shows as they are: printable ASCII but '"' and '\\'. */
+static const uint8_t as_is[256] = {
+    [0x20] = 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x22 '"' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, /* 0x5C '\\' */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, /* 0x7F */
+};
+
 static size_t esc_run(const uint8_t *s, size_t len, size_t max_chars, char *out, size_t limit, int *more)
 {
     size_t pos = 0, i = 0, chars = 0;
@@ -146,9 +156,8 @@ static size_t esc_run(const uint8_t *s, size_t len, size_t max_chars, char *out,
         /* A run of printable ASCII that needs no escape is copied as it is. */
         size_t run = 0, most = max_chars - chars;
         if (most > limit - pos) most = limit - pos;
-        while (run < most && i + run < len && s[i + run] >= 0x20 && s[i + run] <= 0x7E && s[i + run] != '"' &&
-               s[i + run] != '\\')
-            run++;
+        if (most > len - i) most = len - i;
+        while (run < most && as_is[s[i + run]]) run++;
         if (run) {
             if (out) memcpy(out + pos, s + i, run);
             pos += run;

@@ -1764,6 +1764,25 @@ static void test_loss_words(void **state)
                         "(1 WebSocket), 0 violations, 2 gaps");
 }
 
+/* Every byte alone and inside a run of letters: printable ASCII but '"' and '\\' as it is,
+ * everything else escaped (the table of bytes shown as they are agrees with esc_piece). */
+static void test_escape_each_byte(void **state)
+{
+    (void)state;
+    char out[64], want[64];
+    for (int c = 0; c < 256; c++) {
+        uint8_t in[5] = {'a', 'b', (uint8_t)c, 'y', 'z'};
+        wsi_escape_preview(in, sizeof in, 100, 0, out, sizeof out);
+        if (c >= 0x20 && c <= 0x7E && c != '"' && c != '\\') snprintf(want, sizeof want, "ab%cyz", c);
+        else if (c == '"' || c == '\\') snprintf(want, sizeof want, "ab\\%cyz", c);
+        else if (c == '\n') snprintf(want, sizeof want, "ab\\nyz");
+        else if (c == '\t') snprintf(want, sizeof want, "ab\\tyz");
+        else if (c == '\r') snprintf(want, sizeof want, "ab\\ryz");
+        else snprintf(want, sizeof want, "ab\\x%02xyz", c);
+        if (strcmp(out, want) != 0) fail_msg("byte 0x%02x: %s, want %s", c, out, want);
+    }
+}
+
 /* wsi_fixed6 writes what "%.6f" writes, or leaves the value to printf. */
 static void test_fixed6(void **state)
 {
@@ -1988,7 +2007,7 @@ int main(void)
         cmocka_unit_test(test_ladder_edges),     cmocka_unit_test(test_ladder_frames),
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary), cmocka_unit_test(test_order_start),
-        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6), cmocka_unit_test(test_fixed), cmocka_unit_test(test_human_size_printf),
+        cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6), cmocka_unit_test(test_escape_each_byte), cmocka_unit_test(test_fixed), cmocka_unit_test(test_human_size_printf),
         cmocka_unit_test(test_escape_preview_passes), cmocka_unit_test(test_ascii_run), cmocka_unit_test(test_loss_words),
         cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
         cmocka_unit_test(test_endpoint_ipv4),    cmocka_unit_test(test_connmap),
