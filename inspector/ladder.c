@@ -85,6 +85,9 @@ static inline void s_add(struct str *s, const char *p, size_t n)
     s->p[s->len] = '\0';
 }
 
+/* A string literal, its length known at compile time. */
+#define s_lit(s, lit) s_add((s), "" lit, sizeof(lit) - 1)
+
 static void s_puts(struct str *s, const char *p)
 {
     s_add(s, p, strlen(p));
@@ -244,7 +247,7 @@ static size_t cols(const char *s)
 }
 
 /* Bytes of the longest prefix of s (n bytes) that fits in max columns. */
-static size_t fit_prefix(const char *s, size_t n, size_t max)
+static size_t fit_prefix_w(const char *s, size_t n, size_t max, size_t *cols_used)
 {
     const uint8_t *u = (const uint8_t *)s;
     size_t used = 0, i = 0, w;
@@ -261,19 +264,27 @@ static size_t fit_prefix(const char *s, size_t n, size_t max)
         used += w;
         i += k;
     }
+    if (cols_used) *cols_used = used;
     return i;
 }
 
-/* Append s, cut to at most max columns with "…" when it is wider. */
-static void s_add_fit(struct str *out, const char *s, size_t max)
+static size_t fit_prefix(const char *s, size_t n, size_t max)
 {
-    size_t n = strlen(s);
-    if (cols_n(s, n) <= max) {
+    return fit_prefix_w(s, n, max, NULL);
+}
+
+/* Append s, cut to at most max columns with "…" when it is wider. Returns the columns appended. */
+static size_t s_add_fit(struct str *out, const char *s, size_t max)
+{
+    size_t n = strlen(s), w = cols_n(s, n);
+    if (w <= max) {
         s_add(out, s, n);
-    } else if (max > 0) {
-        s_add(out, s, fit_prefix(s, n, max - 1));
-        s_puts(out, ELLIPSIS);
+        return w;
     }
+    if (max == 0) return 0;
+    s_add(out, s, fit_prefix_w(s, n, max - 1, &w));
+    s_puts(out, ELLIPSIS);
+    return w + 1;
 }
 
 /* ---- per-connection state ------------------------------------------------- */
@@ -473,12 +484,12 @@ static void live_lines(struct wsi_ladder *l, const struct lconn *c, const char *
 /* "Connection N", and "(FILE)" when several captures are read: the first words of a block. */
 static void conn_title(struct str *t, uint64_t id, const char *file)
 {
-    s_puts(t, "Connection ");
+    s_lit(t, "Connection ");
     s_u64(t, id);
     if (file) {
-        s_puts(t, " (");
+        s_lit(t, " (");
         s_puts(t, file);
-        s_puts(t, ")");
+        s_lit(t, ")");
     }
 }
 
@@ -486,9 +497,9 @@ static void conn_title(struct str *t, uint64_t id, const char *file)
 static void column_heads(const struct wsi_ladder *l, struct str *s)
 {
     s_spaces(s, l->gw);
-    s_puts(s, "Client");
+    s_lit(s, "Client");
     s_spaces(s, l->diag - 12);
-    s_puts(s, "Server\n");
+    s_lit(s, "Server\n");
 }
 
 /* live: a connection's first line, its endpoints, then the column heads. */
@@ -515,8 +526,8 @@ static void live_intro(struct wsi_ladder *l, struct lconn *c)
     conn_title(&t, c->id, c->file);
     if (c->har_server) s_printf(&t, "  browser -> %s (from the URL)", wire(c->har_server, sv, sizeof sv));
     else s_printf(&t, "  %s -> %s", wsi_endpoint_str(ci, cd, cl), wsi_endpoint_str(ci, 1 - cd, sv));
-    if (ci && !ci->saw_syn && !c->har_server) s_puts(&t, "  (capture began mid-connection)");
-    s_puts(&t, "\n");
+    if (ci && !ci->saw_syn && !c->har_server) s_lit(&t, "  (capture began mid-connection)");
+    s_lit(&t, "\n");
     column_heads(l, &t);
     live_lines(l, c, s_get(&t), t.len);
     free(t.p);
@@ -605,7 +616,7 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
         s_puts(out, on);
         s_add(out, text, whole);
         s_puts(out, off);
-        s_puts(out, "\n");
+        s_lit(out, "\n");
         return 1;
     }
     do {
@@ -652,7 +663,7 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
         s_puts(out, on);
         s_add(out, p, end);
         s_puts(out, off);
-        s_puts(out, "\n");
+        s_lit(out, "\n");
         nlines++;
         p += end;
         while (*p == ' ') p++;
@@ -669,7 +680,7 @@ static size_t format_note(struct wsi_ladder *l, const char *mark, const char *te
     s_spaces(&lead, NOTE_INDENT);
     if (mark) {
         s_puts(&lead, mark);
-        s_puts(&lead, " ");
+        s_lit(&lead, " ");
     }
     size_t n = wrap(l, &l->blk, s_get(&lead), text, l->o.color && color ? color : "",
                     l->o.color && color ? C_OFF : "", 0);
@@ -693,36 +704,35 @@ static void bar(struct wsi_ladder *l, const char *text, const char *color)
     size_t left = (inner - tw) / 2;
     blank_gutter(l, &l->line);
     if (l->o.color && color) s_puts(&l->line, color);
-    s_puts(&l->line, "|");
+    s_lit(&l->line, "|");
     s_rep(&l->line, "=", (long)left);
-    s_puts(&l->line, " ");
+    s_lit(&l->line, " ");
     s_add(&l->line, s_get(&t), t.len);
-    s_puts(&l->line, " ");
+    s_lit(&l->line, " ");
     s_rep(&l->line, "=", (long)(inner - tw - left));
-    s_puts(&l->line, "|");
+    s_lit(&l->line, "|");
     if (l->o.color && color) s_puts(&l->line, C_OFF);
     free(t.p);
 }
 
 /* An arrow with its label (already fitted to diag - LABEL_PAD columns). */
-static void arrow(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side side, const char *label)
+static void arrow_w(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side side, const char *label, size_t w)
 {
-    size_t w = cols(label);
     int right = side != WSI_S2C;
     gutter(l, &l->line, t);
     if (l->o.color) s_puts(&l->line, right ? C_C2S : C_S2C);
     if (right) {
-        s_puts(&l->line, "|---- ");
+        s_lit(&l->line, "|---- ");
         s_puts(&l->line, label);
-        s_puts(&l->line, " ");
+        s_lit(&l->line, " ");
         s_rep(&l->line, "-", (long)(l->diag - 9 - w));
-        s_puts(&l->line, ">|");
+        s_lit(&l->line, ">|");
     } else {
-        s_puts(&l->line, "|<--- ");
+        s_lit(&l->line, "|<--- ");
         s_puts(&l->line, label);
-        s_puts(&l->line, " ");
+        s_lit(&l->line, " ");
         s_rep(&l->line, "-", (long)(l->diag - 8 - w));
-        s_puts(&l->line, "|");
+        s_lit(&l->line, "|");
     }
     if (l->o.color) s_puts(&l->line, C_OFF);
     commit_line(l, c);
@@ -747,13 +757,13 @@ static void arrow3(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_sid
     s_clear(all);
     s_puts(all, prefix);
     if (quoted && room) {
-        s_puts(all, "\"");
+        s_lit(all, "\"");
         s_add_fit(all, quoted, room);
-        s_puts(all, "\"");
+        s_lit(all, "\"");
     }
     s_puts(all, suffix);
-    s_add_fit(lab, s_get(all), max);
-    arrow(l, c, t, side, s_get(lab));
+    size_t w = s_add_fit(lab, s_get(all), max);
+    arrow_w(l, c, t, side, s_get(lab), w);
 }
 
 /* ---- previews and hex dumps ---------------------------------------------------- */
@@ -795,19 +805,19 @@ static void hexdump(struct wsi_ladder *l, struct lconn *c, const uint8_t *p, siz
         blank_gutter(l, &l->line);
         s_printf(&l->line, "%*s%04zx  ", NOTE_INDENT, "", off);
         for (size_t i = 0; i < per; i++) {
-            if (per == 16 && i == 8) s_puts(&l->line, " ");
+            if (per == 16 && i == 8) s_lit(&l->line, " ");
             if (off + i < n) {
                 s_hex2(&l->line, p[off + i]);
-                s_puts(&l->line, " ");
+                s_lit(&l->line, " ");
             }
-            else s_puts(&l->line, "   ");
+            else s_lit(&l->line, "   ");
         }
-        s_puts(&l->line, "|");
+        s_lit(&l->line, "|");
         for (size_t i = 0; i < per && off + i < n; i++) {
             uint8_t b = p[off + i];
             s_add(&l->line, b >= 0x20 && b < 0x7F ? (const char *)&b : ".", 1);
         }
-        s_puts(&l->line, "|");
+        s_lit(&l->line, "|");
         commit_line(l, c);
     }
     if (n < total) {
@@ -932,17 +942,17 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
     c->http = 1;
     if (h->is_request) {
         if (h->upgrade) {
-            s_puts(&pre, "HTTP Upgrade Request ");
+            s_lit(&pre, "HTTP Upgrade Request ");
             c->upgrade_req = c->drew_req = 1;
         }
         s_puts(&pre, h->method ? wire(h->method, a, sizeof a) : "?");
-        s_puts(&pre, " ");
+        s_lit(&pre, " ");
         s_puts(&pre, h->target ? wire(h->target, b, sizeof b) : "?");
         /* polling: how long since the previous request on this connection */
         if (c->nreq) {
-            s_puts(&suf, " (+");
+            s_lit(&suf, " (+");
             s_puts(&suf, fmt_secs(ev->t - c->last_req_t, tm));
-            s_puts(&suf, ")");
+            s_lit(&suf, ")");
         }
         else c->first_req_t = ev->t;
         c->nreq++;
@@ -950,28 +960,28 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
     } else {
         s_int(&pre, h->status);
         if (h->reason && *h->reason) {
-            s_puts(&pre, " ");
+            s_lit(&pre, " ");
             s_puts(&pre, wire(h->reason, a, sizeof a));
         }
         if (c->upgrade_req) c->drew_resp = 1;
         if (h->status >= 200 || h->status == 101) c->nresp++;
         if (h->status >= 200 && h->body_known && h->body_len == 0) {
             c->nempty++;
-            s_puts(&suf, " (empty)");
+            s_lit(&suf, " (empty)");
         }
-        if (h->content_type && strncmp(h->content_type, "text/event-stream", 17) == 0) s_puts(&suf, " event-stream");
+        if (h->content_type && strncmp(h->content_type, "text/event-stream", 17) == 0) s_lit(&suf, " event-stream");
         if (h->content_encoding) s_printf(&suf, " %s-encoded", wire(h->content_encoding, b, sizeof b));
-        if (h->chunked) s_puts(&suf, " chunked");
+        if (h->chunked) s_lit(&suf, " chunked");
         if (h->waited >= 0 && h->status != 101) {
-            s_puts(&suf, " after ");
+            s_lit(&suf, " after ");
             s_puts(&suf, fmt_secs(h->waited, tm));
             if (h->waited > c->max_wait) c->max_wait = h->waited;
         }
     }
     if (h->body_len) {
-        s_puts(&suf, " + ");
+        s_lit(&suf, " + ");
         s_puts(&suf, wsi_human_size(h->body_len, sz));
-        s_puts(&suf, " body");
+        s_lit(&suf, " body");
     }
     if (h->head_cut) s_printf(&suf, " (head cut: %s captured)", wsi_human_size(h->head_cut, sz));
     if (h->head_cut && !h->is_request && h->status == 101) c->cut_101 = 1;
@@ -1001,7 +1011,7 @@ static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
             content = k->decoded_len;
             s_printf(&suf, " (%s -> %s)", k->coding, wsi_human_size(k->decoded_len, sz));
         }
-        s_puts(&pre, " ");
+        s_lit(&pre, " ");
         preview(l, k->preview, k->preview_len, content, pv, sizeof pv);
         quoted = pv;
     }
@@ -1022,10 +1032,10 @@ static void on_sse(struct wsi_ladder *l, struct lconn *c, const struct wsi_event
     const char *quoted = NULL;
     if (!e->dispatched) {
         /* fields only (retry, id): applied by the browser, but no event fires */
-        s_puts(&pre, "event-stream fields");
+        s_lit(&pre, "event-stream fields");
         if (e->id) s_printf(&pre, " id=%s", wire(e->id, a, sizeof a));
         if (e->retry >= 0) s_printf(&pre, " retry=%ld ms", e->retry);
-        s_puts(&suf, " (no data: not dispatched)");
+        s_lit(&suf, " (no data: not dispatched)");
         arrow3(l, c, ev->t, ev->side, s_get(&pre), NULL, s_get(&suf));
         l->pre = pre;
         l->suf = suf;
@@ -1035,7 +1045,7 @@ static void on_sse(struct wsi_ladder *l, struct lconn *c, const struct wsi_event
     s_printf(&pre, "event %s", wire(e->event, a, sizeof a));
     if (e->id) s_printf(&pre, " id=%s", wire(e->id, a, sizeof a));
     if (e->data_len || e->data_total) {
-        s_puts(&pre, " ");
+        s_lit(&pre, " ");
         preview(l, (const uint8_t *)e->data, e->data_len, e->data_total, pv, sizeof pv);
         quoted = pv;
     }
@@ -1081,7 +1091,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
     if (!c->drew_req && h->path && h->verdict != WSI_HS_NOT_SEEN) {
         struct str pre = l->pre;
         s_clear(&pre);
-        s_puts(&pre, "HTTP Upgrade Request GET ");
+        s_lit(&pre, "HTTP Upgrade Request GET ");
         s_puts(&pre, wire(h->path, a, sizeof a));
         arrow3(l, c, ev->t, WSI_C2S, s_get(&pre), NULL, "");
         l->pre = pre;
@@ -1091,7 +1101,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         struct str pre = l->pre;
         s_clear(&pre);
         s_int(&pre, h->status);
-        if (h->reason && *h->reason) s_puts(&pre, " ");
+        if (h->reason && *h->reason) s_lit(&pre, " ");
         if (h->reason) s_puts(&pre, wire(h->reason, a, sizeof a));
         arrow3(l, c, ev->t, WSI_S2C, s_get(&pre), NULL, "");
         l->pre = pre;
@@ -1200,35 +1210,35 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     s_clear(&suf);
     /* the frame's number (--explain N) and its header, field by field (lesson 07) */
     if (l->o.frames) {
-        s_puts(&pre, "[");
+        s_lit(&pre, "[");
         s_u64(&pre, c->frame_no);
-        s_puts(&pre, "] ");
+        s_lit(&pre, "] ");
     }
     s_puts(&pre, wsi_opcode_name((unsigned)op));
-    s_puts(&pre, " ");
+    s_lit(&pre, " ");
     int quoted = textish && !compressed && f->len > 0;
     if (quoted) preview(l, fe->preview, fe->preview_len, f->len, pv, sizeof pv);
     else {
         s_u64(&pre, f->len); /* exact: the length field's value */
-        s_puts(&pre, " B");
+        s_lit(&pre, " B");
         if (f->len >= 10240) {
-            s_puts(&pre, " (");
+            s_lit(&pre, " (");
             s_puts(&pre, wsi_human_size(f->len, sz));
-            s_puts(&pre, ")");
+            s_lit(&pre, ")");
         }
     }
     if (quoted && (uint64_t)fe->preview_len < f->len) {
-        s_puts(&suf, " ");
+        s_lit(&suf, " ");
         s_u64(&suf, f->len);
-        s_puts(&suf, " B");
+        s_lit(&suf, " B");
     }
-    if (!f->fin) s_puts(&suf, " FIN=0");
+    if (!f->fin) s_lit(&suf, " FIN=0");
     for (int b = 0; b < 3; b++)
         if (f->rsv & (4 >> b)) s_puts(&suf, b == 0 ? " RSV1" : b == 1 ? " RSV2" : " RSV3");
     if (l->o.frames && f->len7 >= 126) s_puts(&suf, f->len7 == 126 ? " len16" : " len64");
     if (l->o.frames && f->masked) s_mask(&suf, f->mask);
-    if (compressed) s_puts(&suf, " (compressed)");
-    if (orphan) s_puts(&suf, " (joins no message)");
+    if (compressed) s_lit(&suf, " (compressed)");
+    if (orphan) s_lit(&suf, " (joins no message)");
     flush_stale(c, d, lo);
     arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted ? pv : NULL, s_get(&suf));
     l->pre = pre;
@@ -1254,9 +1264,9 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     s_clear(&suf);
     const char *quoted = NULL;
     if (l->o.frames && control && s->ctl_no) {
-        s_puts(&pre, "[");
+        s_lit(&pre, "[");
         s_u64(&pre, s->ctl_no);
-        s_puts(&pre, "] ");
+        s_lit(&pre, "] ");
     }
     s_puts(&pre, wsi_opcode_name(m->opcode));
     const struct wsi_message_ev *me = &ev->u.msg;
@@ -1266,18 +1276,18 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     if (me->inflated && me->plain) {
         /* permessage-deflate: show what the application sent, and the sizes on the wire and inflated */
         if (m->opcode == WSI_OP_TEXT) {
-            s_puts(&pre, " ");
+            s_lit(&pre, " ");
             preview(l, me->plain, me->plain_len, me->plain_total, pv, sizeof pv);
             quoted = pv;
         } else {
-            s_puts(&pre, " ");
+            s_lit(&pre, " ");
             s_puts(&pre, wsi_human_size(me->plain_total, sz));
         }
         /* exact bytes: that compression can grow a message (100000 B -> 100036 B) is the lesson;
          * a binary message's rounded size is already before them */
-        s_puts(&suf, " (deflate ");
+        s_lit(&suf, " (deflate ");
         s_u64(&suf, m->len);
-        s_puts(&suf, " B -> ");
+        s_lit(&suf, " B -> ");
         s_u64(&suf, me->plain_total);
         s_puts(&suf, me->plain_cut ? " B+, cut)" : " B)");
         hx = me->plain;
@@ -1289,35 +1299,35 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     } else switch (m->opcode) {
     case WSI_OP_TEXT:
         if (m->rsv1) {
-            s_puts(&pre, " ");
+            s_lit(&pre, " ");
             s_puts(&pre, wsi_human_size(m->len, sz));
-            s_puts(&suf, " (compressed)");
+            s_lit(&suf, " (compressed)");
         } else {
-            s_puts(&pre, " ");
+            s_lit(&pre, " ");
             preview(l, m->preview, m->preview_len, m->len, pv, sizeof pv);
             quoted = pv;
             if (m->len > l->o.payload || m->preview_len < m->len) {
-                s_puts(&suf, " (");
+                s_lit(&suf, " (");
                 s_puts(&suf, wsi_human_size(m->len, sz));
-                s_puts(&suf, ")");
+                s_lit(&suf, ")");
             }
         }
         break;
     case WSI_OP_CLOSE:
         if (m->close_code >= 0) {
             const char *name = wsi_close_code_name(m->close_code);
-            s_puts(&pre, " ");
+            s_lit(&pre, " ");
             s_int(&pre, m->close_code);
             if (*name) {
-                s_puts(&pre, " (");
+                s_lit(&pre, " (");
                 s_puts(&pre, name);
-                s_puts(&pre, ")");
+                s_lit(&pre, ")");
             }
         } else {
-            s_puts(&pre, " (no status code)");
+            s_lit(&pre, " (no status code)");
         }
         if (m->close_reason && m->close_reason_len) {
-            s_puts(&pre, " ");
+            s_lit(&pre, " ");
             preview(l, m->close_reason, m->close_reason_len, m->close_reason_len, pv, sizeof pv);
             quoted = pv;
         }
@@ -1325,30 +1335,30 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     case WSI_OP_PING:
     case WSI_OP_PONG:
         if (m->len) {
-            s_puts(&pre, " ");
+            s_lit(&pre, " ");
             preview(l, m->preview, m->preview_len, m->len, pv, sizeof pv);
             quoted = pv;
         }
         if (m->opcode == WSI_OP_PONG && ev->u.msg.rtt >= 0) {
-            s_puts(&suf, " (rtt ");
+            s_lit(&suf, " (rtt ");
             s_puts(&suf, fmt_secs(ev->u.msg.rtt, tm));
-            s_puts(&suf, ")");
+            s_lit(&suf, ")");
         }
         break;
     default: /* binary and reserved opcodes */
-        s_puts(&pre, " ");
+        s_lit(&pre, " ");
         s_puts(&pre, wsi_human_size(m->len, sz));
-        if (m->rsv1) s_puts(&suf, " (compressed)");
+        if (m->rsv1) s_lit(&suf, " (compressed)");
         break;
     }
     if (l->o.frames && control && s->ctl_masked)
         s_mask(&suf, s->ctl_mask);
     if (m->nframes > 1) {
-        s_puts(&suf, " (");
+        s_lit(&suf, " (");
         s_u64(&suf, m->nframes);
-        s_puts(&suf, " frames)");
+        s_lit(&suf, " frames)");
     }
-    if (m->incomplete) s_puts(&suf, " [incomplete]");
+    if (m->incomplete) s_lit(&suf, " [incomplete]");
     flush_stale(c, d, lo);
     arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
     l->pre = pre;
@@ -1424,7 +1434,7 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
             if (b->handshake && *b->handshake)
                 s_printf(&lab, ": %s", wire(b->handshake, hb, sizeof hb));
             else if (b->encrypted)
-                s_puts(&lab, " (encrypted)");
+                s_lit(&lab, " (encrypted)");
             c->tls_arrows++;
             arrow3(l, c, ev->t, ev->side, s_get(&lab), NULL, "");
             free(lab.p);
@@ -1441,14 +1451,14 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
         size_t tl = ev->u.note.text ? ev->u.note.text_len : 0;
         const char *txt = wsi_escape_preview((const uint8_t *)(tl ? ev->u.note.text : ""), tl, 1024, 1, a, sizeof a);
         if (strcmp(w, "error") == 0) {
-            s_puts(&t, "the browser recorded an error");
+            s_lit(&t, "the browser recorded an error");
             if (tl) s_printf(&t, ": \"%s\"", txt);
-            else s_puts(&t, " (without a text)");
+            else s_lit(&t, " (without a text)");
         } else if (strcmp(w, "failure") == 0) {
             s_printf(&t, "the socket failed: %s", txt);
         } else {
             s_printf(&t, "%s", txt);
-            if (strcmp(w, "close") == 0) s_puts(&t, ", as the file records it (the close frames are not in a HAR)");
+            if (strcmp(w, "close") == 0) s_lit(&t, ", as the file records it (the close frames are not in a HAR)");
         }
         note(l, c, strcmp(w, "close") == 0 || strcmp(w, "source") == 0 ? NULL : "\xE2\x9C\x97",
              s_get(&t), strcmp(w, "close") == 0 || strcmp(w, "source") == 0 ? NULL : C_BAD); /* ✗ */
@@ -1493,16 +1503,16 @@ static const char *val(const char *s, char *buf, size_t bufsz)
 static void close_words(struct str *t, int code)
 {
     if (code < 0) {
-        s_puts(t, "none");
+        s_lit(t, "none");
     } else if (code == 0) {
-        s_puts(t, "empty (no status code)");
+        s_lit(t, "empty (no status code)");
     } else {
         const char *name = wsi_close_code_name(code);
         s_int(t, code);
         if (*name) {
-            s_puts(t, " (");
+            s_lit(t, " (");
             s_puts(t, name);
-            s_puts(t, ")");
+            s_lit(t, ")");
         }
     }
 }
@@ -1523,23 +1533,23 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     else {
         double du = ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0;
         char d3[32];
-        s_puts(&t, "  ");
+        s_lit(&t, "  ");
         s_puts(&t, wsi_endpoint_str(ev->ci, cd, cl));
-        s_puts(&t, " -> ");
+        s_lit(&t, " -> ");
         s_puts(&t, wsi_endpoint_str(ev->ci, 1 - cd, sv));
-        s_puts(&t, "  packets ");
+        s_lit(&t, "  packets ");
         s_u64(&t, ce->first_packet);
-        s_puts(&t, "-");
+        s_lit(&t, "-");
         s_u64(&t, ce->last_packet);
-        s_puts(&t, "  ");
+        s_lit(&t, "  ");
         if (wsi_fixed(du, 3, d3)) s_puts(&t, d3); /* "%.3f" */
         else s_printf(&t, "%.3f", du);
-        s_puts(&t, " s");
+        s_lit(&t, " s");
     }
-    if (ev->ci && !ev->ci->saw_syn && !ev->har) s_puts(&t, "  (capture began mid-connection)");
-    if (c->continued) s_puts(&t, "  (continued from above)");
+    if (ev->ci && !ev->ci->saw_syn && !ev->har) s_lit(&t, "  (capture began mid-connection)");
+    if (c->continued) s_lit(&t, "  (continued from above)");
     if (!ce->websocket && ev->har)
-        s_puts(&t, "  no WebSocket");
+        s_lit(&t, "  no WebSocket");
     else if (!ce->websocket)
         s_puts(&t, ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "  HTTP, then another protocol after a 101 (not decoded)"
                    : c->cut_101 ? "  HTTP, then a 101 whose head is cut (what followed is not decoded)"
@@ -1569,12 +1579,12 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         s_puts(&t, c->nresp == 1 ? " response" : " responses");
         if (c->nempty) s_printf(&t, " (%llu empty)", (unsigned long long)c->nempty);
         if (c->nreq > 1) {
-            s_puts(&t, ", one every ");
+            s_lit(&t, ", one every ");
             s_puts(&t, fmt_secs((c->last_req_t - c->first_req_t) / (double)(c->nreq - 1), ta));
-            s_puts(&t, " on average");
+            s_lit(&t, " on average");
         }
         if (c->max_wait >= 0) {
-            s_puts(&t, ", longest wait ");
+            s_lit(&t, ", longest wait ");
             s_puts(&t, fmt_secs(c->max_wait, tb));
         }
         if (c->nchunks) s_printf(&t, ", %llu chunks", (unsigned long long)c->nchunks);
@@ -1588,7 +1598,7 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         fact(l, "Handshake", "not recorded: the socket failed before it (no request headers, status 0)", C_BAD);
     } else if (h->have) {
         s_puts(&t, h->method ? wire(h->method, e, sizeof e) : "GET");
-        s_puts(&t, " ");
+        s_lit(&t, " ");
         s_puts(&t, val(h->path, a, sizeof a));
         fact(l, "Request", s_get(&t), NULL);
         s_clear(&t);
@@ -1605,19 +1615,19 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
             s_clear(&t);
         }
         /* offered and selected on lines of their own: extension values hold ';' */
-        s_puts(&t, "offered: ");
+        s_lit(&t, "offered: ");
         s_puts(&t, val(h->protocols_offered, a, sizeof a));
         fact(l, "Protocols", s_get(&t), NULL);
         s_clear(&t);
-        s_puts(&t, "selected: ");
+        s_lit(&t, "selected: ");
         s_puts(&t, val(h->protocol_selected, a, sizeof a));
         fact(l, "", s_get(&t), NULL);
         s_clear(&t);
-        s_puts(&t, "offered: ");
+        s_lit(&t, "offered: ");
         s_puts(&t, val(h->extensions_offered, a, sizeof a));
         fact(l, "Extensions", s_get(&t), NULL);
         s_clear(&t);
-        s_puts(&t, "selected: ");
+        s_lit(&t, "selected: ");
         s_puts(&t, val(h->extensions_selected, a, sizeof a));
         fact(l, "", s_get(&t), NULL);
         s_clear(&t);
@@ -1630,7 +1640,7 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         switch (h->verdict) {
         case WSI_HS_VALID:
             s_puts(&t, acc);
-            s_puts(&t, "  \xE2\x9C\x93 valid"); /* ✓ */
+            s_lit(&t, "  \xE2\x9C\x93 valid"); /* ✓ */
             on = C_GOOD;
             break;
         case WSI_HS_MISMATCH:
@@ -1661,12 +1671,12 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         }
         if (h->status > 0) {
             s_int(&t, h->status);
-            if (h->reason && *h->reason) s_puts(&t, " ");
+            if (h->reason && *h->reason) s_lit(&t, " ");
             if (h->reason) s_puts(&t, wire(h->reason, a, sizeof a));
             if (h->latency >= 0) {
-                s_puts(&t, ", ");
+                s_lit(&t, ", ");
                 s_puts(&t, fmt_secs(h->latency, tm));
-                s_puts(&t, " after the request");
+                s_lit(&t, " after the request");
             }
         } else {
             s_puts(&t, ev->har ? "none recorded (status 0)" : "none in the capture");
@@ -1676,10 +1686,10 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         if (h->deflate)
         {
             const struct wsi_pmd_params *pm = &h->pmd;
-            s_puts(&t, "permessage-deflate (RFC 7692): RSV1 marks a compressed message, shown inflated");
+            s_lit(&t, "permessage-deflate (RFC 7692): RSV1 marks a compressed message, shown inflated");
             if (pm) {
-                if (pm->client_no_context_takeover) s_puts(&t, "; client_no_context_takeover");
-                if (pm->server_no_context_takeover) s_puts(&t, "; server_no_context_takeover");
+                if (pm->client_no_context_takeover) s_lit(&t, "; client_no_context_takeover");
+                if (pm->server_no_context_takeover) s_lit(&t, "; server_no_context_takeover");
                 if (pm->client_max_window_bits > 0) s_printf(&t, "; client_max_window_bits=%d", pm->client_max_window_bits);
                 if (pm->server_max_window_bits > 0) s_printf(&t, "; server_max_window_bits=%d", pm->server_max_window_bits);
                 if (pm->error) s_printf(&t, "; invalid: %s", pm->error);
@@ -1693,7 +1703,7 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         s_printf(&t, "client %llu (%s), server %llu (%s)", (unsigned long long)ce->messages[WSI_C2S],
                  wsi_human_size(ce->bytes[WSI_C2S], sz), (unsigned long long)ce->messages[WSI_S2C],
                  wsi_human_size(ce->bytes[WSI_S2C], sz2));
-        if (!ev->har->messages_recorded && !ev->har->messages_from) s_puts(&t, " (this entry records no messages)");
+        if (!ev->har->messages_recorded && !ev->har->messages_from) s_lit(&t, " (this entry records no messages)");
         fact(l, "Messages", s_get(&t), NULL);
         s_clear(&t);
         if (ev->har->errors) {
@@ -1704,39 +1714,39 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         if (ev->har->close_code >= 0) {
             close_words(&t, ev->har->close_code);
             if (ev->har->close_reason && *ev->har->close_reason) s_printf(&t, " \"%s\"", wire(ev->har->close_reason, a, sizeof a));
-            s_puts(&t, ", as the file records it");
+            s_lit(&t, ", as the file records it");
         } else {
-            s_puts(&t, "not recorded (a HAR has no close frames)");
+            s_lit(&t, "not recorded (a HAR has no close frames)");
         }
         fact(l, "Close", s_get(&t), NULL);
         s_clear(&t);
     } else if (ce->websocket) {
         /* data messages (text, binary) and control frames (close, ping, pong) apart, as RFC 6455 §5.5
          * and §5.6 set them apart; the frames and bytes are all of them */
-        s_puts(&t, "data: client ");
+        s_lit(&t, "data: client ");
         s_u64(&t, ce->messages[WSI_C2S] - ce->controls[WSI_C2S]);
-        s_puts(&t, ", server ");
+        s_lit(&t, ", server ");
         s_u64(&t, ce->messages[WSI_S2C] - ce->controls[WSI_S2C]);
-        s_puts(&t, "; control frames: client ");
+        s_lit(&t, "; control frames: client ");
         s_u64(&t, ce->controls[WSI_C2S]);
-        s_puts(&t, ", server ");
+        s_lit(&t, ", server ");
         s_u64(&t, ce->controls[WSI_S2C]);
         fact(l, "Messages", s_get(&t), NULL);
         s_clear(&t);
-        s_puts(&t, "client ");
+        s_lit(&t, "client ");
         s_u64(&t, ce->frames[WSI_C2S]);
-        s_puts(&t, " (");
+        s_lit(&t, " (");
         s_puts(&t, wsi_human_size(ce->bytes[WSI_C2S], sz));
-        s_puts(&t, "), server ");
+        s_lit(&t, "), server ");
         s_u64(&t, ce->frames[WSI_S2C]);
-        s_puts(&t, " (");
+        s_lit(&t, " (");
         s_puts(&t, wsi_human_size(ce->bytes[WSI_S2C], sz2));
-        s_puts(&t, ")");
+        s_lit(&t, ")");
         fact(l, "Frames", s_get(&t), NULL);
         s_clear(&t);
-        s_puts(&t, "client ");
+        s_lit(&t, "client ");
         close_words(&t, ce->close_code[WSI_C2S]);
-        s_puts(&t, ", server ");
+        s_lit(&t, ", server ");
         close_words(&t, ce->close_code[WSI_S2C]);
         fact(l, "Close", s_get(&t), NULL);
         s_clear(&t);
@@ -1830,7 +1840,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
                  (unsigned long long)ce->tcp_bytes[WSI_S2C]);
         s_printf(&t, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
         if (!c->tls_line && ce->evidence) s_printf(&t, "  (%s)", ce->evidence); /* our prose */
-        if (c->continued) s_puts(&t, "  (continued from above)");
+        if (c->continued) s_lit(&t, "  (continued from above)");
         wrap(l, &l->blk, "", s_get(&t), "", "", 1);
         /* why it is not decrypted and what to do, on lines of their own (the hellos' facts follow) */
         if (c->tls_why) fact(l, "Not read", c->tls_why, NULL);
@@ -1854,7 +1864,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
         /* the arrows are out already: the facts, then how it ended */
         emit(l, c, s_get(&l->blk));
         final_bar(l, c, ce, never_closed);
-        s_puts(&l->line, "\n");
+        s_lit(&l->line, "\n");
         emit(l, c, s_get(&l->line));
         s_clear(&l->line);
         return;
@@ -1869,7 +1879,7 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
         fprintf(f, "%*s... %llu more event%s not shown; use --json\n", (int)l->gw, "", (unsigned long long)c->dropped,
                 c->dropped == 1 ? "" : "s");
     final_bar(l, c, ce, never_closed);
-    s_puts(&l->line, "\n");
+    s_lit(&l->line, "\n");
     fputs(s_get(&l->line), f);
     s_clear(&l->line);
 }
