@@ -576,7 +576,7 @@ static void gutter(const struct wsi_ladder *l, struct str *s, double t)
         s_printf(s, "%02llu:%02llu:%02llu.%06llu ", sec / 3600 % 24, sec / 60 % 60, sec % 60, us % 1000000u);
         return;
     }
-    size_t n = wsi_fixed6(t, b);
+    size_t n = wsi_fixed(t, 6, b);
     if (n) {
         /* "%10s " */
         if (n < 10) s_add(s, "          ", 10 - n);

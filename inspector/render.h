@@ -108,11 +108,7 @@ char *wsi_escape_preview(const uint8_t *s, size_t len, size_t max_chars, int ell
 /* "1.2 KiB", "65536 B", "3.0 MiB" */
 char *wsi_human_size(uint64_t n, char buf[32]);
 
-/* t in [0, 1000) written as printf's "%.6f" writes it (the ladder's times, without
- * printf's cost). Returns the length, or 0 when t is outside that range or within a
- * millionth of a microsecond of a rounding half, which only printf rounds exactly. */
-size_t wsi_fixed6(double t, char buf[32]);
-/* v >= 0 written as printf's "%.Nf" writes it, N = decimals (0-6), when v * 10^N < 10^8:
+/* v >= 0 written as printf's "%.Nf" writes it, N = decimals (0-6), when v * 10^N < 10^9:
  * rounded to N decimals, unless it lies within a millionth of a unit of the last digit of
  * a half, where only printf rounds exactly. Returns the length, 0 when left to printf. */
 size_t wsi_fixed(double v, int decimals, char buf[32]);

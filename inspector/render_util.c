@@ -223,38 +223,14 @@ char *wsi_escape_preview(const uint8_t *s, size_t len, size_t max_chars, int ell
     return buf;
 }
 
-/* t in [0, 1000) with six decimals, as "%.6f" writes it, without printf: t is
- * rounded to whole microseconds, unless it lies within a millionth of a microsecond
- * of a half, where only printf's exact rounding is right. Returns the length, 0 when
- * t is left to printf. */
-size_t wsi_fixed6(double t, char b[32])
-{
-    if (!(t >= 0 && t < 1000)) return 0;
-    double us = t * 1e6, fl = floor(us);
-    if (fabs(us - fl - 0.5) < 1e-6) return 0;
-    unsigned long long v = (unsigned long long)(us - fl < 0.5 ? fl : fl + 1);
-    unsigned ip = (unsigned)(v / 1000000), fr = (unsigned)(v % 1000000);
-    char *p = b, d[4];
-    size_t nd = 0;
-    do d[nd++] = (char)('0' + ip % 10);
-    while ((ip /= 10) && nd < sizeof d);
-    while (nd) *p++ = d[--nd];
-    *p++ = '.';
-    for (int i = 5; i >= 0; i--) {
-        p[i] = (char)('0' + fr % 10);
-        fr /= 10;
-    }
-    p += 6;
-    *p = '\0';
-    return (size_t)(p - b);
-}
-
 size_t wsi_fixed(double v, int decimals, char b[32])
 {
     static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
     if (decimals < 0 || decimals > 6 || !(v >= 0)) return 0;
     double x = v * scale[decimals];
-    if (!(x < 1e8)) return 0;
+    /* below 10^9, x is off the exact product by at most 10^9 * 2^-53 (about 1.1e-7): well
+     * inside the millionth kept from a half below */
+    if (!(x < 1e9)) return 0;
     double fl = floor(x);
     if (fabs(x - fl - 0.5) < 1e-6) return 0;
     unsigned long long r = (unsigned long long)(x - fl < 0.5 ? fl : fl + 1);
