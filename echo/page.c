@@ -1,7 +1,8 @@
 /* page.c - wsecho's page put together, and its Content-Security-Policy. */
 #include "page.h"
 
-#include <openssl/evp.h>
+#include "csp.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,16 +19,6 @@ static long find_once(const char *s, size_t len, const char *mark)
             at = (long)i;
         }
     return at;
-}
-
-void page_csp_hash(const char *s, size_t len, char *out, size_t outlen)
-{
-    unsigned char md[32];
-    unsigned char b64[48];
-    unsigned mdlen = 0;
-    EVP_Digest(s, len, md, &mdlen, EVP_sha256(), NULL);
-    EVP_EncodeBlock(b64, md, (int)mdlen);
-    snprintf(out, outlen, "'sha256-%s'", (const char *)b64);
 }
 
 int page_build(struct page *p, const char *html, size_t hlen, const char *css, size_t clen,
@@ -62,9 +53,9 @@ int page_build(struct page *p, const char *html, size_t hlen, const char *css, s
     o[n] = 0;
     p->html = o;
     p->len = n;
-    char hs[64], hj[64];
-    page_csp_hash(css, clen, hs, sizeof hs);
-    page_csp_hash(js, jlen, hj, sizeof hj);
+    char hs[CSP_HASH_SIZE], hj[CSP_HASH_SIZE];
+    csp_hash(css, clen, hs);
+    csp_hash(js, jlen, hj);
     /* Nothing but the page's own style and script; WebSockets to this server only
      * ('self' covers ws:// and wss:// of the page's own host and port). */
     snprintf(p->csp, sizeof p->csp,

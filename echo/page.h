@@ -20,7 +20,5 @@ int page_build(struct page *p, const char *html, size_t hlen, const char *css, s
                const char *js, size_t jlen, char *err, size_t errlen);
 void page_free(struct page *p);
 
-/* 'sha256-BASE64' of s, as CSP writes a hash source, into out (at least 60 bytes). */
-void page_csp_hash(const char *s, size_t len, char *out, size_t outlen);
 
 #endif

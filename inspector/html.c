@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
 #include "budget.h"
+#include "csp.h"
 #include "render.h"
 
 #ifndef WS_VERSION
@@ -130,16 +130,6 @@ static const char *upto(FILE *out, const char *t, const char *m)
     return at + strlen(m);
 }
 
-/* 'sha256-BASE64' of the bytes, for the Content-Security-Policy. */
-static void csp_hash(FILE *out, const unsigned char *s, size_t n)
-{
-    unsigned char md[EVP_MAX_MD_SIZE], b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-    unsigned int mdlen = 0;
-    if (!EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL)) mdlen = 0;
-    EVP_EncodeBlock(b64, md, (int)mdlen);
-    fprintf(out, "'sha256-%s'", (const char *)b64);
-}
-
 #define M_CSP "<!--wsi:csp-->"
 #define M_STYLE "<!--wsi:style-->"
 #define M_EVENTS "<!--wsi:events-->"
@@ -187,11 +177,11 @@ struct wsi_html *wsi_html_new(const struct wsi_render_opts *o, const char *const
         /* nothing may be loaded; the page's one script and one style sheet run by their hashes,
          * so that no other inline script or style could (the data block is not script: it is
          * never run, whatever it holds) */
-        fputs("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src ", out);
-        csp_hash(out, wsi_page_js, wsi_page_js_len);
-        fputs("; style-src ", out);
-        csp_hash(out, wsi_page_css, wsi_page_css_len);
-        fputs("; base-uri 'none'; form-action 'none'\">", out);
+        char hj[CSP_HASH_SIZE], hs[CSP_HASH_SIZE];
+        csp_hash(wsi_page_js, wsi_page_js_len, hj);
+        csp_hash(wsi_page_css, wsi_page_css_len, hs);
+        fprintf(out, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src %s; "
+                     "style-src %s; base-uri 'none'; form-action 'none'\">", hj, hs);
     }
     if (t && (t = upto(out, t, M_STYLE))) {
         fputs("<style>", out);

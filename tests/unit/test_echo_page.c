@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "csp.h"
 #include "page.h"
 
 static void test_build(void **state)
@@ -21,9 +22,9 @@ static void test_build(void **state)
     assert_int_equal(page_build(&p, html, strlen(html), css, strlen(css), js, strlen(js), err, sizeof err), 0);
     assert_string_equal(p.html, "<head><style>b{}</style></head><body>x<script>alert(1)</script></body>");
     assert_true(p.len == strlen(p.html));
-    char hs[64], hj[64], want[160];
-    page_csp_hash(css, strlen(css), hs, sizeof hs);
-    page_csp_hash(js, strlen(js), hj, sizeof hj);
+    char hs[CSP_HASH_SIZE], hj[CSP_HASH_SIZE], want[160];
+    csp_hash(css, strlen(css), hs);
+    csp_hash(js, strlen(js), hj);
     snprintf(want, sizeof want, "style-src %s; script-src %s;", hs, hj);
     assert_non_null(strstr(p.csp, want));
     assert_non_null(strstr(p.csp, "default-src 'none'"));
@@ -36,11 +37,11 @@ static void test_build(void **state)
 static void test_hash(void **state)
 {
     (void)state;
-    char h[64];
+    char h[CSP_HASH_SIZE];
     /* SHA-256 of the empty string, base64 (the value CSP documents use) */
-    page_csp_hash("", 0, h, sizeof h);
+    csp_hash("", 0, h);
     assert_string_equal(h, "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='");
-    page_csp_hash("alert('Hello, world.');", 23, h, sizeof h);
+    csp_hash("alert('Hello, world.');", 23, h);
     assert_string_equal(h, "'sha256-qznLcsROx4GACP2dm0UCKCzCG+HiZ1guq6ZZDob/Tng='");
 }
 
