@@ -22,15 +22,12 @@
 #include "budget.h"
 #include "fuzz_common.h"
 #include "fuzz_output.h"
+#include "fuzz_views.h"
 #include "har.h"
 #include "render.h"
 
 struct fanout {
-    struct wsi_ladder *ladder;
-    struct wsi_json *json;
-    struct wsi_summary *summary;
-    struct wsi_html *html;
-    struct wsi_mermaid *mermaid;
+    struct fuzz_views v;
     uint64_t events, closes;
 };
 
@@ -41,11 +38,7 @@ static void fan_event(void *self, const struct wsi_event *ev)
     FUZZ_CHECK(ev->kind >= WSI_EV_CONN && ev->conn >= 1 && ev->har != NULL, "event kind %d of connection %llu, har %p",
                (int)ev->kind, (unsigned long long)ev->conn, (const void *)ev->har);
     if (ev->kind == WSI_EV_CLOSE) f->closes++;
-    wsi_ladder_event(f->ladder, ev);
-    wsi_json_event(f->json, ev);
-    wsi_summary_event(f->summary, ev);
-    wsi_html_event(f->html, ev);
-    wsi_mermaid_event(f->mermaid, ev);
+    views_event(&f->v, ev);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,21 +72,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         break;
     }
-    char *lbuf = NULL, *jbuf = NULL, *sbuf = NULL, *hbuf = NULL, *mbuf = NULL;
-    size_t llen = 0, jlen = 0, slen = 0, hlen = 0, mlen = 0;
-    FILE *lf = open_memstream(&lbuf, &llen), *jf = open_memstream(&jbuf, &jlen), *sf = open_memstream(&sbuf, &slen);
-    FILE *hf = open_memstream(&hbuf, &hlen), *mf = open_memstream(&mbuf, &mlen);
-    if (!lf || !jf || !sf || !hf || !mf) abort();
-    struct wsi_render_opts jo = lo, sm = lo, hto = lo, mo = lo;
-    lo.out = lf;
-    jo.out = jf;
-    sm.out = sf;
-    hto.out = hf;
-    mo.out = mf;
     static const char *const names[] = {"fuzz.har"};
-    struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), wsi_html_new(&hto, names, 1),
-                         wsi_mermaid_new(&mo), 0, 0};
-    if (!fan.ladder || !fan.json || !fan.summary || !fan.html || !fan.mermaid) abort();
+    struct fanout fan = {.events = 0};
+    views_open(&fan.v, lo, names, 1);
     struct wsi_sink sink = {fan_event, &fan};
 
     struct wsi_har_stats st;
@@ -113,28 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                (unsigned long long)fan.closes);
     /* what jansson held, and the file's attached parts, all given back (the renderers have no budget here) */
     FUZZ_CHECK(budget.used == 0, "%llu bytes still charged after the read", (unsigned long long)budget.used);
-    wsi_ladder_free(fan.ladder);
-    wsi_json_free(fan.json);
-    wsi_summary_free(fan.summary);
-    wsi_html_free(fan.html);
-    wsi_mermaid_free(fan.mermaid);
-    fclose(lf);
-    fclose(jf);
-    fclose(sf);
-    fclose(hf);
-    fclose(mf);
-    check_html(hbuf, hlen);
-    check_mermaid(mbuf, mlen);
-    free(hbuf);
-    free(mbuf);
-    check_jsonl(jbuf, jlen);
-    if (!lo.color) {
-        check_text("ladder", lbuf, llen);
-        check_text("summary", sbuf, slen);
-    }
-    free(lbuf);
-    free(jbuf);
-    free(sbuf);
+    views_close_check(&fan.v, NULL);
     free(text);
     return 0;
 }

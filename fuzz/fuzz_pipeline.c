@@ -45,17 +45,14 @@
 #include "capture.h"
 #include "fuzz_common.h"
 #include "fuzz_output.h"
+#include "fuzz_views.h"
 #include "render.h"
 #include "session.h"
 
 /* ---- the pipeline ----------------------------------------------------------- */
 
 struct fanout {
-    struct wsi_ladder *ladder;
-    struct wsi_json *json;
-    struct wsi_summary *summary;
-    struct wsi_html *html;
-    struct wsi_mermaid *mermaid;
+    struct fuzz_views v;
     uint64_t events;
 };
 
@@ -66,11 +63,7 @@ static void fan_event(void *self, const struct wsi_event *ev)
     /* (no upper bound: event.h gains kinds as features land) */
     FUZZ_CHECK(ev->kind >= WSI_EV_CONN && ev->conn >= 1, "event kind %d of connection %llu", (int)ev->kind,
                (unsigned long long)ev->conn);
-    wsi_ladder_event(f->ladder, ev);
-    wsi_json_event(f->json, ev);
-    wsi_summary_event(f->summary, ev);
-    wsi_html_event(f->html, ev);
-    wsi_mermaid_event(f->mermaid, ev);
+    views_event(&f->v, ev);
 }
 
 struct warn_ctx {
@@ -142,20 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         break;
     }
-    char *lbuf = NULL, *jbuf = NULL, *sbuf = NULL, *hbuf = NULL, *mbuf = NULL;
-    size_t llen = 0, jlen = 0, slen = 0, hlen = 0, mlen = 0;
-    FILE *lf = open_memstream(&lbuf, &llen), *jf = open_memstream(&jbuf, &jlen), *sf = open_memstream(&sbuf, &slen);
-    FILE *hf = open_memstream(&hbuf, &hlen), *mf = open_memstream(&mbuf, &mlen);
-    if (!lf || !jf || !sf || !hf || !mf) abort();
-    struct wsi_render_opts jo = lo, sm = lo, ho = lo, mo = lo;
-    lo.out = lf;
-    jo.out = jf;
-    sm.out = sf;
-    ho.out = hf;
-    mo.out = mf;
-    struct fanout fan = {wsi_ladder_new(&lo), wsi_json_new(&jo), wsi_summary_new(&sm), wsi_html_new(&ho, names, 1),
-                         wsi_mermaid_new(&mo), 0};
-    if (!fan.ladder || !fan.json || !fan.summary || !fan.html || !fan.mermaid) abort();
+    struct fanout fan = {.events = 0};
+    views_open(&fan.v, lo, names, 1);
     struct wsi_sink sink = {fan_event, &fan};
     struct warn_ctx wc = {0};
     so.warn = on_warn;
@@ -186,28 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(st->websockets <= st->connections, "more WebSockets than connections");
 
     wsi_session_free(s);
-    wsi_ladder_free(fan.ladder);
-    wsi_json_free(fan.json);
-    wsi_summary_free(fan.summary);
-    wsi_html_free(fan.html);
-    wsi_mermaid_free(fan.mermaid);
     wsi_capture_close(cap);
-    fclose(lf);
-    fclose(jf);
-    fclose(sf);
-    fclose(hf);
-    fclose(mf);
-    if (check_on("html")) check_html(hbuf, hlen);
-    if (check_on("mermaid")) check_mermaid(mbuf, mlen);
-    free(hbuf);
-    free(mbuf);
-    if (check_on("jsonl")) check_jsonl(jbuf, jlen);
-    if (!lo.color) {
-        if (check_on("ladder-text")) check_text("ladder", lbuf, llen);
-        if (check_on("summary-text")) check_text("summary", sbuf, slen);
-    }
-    free(lbuf);
-    free(jbuf);
-    free(sbuf);
+    views_close_check(&fan.v, check_on);
     return 0;
 }
