@@ -104,7 +104,25 @@ static void cb_error(void *user, int dir, const char *why)
     fz_log_str(&r->log, why);
 }
 
-static const struct wsi_tls_cb callbacks = {cb_plaintext, cb_info, cb_alert, cb_error};
+static void cb_record(void *user, int dir, const struct wsi_tls_record *rec)
+{
+    struct run *r = user;
+    FUZZ_CHECK(dir == 0 || dir == 1, "direction %d", dir);
+    FUZZ_CHECK(rec->len <= WSI_TLS_MAX_RECORD, "record of %zu bytes", rec->len);
+    FUZZ_CHECK(rec->handshake != NULL, "record without its handshake names");
+    for (const char *p = rec->handshake; *p; p++)
+        FUZZ_CHECK(*p >= 0x20 && *p < 0x7F, "handshake names not printable: 0x%02x", (unsigned)(uint8_t)*p);
+    FUZZ_CHECK(!*rec->handshake || (rec->type == 22 && !rec->encrypted), "names on a record of type %d%s", rec->type,
+               rec->encrypted ? ", encrypted" : "");
+    fz_log_put(&r->log, "R", 1);
+    fz_log_u64(&r->log, (uint64_t)dir);
+    fz_log_u64(&r->log, (uint64_t)rec->type);
+    fz_log_u64(&r->log, (uint64_t)rec->len);
+    fz_log_u64(&r->log, (uint64_t)rec->encrypted);
+    fz_log_str(&r->log, rec->handshake);
+}
+
+static const struct wsi_tls_cb callbacks = {cb_plaintext, cb_info, cb_alert, cb_error, cb_record};
 
 /* Feed the chunks; halves = 1 cuts each chunk in two. */
 static void run_once(struct run *r, const struct wsi_keylog *kl, const uint8_t *p, size_t n, int halves)
