@@ -90,6 +90,8 @@
   // An HTTP head as text: its lines, without the blank line that ends it.
   const headText = (h) => visible(h.replace(/\r\n/g, '\n').replace(/\n+$/, ''));
   const short = (s, n) => { s = visible(s); return s.length > n ? s.slice(0, n - 1) + '…' : s; };
+  // A file's path cut at its start: the file's own name, at the end, is what tells files apart.
+  const shortPath = (s, n) => { s = visible(s); return s.length > n ? '…' + s.slice(s.length - (n - 1)) : s; };
   function size(n) {
     if (n < 1024) return n + ' B';
     if (n < 1048576) return (n / 1024).toFixed(1) + ' KiB';
@@ -166,7 +168,7 @@
       const tr = el('tr', { className: 'conn-row' + (verdict && verdict !== 'valid' && verdict !== 'not-seen' ? ' failed' : ''),
                             dataset: { conn: String(c.id) }, tabIndex: 0 },
         el('td', null, '#' + c.id),
-        el('td', null, ep, el('div', { className: 'sub' }, short(connPath(c), 60) + (c.start && c.start.file ? ' · ' + short(c.start.file, 40) : ''))),
+        el('td', null, ep, el('div', { className: 'sub' }, short(connPath(c), 60) + (c.start && c.start.file ? ' · ' + shortPath(c.start.file, 40) : ''))),
         el('td', null, connWhat(c)),
         el('td', { className: 'verdict-' + verdict }, verdict === 'valid' ? '✓ valid' : verdict),
         el('td', null, cl.websocket ? 'c→s ' + cl.client_messages + ' / s→c ' + cl.server_messages

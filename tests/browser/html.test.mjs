@@ -8,7 +8,7 @@
 //   WSINSPECT=build/wsinspect BUILD=build node tests/browser/html.test.mjs
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, basename } from 'node:path';
 import { launch, suite } from './common.mjs';
@@ -326,6 +326,22 @@ try {
     const meta = await page.evaluate(() => JSON.parse(document.getElementById('wsi-meta').textContent));
     t.ok(meta.inputs.length === 2 && meta.inputs[1] === b, 'two captures: the page knows both files');
     t.ok(errors.length === 0, `two captures: no page error ${JSON.stringify(errors)}`);
+    await page.close();
+  }
+
+  // ---- long paths: each connection's file still named (the path is cut at its start) -----------
+  {
+    const deep = join(tmp, 'a-folder-with-a-rather-long-name', 'and-another-one-below-it');
+    mkdirSync(deep, { recursive: true });
+    const a = join(deep, 'chat-python.pcap'), b = join(deep, 'poll-curl.pcap');
+    copyFileSync(join(ROOT, 'captures/chat-python.pcap'), a);
+    copyFileSync(join(ROOT, 'captures/poll-curl.pcap'), b);
+    const { page, errors } = await open(pageOf('two-deep', [a, b]), 'conn=2');
+    await page.waitForFunction(() => (document.getElementById('conn-title').textContent || '').startsWith('Connection 2:'));
+    const rows = await page.$$eval('#conn-table tbody tr.conn-row', (r) => r.map((x) => x.textContent));
+    t.ok(rows.length === 2 && rows[0].includes('chat-python.pcap') && rows[1].includes('poll-curl.pcap') &&
+         rows.every((r) => r.includes('…')), `long paths: the files' names shown, the paths cut before them ${JSON.stringify(rows)}`);
+    t.ok(errors.length === 0, `long paths: no page error ${JSON.stringify(errors)}`);
     await page.close();
   }
 
