@@ -8,17 +8,20 @@
  *     hash alike). Entries sit on an LRU list, most recently active first, so
  *     eviction of the least recently active one is O(1).
  *   - When both directions have ended the connection is closed at once
- *     (on_close), its buffers are freed and a small "closed" entry stays in the
- *     table, on a separate list, to absorb late packets of the same tuple (the
- *     last ACK, a retransmitted FIN, a trailing RST) without opening a
- *     connection for them. Such late packets are dropped quietly: after
- *     on_close nothing more can be reported for that connection.
- *   - A SYN on a closed entry starts a new connection unless it repeats the
- *     recorded SYN of that side (same sequence number). A SYN without ACK on an
- *     open connection starts a new one too (the old one is flushed and closed
- *     first, its open directions ending with WSI_END_CAPTURE), unless it repeats
- *     that side's SYN or is the first thing that side sends (normal open,
- *     simultaneous open, or a SYN arriving after its SYN+ACK).
+ *     (on_close): its buffers are freed, its open state (struct live) is kept
+ *     as a spare for a later connection, and a small "closed" entry (the tuple
+ *     and the links, about a third of an open connection) stays in the table,
+ *     on a separate list, to absorb late packets of the same tuple (the last
+ *     ACK, a retransmitted FIN, a trailing RST) without opening a connection
+ *     for them. Such late packets are dropped quietly: after on_close nothing
+ *     more can be reported for that connection.
+ *   - A SYN without ACK on a closed entry starts a new connection, even with
+ *     the old ISN (a port reused by a stack, or a tool with fixed sequence
+ *     numbers). A SYN without ACK on an open connection starts a new one too
+ *     (the old one is flushed and closed first, its open directions ending
+ *     with WSI_END_REUSED), unless it repeats that side's SYN or is the first
+ *     thing that side sends (normal open, simultaneous open, or a SYN arriving
+ *     after its SYN+ACK).
  *   - max_conns counts open and closed entries. When the table is full, the
  *     oldest closed entry is dropped silently; if there is none, the least
  *     recently active open connection is evicted: WSI_TCP_EVICTED, its holes
@@ -78,9 +81,10 @@
  *     gaps. Bytes that arrive after their place was declared a gap are dropped
  *     quietly.
  *
- * Memory bound: about max_conns * (sizeof(struct conn) + 2 * max_ooo_bytes)
- * plus history_bytes plus the hash table; a sequence jump costs nothing but
- * the gap it reports.
+ * Memory bound: about max_conns * sizeof(struct conn), plus for each open
+ * connection sizeof(struct live) + 2 * max_ooo_bytes, plus history_bytes,
+ * the hash table and at most MAX_SPARES spare struct live; a sequence jump
+ * costs nothing but the gap it reports.
  *
  * Time: in-order bytes cost a copy into the history; an out-of-order
  * segment costs O(log n) expected in the number n of buffered pieces (a treap
@@ -95,6 +99,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #define DEFAULT_MAX_OOO ((size_t)4 << 20)  /* 4 MiB per direction */
@@ -103,6 +108,7 @@
 #define MIN_HISTORY ((size_t)4 << 10)
 #define HIST_NONE UINT64_MAX               /* no record */
 #define FIRST_BUCKETS ((size_t)64)
+#define MAX_SPARES 64                      /* struct live kept for reuse */
 
 /* One buffered out-of-order piece of a direction's stream. */
 struct ooo_seg {
@@ -155,18 +161,25 @@ struct clist {
 /* Which link of a connection a list uses. */
 enum { L_ACT = 0, L_ID = 1 };
 
-/* One tracked connection (open or closed). */
-struct conn {
-    struct conn *hnext;        /* next entry in the same hash bucket */
-    struct link act;           /* on r->lru while open (most recent first), on r->closed after */
-    struct link byid;          /* on r->open_ids while open, in id order */
-    uint64_t hash;             /* hash of the unordered tuple */
-    struct wsi_conn_info info; /* id and endpoints: addr[d]/port[d] is the sender of direction d */
+/* What an open connection holds besides its table entry. It is let go when the connection
+ * closes (kept as a spare for the next one), so a closed entry costs only its struct conn. */
+struct live {
+    struct link byid;          /* on r->open_ids, in id order */
     void *user;                /* what on_open returned */
-    int closed;                /* on_close was called; the entry only absorbs late packets */
     int time_warned;           /* a timestamp going backwards was reported */
     struct wsi_pktref prev;    /* the previous packet of the connection (prev.num 0: none yet) */
     struct dirstate d[2];      /* the two directions */
+    struct live *next_spare;   /* on r->spares while not in use */
+};
+
+/* One tracked connection (open or closed): a table entry. */
+struct conn {
+    struct conn *hnext;        /* next entry in the same hash bucket */
+    struct link act;           /* on r->lru while open (most recent first), on r->closed after */
+    uint64_t hash;             /* hash of the unordered tuple */
+    struct wsi_conn_info info; /* id and endpoints: addr[d]/port[d] is the sender of direction d */
+    struct live *o;            /* the open connection's state; NULL once closed (the entry only
+                                * absorbs late packets) */
 };
 
 /* The reassembler: callbacks, limits, the connection table and its lists. */
@@ -187,8 +200,11 @@ struct wsi_reasm {
     uint64_t rng;            /* state of the generator of treap priorities */
     struct conn *last;       /* the entry the previous segment went to (NULL once destroyed) */
     uint8_t *hist;           /* the history log (allocated at the first delivery) */
+    int hist_mapped;         /* it is a mapping of its own (hist_map), not malloc's */
     size_t hist_cap;         /* its size, a power of two */
     uint64_t hist_head;      /* log position of the next byte to write; position p is at hist[p & (cap - 1)] */
+    struct live *spares;     /* open-connection states let go, for the next connections */
+    size_t nspares;          /* how many (at most MAX_SPARES) */
 };
 
 static const struct wsi_pktref no_pkt; /* stands in for a NULL packet reference */
@@ -197,7 +213,7 @@ static const struct wsi_pktref no_pkt; /* stands in for a NULL packet reference 
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-static struct link *link_of(struct conn *c, int which) { return which == L_ID ? &c->byid : &c->act; }
+static struct link *link_of(struct conn *c, int which) { return which == L_ID ? &c->o->byid : &c->act; }
 
 static void list_unlink(struct clist *l, struct conn *c, int which)
 {
@@ -232,7 +248,7 @@ static void list_push_back(struct clist *l, struct conn *c, int which)
 static void anomaly(struct wsi_reasm *r, struct conn *c, int dir, enum wsi_tcp_anomaly kind, const char *detail,
                     const struct wsi_pktref *pkt)
 {
-    if (r->cb.on_anomaly) r->cb.on_anomaly(c->user, dir, kind, detail, pkt);
+    if (r->cb.on_anomaly) r->cb.on_anomaly(c->o->user, dir, kind, detail, pkt);
 }
 
 /* ---- history of delivered bytes -------------------------------------------- */
@@ -279,12 +295,50 @@ static void hist_write(struct wsi_reasm *r, uint64_t p, const uint8_t *data, siz
     memcpy(r->hist, data + first, n - first);
 }
 
+/*
+ * The history log is written once from end to end and then over again, so each of its pages
+ * is first touched, and faulted in, one after another: 1,024 faults for 4 MiB. Where the
+ * system gives transparent huge pages on request (Linux, "madvise" mode) the log is a mapping
+ * of its own on a 2 MiB boundary, asked for in huge pages: two faults. Elsewhere, or when the
+ * mapping fails, it comes from malloc. The bytes are the same either way.
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+
+static void hist_map(struct wsi_reasm *r)
+{
+#if defined(MAP_ANONYMOUS) && defined(MADV_HUGEPAGE)
+    if (r->hist_cap >= HUGE_PAGE) {
+        size_t len = r->hist_cap + HUGE_PAGE;
+        void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m != MAP_FAILED) {
+            uintptr_t at = ((uintptr_t)m + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+            size_t head = at - (uintptr_t)m, tail = len - head - r->hist_cap;
+            if (head) munmap(m, head);
+            if (tail) munmap((uint8_t *)at + r->hist_cap, tail);
+            (void)madvise((void *)at, r->hist_cap, MADV_HUGEPAGE); /* a wish: ordinary pages if refused */
+            r->hist = (uint8_t *)at;
+            r->hist_mapped = 1;
+            return;
+        }
+    }
+#endif
+    r->hist = malloc(r->hist_cap);
+    r->hist_mapped = 0;
+}
+
+static void hist_unmap(struct wsi_reasm *r)
+{
+    if (r->hist_mapped) munmap(r->hist, r->hist_cap);
+    else free(r->hist);
+    r->hist = NULL;
+}
+
 /* Remember the n bytes about to be delivered at next_off of direction d. Without
  * memory for the log nothing is remembered: later comparisons just see nothing. */
 static void hist_store(struct wsi_reasm *r, struct dirstate *d, const uint8_t *data, size_t n)
 {
     if (!r->hist) {
-        r->hist = malloc(r->hist_cap);
+        hist_map(r);
         if (!r->hist) return;
     }
     uint64_t off = d->next_off;
@@ -351,7 +405,7 @@ static void check_buffered(struct wsi_reasm *r, struct conn *c, int dir, uint64_
 static void check_delivered(struct wsi_reasm *r, struct conn *c, int dir, uint64_t off, const uint8_t *data,
                             size_t n, const struct wsi_pktref *pkt)
 {
-    const struct dirstate *d = &c->d[dir];
+    const struct dirstate *d = &c->o->d[dir];
     uint64_t end = min_u64(off + n, d->next_off);
     size_t ndiff = 0, compared = 0;
     uint64_t first = UINT64_MAX, lowest = UINT64_MAX;
@@ -382,23 +436,23 @@ static void check_delivered(struct wsi_reasm *r, struct conn *c, int dir, uint64
 static void deliver(struct wsi_reasm *r, struct conn *c, int dir, const uint8_t *data, size_t n,
                     const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     if (!n) return;
     hist_store(r, d, data, n);
     uint64_t off = d->next_off;
     d->next_off += n;
-    if (r->cb.on_data) r->cb.on_data(c->user, dir, data, n, off, pkt);
+    if (r->cb.on_data) r->cb.on_data(c->o->user, dir, data, n, off, pkt);
 }
 
 /* Declare the next `len` bytes a gap. */
 static void gap(struct wsi_reasm *r, struct conn *c, int dir, uint64_t len, const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     if (!len) return;
     uint64_t off = d->next_off;
     d->next_off += len;
     d->hist_end = HIST_NONE; /* the next record cannot extend the last one */
-    if (r->cb.on_gap) r->cb.on_gap(c->user, dir, off, len, pkt);
+    if (r->cb.on_gap) r->cb.on_gap(c->o->user, dir, off, len, pkt);
 }
 
 /* ---- out-of-order list ------------------------------------------------------ */
@@ -527,7 +581,7 @@ static struct ooo_seg *ooo_first_ending_after(const struct dirstate *d, uint64_t
 static size_t ooo_place(struct wsi_reasm *r, struct conn *c, int dir, uint64_t off, const uint8_t *data,
                         size_t len, const struct wsi_pktref *pkt, int dry)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     struct ooo_seg *cur = ooo_first_ending_after(d, off);
     size_t charge = 0;
     while (len > 0) {
@@ -552,7 +606,7 @@ static size_t ooo_place(struct wsi_reasm *r, struct conn *c, int dir, uint64_t o
 /* Deliver the buffered piece at the head (it starts at next_off) and free it. */
 static void ooo_pop_deliver(struct wsi_reasm *r, struct conn *c, int dir, const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     struct ooo_seg *s = d->ooo_head;
     ooo_unlink(d, s);
     deliver(r, c, dir, s->data, s->len, pkt);
@@ -562,7 +616,7 @@ static void ooo_pop_deliver(struct wsi_reasm *r, struct conn *c, int dir, const 
 /* Deliver the buffered pieces that have become in order. */
 static void ooo_drain(struct wsi_reasm *r, struct conn *c, int dir, const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     while (d->ooo_head && d->ooo_head->off == d->next_off) ooo_pop_deliver(r, c, dir, pkt);
 }
 
@@ -582,7 +636,7 @@ static void ooo_free(struct dirstate *d)
 static void merge_in_order(struct wsi_reasm *r, struct conn *c, int dir, const uint8_t *data, size_t len,
                            const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     while (len > 0) {
         struct ooo_seg *h = d->ooo_head;
         size_t n;
@@ -603,7 +657,7 @@ static void merge_in_order(struct wsi_reasm *r, struct conn *c, int dir, const u
 static void take_data(struct wsi_reasm *r, struct conn *c, int dir, int64_t soff, const uint8_t *data, size_t len,
                       const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     if (!len) return;
     if (soff < 0) {
         /* before the first byte of a direction picked up mid-stream: dropped quietly */
@@ -655,7 +709,7 @@ static void take_data(struct wsi_reasm *r, struct conn *c, int dir, int64_t soff
 static void flush_to(struct wsi_reasm *r, struct conn *c, int dir, uint64_t limit, int at_fin,
                      const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     uint64_t beyond = 0;
     while (d->ooo_head) {
         struct ooo_seg *s = d->ooo_head;
@@ -683,13 +737,13 @@ static void flush_to(struct wsi_reasm *r, struct conn *c, int dir, uint64_t limi
 static void end_dir(struct wsi_reasm *r, struct conn *c, int dir, enum wsi_end_reason why,
                     const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     if (d->ended) return;
     uint64_t limit = why == WSI_END_FIN ? d->fin_off : d->hi_off;
     if (why != WSI_END_FIN && limit < d->next_off) limit = d->next_off;
     flush_to(r, c, dir, limit, why == WSI_END_FIN, pkt);
     d->ended = 1;
-    if (r->cb.on_end) r->cb.on_end(c->user, dir, why, pkt);
+    if (r->cb.on_end) r->cb.on_end(c->o->user, dir, why, pkt);
 }
 
 /* Stream offset (signed: negative = before offset 0) of sequence number `seq`,
@@ -707,7 +761,7 @@ static int64_t seq_to_off(const struct dirstate *d, uint32_t seq)
 static void after_end(struct wsi_reasm *r, struct conn *c, int dir, uint32_t seq, const uint8_t *payload,
                       uint32_t cap, uint32_t wire, const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     if (!d->fin_seen || !d->started || !wire) return;
     int64_t soff = seq_to_off(d, seq);
     int64_t end = soff + (int64_t)wire;
@@ -735,7 +789,7 @@ static void after_end(struct wsi_reasm *r, struct conn *c, int dir, uint32_t seq
  * must not turn that data into a gap. */
 static void ack_confirms(struct wsi_reasm *r, struct conn *c, int dir, uint32_t ack, const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     if (!d->started || d->ended || !d->ooo_head) return;
     int64_t aoff = seq_to_off(d, ack);
     if (aoff <= (int64_t)d->next_off || (uint64_t)aoff > d->hi_off) return;
@@ -749,21 +803,21 @@ static void ack_confirms(struct wsi_reasm *r, struct conn *c, int dir, uint32_t 
 static void conn_segment(struct wsi_reasm *r, struct conn *c, int dir, const struct wsi_tcpseg *seg,
                          const struct wsi_pktref *pkt)
 {
-    struct dirstate *d = &c->d[dir];
+    struct dirstate *d = &c->o->d[dir];
     uint8_t fl = seg->flags;
-    if (c->prev.num && !c->time_warned &&
-        (pkt->ts_sec < c->prev.ts_sec || (pkt->ts_sec == c->prev.ts_sec && pkt->ts_nsec < c->prev.ts_nsec))) {
+    if (c->o->prev.num && !c->o->time_warned &&
+        (pkt->ts_sec < c->o->prev.ts_sec || (pkt->ts_sec == c->o->prev.ts_sec && pkt->ts_nsec < c->o->prev.ts_nsec))) {
         /* capture files merged badly, a clock stepped back: times here may be out of order */
         char msg[200];
-        double back = (double)(c->prev.ts_sec - pkt->ts_sec) + ((double)c->prev.ts_nsec - (double)pkt->ts_nsec) / 1e9;
+        double back = (double)(c->o->prev.ts_sec - pkt->ts_sec) + ((double)c->o->prev.ts_nsec - (double)pkt->ts_nsec) / 1e9;
         snprintf(msg, sizeof msg,
                  "packet %" PRIu64 "'s timestamp is %.6f s before that of packet %" PRIu64
                  ", the previous one of this connection (said once per connection)",
-                 pkt->num, back, c->prev.num);
-        c->time_warned = 1;
+                 pkt->num, back, c->o->prev.num);
+        c->o->time_warned = 1;
         anomaly(r, c, dir, WSI_TCP_TIME_BACKWARDS, msg, pkt);
     }
-    c->prev = *pkt;
+    c->o->prev = *pkt;
     if (fl & WSI_TH_RST) {
         end_dir(r, c, dir, WSI_END_RST, pkt);
         end_dir(r, c, 1 - dir, WSI_END_RST, pkt);
@@ -906,16 +960,45 @@ static void dir_free(struct dirstate *d)
     d->hist_last = d->hist_end = HIST_NONE;
 }
 
+/* An open connection's state: a spare one when there is one, as calloc gives it. */
+static struct live *live_get(struct wsi_reasm *r)
+{
+    struct live *o = r->spares;
+    if (o) {
+        r->spares = o->next_spare;
+        r->nspares--;
+        memset(o, 0, sizeof *o);
+    } else {
+        o = calloc(1, sizeof *o);
+        if (!o) return NULL;
+    }
+    wsi_budget_charge(r->budget, sizeof *o);
+    return o;
+}
+
+/* Let go of an open connection's state (its buffers already freed): kept for the next one. */
+static void live_put(struct wsi_reasm *r, struct live *o)
+{
+    wsi_budget_release(r->budget, sizeof *o);
+    if (r->nspares < MAX_SPARES) {
+        o->next_spare = r->spares;
+        r->spares = o;
+        r->nspares++;
+    } else {
+        free(o);
+    }
+}
+
 /* on_close for a connection whose directions have both ended; keep a closed entry. */
 static void conn_close(struct wsi_reasm *r, struct conn *c)
 {
-    if (r->cb.on_close) r->cb.on_close(c->user);
-    c->user = NULL;
-    c->closed = 1;
-    dir_free(&c->d[0]);
-    dir_free(&c->d[1]);
+    if (r->cb.on_close) r->cb.on_close(c->o->user);
+    dir_free(&c->o->d[0]);
+    dir_free(&c->o->d[1]);
     list_unlink(&r->lru, c, L_ACT);
     list_unlink(&r->open_ids, c, L_ID);
+    live_put(r, c->o);
+    c->o = NULL;
     list_push_front(&r->closed, c, L_ACT);
 }
 
@@ -934,14 +1017,15 @@ static void conn_destroy(struct wsi_reasm *r, struct conn *c)
     struct conn **pp = &r->buckets[c->hash & (r->nbuckets - 1)];
     while (*pp != c) pp = &(*pp)->hnext;
     *pp = c->hnext;
-    if (c->closed) {
+    if (!c->o) {
         list_unlink(&r->closed, c, L_ACT);
     } else {
         list_unlink(&r->lru, c, L_ACT);
         list_unlink(&r->open_ids, c, L_ID);
+        dir_free(&c->o->d[0]);
+        dir_free(&c->o->d[1]);
+        live_put(r, c->o);
     }
-    dir_free(&c->d[0]);
-    dir_free(&c->d[1]);
     if (r->last == c) r->last = NULL;
     free(c);
     wsi_budget_release(r->budget, sizeof *c);
@@ -975,6 +1059,11 @@ static struct conn *conn_create(struct wsi_reasm *r, const struct wsi_tcpseg *se
     table_make_room(r, pkt);
     struct conn *c = calloc(1, sizeof *c);
     if (!c) return NULL;
+    c->o = live_get(r);
+    if (!c->o) {
+        free(c);
+        return NULL;
+    }
     int syn = (seg->flags & WSI_TH_SYN) != 0, ack = (seg->flags & WSI_TH_ACK) != 0;
     int d = syn && ack ? 1 : 0; /* a SYN+ACK comes from the server, direction 1 */
     c->hash = h;
@@ -986,8 +1075,8 @@ static struct conn *conn_create(struct wsi_reasm *r, const struct wsi_tcpseg *se
     c->info.saw_syn = syn;
     c->info.first = *pkt;
     for (int i = 0; i < 2; i++) {
-        c->d[i].hist_last = c->d[i].hist_end = HIST_NONE;
-        c->d[i].budget = r->budget;
+        c->o->d[i].hist_last = c->o->d[i].hist_end = HIST_NONE;
+        c->o->d[i].budget = r->budget;
     }
     wsi_budget_charge(r->budget, sizeof *c);
     size_t b = h & (r->nbuckets - 1);
@@ -997,7 +1086,7 @@ static struct conn *conn_create(struct wsi_reasm *r, const struct wsi_tcpseg *se
     list_push_front(&r->lru, c, L_ACT);
     list_push_back(&r->open_ids, c, L_ID);
     table_maybe_grow(r);
-    c->user = r->cb.on_open ? r->cb.on_open(r->user, &c->info) : NULL;
+    c->o->user = r->cb.on_open ? r->cb.on_open(r->user, &c->info) : NULL;
     *dir = d;
     return c;
 }
@@ -1005,7 +1094,7 @@ static struct conn *conn_create(struct wsi_reasm *r, const struct wsi_tcpseg *se
 /* Does a SYN without ACK from `dir` (sequence `seq`) on open connection c start a new connection? */
 static int syn_starts_new(const struct conn *c, int dir, uint32_t seq)
 {
-    const struct dirstate *d = &c->d[dir];
+    const struct dirstate *d = &c->o->d[dir];
     if (d->syn_seen) return d->isn != seq;
     return d->started || d->ended;
 }
@@ -1058,7 +1147,7 @@ void wsi_reasm_segment(struct wsi_reasm *r, const struct wsi_tcpseg *seg, const 
     int dir = 0;
     if (c) {
         dir = conn_dir(c, seg);
-        if (c->closed) {
+        if (!c->o) {
             /* A SYN reopens the tuple, even with the old ISN (a port reused by a stack or a
              * tool with fixed sequence numbers); a late SYN+ACK or other segment of the old
              * connection is absorbed. */
@@ -1081,7 +1170,7 @@ void wsi_reasm_segment(struct wsi_reasm *r, const struct wsi_tcpseg *seg, const 
     }
     r->last = c;
     conn_segment(r, c, dir, seg, pkt);
-    if (!c->closed && c->d[0].ended && c->d[1].ended) conn_close(r, c);
+    if (c->o && c->o->d[0].ended && c->o->d[1].ended) conn_close(r, c);
 }
 
 void wsi_reasm_finish(struct wsi_reasm *r, const struct wsi_pktref *last)
@@ -1107,8 +1196,13 @@ void wsi_reasm_free(struct wsi_reasm *r)
         while (r->buckets[i]) conn_destroy(r, r->buckets[i]);
     }
     free(r->buckets);
+    while (r->spares) {
+        struct live *o = r->spares;
+        r->spares = o->next_spare;
+        free(o);
+    }
     wsi_budget_release(r->budget, r->hist_cap);
-    free(r->hist);
+    hist_unmap(r);
     free(r);
 }
 
@@ -1120,12 +1214,12 @@ int wsi_reasm_shed_ooo(struct wsi_reasm *r, const struct wsi_pktref *pkt)
     int bdir = 0;
     for (struct conn *c = r->lru.head; c; c = c->act.next)
         for (int d = 0; d < 2; d++)
-            if (c->d[d].ooo_head && (!best || c->d[d].ooo_bytes > best->d[bdir].ooo_bytes)) {
+            if (c->o->d[d].ooo_head && (!best || c->o->d[d].ooo_bytes > best->o->d[bdir].ooo_bytes)) {
                 best = c;
                 bdir = d;
             }
     if (!best) return 0;
-    struct dirstate *d = &best->d[bdir];
+    struct dirstate *d = &best->o->d[bdir];
     uint64_t upto = d->ooo_head->off;
     char msg[220];
     snprintf(msg, sizeof msg,

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "budget.h"
 #include "reasm.h"
 
 /* ---- heap measurement (to check that memory stays bounded) ------------------ */
@@ -786,6 +787,51 @@ static void test_reuse_after_fin(void **state)
     tb_free(&t);
 }
 
+/* A closed connection keeps only a small entry (to absorb late packets); its open state is let
+ * go, and the budget is charged accordingly: while open, an entry and its state; once closed,
+ * the entry alone, under half of it. New connections after that are charged as the first were. */
+static void test_closed_entries(void **state)
+{
+    (void)state;
+    enum { N = 30 };
+    struct wsi_budget b;
+    wsi_budget_init(&b, 0);
+    struct tb t;
+    tb_init_lim(&t, &(struct wsi_reasm_limits){.budget = &b, .history_bytes = 64 << 10});
+    uint64_t base = b.used;
+    struct flow f[2 * N];
+    for (int i = 0; i < 2 * N; i++) f[i] = mkflow(1, (uint16_t)(40000 + i), 2, 80);
+    for (int i = 0; i < N; i++) {
+        tx(&t, &f[i], 0, 100, SYN_ONLY, NULL);
+        tx(&t, &f[i], 1, 900, SYNACK, NULL);
+        tx(&t, &f[i], 0, 101, ACK, "hi");
+    }
+    uint64_t open = b.used - base;
+    assert_true(open > 0);
+    for (int i = 0; i < N; i++) {
+        tx(&t, &f[i], 0, 103, FINACK, NULL);
+        tx(&t, &f[i], 1, 901, FINACK, NULL);
+    }
+    for (size_t i = 0; i < t.rec.nconns; i++) assert_true(t.rec.conns[i]->closed);
+    uint64_t closed = b.used - base;
+    assert_true(closed > 0);         /* the entries are still there... */
+    assert_true(closed * 2 < open);  /* ...at under half the cost */
+    for (int i = 0; i < N; i++) tx(&t, &f[i], 0, 104, ACK, NULL); /* the last ACKs: absorbed */
+    assert_int_equal(t.rec.nconns, N);
+    assert_int_equal(b.used - base, closed);
+    for (int i = N; i < 2 * N; i++) {
+        tx(&t, &f[i], 0, 100, SYN_ONLY, NULL);
+        tx(&t, &f[i], 1, 900, SYNACK, NULL);
+        tx(&t, &f[i], 0, 101, ACK, "hi");
+    }
+    assert_int_equal(t.rec.nconns, 2 * N);
+    assert_int_equal(b.used - base, closed + open);
+    for (int i = N; i < 2 * N; i++) assert_bytes(&t, (uint64_t)i + 1, 0, "hi", 2);
+    tb_finish(&t);
+    tb_free(&t);
+    assert_int_equal(b.used, 0);
+}
+
 /* A retransmitted SYN is the same connection; a SYN with another ISN on an open one starts a new one. */
 static void test_syn_retransmit(void **state)
 {
@@ -1534,6 +1580,7 @@ int main(void)
         cmocka_unit_test(test_history_model),
         cmocka_unit_test(test_no_callbacks),
         cmocka_unit_test(test_next_capture),
+        cmocka_unit_test(test_closed_entries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
