@@ -92,14 +92,20 @@ const char *ws_key_status_str(enum ws_key_status st)
 }
 
 /*
- * The SHA-1 implementation, looked up once. With OpenSSL 3, EVP_sha1() given
- * to EVP_Digest makes libcrypto fetch the algorithm from its providers on
- * every call (a lock and a table look-up, more than the hash of 60 bytes
- * costs); a fetched EVP_MD is used as it is. It is kept for the life of the
- * process. Where fetching does not exist or fails, EVP_sha1() is used.
+ * The SHA-1 implementation, looked up once, and one digest context kept for
+ * it. With OpenSSL 3, EVP_sha1() given to EVP_Digest makes libcrypto fetch the
+ * algorithm from its providers on every call (a lock and a table look-up, more
+ * than the hash of 60 bytes costs), and EVP_Digest makes and frees a context
+ * and its state each time (three allocations). A fetched EVP_MD is used as it
+ * is, and the kept context is initialised again for each digest. Both live as
+ * long as the process. The context serves one caller at a time: a thread that
+ * finds it in use hashes with EVP_Digest as before. Where fetching does not
+ * exist or fails, EVP_sha1() is used.
  */
 static const EVP_MD *sha1_md;
+static EVP_MD_CTX *sha1_ctx;
 static pthread_once_t sha1_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t sha1_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void sha1_fetch(void)
 {
@@ -107,6 +113,23 @@ static void sha1_fetch(void)
     sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
 #endif
     if (!sha1_md) sha1_md = EVP_sha1();
+    sha1_ctx = EVP_MD_CTX_new(); /* NULL: every digest goes through EVP_Digest */
+}
+
+/* SHA-1 of n bytes into md (20 bytes). Returns 0, or -1 when libcrypto fails. */
+static int sha1(const unsigned char *in, size_t n, unsigned char md[EVP_MAX_MD_SIZE])
+{
+    unsigned int mdlen = 0;
+    int ok;
+    if (pthread_once(&sha1_once, sha1_fetch) != 0 || !sha1_md) return -1;
+    if (sha1_ctx && pthread_mutex_trylock(&sha1_lock) == 0) {
+        ok = EVP_DigestInit_ex(sha1_ctx, sha1_md, NULL) == 1 && EVP_DigestUpdate(sha1_ctx, in, n) == 1 &&
+             EVP_DigestFinal_ex(sha1_ctx, md, &mdlen) == 1;
+        pthread_mutex_unlock(&sha1_lock);
+    } else {
+        ok = EVP_Digest(in, n, md, &mdlen, sha1_md, NULL) == 1;
+    }
+    return ok && mdlen == 20 ? 0 : -1;
 }
 
 /* SHA-1 over key||GUID, then base64 of the 20-byte digest. */
@@ -120,10 +143,7 @@ int ws_accept_compute(const char *key, size_t len, char out[WS_ACCEPT_BUFSZ], ui
     memcpy(joined + len, WS_GUID, WS_GUID_LEN);
 
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    if (pthread_once(&sha1_once, sha1_fetch) != 0 || !sha1_md) return -1;
-    if (EVP_Digest(joined, len + WS_GUID_LEN, md, &mdlen, sha1_md, NULL) != 1 || mdlen != 20)
-        return -1;
+    if (sha1(joined, len + WS_GUID_LEN, md) != 0) return -1;
     if (EVP_EncodeBlock((unsigned char *)out, md, 20) != WS_ACCEPT_LEN) {
         out[0] = '\0';
         return -1;

@@ -169,16 +169,27 @@ static int tls_records(const uint8_t *b, size_t n)
 void classify_detect(struct conn *c, int dir, const uint8_t *p, size_t n)
 {
     struct side *sd = &c->sd[dir];
-    size_t take = n < DETECT_BYTES - sd->blen ? n : DETECT_BYTES - sd->blen;
-    side_append(sd, p, take, DETECT_BYTES);
-    const uint8_t *b = sd->buf;
-    size_t bl = sd->blen;
+    size_t take = 0;
+    const uint8_t *b = p;
+    size_t bl = DETECT_BYTES;
+    /* The usual case, an HTTP head whose first bytes came at once, is looked at where it is
+     * and handed on whole; anything else is looked at from the bytes held so far. */
+    if (sd->blen || n < DETECT_BYTES || (wsi_cls_request(p, bl) != 1 && wsi_cls_response(p, bl) != 1)) {
+        take = n < DETECT_BYTES - sd->blen ? n : DETECT_BYTES - sd->blen;
+        side_append(sd, p, take, DETECT_BYTES);
+        b = sd->buf;
+        bl = sd->blen;
+    }
     int rq = wsi_cls_request(b, bl), rs = wsi_cls_response(b, bl);
     int tl = c->tls || c->websocket || c->hs_seen ? 0 : wsi_tls_looks_like(b, bl);
     int undecided = c->carries == WSI_CARRIES_NOTHING;
     enum mode m;
     if (tl == 1) {
         if (undecided) classify_set(c, WSI_CARRIES_TLS, "TLS: the hello is in the capture");
+        if (b == p) { /* the TLS reader starts from the held bytes */
+            take = DETECT_BYTES;
+            side_append(sd, p, take, DETECT_BYTES);
+        }
         conn_start_tls(c, dir, p, n, take);
         return;
     }

@@ -84,8 +84,8 @@ struct conn {
     struct wsi_conn_info ci;/* endpoints, id, first packet */
     int client_dir;         /* reasm direction of the client; -1 while unknown */
     struct side sd[2];      /* per reasm direction */
-    char *req_copy;         /* the pending upgrade request head (copy) */
-    size_t req_len;         /* its length */
+    char *req_copy;         /* the pending upgrade request head: the buffer it was collected in */
+    size_t req_len;         /* that buffer's size (what it holds is charged) */
     uint64_t charged;       /* bytes charged to the memory budget for this connection (conn_account) */
     struct conn *older, *newer; /* the session's list of its connections, oldest first */
     struct http1_head *req; /* parsed, pointing into req_copy (allocated with it) */
@@ -112,6 +112,7 @@ struct conn {
     uint64_t undecoded[2];  /* of which not decoded (other TCP, after a problem, skipped) */
 };
 
+#define SIDE_BUF 1024     /* a side buffer's first size */
 #define SESSION_SPARES 32 /* of each kind: about as many as end between two that begin */
 
 /* Objects of one size let go, for the next one asked for (session.c). */
@@ -135,6 +136,7 @@ struct wsi_session {
      * back to the kernel and faulted in again). A spare is charged to nothing, as a freed
      * object; one in use is charged as before. */
     struct spares spare_conn, spare_head, spare_ws, spare_pings;
+    struct spares spare_buf; /* side buffers of SIDE_BUF bytes, the size most HTTP heads fit in */
 };
 
 /* ---- session.c ---- */
@@ -152,6 +154,8 @@ void conn_start_tls(struct conn *c, int dir, const uint8_t *p, size_t n, size_t 
 int side_append(struct side *sd, const uint8_t *p, size_t n, size_t max); /* 0 when it would overflow */
 uint8_t *side_take(struct side *sd, size_t *len);                        /* the caller frees */
 void side_drop(struct side *sd);
+/* Free a side's buffer of `cap` bytes (one taken by side_take, say): one of SIDE_BUF is kept as a spare. */
+void side_buf_free(struct wsi_session *s, void *buf, size_t cap);
 /* An object of `size` bytes (always the same for one sp): a spare or a new one, its bytes
  * undefined as malloc's (NULL when out of memory). */
 void *spare_get(struct spares *sp, size_t size);

@@ -509,14 +509,19 @@ static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
     emit_http(c, dir, h, upgrade, 0, sd->buf, n);
     sd->last_req_head = http1_str_ieq(h->method, "HEAD");
     if (upgrade) {
-        free(c->req_copy);
-        c->req_copy = malloc(n);
-        c->req_len = c->req_copy ? n : 0;
+        /* the request is kept for the response's verdict: the side's buffer, which holds it,
+         * is taken whole (the parsed head points into it), and the side starts a new one */
+        side_buf_free(c->s, c->req_copy, c->req_len);
+        c->req_copy = NULL;
+        c->req_len = 0;
         if (!c->req) c->req = session_head_get(c->s);
         c->have_req = 0;
-        if (c->req_copy && c->req) {
-            memcpy(c->req_copy, sd->buf, n);
-            c->have_req = http1_parse_request(c->req_copy, n, c->req) > 0;
+        if (c->req) {
+            size_t len;
+            c->req_len = sd->bcap;
+            c->req_copy = (char *)side_take(sd, &len);
+            *c->req = *h;
+            c->have_req = 1;
             c->req_t = conn_time(c, &sd->pkt);
         }
         sd->mode = M_WAIT_101;

@@ -66,10 +66,10 @@ int side_append(struct side *sd, const uint8_t *p, size_t n, size_t max)
 {
     if (n > max - sd->blen) return 0;
     if (sd->blen + n > sd->bcap) {
-        size_t cap = sd->bcap ? sd->bcap : 1024;
+        size_t cap = sd->bcap ? sd->bcap : SIDE_BUF;
         while (cap < sd->blen + n) cap *= 2;
         if (cap > max) cap = max;
-        uint8_t *nb = realloc(sd->buf, cap);
+        uint8_t *nb = !sd->bcap && cap == SIDE_BUF ? spare_get(&sd->c->s->spare_buf, SIDE_BUF) : realloc(sd->buf, cap);
         if (!nb) return 0;
         sd->buf = nb;
         sd->bcap = cap;
@@ -89,9 +89,15 @@ uint8_t *side_take(struct side *sd, size_t *len)
     return b;
 }
 
+void side_buf_free(struct wsi_session *s, void *buf, size_t cap)
+{
+    if (cap == SIDE_BUF) spare_put(&s->spare_buf, buf);
+    else free(buf);
+}
+
 void side_drop(struct side *sd)
 {
-    free(sd->buf);
+    side_buf_free(sd->c->s, sd->buf, sd->bcap);
     sd->buf = NULL;
     sd->blen = sd->bcap = 0;
 }
@@ -558,9 +564,9 @@ static void conn_free(struct conn *c)
         ws_side_free(&c->sd[d]);
         http_side_free(&c->sd[d]);
         free(c->sd[d].fprev);
-        free(c->sd[d].buf);
+        side_buf_free(s, c->sd[d].buf, c->sd[d].bcap);
     }
-    free(c->req_copy);
+    side_buf_free(s, c->req_copy, c->req_len);
     session_head_put(s, c->req);
     wsi_tls_free(c->tls);
     free(c->burst);
@@ -703,6 +709,7 @@ void wsi_session_free(struct wsi_session *s)
     spares_free(&s->spare_head);
     spares_free(&s->spare_ws);
     spares_free(&s->spare_pings);
+    spares_free(&s->spare_buf);
     free(s);
 }
 
