@@ -53,7 +53,10 @@ struct cls_guess {
 void classify_set(struct conn *c, enum wsi_carries k, const char *why)
 {
     c->carries = k;
-    snprintf(c->evidence, sizeof c->evidence, "%s", why);
+    size_t n = strlen(why); /* copied as snprintf's "%s" would, cut to fit: without its cost */
+    if (n >= sizeof c->evidence) n = sizeof c->evidence - 1;
+    memcpy(c->evidence, why, n);
+    c->evidence[n] = '\0';
 }
 
 size_t classify_held(const struct conn *c)
