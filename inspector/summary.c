@@ -141,113 +141,219 @@ static void set_request(struct sconn *c, const char *method, const char *target,
     char m[64], t[1024];
     wsi_escape_preview((const uint8_t *)method, strlen(method), 32, 1, m, sizeof m);
     wsi_escape_preview((const uint8_t *)target, strlen(target), 200, 1, t, sizeof t);
-    size_t n = strlen(m) + strlen(t) + 2;
-    char *r = malloc(n);
+    size_t ml = strlen(m), tl = strlen(t);
+    char *r = malloc(ml + tl + 2); /* "METHOD TARGET" */
     if (!r) return;
-    snprintf(r, n, "%s %s", m, t);
+    memcpy(r, m, ml);
+    r[ml] = ' ';
+    memcpy(r + ml + 1, t, tl + 1);
     free(c->request);
     c->request = r;
     c->upgrade = upgrade;
 }
 
-/* "1000", "-" for no close frame, "empty" for a close frame without a code. */
-static const char *code_str(int code, char buf[16])
+/* A line being written: kept here and handed to the stream with one fwrite (fprintf's parsing
+ * of a format, several times a line, cost more than the rest of the summary). A line longer
+ * than the buffer goes out in pieces. */
+struct lb {
+    FILE *f;
+    size_t n;
+    char b[1024];
+};
+
+static void lb_put(struct lb *l, const char *s, size_t n)
 {
-    if (code < 0) return "-";
-    if (code == 0) return "empty";
-    snprintf(buf, 16, "%d", code);
-    return buf;
+    if (n > sizeof l->b - l->n) {
+        fwrite(l->b, 1, l->n, l->f);
+        l->n = 0;
+        if (n > sizeof l->b) {
+            fwrite(s, 1, n, l->f);
+            return;
+        }
+    }
+    memcpy(l->b + l->n, s, n);
+    l->n += n;
+}
+
+static void lb_s(struct lb *l, const char *s) { lb_put(l, s, strlen(s)); }
+
+static void lb_u(struct lb *l, unsigned long long v)
+{
+    char t[24];
+    lb_put(l, t, wsi_u64(v, t));
+}
+
+/* s, then "s" unless n is 1 */
+static void lb_plural(struct lb *l, const char *s, unsigned long long n)
+{
+    lb_s(l, s);
+    if (n != 1) lb_put(l, "s", 1);
+}
+
+/* "1000", "-" for no close frame, "empty" for a close frame without a code. */
+static void lb_code(struct lb *l, int code)
+{
+    if (code < 0) lb_put(l, "-", 1);
+    else if (code == 0) lb_s(l, "empty");
+    else lb_u(l, (unsigned long long)code);
 }
 
 /* Write the line of a closed connection. */
 static void line(struct wsi_summary *s, const struct wsi_event *ev, const struct sconn *c)
 {
-    FILE *f = s->o.out;
+    struct lb l = {.f = s->o.out};
     const struct wsi_close_ev *ce = &ev->u.close;
     const char *on = "", *off = "";
-    char cl[64], sv[64], a[16], b[16];
+    char cl[64], sv[64];
     int cd = ev->client_dir == 1 ? 1 : 0;
     if (ev->har) {
         char srv[300];
-        if (!s->har_said) fprintf(f, "From a HAR file: %s.\n", WSI_HAR_NOT_SHOWN);
+        if (!s->har_said) {
+            lb_s(&l, "From a HAR file: ");
+            lb_s(&l, WSI_HAR_NOT_SHOWN);
+            lb_s(&l, ".\n");
+        }
         s->har_said = 1;
-        fprintf(f, "#%llu browser -> %s", (unsigned long long)ev->conn,
-                wsi_escape_preview((const uint8_t *)ev->har->server, strlen(ev->har->server), 100, 1, srv, sizeof srv));
+        lb_put(&l, "#", 1);
+        lb_u(&l, (unsigned long long)ev->conn);
+        lb_s(&l, " browser -> ");
+        lb_s(&l, wsi_escape_preview((const uint8_t *)ev->har->server, strlen(ev->har->server), 100, 1, srv, sizeof srv));
     } else {
-        fprintf(f, "#%llu", (unsigned long long)ev->conn);
-        if (ev->file) fprintf(f, " (%s)", ev->file);
-        fprintf(f, " %s -> %s", wsi_endpoint_str(ev->ci, cd, cl), wsi_endpoint_str(ev->ci, 1 - cd, sv));
+        lb_put(&l, "#", 1);
+        lb_u(&l, (unsigned long long)ev->conn);
+        if (ev->file) {
+            lb_s(&l, " (");
+            lb_s(&l, ev->file);
+            lb_put(&l, ")", 1);
+        }
+        lb_put(&l, " ", 1);
+        lb_s(&l, wsi_endpoint_str(ev->ci, cd, cl));
+        lb_s(&l, " -> ");
+        lb_s(&l, wsi_endpoint_str(ev->ci, 1 - cd, sv));
     }
-    if (c && c->request) fprintf(f, " %s", c->request);
+    if (c && c->request) {
+        lb_put(&l, " ", 1);
+        lb_s(&l, c->request);
+    }
     if (!ce->websocket && !(c && c->http) && ce->carries != WSI_CARRIES_HTTP) {
         if (ce->tls)
-            fputs(ce->tls_decrypted ? "  TLS, decrypted, not HTTP"
-                  : c && c->keylog_lacks ? "  TLS, encrypted (the key log has no line for this session)"
-                                         : "  TLS, encrypted (no key: see --keylog)",
-                  f);
+            lb_s(&l, ce->tls_decrypted ? "  TLS, decrypted, not HTTP"
+                     : c && c->keylog_lacks ? "  TLS, encrypted (the key log has no line for this session)"
+                                            : "  TLS, encrypted (no key: see --keylog)");
         else if (ce->carries == WSI_CARRIES_UPGRADE_OTHER)
-            fputs("  upgraded to another protocol (not decoded)", f);
+            lb_s(&l, "  upgraded to another protocol (not decoded)");
         else
-            fputs("  other TCP", f);
-        fprintf(f, "  c2s %llu B / s2c %llu B", (unsigned long long)ce->tcp_bytes[WSI_C2S],
-                (unsigned long long)ce->tcp_bytes[WSI_S2C]);
-        fprintf(f, "  packets %llu-%llu", (unsigned long long)ce->first_packet, (unsigned long long)ce->last_packet);
+            lb_s(&l, "  other TCP");
+        lb_s(&l, "  c2s ");
+        lb_u(&l, (unsigned long long)ce->tcp_bytes[WSI_C2S]);
+        lb_s(&l, " B / s2c ");
+        lb_u(&l, (unsigned long long)ce->tcp_bytes[WSI_S2C]);
+        lb_s(&l, " B  packets ");
+        lb_u(&l, (unsigned long long)ce->first_packet);
+        lb_put(&l, "-", 1);
+        lb_u(&l, (unsigned long long)ce->last_packet);
     } else {
         if (ce->websocket) {
             if (s->o.color) {
                 on = ce->verdict == WSI_HS_VALID || ce->verdict == WSI_HS_NOT_SEEN ? C_GREEN : C_RED;
                 off = C_RESET;
             }
-            fprintf(f, "  %s%s%s", on, wsi_hs_verdict_id(ce->verdict), off);
+            lb_s(&l, "  ");
+            lb_s(&l, on);
+            lb_s(&l, wsi_hs_verdict_id(ce->verdict));
+            lb_s(&l, off);
         } else {
-            fputs("  http", f);
-            if (ce->carries == WSI_CARRIES_UPGRADE_OTHER) fputs("  upgraded to another protocol (not decoded)", f);
+            lb_s(&l, "  http");
+            if (ce->carries == WSI_CARRIES_UPGRADE_OTHER) lb_s(&l, "  upgraded to another protocol (not decoded)");
             else if (ce->handshake) {
                 if (s->o.color) {
                     on = ce->verdict == WSI_HS_VALID ? C_GREEN : C_RED;
                     off = C_RESET;
                 }
-                fprintf(f, "  upgrade %s%s%s", on, wsi_hs_verdict_id(ce->verdict), off);
+                lb_s(&l, "  upgrade ");
+                lb_s(&l, on);
+                lb_s(&l, wsi_hs_verdict_id(ce->verdict));
+                lb_s(&l, off);
             }
         }
-        if (ev->har)
-            fprintf(f, "  c2s %llu msg / s2c %llu msg  close not recorded", (unsigned long long)ce->messages[WSI_C2S],
-                    (unsigned long long)ce->messages[WSI_S2C]);
-        else if (ce->websocket || ce->messages[0] || ce->messages[1])
+        if (ev->har) {
+            lb_s(&l, "  c2s ");
+            lb_u(&l, (unsigned long long)ce->messages[WSI_C2S]);
+            lb_s(&l, " msg / s2c ");
+            lb_u(&l, (unsigned long long)ce->messages[WSI_S2C]);
+            lb_s(&l, " msg  close not recorded");
+        } else if (ce->websocket || ce->messages[0] || ce->messages[1]) {
             /* data messages, then control frames (close, ping, pong) */
-            fprintf(f, "  c2s %llu msg + %llu ctl / s2c %llu msg + %llu ctl  close %s/%s",
-                    (unsigned long long)(ce->messages[WSI_C2S] - ce->controls[WSI_C2S]),
-                    (unsigned long long)ce->controls[WSI_C2S],
-                    (unsigned long long)(ce->messages[WSI_S2C] - ce->controls[WSI_S2C]),
-                    (unsigned long long)ce->controls[WSI_S2C], code_str(ce->close_code[WSI_C2S], a),
-                    code_str(ce->close_code[WSI_S2C], b));
+            lb_s(&l, "  c2s ");
+            lb_u(&l, (unsigned long long)(ce->messages[WSI_C2S] - ce->controls[WSI_C2S]));
+            lb_s(&l, " msg + ");
+            lb_u(&l, (unsigned long long)ce->controls[WSI_C2S]);
+            lb_s(&l, " ctl / s2c ");
+            lb_u(&l, (unsigned long long)(ce->messages[WSI_S2C] - ce->controls[WSI_S2C]));
+            lb_s(&l, " msg + ");
+            lb_u(&l, (unsigned long long)ce->controls[WSI_S2C]);
+            lb_s(&l, " ctl  close ");
+            lb_code(&l, ce->close_code[WSI_C2S]);
+            lb_put(&l, "/", 1);
+            lb_code(&l, ce->close_code[WSI_S2C]);
+        }
         on = off = "";
         if (s->o.color && ce->violations) {
             on = C_RED;
             off = C_RESET;
         }
-        fprintf(f, "  %s%llu violation%s%s", on, (unsigned long long)ce->violations, ce->violations == 1 ? "" : "s",
-                off);
-        if (ce->abnormal) fputs("  abnormal (1006)", f);
-        else if (ce->websocket && ce->still_open) fputs("  still open", f);
-        if (ce->undecoded[0] + ce->undecoded[1])
-            fprintf(f, "  %llu B not decoded", (unsigned long long)(ce->undecoded[0] + ce->undecoded[1]));
+        lb_s(&l, "  ");
+        lb_s(&l, on);
+        lb_u(&l, (unsigned long long)ce->violations);
+        lb_plural(&l, " violation", (unsigned long long)ce->violations);
+        lb_s(&l, off);
+        if (ce->abnormal) lb_s(&l, "  abnormal (1006)");
+        else if (ce->websocket && ce->still_open) lb_s(&l, "  still open");
+        if (ce->undecoded[0] + ce->undecoded[1]) {
+            lb_s(&l, "  ");
+            lb_u(&l, (unsigned long long)(ce->undecoded[0] + ce->undecoded[1]));
+            lb_s(&l, " B not decoded");
+        }
     }
-    if (ce->gaps) fprintf(f, "  %llu gap%s", (unsigned long long)ce->gaps, ce->gaps == 1 ? "" : "s");
-    if (c && c->reset) fputs("  reset", f);
-    if (c && c->not_inflated)
-        fprintf(f, "  %llu compressed message%s not (fully) inflated", (unsigned long long)c->not_inflated,
-                c->not_inflated == 1 ? "" : "s");
+    if (ce->gaps) {
+        lb_s(&l, "  ");
+        lb_u(&l, (unsigned long long)ce->gaps);
+        lb_plural(&l, " gap", (unsigned long long)ce->gaps);
+    }
+    if (c && c->reset) lb_s(&l, "  reset");
+    if (c && c->not_inflated) {
+        lb_s(&l, "  ");
+        lb_u(&l, (unsigned long long)c->not_inflated);
+        lb_plural(&l, " compressed message", (unsigned long long)c->not_inflated);
+        lb_s(&l, " not (fully) inflated");
+    }
     if (ev->har) {
-        if (ev->har->errors) fprintf(f, "  %s%llu error%s%s", s->o.color ? C_RED : "", (unsigned long long)ev->har->errors,
-                                     ev->har->errors == 1 ? "" : "s", s->o.color ? C_RESET : "");
-        if (c && c->first_error && *c->first_error) fprintf(f, " (%s)", c->first_error);
-        if (!ev->har->messages_recorded && !ev->har->messages_from) fputs("  no messages recorded", f);
-        fprintf(f, "  HAR entry %llu", (unsigned long long)ev->har->entry);
+        if (ev->har->errors) {
+            lb_s(&l, "  ");
+            lb_s(&l, s->o.color ? C_RED : "");
+            lb_u(&l, (unsigned long long)ev->har->errors);
+            lb_plural(&l, " error", (unsigned long long)ev->har->errors);
+            lb_s(&l, s->o.color ? C_RESET : "");
+        }
+        if (c && c->first_error && *c->first_error) {
+            lb_s(&l, " (");
+            lb_s(&l, c->first_error);
+            lb_put(&l, ")", 1);
+        }
+        if (!ev->har->messages_recorded && !ev->har->messages_from) lb_s(&l, "  no messages recorded");
+        lb_s(&l, "  HAR entry ");
+        lb_u(&l, (unsigned long long)ev->har->entry);
     }
-    if (ce->cut_short == WSI_END_EVICTED) fputs("  evicted (table full)", f);
-    else if (ce->cut_short == WSI_END_REUSED) fputs("  ended by a new connection on its ports", f);
-    fprintf(f, "  %.2f s\n", ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0);
+    if (ce->cut_short == WSI_END_EVICTED) lb_s(&l, "  evicted (table full)");
+    else if (ce->cut_short == WSI_END_REUSED) lb_s(&l, "  ended by a new connection on its ports");
+    double d = ce->duration >= 0 && ce->duration < 1e12 ? ce->duration : 0.0;
+    char t[64];
+    size_t k = wsi_fixed(d, 2, t);
+    if (!k) k = (size_t)snprintf(t, sizeof t, "%.2f", d);
+    lb_s(&l, "  ");
+    lb_put(&l, t, k);
+    lb_s(&l, " s\n");
+    fwrite(l.b, 1, l.n, l.f);
 }
 
 void wsi_summary_event(void *self, const struct wsi_event *ev)
