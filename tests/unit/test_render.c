@@ -1431,6 +1431,23 @@ static void test_summary(void **state)
     assert_string_equal(l.v[2], "#7 (b.pcap) 127.0.0.1:51000 -> 127.0.0.1:8765 POST /api  http  0 violations  0.01 s");
     free(l.v);
     free(out.buf);
+
+    /* a line longer than the line buffer (a capture deep in folders): written whole, in order */
+    char name[3001];
+    for (size_t i = 0; i < sizeof name - 1; i++) name[i] = (char)('a' + i % 26);
+    name[sizeof name - 1] = '\0';
+    out_open(&out, SUMMARY, &o);
+    ctx_init(&x, &out.sink, 9);
+    x.file = name;
+    conn_ev(&x);
+    http_req(&x, 0.001, "GET", "/long", 0);
+    close_ev(&x, 12345.678, &(struct wsi_close_ev){.close_code = {-1, -1}, .duration = 12345.678});
+    out_done(&out);
+    char want[3200];
+    snprintf(want, sizeof want, "#9 (%s) 127.0.0.1:51000 -> 127.0.0.1:8765 GET /long  http  0 violations  12345.68 s\n",
+             name);
+    assert_string_equal(out.buf, want);
+    free(out.buf);
 }
 
 /* --order=start: connection 2 ends before 1 and 3 (never closed) comes last; ladder and summary
