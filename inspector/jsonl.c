@@ -34,6 +34,7 @@
 #define SEC_NSEC_MAX_LEN (U64_MAX_LEN + 10)
 #define DOUBLE9_MAX_LEN (1 + 16 + 10) /* '-', below 2^52 (16 digits), ".NNNNNNNNN" */
 #define TS_MAX_LEN (1 + SEC_NSEC_MAX_LEN) /* w_ts */
+#define ENDPOINT4_MAX_LEN 21              /* 255.255.255.255:65535 (w_endpoint4) */
 #define HEAD_LEN 24                       /* {"type":"<name>" of a line, copied whole (struct line_head) */
 #define KEY_MAX 32                        /* the longest ,"key": (checked for each key: KEY) */
 
@@ -45,7 +46,8 @@
  * asks for less; strings, hex and the longest numbers ask piece by piece, in pieces sized to
  * the buffer (JSTR_STEP, JHEX_STEP, jcopy); a fixed name asks for its length (jname_bytes). */
 #define JROOM_MAX LINE_START_MAX
-_Static_assert(KEY_MAX + DOUBLE9_MAX_LEN <= JROOM_MAX && KEY_MAX + U64_MAX_LEN <= JROOM_MAX,
+_Static_assert(KEY_MAX + DOUBLE9_MAX_LEN <= JROOM_MAX && KEY_MAX + U64_MAX_LEN <= JROOM_MAX &&
+                   KEY_MAX + 2 + ENDPOINT4_MAX_LEN <= JROOM_MAX,
                "a field asks for more room than the start of a line");
 
 /* The smallest buffer: the largest room, and at least one input byte per piece of hex
@@ -591,12 +593,33 @@ static size_t shown(const struct wsi_json *j, const uint8_t *p, size_t n, int te
 
 /* ---- one object per event kind ------------------------------------------ */
 
-/* "k": "addr:port" of the sender of direction dir (wsi_endpoint_str), or null without ci. */
+/* An IPv4 address and port as wsi_endpoint_str writes them: digits, dots and a colon,
+ * nothing to escape. */
+static inline char *w_endpoint4(char *p, const uint8_t a[4], unsigned port)
+{
+    for (int i = 0; i < 4; i++) {
+        p = w_u64(p, a[i]);
+        *p++ = i < 3 ? '.' : ':';
+    }
+    return w_u64(p, port);
+}
+
+/* "k": "addr:port" of the sender of direction dir (0 or 1), as wsi_endpoint_str writes it
+ * (IPv4 written here, straight into the line), or null without ci. */
 static void jendpoint_(struct wsi_json *j, const char *ks, size_t kn, const struct wsi_conn_info *ci, int dir)
 {
     char buf[64];
-    if (!ci) jnull_(j, ks, kn);
-    else jstr_(j, ks, kn, wsi_endpoint_str(ci, dir, buf));
+    if (!ci) {
+        jnull_(j, ks, kn);
+    } else if (ci->addr[dir].family == 4) {
+        char *p = jkey(j, ks, kn, 2 + ENDPOINT4_MAX_LEN);
+        *p++ = '"';
+        p = w_endpoint4(p, ci->addr[dir].bytes, ci->port[dir]);
+        *p++ = '"';
+        done(j, p);
+    } else {
+        jstr_(j, ks, kn, wsi_endpoint_str(ci, dir, buf));
+    }
 }
 
 static void endpoints(struct wsi_json *j, const struct wsi_event *ev)
