@@ -206,15 +206,42 @@ static inline char *w_i64(char *p, long long v)
     return w_u64(p, 0 - (uint64_t)v);
 }
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+/* Eight digits computed side by side in one word, stored at once (little-endian words). */
+#define DIGITS8_IN_A_WORD 1
+
+/* v (< 1e8) as 8 decimal digits, leading zeros included, in a word whose lowest byte is the
+ * first digit: v split in two halves of 4 digits (32-bit lanes), each half in two of 2
+ * (16-bit lanes), each of those in two digits (bytes). A lane's x / 100 is x * 10486 >> 20
+ * (exact below 43,699) and x / 10 is x * 103 >> 10 (exact below 179); the products stay
+ * within their lane, and what a shift brings in from the lane above is masked off. */
+static inline uint64_t digits8(uint32_t v)
+{
+    uint64_t x = v / 10000u | (uint64_t)(v % 10000u) << 32;                         /* abcd, efgh */
+    uint64_t hi = (x * 10486u) >> 20 & UINT64_C(0x0000007F0000007F);
+    x = hi | (x - hi * 100u) << 16;                                                  /* ab, cd, ef, gh */
+    hi = (x * 103u) >> 10 & UINT64_C(0x000F000F000F000F);
+    x = hi | (x - hi * 10u) << 8;                                                    /* a, b, ..., h */
+    return x + UINT64_C(0x3030303030303030);                                         /* + '0' */
+}
+#endif
+
 /* ".NNNNNNNNN": ns (< 1e9) as exactly 9 digits. */
 static inline char *w_frac9(char *p, uint32_t ns)
 {
     *p = '.';
+#ifdef DIGITS8_IN_A_WORD
+    uint32_t first = ns / 100000000u;
+    uint64_t rest = digits8(ns - first * 100000000u);
+    p[1] = (char)('0' + first);
+    memcpy(p + 2, &rest, 8);
+#else
     for (int i = 8; i > 0; i -= 2) {
         memcpy(p + i, dec2 + 2 * (ns % 100), 2);
         ns /= 100;
     }
     p[1] = (char)('0' + ns);
+#endif
     return p + 10;
 }
 

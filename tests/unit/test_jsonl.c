@@ -377,6 +377,39 @@ static void test_numbers_and_times(void **state)
     free(d);
 }
 
+/* The nine decimals of ts and t: the writer makes the last eight as two halves of four
+ * side by side (digits8), so every value of each half is met, in both halves, with every
+ * first decimal. */
+static void test_every_half(void **state)
+{
+    (void)state;
+    enum { N = 10000 };
+    struct wsi_event *evs = calloc(N, sizeof *evs);
+    assert_non_null(evs);
+    struct sb want = {0};
+    for (uint32_t h = 0; h < N; h++) {
+        struct wsi_event *ev = &evs[h];
+        ev->kind = WSI_EV_GAP;
+        ev->side = WSI_NONE;
+        ev->ts_sec = 1700000000;
+        ev->ts_nsec = h % 10 * 100000000u + h * 10000u + (N - 1 - h);
+        ev->t = ev->ts_nsec / 1e9;
+        sb_printf(&want, "{\"type\":\"gap\",\"conn\":0,\"packet\":0,\"ts\":");
+        ref_ts(&want, ev->ts_sec, ev->ts_nsec);
+        sb_printf(&want, ",\"t\":");
+        ref_sec(&want, ev->t);
+        sb_printf(&want, ",\"offset\":0,\"length\":0}\n");
+    }
+    for (size_t m = 0; m < NIMPL; m++) {
+        size_t len;
+        char *got = render(&impls[m], 32, evs, N, &len);
+        assert_same(impls[m].name, got, len, want.s, want.n);
+        free(got);
+    }
+    free(want.s);
+    free(evs);
+}
+
 /* Signed fields (status, rsv, opcode...) at the int limits. */
 static void test_signed(void **state)
 {
@@ -1475,7 +1508,7 @@ static void test_own_buffer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_numbers_and_times), cmocka_unit_test(test_signed),
+        cmocka_unit_test(test_numbers_and_times), cmocka_unit_test(test_every_half), cmocka_unit_test(test_signed),
         cmocka_unit_test(test_escape_bytes),      cmocka_unit_test(test_escape_utf8),
         cmocka_unit_test(test_escape_literals),
         cmocka_unit_test(test_escape_random),     cmocka_unit_test(test_escape_long),
