@@ -53,10 +53,19 @@ _Static_assert(KEY_MAX + DOUBLE9_MAX_LEN <= JROOM_MAX && KEY_MAX + U64_MAX_LEN <
 /* The smallest buffer: the largest room, and at least one input byte per piece of hex
  * (JBUF / 64) and of string (JBUF / 16). */
 #define JBUF_MIN (JROOM_MAX > 64 ? JROOM_MAX : 64)
+_Static_assert(64 <= JROOM_MAX, "the opcode fields (struct opcode_fields) are copied whole");
 _Static_assert(JBUF >= JBUF_MIN, "WSI_JSON_BUF is below JBUF_MIN, the most room the writers ask for at once");
+
+/* ,"opcode":N,"opcode_name":"NAME" of a 4-bit opcode (frame and message lines), made once,
+ * copied whole (like the heads); n is 0 when the name would not fit (then field by field). */
+struct opcode_fields {
+    char s[64];
+    size_t n;
+};
 
 struct wsi_json {
     struct wsi_render_opts o; /* output and preview length */
+    struct opcode_fields ops[16]; /* for each opcode below 16 (opcode_fields_make) */
     char *buf;                /* the lines being built (JBUF bytes) */
     size_t len;               /* bytes of it used */
     size_t hold;              /* whole lines up to this many bytes may wait in buf (see jflush) */
@@ -66,6 +75,8 @@ struct wsi_json {
     size_t sec_len;
 };
 _Static_assert(sizeof ((struct wsi_json *)0)->sec_str <= TS_MAX_LEN, "w_line_ts copies sec_str whole");
+
+static void opcode_fields_make(struct opcode_fields *f, unsigned op);
 
 struct wsi_json *wsi_json_new(const struct wsi_render_opts *o)
 {
@@ -79,6 +90,7 @@ struct wsi_json *wsi_json_new(const struct wsi_render_opts *o)
     j->o = *o;
     if (!j->o.out) j->o.out = stdout;
     j->sec = -1;
+    for (unsigned op = 0; op < 16; op++) opcode_fields_make(&j->ops[op], op);
     return j;
 }
 
@@ -492,6 +504,19 @@ static inline char *jkey(struct wsi_json *j, const char *ks, size_t kn, size_t v
     return w_copy(room(j, kn + vmax), ks, kn);
 }
 
+/* The opcode fields of op, written as jint and jname write them, for wsi_json_new. */
+static void opcode_fields_make(struct opcode_fields *f, unsigned op)
+{
+    const char *name = wsi_opcode_name(op);
+    size_t n = strlen(name);
+    f->n = 0;
+    if (n > sizeof f->s - sizeof ",\"opcode\":15,\"opcode_name\":\"\"") return; /* (never) */
+    char *p = w_u64(w_copy(f->s, LIT(",\"opcode\":")), op);
+    p = w_copy(w_copy(p, LIT(",\"opcode_name\":\"")), name, n);
+    *p++ = '"';
+    f->n = (size_t)(p - f->s);
+}
+
 /* A literal key as the two arguments the value writers take; a key longer than KEY_MAX
  * does not compile (an array of negative size). */
 #define KEY(k) ",\"" k "\":", KEY_LEN(",\"" k "\":")
@@ -595,6 +620,20 @@ static inline void jcode_(struct wsi_json *j, const char *ks, size_t kn, int cod
 #define jsec(j, k, v) jsec_((j), KEY(k), (v))
 #define jsec_opt(j, k, v) jsec_opt_((j), KEY(k), (v))
 #define jcode(j, k, c) jcode_((j), KEY(k), (c))
+
+/* "opcode": op, "opcode_name": its name (wsi_opcode_name) */
+static inline void jopcode(struct wsi_json *j, unsigned op)
+{
+    const struct opcode_fields *f = op < 16 ? &j->ops[op] : NULL;
+    if (f && f->n) {
+        char *p = room(j, sizeof f->s);
+        memcpy(p, f->s, sizeof f->s);
+        done(j, p + f->n);
+        return;
+    }
+    jint(j, "opcode", op);
+    jname(j, "opcode_name", wsi_opcode_name(op));
+}
 
 /* "k": "0a1b..." of the bytes XORed with the 4-byte key (byte i with key[i % 4]): the
  * payload as a client sent it, masked (RFC 6455 §5.3) */
@@ -786,8 +825,7 @@ static void j_frame(struct wsi_json *j, const struct wsi_frame_ev *fe)
     if (f) {
         jbool(j, "fin", f->fin);
         jint(j, "rsv", f->rsv);
-        jint(j, "opcode", f->opcode);
-        jname(j, "opcode_name", wsi_opcode_name(f->opcode));
+        jopcode(j, f->opcode);
         jbool(j, "mask", f->masked);
         if (f->masked) jhex(j, "masking_key", f->mask, 4);
         ju64(j, "payload_length", f->len);
@@ -820,8 +858,7 @@ static void j_message(struct wsi_json *j, const struct wsi_message_ev *me)
         total = me->plain_total;
         is_text = m->opcode == WSI_OP_TEXT;
     }
-    jint(j, "opcode", m->opcode);
-    jname(j, "opcode_name", wsi_opcode_name(m->opcode));
+    jopcode(j, m->opcode);
     ju64(j, "length", m->len);
     ju64(j, "frames", m->nframes);
     jbool(j, "rsv1", m->rsv1);

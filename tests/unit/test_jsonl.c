@@ -1202,7 +1202,7 @@ static void test_hex_and_names(void **state)
     struct wsi_event *evs = calloc(n, sizeof *evs);
     assert_true(f && evs);
     for (size_t i = 0; i < n; i++) {
-        f[i].opcode = (uint8_t)(i % 16);
+        f[i].opcode = (uint8_t)(i < 16 ? i : i * 13); /* every 4-bit one, then a few above ("invalid") */
         f[i].masked = 1;
         for (int k = 0; k < 4; k++) f[i].mask[k] = (uint8_t)(rnd());
         f[i].len = lens[i] + i % 2;
@@ -1227,6 +1227,10 @@ static void test_hex_and_names(void **state)
             char key[16];
             snprintf(key, sizeof key, "\"%02x%02x%02x%02x\"", f[i].mask[0], f[i].mask[1], f[i].mask[2], f[i].mask[3]);
             got = field(line, "masking_key", ",\"payload_length\":");
+            assert_string_equal(got, key);
+            free(got);
+            got = field(line, "opcode", ",\"opcode_name\":");
+            snprintf(key, sizeof key, "%u", (unsigned)f[i].opcode);
             assert_string_equal(got, key);
             free(got);
             got = field(line, "opcode_name", ",\"mask\":");
