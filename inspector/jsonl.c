@@ -468,6 +468,27 @@ static void jname_bytes(struct wsi_json *j, const char *s)
 /* Input bytes converted per capacity check (1024 with the 64 KiB buffer). */
 #define JHEX_STEP (JBUF / 64)
 
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#include <emmintrin.h>
+/* Hex 16 bytes at a time in SSE2 registers (the portable build: 8 at a time from hex2). */
+#define HEX_16_AT_A_TIME 1
+
+/* The 32 lower-case hex digits of 16 bytes: each byte's high and low nibbles interleaved,
+ * then '0' added to each, and 39 more ('a' - '0' - 10) to those above 9. */
+static inline void w_hex16(char *p, const uint8_t *s)
+{
+    const __m128i low4 = _mm_set1_epi8(0x0F), nine = _mm_set1_epi8(9), zero = _mm_set1_epi8('0'),
+                  letters = _mm_set1_epi8('a' - '0' - 10);
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), low4), lo = _mm_and_si128(v, low4);
+    __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo); /* bytes 0-7, 8-15 */
+    a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), letters));
+    b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), letters));
+    _mm_storeu_si128((__m128i *)(void *)p, a);
+    _mm_storeu_si128((__m128i *)(void *)(p + 16), b);
+}
+#endif
+
 /* Lower-case hex of the bytes, quoted. Like jstring_bytes, each piece's room holds the
  * closing quote too (the first one's both quotes), whether or not more pieces follow:
  * an empty string is the first piece, with no bytes. */
@@ -478,6 +499,9 @@ static void jhex_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
     *p++ = '"';
     while (len) { /* (s may be NULL when len is 0: no arithmetic on it then) */
         const uint8_t *e = s + n;
+#ifdef HEX_16_AT_A_TIME
+        for (; e - s >= 16; s += 16, p += 32) w_hex16(p, s);
+#endif
 #define HEX_AT(k) memcpy(p + 2 * (k), hex2 + 2 * (size_t)s[k], 2)
         for (; e - s >= 8; s += 8, p += 16) { /* 8 bytes per step */
             HEX_AT(0), HEX_AT(1), HEX_AT(2), HEX_AT(3), HEX_AT(4), HEX_AT(5), HEX_AT(6), HEX_AT(7);
