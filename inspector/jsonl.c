@@ -401,6 +401,13 @@ static void jstring_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
                 size_t k = (size_t)__builtin_ctzll(hit) >> 3; /* s[i + k] is the first (the lowest byte) */
                 p += k;
                 i += k;
+                if (s[i] == '"' || s[i] == '\\') { /* the ones JSON text is full of: escaped at once */
+                    p[0] = '\\';
+                    p[1] = (char)s[i];
+                    p += 2;
+                    i++;
+                    continue;
+                }
             }
 #endif
             /* one byte (or character) at a time: the first not plain, or the last few */
