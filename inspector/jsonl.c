@@ -666,6 +666,38 @@ static inline void jopcode(struct wsi_json *j, unsigned op)
     jname(j, "opcode_name", wsi_opcode_name(op));
 }
 
+/* ---- several fields in one room ---------------------------------------------- */
+
+/* Fields of bounded length (numbers, booleans, null) written one after the other into one
+ * room, for the lines written most: ROOM asks for the sum of their *_ROOM lengths (at most
+ * JROOM_MAX: checked when compiling), the W_ writers write each at p and return its end
+ * (the same bytes as the j writers above), done() marks them all. */
+#define ROOM(j, n) room((j), (n) + 0 * sizeof(char[(n) <= JROOM_MAX ? 1 : -1]))
+#define U64_ROOM(k) (KEY_LEN(",\"" k "\":") + U64_MAX_LEN)
+#define INT_ROOM(k) (KEY_LEN(",\"" k "\":") + I64_MAX_LEN)
+#define BOOL_ROOM(k) (KEY_LEN(",\"" k "\":") + 5)
+#define HEX4_ROOM(k) (KEY_LEN(",\"" k "\":") + 10)
+
+static inline char *w_bool(char *p, int v)
+{
+    return v ? w_copy(p, LIT("true")) : w_copy(p, LIT("false"));
+}
+
+/* "0a1b2c3d": 4 bytes in hex, quoted (as jhex_bytes writes them) */
+static inline char *w_hex4(char *p, const uint8_t b[4])
+{
+    p[0] = '"';
+    for (int k = 0; k < 4; k++) memcpy(p + 1 + 2 * k, hex2 + 2 * (size_t)b[k], 2);
+    p[9] = '"';
+    return p + 10;
+}
+
+#define W_U64(p, k, v) w_u64(w_copy((p), KEY(k)), (v))
+#define W_INT(p, k, v) w_i64(w_copy((p), KEY(k)), (v))
+#define W_BOOL(p, k, v) w_bool(w_copy((p), KEY(k)), (v))
+#define W_NULL(p, k) w_copy(w_copy((p), KEY(k)), LIT("null"))
+#define W_HEX4(p, k, b) w_hex4(w_copy((p), KEY(k)), (b))
+
 /* "k": "0a1b..." of the bytes XORed with the 4-byte key (byte i with key[i % 4]): the
  * payload as a client sent it, masked (RFC 6455 §5.3) */
 static void jhex_xor_(struct wsi_json *j, const char *ks, size_t kn, const uint8_t *s, size_t len, const uint8_t key[4])
@@ -853,18 +885,24 @@ static void j_handshake(struct wsi_json *j, const struct wsi_handshake_ev *h)
 static void j_frame(struct wsi_json *j, const struct wsi_frame_ev *fe)
 {
     const struct wsi_frame *f = fe->f;
+    char *p;
     if (f) {
-        jbool(j, "fin", f->fin);
-        jint(j, "rsv", f->rsv);
+        p = ROOM(j, BOOL_ROOM("fin") + INT_ROOM("rsv"));
+        p = W_BOOL(p, "fin", f->fin);
+        done(j, W_INT(p, "rsv", f->rsv));
         jopcode(j, f->opcode);
-        jbool(j, "mask", f->masked);
-        if (f->masked) jhex(j, "masking_key", f->mask, 4);
-        ju64(j, "payload_length", f->len);
-        jint(j, "len7", f->len7);
-        jint(j, "header_length", f->hdr_len);
-        ju64(j, "offset", f->offset);
+        p = ROOM(j, BOOL_ROOM("mask") + HEX4_ROOM("masking_key") + U64_ROOM("payload_length") + INT_ROOM("len7"));
+        p = W_BOOL(p, "mask", f->masked);
+        if (f->masked) p = W_HEX4(p, "masking_key", f->mask);
+        p = W_U64(p, "payload_length", f->len);
+        done(j, W_INT(p, "len7", f->len7));
+        p = ROOM(j, INT_ROOM("header_length") + U64_ROOM("offset") + U64_ROOM("index"));
+        p = W_INT(p, "header_length", f->hdr_len);
+        p = W_U64(p, "offset", f->offset);
+    } else {
+        p = ROOM(j, U64_ROOM("index"));
     }
-    ju64(j, "index", fe->index);
+    done(j, W_U64(p, "index", fe->index));
     size_t n = shown(j, fe->preview, fe->preview ? fe->preview_len : 0, 0);
     jhex(j, "preview_hex", fe->preview, n);
     jbool(j, "preview_truncated", f ? n < f->len : n < fe->preview_len);
@@ -890,35 +928,39 @@ static void j_message(struct wsi_json *j, const struct wsi_message_ev *me)
         is_text = m->opcode == WSI_OP_TEXT;
     }
     jopcode(j, m->opcode);
-    ju64(j, "length", m->len);
-    ju64(j, "frames", m->nframes);
-    jbool(j, "rsv1", m->rsv1);
+    char *w = ROOM(j, U64_ROOM("length") + U64_ROOM("frames") + BOOL_ROOM("rsv1"));
+    w = W_U64(w, "length", m->len);
+    w = W_U64(w, "frames", m->nframes);
+    done(j, W_BOOL(w, "rsv1", m->rsv1));
     size_t n = shown(j, p, plen, is_text);
     if (is_text) jbytes(j, "text", p, n);
     jhex(j, "preview_hex", p, n);
-    jbool(j, "preview_truncated", n < total);
-    if (me->inflated) {
-        jbool(j, "compressed", 1);
-        if (me->plain) {
-            ju64(j, "inflated_length", me->plain_total);
-            jbool(j, "inflate_cut", me->plain_cut);
-        } else {
-            jstr(j, "inflate_error", me->inflate_error);
-        }
+    w = ROOM(j, BOOL_ROOM("preview_truncated") + BOOL_ROOM("compressed") + U64_ROOM("inflated_length") +
+                    BOOL_ROOM("inflate_cut"));
+    w = W_BOOL(w, "preview_truncated", n < total);
+    if (me->inflated) w = W_BOOL(w, "compressed", 1);
+    if (me->inflated && me->plain) {
+        w = W_U64(w, "inflated_length", me->plain_total);
+        w = W_BOOL(w, "inflate_cut", me->plain_cut);
     }
+    done(j, w);
+    if (me->inflated && !me->plain) jstr(j, "inflate_error", me->inflate_error);
+    w = ROOM(j, BOOL_ROOM("utf8_valid") + BOOL_ROOM("incomplete"));
     if (m->opcode == WSI_OP_TEXT || m->opcode == WSI_OP_CLOSE) {
-        if (me->inflated && me->plain && m->opcode == WSI_OP_TEXT) jbool(j, "utf8_valid", me->plain_utf8_valid);
-        else if (m->utf8_valid < 0) jnull(j, "utf8_valid"); /* compressed text that did not inflate: not checked */
-        else jbool(j, "utf8_valid", m->utf8_valid);
+        if (me->inflated && me->plain && m->opcode == WSI_OP_TEXT) w = W_BOOL(w, "utf8_valid", me->plain_utf8_valid);
+        else if (m->utf8_valid < 0) w = W_NULL(w, "utf8_valid"); /* compressed text that did not inflate: not checked */
+        else w = W_BOOL(w, "utf8_valid", m->utf8_valid);
     }
     if (m->opcode == WSI_OP_CLOSE) {
+        done(j, w);
         jcode(j, "close_code", m->close_code);
         const char *name = m->close_code >= 0 ? wsi_close_code_name(m->close_code) : "";
         jstr(j, "close_name", *name ? name : NULL);
         if (m->close_reason) jbytes(j, "close_reason", m->close_reason, m->close_reason_len);
         else jnull(j, "close_reason");
+        w = ROOM(j, BOOL_ROOM("incomplete"));
     }
-    jbool(j, "incomplete", m->incomplete);
+    done(j, W_BOOL(w, "incomplete", m->incomplete));
     if (m->opcode == WSI_OP_PONG) jsec_opt(j, "rtt", me->rtt);
     if (j->o.detail && me->inflated && m->preview) /* the compressed bytes, as the frames carried them */
         jhex(j, "compressed_hex", m->preview, shown(j, m->preview, m->preview_len, 0));
