@@ -10,6 +10,13 @@
 #include "accept.h"
 #include "render.h"
 
+#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#include <emmintrin.h>
+/* Hex, and the search for bytes a string must escape, 16 bytes at a time in SSE2 registers
+ * (the portable build: 8 at a time, in 64-bit words or from a table). */
+#define JSON_SSE2 1
+#endif
+
 /* Each line is built in the renderer's buffer. A complete line is handed to stdio at once
  * (one fwrite) unless stdio would only have copied it into its own buffer: then it waits
  * in ours with the lines before it, and they are handed over together with the first line
@@ -352,9 +359,9 @@ static inline int plain(uint8_t b)
 }
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* Plain bytes are copied 8 at a time, up to the first that is not: the lowest byte flagged
- * by unplain8 in a word loaded from memory, which needs little-endian words (elsewhere the
- * bytes go one at a time). */
+/* Plain bytes are copied 8 at a time (16 with SSE2), up to the first that is not: the lowest
+ * byte flagged by unplain8 in a word loaded from memory, which needs little-endian words
+ * (elsewhere the bytes go one at a time). */
 #define JSTR_8_AT_A_TIME 1
 
 /* The high bit of each of the 8 bytes of x that is not plain(): below 0x20, '"', '\\',
@@ -369,6 +376,31 @@ static inline uint64_t unplain8(uint64_t x)
             | ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d) /* '"', '\\', DEL */
             | x)                                                      /* 0x80 and above */
            & high;
+}
+
+/* The 8 bytes at s copied to p; returns how many of them, from the first, are plain (8: all). */
+static inline size_t plain_run8(char *p, const uint8_t *s)
+{
+    uint64_t x, hit;
+    memcpy(&x, s, 8);
+    memcpy(p, &x, 8);
+    hit = unplain8(x);
+    return hit ? (size_t)__builtin_ctzll(hit) >> 3 : 8; /* the lowest byte flagged is the first */
+}
+#endif
+
+#ifdef JSON_SSE2
+/* The 16 bytes at s copied to p; returns how many of them, from the first, are plain (16:
+ * all). Compared as signed bytes, those below 0x20 and those of 0x80 and above are all
+ * below 0x20. */
+static inline size_t plain_run16(char *p, const uint8_t *s)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+    _mm_storeu_si128((__m128i *)(void *)p, v);
+    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))));
+    unsigned hit = (unsigned)_mm_movemask_epi8(bad);
+    return hit ? (size_t)__builtin_ctz(hit) : 16;
 }
 #endif
 
@@ -389,18 +421,18 @@ static void jstring_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
     for (;;) {
         while (i < stop) {
 #ifdef JSTR_8_AT_A_TIME
-            if (stop - i >= 8) { /* 8 bytes copied at once, kept up to the first that is not plain */
-                uint64_t x, hit;
-                memcpy(&x, s + i, 8);
-                memcpy(p, &x, 8);
-                if (!(hit = unplain8(x))) {
-                    p += 8;
-                    i += 8;
-                    continue;
-                }
-                size_t k = (size_t)__builtin_ctzll(hit) >> 3; /* s[i + k] is the first (the lowest byte) */
+            if (stop - i >= 8) { /* 16 or 8 bytes copied at once, kept up to the first that is not plain */
+                size_t n = 8, k;
+#ifdef JSON_SSE2
+                if (stop - i >= 16) {
+                    n = 16;
+                    k = plain_run16(p, s + i);
+                } else
+#endif
+                    k = plain_run8(p, s + i);
                 p += k;
                 i += k;
+                if (k == n) continue;
                 if (s[i] == '"' || s[i] == '\\') { /* the ones JSON text is full of: escaped at once */
                     p[0] = '\\';
                     p[1] = (char)s[i];
@@ -475,10 +507,7 @@ static void jname_bytes(struct wsi_json *j, const char *s)
 /* Input bytes converted per capacity check (1024 with the 64 KiB buffer). */
 #define JHEX_STEP (JBUF / 64)
 
-#if defined(__SSE2__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#include <emmintrin.h>
-/* Hex 16 bytes at a time in SSE2 registers (the portable build: 8 at a time from hex2). */
-#define HEX_16_AT_A_TIME 1
+#ifdef JSON_SSE2
 
 /* The 32 lower-case hex digits of 16 bytes: each byte's high and low nibbles interleaved,
  * then '0' added to each, and 39 more ('a' - '0' - 10) to those above 9. */
@@ -506,7 +535,7 @@ static void jhex_bytes(struct wsi_json *j, const uint8_t *s, size_t len)
     *p++ = '"';
     while (len) { /* (s may be NULL when len is 0: no arithmetic on it then) */
         const uint8_t *e = s + n;
-#ifdef HEX_16_AT_A_TIME
+#ifdef JSON_SSE2
         for (; e - s >= 16; s += 16, p += 32) w_hex16(p, s);
 #endif
 #define HEX_AT(k) memcpy(p + 2 * (k), hex2 + 2 * (size_t)s[k], 2)
