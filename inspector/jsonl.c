@@ -70,8 +70,31 @@ struct opcode_fields {
     size_t n;
 };
 
+/* The fields after "type" that the line before started with, from "conn" to "ts", and what
+ * they were written from: the lines of one packet (a frame and its message) start the same. */
+struct line_start {
+    uint64_t conn, packet;
+    int64_t sec;
+    uint32_t nsec;
+    int side;
+    size_t n; /* bytes of s (0: none yet); s is copied whole */
+    char s[LINE_START_MAX - HEAD_LEN];
+};
+
+/* The "t" field of the line before, and the bits of its value (n: bytes of s, 0: none). */
+#define T_FIELD_MAX 32
+struct line_t {
+    uint64_t bits;
+    size_t n;
+    char s[T_FIELD_MAX];
+};
+_Static_assert(T_FIELD_MAX <= JROOM_MAX && sizeof ",\"t\":" - 1 + DOUBLE9_MAX_LEN <= T_FIELD_MAX,
+               "the \"t\" field kept (struct line_t) is copied whole, and holds what w_double9 writes");
+
 struct wsi_json {
     struct wsi_render_opts o; /* output and preview length */
+    struct line_start start;  /* the line before's start (wsi_json_event) */
+    struct line_t t;          /* and its "t" (jline_t) */
     struct opcode_fields ops[16]; /* for each opcode below 16 (opcode_fields_make) */
     char *buf;                /* the lines being built (JBUF bytes) */
     size_t len;               /* bytes of it used */
@@ -397,8 +420,9 @@ static inline size_t plain_run16(char *p, const uint8_t *s)
 {
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
     _mm_storeu_si128((__m128i *)(void *)p, v);
-    __m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
-                               _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F))));
+    __m128i low = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+            backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F));
+    __m128i bad = _mm_or_si128(_mm_or_si128(low, quote), _mm_or_si128(backslash, del));
     unsigned hit = (unsigned)_mm_movemask_epi8(bad);
     return hit ? (size_t)__builtin_ctz(hit) : 16;
 }
@@ -1092,6 +1116,29 @@ static inline char *w_line_ts(struct wsi_json *j, char *p, int64_t sec, uint32_t
     return w_frac9(p + j->sec_len, nsec);
 }
 
+/* "t": as jsec writes it; the line before's copied when the value is the same (the lines of
+ * one packet), else written and kept. */
+static inline void jline_t(struct wsi_json *j, double t)
+{
+    struct line_t *c = &j->t;
+    uint64_t bits;
+    memcpy(&bits, &t, sizeof bits);
+    if (c->n && bits == c->bits) {
+        char *p = room(j, sizeof c->s);
+        memcpy(p, c->s, sizeof c->s);
+        done(j, p + c->n);
+    } else if (isfinite(t) && fabs(t) < 4503599627370496.0) { /* what w_double9 takes */
+        char *q = room(j, sizeof c->s);
+        char *p = w_double9(w_copy(q, KEY("t")), t);
+        c->bits = bits;
+        c->n = (size_t)(p - q);
+        memcpy(c->s, q, c->n);
+        done(j, p);
+    } else {
+        jsec(j, "t", t);
+    }
+}
+
 void wsi_json_event(void *self, const struct wsi_event *ev)
 {
     struct wsi_json *j = self;
@@ -1099,13 +1146,24 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
     char *p = room(j, LINE_START_MAX);
     memcpy(p, heads[k].s, sizeof heads[k].s);
     p += heads[k].n;
-    p = w_u64(w_copy(p, LIT(",\"conn\":")), ev->conn);
-    if (ev->side == WSI_C2S) p = w_copy(p, LIT(",\"dir\":\"c2s\""));
-    else if (ev->side == WSI_S2C) p = w_copy(p, LIT(",\"dir\":\"s2c\""));
-    p = w_u64(w_copy(p, LIT(",\"packet\":")), ev->packet);
-    p = w_line_ts(j, w_copy(p, LIT(",\"ts\":")), ev->ts_sec, ev->ts_nsec);
+    struct line_start *ls = &j->start;
+    if (ls->n && ev->conn == ls->conn && ev->packet == ls->packet && ev->ts_sec == ls->sec &&
+        ev->ts_nsec == ls->nsec && (int)ev->side == ls->side) {
+        memcpy(p, ls->s, sizeof ls->s); /* within the room: the head took at most HEAD_LEN */
+        p += ls->n;
+    } else {
+        char *q = p;
+        p = w_u64(w_copy(p, LIT(",\"conn\":")), ev->conn);
+        if (ev->side == WSI_C2S) p = w_copy(p, LIT(",\"dir\":\"c2s\""));
+        else if (ev->side == WSI_S2C) p = w_copy(p, LIT(",\"dir\":\"s2c\""));
+        p = w_u64(w_copy(p, LIT(",\"packet\":")), ev->packet);
+        p = w_line_ts(j, w_copy(p, LIT(",\"ts\":")), ev->ts_sec, ev->ts_nsec);
+        *ls = (struct line_start){.conn = ev->conn, .packet = ev->packet, .sec = ev->ts_sec, .nsec = ev->ts_nsec,
+                                  .side = (int)ev->side, .n = (size_t)(p - q)};
+        memcpy(ls->s, q, ls->n);
+    }
     done(j, p);
-    jsec(j, "t", ev->t);
+    jline_t(j, ev->t);
     switch (ev->kind) {
     case WSI_EV_CONN:
         if (ev->file) jstr(j, "file", ev->file); /* several captures read: the one it is in */

@@ -410,6 +410,53 @@ static void test_every_half(void **state)
     free(evs);
 }
 
+/* The writer keeps a line's fields from "conn" to "ts", and its "t", and copies them into
+ * the next line when they are written from the same values: lines where each of conn, dir,
+ * packet, the timestamp's seconds and nanoseconds and t is the line before's or not, in
+ * every mix. */
+static void test_repeated_starts(void **state)
+{
+    (void)state;
+    enum { N = 20000 };
+    static const double ts[] = {0.25, 0x1p-10, 0x1.0000000000001p-10 /* 976562.5 ns (a tie), one ulp more */,
+                                -0.0, 0.0, 1e-9, 3.0000000005, 1e300, -1.5, NAN, INFINITY};
+    struct wsi_event *evs = calloc(N, sizeof *evs);
+    assert_non_null(evs);
+    struct sb want = {0};
+    for (size_t i = 0; i < N; i++) {
+        struct wsi_event *ev = &evs[i];
+        unsigned same = i ? (unsigned)rnd() : 0; /* bit k: field k as in the line before */
+        if (i) *ev = evs[i - 1];
+        ev->kind = WSI_EV_GAP;
+        if (!(same & 1)) ev->conn = rnd() % 4 ? rnd() % 5 : rnd_mag();
+        if (!(same & 2)) ev->side = (enum wsi_side)((int)(rnd() % 3) - 1);
+        if (!(same & 4)) ev->packet = rnd() % 4 ? rnd() % 5 : rnd_mag();
+        if (!(same & 8)) ev->ts_sec = rnd() % 4 ? 1700000000 + (int64_t)(rnd() % 2) : (int64_t)rnd_mag() - 5;
+        if (!(same & 16)) ev->ts_nsec = rnd() % 4 ? (uint32_t)(rnd() % 3) : (uint32_t)(rnd() % 1000000002u);
+        if (!(same & 32)) ev->t = rnd() % 2 ? ts[rnd() % (sizeof ts / sizeof *ts)] : (double)(rnd() % 1000) / 1e3;
+        ev->u.gap.offset = i;
+        sb_add(&want, "{\"type\":\"gap\",\"conn\":", 21);
+        ref_u64(&want, ev->conn);
+        if (ev->side == WSI_C2S) sb_printf(&want, ",\"dir\":\"c2s\"");
+        else if (ev->side == WSI_S2C) sb_printf(&want, ",\"dir\":\"s2c\"");
+        sb_printf(&want, ",\"packet\":");
+        ref_u64(&want, ev->packet);
+        sb_printf(&want, ",\"ts\":");
+        ref_ts(&want, ev->ts_sec, ev->ts_nsec);
+        sb_printf(&want, ",\"t\":");
+        ref_sec(&want, ev->t);
+        sb_printf(&want, ",\"offset\":%zu,\"length\":0}\n", i);
+    }
+    for (size_t m = 0; m < NIMPL; m++) {
+        size_t len;
+        char *got = render(&impls[m], 32, evs, N, &len);
+        assert_same(impls[m].name, got, len, want.s, want.n);
+        free(got);
+    }
+    free(want.s);
+    free(evs);
+}
+
 /* Signed fields (status, rsv, opcode...) at the int limits. */
 static void test_signed(void **state)
 {
@@ -1512,7 +1559,8 @@ static void test_own_buffer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_numbers_and_times), cmocka_unit_test(test_every_half), cmocka_unit_test(test_signed),
+        cmocka_unit_test(test_numbers_and_times), cmocka_unit_test(test_every_half),
+        cmocka_unit_test(test_repeated_starts), cmocka_unit_test(test_signed),
         cmocka_unit_test(test_escape_bytes),      cmocka_unit_test(test_escape_utf8),
         cmocka_unit_test(test_escape_literals),
         cmocka_unit_test(test_escape_random),     cmocka_unit_test(test_escape_long),
