@@ -780,7 +780,18 @@ static size_t shown(const struct wsi_json *j, const uint8_t *p, size_t n, int te
 static inline char *w_endpoint4(char *p, const uint8_t a[4], unsigned port)
 {
     for (int i = 0; i < 4; i++) {
-        p = w_u64(p, a[i]);
+        unsigned v = a[i];
+        if (v >= 100) {
+            *p++ = (char)('0' + v / 100);
+            v %= 100;
+            memcpy(p, dec2 + 2 * v, 2);
+            p += 2;
+        } else if (v >= 10) {
+            memcpy(p, dec2 + 2 * v, 2);
+            p += 2;
+        } else {
+            *p++ = (char)('0' + v);
+        }
         *p++ = i < 3 ? '.' : ':';
     }
     return w_u64(p, port);
@@ -819,19 +830,21 @@ static void endpoints(struct wsi_json *j, const struct wsi_event *ev)
 
 static void j_http(struct wsi_json *j, const struct wsi_http_ev *h)
 {
-    jbool(j, "request", h->is_request);
+    char *p = ROOM(j, BOOL_ROOM("request") + INT_ROOM("status"));
+    p = W_BOOL(p, "request", h->is_request);
     if (h->is_request) {
+        done(j, p);
         jstr(j, "method", h->method);
         jstr(j, "target", h->target);
     } else {
-        jint(j, "status", h->status);
+        done(j, W_INT(p, "status", h->status));
         jstr(j, "reason", h->reason);
     }
-    jbool(j, "upgrade", h->upgrade);
-    ju64(j, "index", h->index);
-    if (h->body_known) ju64(j, "body_length", h->body_len);
-    else jnull(j, "body_length");
-    jbool(j, "chunked", h->chunked);
+    p = ROOM(j, BOOL_ROOM("upgrade") + U64_ROOM("index") + U64_ROOM("body_length") + BOOL_ROOM("chunked"));
+    p = W_BOOL(p, "upgrade", h->upgrade);
+    p = W_U64(p, "index", h->index);
+    p = h->body_known ? W_U64(p, "body_length", h->body_len) : W_NULL(p, "body_length");
+    done(j, W_BOOL(p, "chunked", h->chunked));
     jstr(j, "content_type", h->content_type);
     jstr(j, "content_encoding", h->content_encoding);
     if (h->head_cut) ju64(j, "head_cut", h->head_cut);
