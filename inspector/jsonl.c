@@ -323,6 +323,12 @@ static char *w_double9(char *p, double v)
     }
     __extension__ typedef unsigned __int128 u128;
     u128 prod = (u128)m * 1000000000u, q;
+    if (s >= 19 && s < 64) { /* the usual case, seconds below 2^34: q < 2^64, shifts of 64-bit halves */
+        uint64_t hi = (uint64_t)(prod >> 64), lo = (uint64_t)prod;
+        uint64_t q64 = hi << (64 - s) | lo >> s, out = lo & ((UINT64_C(1) << s) - 1), half = UINT64_C(1) << (s - 1);
+        if (out > half || (out == half && (q64 & 1))) q64++;
+        return w_sec_nsec(p, q64 / 1000000000u, (uint32_t)(q64 % 1000000000u));
+    }
     if (s >= 100) {
         q = 0; /* prod < 2^83 is below half of 2^100: rounds to 0 (zero too) */
     } else { /* the s bits shifted out, left-aligned in 128: above one half, or one half and q odd, round up */
@@ -706,17 +712,23 @@ static inline void jcode_(struct wsi_json *j, const char *ks, size_t kn, int cod
 #define jcode(j, k, c) jcode_((j), KEY(k), (c))
 
 /* "opcode": op, "opcode_name": its name (wsi_opcode_name) */
+static void jopcode_fields(struct wsi_json *j, unsigned op)
+{
+    jint(j, "opcode", op);
+    jname(j, "opcode_name", wsi_opcode_name(op));
+}
+
+/* the same, copied whole (struct opcode_fields) for an opcode below 16 */
 static inline void jopcode(struct wsi_json *j, unsigned op)
 {
-    const struct opcode_fields *f = op < 16 ? &j->ops[op] : NULL;
-    if (f && f->n) {
+    const struct opcode_fields *f = &j->ops[op & 15];
+    if (op < 16 && f->n) {
         char *p = room(j, sizeof f->s);
         memcpy(p, f->s, sizeof f->s);
         done(j, p + f->n);
-        return;
+    } else {
+        jopcode_fields(j, op);
     }
-    jint(j, "opcode", op);
-    jname(j, "opcode_name", wsi_opcode_name(op));
 }
 
 /* ---- several fields in one room ---------------------------------------------- */
