@@ -1183,8 +1183,12 @@ void wsi_json_event(void *self, const struct wsi_event *ev)
         else if (ev->side == WSI_S2C) p = w_copy(p, LIT(",\"dir\":\"s2c\""));
         p = w_u64(w_copy(p, LIT(",\"packet\":")), ev->packet);
         p = w_line_ts(j, w_copy(p, LIT(",\"ts\":")), ev->ts_sec, ev->ts_nsec);
-        *ls = (struct line_start){.conn = ev->conn, .packet = ev->packet, .sec = ev->ts_sec, .nsec = ev->ts_nsec,
-                                  .side = (int)ev->side, .n = (size_t)(p - q)};
+        ls->conn = ev->conn; /* (field by field: a compound literal would clear s first) */
+        ls->packet = ev->packet;
+        ls->sec = ev->ts_sec;
+        ls->nsec = ev->ts_nsec;
+        ls->side = (int)ev->side;
+        ls->n = (size_t)(p - q);
         memcpy(ls->s, q, ls->n);
     }
     done(j, p);
