@@ -273,18 +273,23 @@ static size_t fit_prefix(const char *s, size_t n, size_t max)
     return fit_prefix_w(s, n, max, NULL);
 }
 
-/* Append s, cut to at most max columns with "…" when it is wider. Returns the columns appended. */
-static size_t s_add_fit(struct str *out, const char *s, size_t max)
+/* Append s (n bytes, w columns), cut to at most max columns with "…" when it is wider.
+ * Returns the columns appended. */
+static size_t s_add_fit_w(struct str *out, const char *s, size_t n, size_t w, size_t max)
 {
-    size_t n = strlen(s), w = cols_n(s, n);
     if (w <= max) {
         s_add(out, s, n);
         return w;
     }
     if (max == 0) return 0;
     s_add(out, s, fit_prefix_w(s, n, max - 1, &w));
-    s_puts(out, ELLIPSIS);
+    s_add(out, ELLIPSIS, sizeof ELLIPSIS - 1);
     return w + 1;
+}
+
+static size_t s_add_fit(struct str *out, const char *s, size_t n, size_t max)
+{
+    return s_add_fit_w(out, s, n, cols_n(s, n), max);
 }
 
 /* ---- per-connection state ------------------------------------------------- */
@@ -699,7 +704,7 @@ static void bar(struct wsi_ladder *l, const char *text, const char *color)
 {
     struct str t = {0};
     size_t inner = l->diag - 2;
-    s_add_fit(&t, text, inner - 4);
+    s_add_fit(&t, text, strlen(text), inner - 4);
     size_t tw = cols(s_get(&t)) + 2;
     size_t left = (inner - tw) / 2;
     blank_gutter(l, &l->line);
@@ -716,20 +721,21 @@ static void bar(struct wsi_ladder *l, const char *text, const char *color)
 }
 
 /* An arrow with its label (already fitted to diag - LABEL_PAD columns). */
-static void arrow_w(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side side, const char *label, size_t w)
+static void arrow_w(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side side, const char *label, size_t len,
+                    size_t w)
 {
     int right = side != WSI_S2C;
     gutter(l, &l->line, t);
     if (l->o.color) s_puts(&l->line, right ? C_C2S : C_S2C);
     if (right) {
         s_lit(&l->line, "|---- ");
-        s_puts(&l->line, label);
+        s_add(&l->line, label, len);
         s_lit(&l->line, " ");
         s_rep(&l->line, "-", (long)(l->diag - 9 - w));
         s_lit(&l->line, ">|");
     } else {
         s_lit(&l->line, "|<--- ");
-        s_puts(&l->line, label);
+        s_add(&l->line, label, len);
         s_lit(&l->line, " ");
         s_rep(&l->line, "-", (long)(l->diag - 8 - w));
         s_lit(&l->line, "|");
@@ -737,36 +743,6 @@ static void arrow_w(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_si
     if (l->o.color) s_puts(&l->line, C_OFF);
     commit_line(l, c);
 }
-
-/* An arrow labelled prefix + "quoted" + suffix (quoted may be NULL); when too wide,
- * the quoted preview gives way first, then the whole label is cut. */
-static void arrow3(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side side, const char *prefix,
-                   const char *quoted, const char *suffix)
-{
-    size_t max = l->diag - LABEL_PAD;
-    size_t wp = cols(prefix), ws = cols(suffix);
-    /* the quoted text's room: the arrow less a fixed allowance for the words around it, the same
-     * on every arrow, so that equal texts are cut equally; on a narrow terminal, what the prefix
-     * leaves (the suffix then gives way, cut after the text's closing quote) */
-    size_t around = AROUND + (l->o.frames ? AROUND_FRAMES : 0) + (strstr(suffix, " (deflate ") ? AROUND_DEFLATE : 0);
-    if (wp + ws > around) around = wp + ws;
-    size_t room = max > around + 2 ? max - around - 2 : 0;
-    if (room < QUOTED_MIN) room = max > wp + 3 ? max - wp - 3 : 0;
-    struct str *lab = &l->lab, *all = &l->all;
-    s_clear(lab);
-    s_clear(all);
-    s_puts(all, prefix);
-    if (quoted && room) {
-        s_lit(all, "\"");
-        s_add_fit(all, quoted, room);
-        s_lit(all, "\"");
-    }
-    s_puts(all, suffix);
-    size_t w = s_add_fit(lab, s_get(all), max);
-    arrow_w(l, c, t, side, s_get(lab), w);
-}
-
-/* ---- previews and hex dumps ---------------------------------------------------- */
 
 /* Characters in s (a byte that is not valid UTF-8 counts as one). */
 static size_t count_chars(const uint8_t *s, size_t n)
@@ -779,19 +755,76 @@ static size_t count_chars(const uint8_t *s, size_t n)
     return k;
 }
 
-/* The escaped preview of a payload of `total` bytes of which `n` are at hand: at
- * most opts.payload characters, "…" when the payload goes on. */
-static void preview(const struct wsi_ladder *l, const uint8_t *p, size_t n, uint64_t total, char *buf, size_t bufsz)
+/* The quoted text of an arrow: a payload of `total` bytes, of which `n` are at hand. */
+struct quote {
+    const uint8_t *p;
+    size_t n;
+    uint64_t total;
+};
+
+/* The escaped preview of q into buf: at most opts.payload characters, "…" when the payload
+ * goes on. The arrow shows `room` columns of it at most: when its first room + 1 characters
+ * are already wider, they alone are written (cut at room columns, they are cut where the whole
+ * preview is). Returns its length. */
+static size_t preview(const struct wsi_ladder *l, const struct quote *q, size_t room, char *buf, size_t bufsz)
 {
     size_t max = l->o.payload_auto || l->o.payload > PREVIEW_CHARS ? PREVIEW_CHARS : l->o.payload;
-    if (!p) n = 0;
-    if (n < total) n = wsi_utf8_trim_tail(p, n);
-    wsi_escape_preview(p, n, max, 1, buf, bufsz);
-    if (n < total && count_chars(p, n) <= max) {
-        size_t k = strlen(buf);
-        if (k + 3 < bufsz) memcpy(buf + k, ELLIPSIS, 4);
+    const uint8_t *p = q->p;
+    size_t n = p ? q->n : 0, k;
+    if (n < q->total) n = wsi_utf8_trim_tail(p, n);
+    if (room < max && n > room + 1) {
+        wsi_escape_preview(p, n, room + 1, 0, buf, bufsz);
+        k = strlen(buf);
+        if (cols_n(buf, k) > room) return k;
     }
+    wsi_escape_preview(p, n, max, 1, buf, bufsz);
+    k = strlen(buf);
+    if (n < q->total && count_chars(p, n) <= max && k + 3 < bufsz) {
+        memcpy(buf + k, ELLIPSIS, 4);
+        k += 3;
+    }
+    return k;
 }
+
+/* An arrow labelled pre + "quoted" + suf (q and suf may be NULL); when too wide,
+ * the quoted preview gives way first, then the whole label is cut. */
+static void arrow3(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_side side, const struct str *pre,
+                   const struct quote *q, const struct str *suf)
+{
+    size_t max = l->diag - LABEL_PAD;
+    const char *prefix = s_get(pre), *suffix = suf ? s_get(suf) : "";
+    size_t plen = pre->len, slen = suf ? suf->len : 0;
+    size_t wp = cols_n(prefix, plen), ws = cols_n(suffix, slen);
+    /* the quoted text's room: the arrow less a fixed allowance for the words around it, the same
+     * on every arrow, so that equal texts are cut equally; on a narrow terminal, what the prefix
+     * leaves (the suffix then gives way, cut after the text's closing quote) */
+    size_t around = AROUND + (l->o.frames ? AROUND_FRAMES : 0) + (slen && strstr(suffix, " (deflate ") ? AROUND_DEFLATE : 0);
+    if (wp + ws > around) around = wp + ws;
+    size_t room = max > around + 2 ? max - around - 2 : 0;
+    if (room < QUOTED_MIN) room = max > wp + 3 ? max - wp - 3 : 0;
+    struct str *all = &l->all;
+    s_clear(all);
+    s_add(all, prefix, plen);
+    /* widths add up: every piece ends with a whole character (our words, escaped wire text) */
+    size_t w = wp + ws;
+    if (q && room) {
+        char pv[PREVIEW_CHARS * 10 + 8];
+        size_t k = preview(l, q, room, pv, sizeof pv);
+        s_lit(all, "\"");
+        w += s_add_fit(all, pv, k, room) + 2;
+        s_lit(all, "\"");
+    }
+    s_add(all, suffix, slen);
+    if (w <= max) {
+        arrow_w(l, c, t, side, s_get(all), all->len, w);
+        return;
+    }
+    s_clear(&l->lab);
+    w = s_add_fit_w(&l->lab, s_get(all), all->len, w, max);
+    arrow_w(l, c, t, side, s_get(&l->lab), l->lab.len, w);
+}
+
+/* ---- hex dumps ---------------------------------------------------------------- */
 
 /* A hex dump of the first bytes of a payload, under its arrow: offset, hex, ASCII;
  * 16 bytes a row when the width allows, else 8 or 4. */
@@ -985,8 +1018,7 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
     }
     if (h->head_cut) s_printf(&suf, " (head cut: %s captured)", wsi_human_size(h->head_cut, sz));
     if (h->head_cut && !h->is_request && h->status == 101) c->cut_101 = 1;
-    arrow3(l, c, ev->t, ev->side == WSI_NONE ? (h->is_request ? WSI_C2S : WSI_S2C) : ev->side, s_get(&pre), NULL,
-           s_get(&suf));
+    arrow3(l, c, ev->t, ev->side == WSI_NONE ? (h->is_request ? WSI_C2S : WSI_S2C) : ev->side, &pre, NULL, &suf);
     l->pre = pre;
     l->suf = suf;
 }
@@ -995,7 +1027,7 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
 static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
 {
     const struct wsi_chunk_ev *k = &ev->u.chunk;
-    char pv[PREVIEW_CHARS * 10 + 8], sz[32];
+    char sz[32];
     struct str pre = l->pre;
     s_clear(&pre);
     c->nchunks++;
@@ -1003,7 +1035,7 @@ static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     s_clear(&suf);
     s_printf(&pre, "chunk %s", wsi_human_size(k->size, sz));
     uint64_t content = k->size;
-    const char *quoted = NULL;
+    struct quote q, *quoted = NULL;
     if (k->coding && !k->decoded) {
         s_printf(&suf, " (%s, not decoded)", k->coding);
     } else {
@@ -1012,10 +1044,10 @@ static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
             s_printf(&suf, " (%s -> %s)", k->coding, wsi_human_size(k->decoded_len, sz));
         }
         s_lit(&pre, " ");
-        preview(l, k->preview, k->preview_len, content, pv, sizeof pv);
-        quoted = pv;
+        q = (struct quote){k->preview, k->preview_len, content};
+        quoted = &q;
     }
-    arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
+    arrow3(l, c, ev->t, ev->side, &pre, quoted, &suf);
     l->pre = pre;
     l->suf = suf;
     hexdump(l, c, k->preview, k->preview_len, content);
@@ -1025,18 +1057,18 @@ static void on_chunk(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
 static void on_sse(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
 {
     const struct wsi_sse_ev *e = &ev->u.sse;
-    char pv[PREVIEW_CHARS * 10 + 8], a[300];
+    char a[300];
     struct str pre = l->pre, suf = l->suf; /* the ladder's scratch, given back below */
     s_clear(&pre);
     s_clear(&suf);
-    const char *quoted = NULL;
+    struct quote q, *quoted = NULL;
     if (!e->dispatched) {
         /* fields only (retry, id): applied by the browser, but no event fires */
         s_lit(&pre, "event-stream fields");
         if (e->id) s_printf(&pre, " id=%s", wire(e->id, a, sizeof a));
         if (e->retry >= 0) s_printf(&pre, " retry=%ld ms", e->retry);
         s_lit(&suf, " (no data: not dispatched)");
-        arrow3(l, c, ev->t, ev->side, s_get(&pre), NULL, s_get(&suf));
+        arrow3(l, c, ev->t, ev->side, &pre, NULL, &suf);
         l->pre = pre;
         l->suf = suf;
         return;
@@ -1046,12 +1078,12 @@ static void on_sse(struct wsi_ladder *l, struct lconn *c, const struct wsi_event
     if (e->id) s_printf(&pre, " id=%s", wire(e->id, a, sizeof a));
     if (e->data_len || e->data_total) {
         s_lit(&pre, " ");
-        preview(l, (const uint8_t *)e->data, e->data_len, e->data_total, pv, sizeof pv);
-        quoted = pv;
+        q = (struct quote){(const uint8_t *)e->data, e->data_len, e->data_total};
+        quoted = &q;
     }
     if (e->retry >= 0) s_printf(&suf, " retry=%ld ms", e->retry);
     if (e->comments) s_printf(&suf, " (+%llu comment%s)", (unsigned long long)e->comments, e->comments > 1 ? "s" : "");
-    arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
+    arrow3(l, c, ev->t, ev->side, &pre, quoted, &suf);
     l->pre = pre;
     l->suf = suf;
 }
@@ -1093,7 +1125,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         s_clear(&pre);
         s_lit(&pre, "HTTP Upgrade Request GET ");
         s_puts(&pre, wire(h->path, a, sizeof a));
-        arrow3(l, c, ev->t, WSI_C2S, s_get(&pre), NULL, "");
+        arrow3(l, c, ev->t, WSI_C2S, &pre, NULL, NULL);
         l->pre = pre;
         c->drew_req = c->upgrade_req = 1;
     }
@@ -1103,7 +1135,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         s_int(&pre, h->status);
         if (h->reason && *h->reason) s_lit(&pre, " ");
         if (h->reason) s_puts(&pre, wire(h->reason, a, sizeof a));
-        arrow3(l, c, ev->t, WSI_S2C, s_get(&pre), NULL, "");
+        arrow3(l, c, ev->t, WSI_S2C, &pre, NULL, NULL);
         l->pre = pre;
         c->drew_resp = 1;
     }
@@ -1204,7 +1236,7 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
         s->frag_op = 0;
     }
 
-    char pv[PREVIEW_CHARS * 10 + 8], sz[32];
+    char sz[32];
     struct str pre = l->pre, suf = l->suf; /* the ladder's scratch, given back below */
     s_clear(&pre);
     s_clear(&suf);
@@ -1217,8 +1249,8 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     s_puts(&pre, wsi_opcode_name((unsigned)op));
     s_lit(&pre, " ");
     int quoted = textish && !compressed && f->len > 0;
-    if (quoted) preview(l, fe->preview, fe->preview_len, f->len, pv, sizeof pv);
-    else {
+    struct quote q = {fe->preview, fe->preview_len, f->len};
+    if (!quoted) {
         s_u64(&pre, f->len); /* exact: the length field's value */
         s_lit(&pre, " B");
         if (f->len >= 10240) {
@@ -1240,7 +1272,7 @@ static void on_frame(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
     if (compressed) s_lit(&suf, " (compressed)");
     if (orphan) s_lit(&suf, " (joins no message)");
     flush_stale(c, d, lo);
-    arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted ? pv : NULL, s_get(&suf));
+    arrow3(l, c, ev->t, ev->side, &pre, quoted ? &q : NULL, &suf);
     l->pre = pre;
     l->suf = suf;
     drawn(c, d, lo, hi);
@@ -1258,11 +1290,11 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     if (!control) s->data_open = 0;
     if (l->o.frames && !control && !ev->har) return; /* its frames were drawn (a HAR has none) */
 
-    char pv[PREVIEW_CHARS * 10 + 8], sz[32], tm[32];
+    char sz[32], tm[32];
     struct str pre = l->pre, suf = l->suf; /* the ladder's scratch, given back below */
     s_clear(&pre);
     s_clear(&suf);
-    const char *quoted = NULL;
+    struct quote q, *quoted = NULL;
     if (l->o.frames && control && s->ctl_no) {
         s_lit(&pre, "[");
         s_u64(&pre, s->ctl_no);
@@ -1277,8 +1309,8 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
         /* permessage-deflate: show what the application sent, and the sizes on the wire and inflated */
         if (m->opcode == WSI_OP_TEXT) {
             s_lit(&pre, " ");
-            preview(l, me->plain, me->plain_len, me->plain_total, pv, sizeof pv);
-            quoted = pv;
+            q = (struct quote){me->plain, me->plain_len, me->plain_total};
+            quoted = &q;
         } else {
             s_lit(&pre, " ");
             s_puts(&pre, wsi_human_size(me->plain_total, sz));
@@ -1304,8 +1336,8 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
             s_lit(&suf, " (compressed)");
         } else {
             s_lit(&pre, " ");
-            preview(l, m->preview, m->preview_len, m->len, pv, sizeof pv);
-            quoted = pv;
+            q = (struct quote){m->preview, m->preview_len, m->len};
+            quoted = &q;
             if (m->len > l->o.payload || m->preview_len < m->len) {
                 s_lit(&suf, " (");
                 s_puts(&suf, wsi_human_size(m->len, sz));
@@ -1328,16 +1360,16 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
         }
         if (m->close_reason && m->close_reason_len) {
             s_lit(&pre, " ");
-            preview(l, m->close_reason, m->close_reason_len, m->close_reason_len, pv, sizeof pv);
-            quoted = pv;
+            q = (struct quote){m->close_reason, m->close_reason_len, m->close_reason_len};
+            quoted = &q;
         }
         break;
     case WSI_OP_PING:
     case WSI_OP_PONG:
         if (m->len) {
             s_lit(&pre, " ");
-            preview(l, m->preview, m->preview_len, m->len, pv, sizeof pv);
-            quoted = pv;
+            q = (struct quote){m->preview, m->preview_len, m->len};
+            quoted = &q;
         }
         if (m->opcode == WSI_OP_PONG && ev->u.msg.rtt >= 0) {
             s_lit(&suf, " (rtt ");
@@ -1360,7 +1392,7 @@ static void on_message(struct wsi_ladder *l, struct lconn *c, const struct wsi_e
     }
     if (m->incomplete) s_lit(&suf, " [incomplete]");
     flush_stale(c, d, lo);
-    arrow3(l, c, ev->t, ev->side, s_get(&pre), quoted, s_get(&suf));
+    arrow3(l, c, ev->t, ev->side, &pre, quoted, &suf);
     l->pre = pre;
     l->suf = suf;
     drawn(c, d, lo, hi);
@@ -1436,7 +1468,7 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
             else if (b->encrypted)
                 s_lit(&lab, " (encrypted)");
             c->tls_arrows++;
-            arrow3(l, c, ev->t, ev->side, s_get(&lab), NULL, "");
+            arrow3(l, c, ev->t, ev->side, &lab, NULL, NULL);
             free(lab.p);
         } else if (te->alert) {
             s_printf(&t, "TLS alert (%s): %s", dir_words(ev->side), wire(te->alert, a, sizeof a));

@@ -814,6 +814,46 @@ static void test_ladder_tokens_whole(void **state)
     }
 }
 
+/* A text wider than its arrow's room (32 columns at 80) is cut at 31 columns and "…", whatever
+ * its characters: wide ones, zero-width marks (the first 33 characters then take one column, and
+ * the rest of the text decides), escapes (cut inside one, as any text). */
+static void test_ladder_quoted_cut(void **state)
+{
+    (void)state;
+    char wide[200] = "", marks[300] = "a", ctl[30];
+    for (int i = 0; i < 40; i++) strcat(wide, "\xE4\xB8\xAD"); /* 中, 2 columns */
+    for (int i = 0; i < 40; i++) strcat(marks, "\xCC\x81");    /* U+0301, 0 columns */
+    strcat(marks, "bcdefghijbcdefghijbcdefghijbcdefghij");
+    memset(ctl, 1, 20);
+    ctl[20] = '\0';
+    struct wsi_render_opts o = opts(80, 0);
+    o.payload_auto = 1;
+    struct out out;
+    struct ctx x;
+    out_open(&out, LADDER, &o);
+    ctx_init(&x, &out.sink, 1);
+    conn_ev(&x);
+    text(&x, WSI_C2S, 0.1, wide);
+    text(&x, WSI_C2S, 0.2, marks);
+    text(&x, WSI_C2S, 0.3, ctl);
+    text(&x, WSI_C2S, 0.4, "short \"one\"");
+    out_done(&out);
+
+    char want[400] = "text \"";
+    for (int i = 0; i < 15; i++) strcat(want, "\xE4\xB8\xAD");
+    strcat(want, "\xE2\x80\xA6\" ");
+    struct lines l = split(out.buf);
+    long i = arrow_at(&l, 0, want, 1);
+    strcpy(want, "text \"a");
+    for (int k = 0; k < 40; k++) strcat(want, "\xCC\x81");
+    strcat(want, "bcdefghijbcdefghijbcdefghijbcd\xE2\x80\xA6\" ");
+    i = arrow_at(&l, i, want, 1);
+    i = arrow_at(&l, i, "text \"\\x01\\x01\\x01\\x01\\x01\\x01\\x01\\x0\xE2\x80\xA6\" ", 1);
+    arrow_at(&l, i, "text \"short \\\"one\\\"\" -", 1);
+    free(l.v);
+    free(out.buf);
+}
+
 /* A live capture's counts: drops where they were noticed, loud, and the totals at the end, in
  * every view (the ladder live and in blocks, JSON, the summary). */
 static void test_stats_every_view(void **state)
@@ -2019,7 +2059,7 @@ int main(void)
         cmocka_unit_test(test_ladder_invalid_then_http),
         cmocka_unit_test(test_cut_short),
         cmocka_unit_test(test_ladder_live),
-        cmocka_unit_test(test_ladder_tokens_whole),
+        cmocka_unit_test(test_ladder_tokens_whole), cmocka_unit_test(test_ladder_quoted_cut),
         cmocka_unit_test(test_stats_every_view),
         cmocka_unit_test(test_ladder_orphan_frame),
         cmocka_unit_test(test_ladder_line_cap),  cmocka_unit_test(test_ladder_interleaved),
