@@ -601,32 +601,38 @@ static void blank_gutter(const struct wsi_ladder *l, struct str *s)
     s_spaces(s, l->gw);
 }
 
-/* Word-wrap `text` to the ladder's width into out: the first line starts with
- * `lead`, the next ones with as many spaces; on/off wrap each line's text (colour).
- * With `seg`, lines break only between segments separated by two spaces. "RFC",
+/* Word-wrap `text` (tlen bytes) to the ladder's width into out: the first line starts with
+ * `lead` (llen bytes, lw columns), the next ones with as many spaces; on/off wrap each line's
+ * text (colour). With `seg`, lines break only between segments separated by two spaces. "RFC",
  * its number and a "§" section stay together. A piece wider than a line is broken at its last
  * space that fits, else cut. Returns the number of lines written. */
-static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead, const char *text, const char *on,
-                   const char *off, int seg)
+static size_t wrap_n(const struct wsi_ladder *l, struct str *out, const char *lead, size_t llen, size_t lw,
+                     const char *text, size_t tlen, const char *on, const char *off, int seg)
 {
-    size_t lw = cols(lead), nlines = 0;
+    size_t nlines = 0;
     size_t avail = l->width > lw + 8 ? l->width - lw : 8;
     const char *p = text;
+    size_t left = tlen; /* bytes from p on */
     int cut_mid = 0; /* the previous line ended inside a run of non-spaces */
-    size_t whole = strlen(text);
-    if (cols_n(text, whole) <= avail) {
+    /* A text takes at most a column a byte (wide characters take 3 or 4): one no longer than the
+     * line is not measured. */
+    if (tlen <= avail || cols_n(text, tlen) <= avail) {
         /* the usual case: it all fits on the first line, which is what the pieces below
          * would find after looking at each of them */
-        s_puts(out, lead);
-        s_puts(out, on);
-        s_add(out, text, whole);
-        s_puts(out, off);
+        s_add(out, lead, llen);
+        if (*on) s_puts(out, on);
+        s_add(out, text, tlen);
+        if (*off) s_puts(out, off);
         s_lit(out, "\n");
         return 1;
     }
     do {
-        /* the longest run of whole pieces that fits */
-        size_t used = 0, end = 0, i = 0, n = strlen(p);
+        /* the longest run of whole pieces that fits: pieces within the line's first `avail` bytes
+         * fit (a column a byte at most) without being measured; from the first that ends further,
+         * the columns are counted (pieces end at spaces, so they add up to the columns of the
+         * text before them) */
+        size_t used = 0, end = 0, i = 0, n = left;
+        int counted = 0;
         while (i < n) {
             size_t ws = i;
             while (ws < n && p[ws] == ' ') ws++;
@@ -640,6 +646,14 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
                 }
                 if (!glue) break;
                 we++;
+            }
+            if (we <= avail) {
+                end = i = we;
+                continue;
+            }
+            if (!counted) {
+                used = cols_n(p, i);
+                counted = 1;
             }
             size_t w = cols_n(p + i, we - i);
             if (used + w > avail) break;
@@ -664,16 +678,27 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
         }
         cut_mid = end < n && p[end] != ' '; /* the next line goes on with the same run */
         if (nlines) s_spaces(out, lw);
-        else s_puts(out, lead);
-        s_puts(out, on);
+        else s_add(out, lead, llen);
+        if (*on) s_puts(out, on);
         s_add(out, p, end);
-        s_puts(out, off);
+        if (*off) s_puts(out, off);
         s_lit(out, "\n");
         nlines++;
         p += end;
-        while (*p == ' ') p++;
-    } while (*p);
+        left -= end;
+        while (left && *p == ' ') {
+            p++;
+            left--;
+        }
+    } while (left);
     return nlines;
+}
+
+static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead, const char *text, const char *on,
+                   const char *off, int seg)
+{
+    size_t llen = strlen(lead);
+    return wrap_n(l, out, lead, llen, cols_n(lead, llen), text, strlen(text), on, off, seg);
 }
 
 /* An annotation line under the diagram ("    ⚠ text"), wrapped, into l->blk. */
@@ -1517,13 +1542,13 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
 static void fact(struct wsi_ladder *l, const char *label, const char *value, const char *on)
 {
     char lead[32];
-    /* "  %-11s " (labels are ours, shorter than the buffer) */
+    /* "  %-11s " (labels are ours, ASCII, shorter than the buffer) */
     size_t k = strlen(label);
     if (k > sizeof lead - 4) k = sizeof lead - 4;
     memset(lead, ' ', sizeof lead);
     memcpy(lead + 2, label, k);
-    lead[2 + (k < 11 ? 11 : k) + 1] = '\0';
-    wrap(l, &l->blk, lead, value, l->o.color && on ? on : "", l->o.color && on ? C_OFF : "", 0);
+    size_t llen = 2 + (k < 11 ? 11 : k) + 1;
+    wrap_n(l, &l->blk, lead, llen, llen, value, strlen(value), l->o.color && on ? on : "", l->o.color && on ? C_OFF : "", 0);
 }
 
 /* A header value: the escaped string, or "(none)". */
