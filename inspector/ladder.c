@@ -179,6 +179,11 @@ static const char *s_get(const struct str *s)
     return s->p ? s->p : "";
 }
 
+static void s_write(const struct str *s, FILE *f)
+{
+    if (s->len) fwrite(s->p, 1, s->len, f);
+}
+
 /* ---- display columns ------------------------------------------------------ */
 
 /* Columns a code point takes on a terminal: 0 for combining marks, 2 for East
@@ -239,11 +244,6 @@ static size_t cols_n(const char *s, size_t n)
         }
     }
     return total;
-}
-
-static size_t cols(const char *s)
-{
-    return cols_n(s, strlen(s));
 }
 
 /* Bytes of the longest prefix of s (n bytes) that fits in max columns. */
@@ -318,6 +318,7 @@ struct hs_copy {
     int deflate;                           /* permessage-deflate negotiated */
     struct wsi_pmd_params pmd;             /* its parameters (error is a static string) */
     double latency;                        /* request to response, seconds (-1 unknown) */
+    char *strs;                            /* the strings above, in one allocation */
 };
 
 /* What one side (direction) of the connection has shown so far. */
@@ -400,6 +401,7 @@ struct wsi_ladder {
     struct str blk;            /* scratch: notes and header lines being built */
     struct str lab, all;       /* scratch: an arrow's label (arrow3), kept from one arrow to the next */
     struct str pre, suf;       /* scratch: the words before and after a label's text (on_http ... on_message) */
+    struct str text;           /* scratch: a note's or a header line's text (on_handshake ... print_block) */
     struct lconn *first;       /* blocks not printed yet, in a list (to find the biggest) */
     uint64_t held;             /* bytes charged for all of them */
     uint64_t early;            /* blocks printed early for the memory budget */
@@ -424,21 +426,58 @@ struct wsi_ladder *wsi_ladder_new(const struct wsi_render_opts *o)
     return l;
 }
 
-static char *dup_or_null(const char *s)
+#define HS_STRS 16 /* the strings of a struct hs_copy */
+
+/* The places of a handshake copy's strings, in the order of hs_from. */
+static void hs_slots(struct hs_copy *h, char **slot[HS_STRS])
 {
-    return s ? strdup(s) : NULL;
+    char **all[HS_STRS] = {&h->method, &h->path, &h->host, &h->origin, &h->version, &h->server_versions,
+                           &h->protocols_offered, &h->protocol_selected, &h->extensions_offered,
+                           &h->extensions_selected, &h->key, &h->accept, &h->expected_accept, &h->reason,
+                           &h->rule, &h->why};
+    memcpy(slot, all, sizeof all);
+}
+
+/* The strings of a HANDSHAKE event, in the order of hs_slots. */
+static void hs_from(const struct wsi_handshake_ev *h, const char *from[HS_STRS])
+{
+    const char *all[HS_STRS] = {h->method, h->path, h->host, h->origin, h->version, h->server_versions,
+                                h->protocols_offered, h->protocol_selected, h->extensions_offered,
+                                h->extensions_selected, h->key, h->accept, h->expected_accept, h->reason,
+                                h->rule, h->why};
+    memcpy(from, all, sizeof all);
 }
 
 static void hs_clear(struct hs_copy *h)
 {
-    char **all[] = {&h->method, &h->path, &h->host, &h->origin, &h->version, &h->server_versions, &h->protocols_offered, &h->protocol_selected,
-                    &h->extensions_offered, &h->extensions_selected, &h->key, &h->accept, &h->expected_accept,
-                    &h->reason, &h->rule, &h->why};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
-        free(*all[i]);
-        *all[i] = NULL;
-    }
+    char **slot[HS_STRS];
+    hs_slots(h, slot);
+    for (size_t i = 0; i < HS_STRS; i++) *slot[i] = NULL;
+    free(h->strs);
+    h->strs = NULL;
     h->have = 0;
+}
+
+/* Copy the event's strings (NULL stays NULL) into one allocation. */
+static void hs_copy_strs(struct hs_copy *k, const struct wsi_handshake_ev *h)
+{
+    const char *from[HS_STRS];
+    char **slot[HS_STRS];
+    size_t len[HS_STRS], total = 0;
+    hs_from(h, from);
+    hs_slots(k, slot);
+    for (size_t i = 0; i < HS_STRS; i++) {
+        len[i] = from[i] ? strlen(from[i]) + 1 : 0;
+        total += len[i];
+    }
+    char *q = k->strs = total ? malloc(total) : NULL;
+    if (!q) return; /* none, or out of memory: all of them NULL */
+    for (size_t i = 0; i < HS_STRS; i++) {
+        if (!from[i]) continue;
+        memcpy(q, from[i], len[i]);
+        *slot[i] = q;
+        q += len[i];
+    }
 }
 
 static void lconn_free(struct lconn *c)
@@ -704,18 +743,19 @@ static size_t wrap(const struct wsi_ladder *l, struct str *out, const char *lead
 /* An annotation line under the diagram ("    ⚠ text"), wrapped, into l->blk. */
 static size_t format_note(struct wsi_ladder *l, const char *mark, const char *text, const char *color)
 {
-    struct str lead = {0};
-    s_clear(&l->blk);
-    blank_gutter(l, &lead);
-    s_spaces(&lead, NOTE_INDENT);
+    char lead[GUTTER_ABS + NOTE_INDENT + 8]; /* the gutter, the indent, a mark (one character) and a space */
+    size_t llen = l->gw + NOTE_INDENT;
+    memset(lead, ' ', llen);
     if (mark) {
-        s_puts(&lead, mark);
-        s_lit(&lead, " ");
+        size_t k = strlen(mark);
+        if (k > 4) k = 4;
+        memcpy(lead + llen, mark, k);
+        lead[llen + k] = ' ';
+        llen += k + 1;
     }
-    size_t n = wrap(l, &l->blk, s_get(&lead), text, l->o.color && color ? color : "",
-                    l->o.color && color ? C_OFF : "", 0);
-    free(lead.p);
-    return n;
+    s_clear(&l->blk);
+    return wrap_n(l, &l->blk, lead, llen, cols_n(lead, llen), text, strlen(text), l->o.color && color ? color : "",
+                  l->o.color && color ? C_OFF : "", 0);
 }
 
 static void note(struct wsi_ladder *l, struct lconn *c, const char *mark, const char *text, const char *color)
@@ -727,22 +767,21 @@ static void note(struct wsi_ladder *l, struct lconn *c, const char *mark, const 
 /* A bar across the diagram: |===== text =====| into l->line (gutter included). */
 static void bar(struct wsi_ladder *l, const char *text, const char *color)
 {
-    struct str t = {0};
+    struct str *t = &l->lab; /* arrow3's scratch */
     size_t inner = l->diag - 2;
-    s_add_fit(&t, text, strlen(text), inner - 4);
-    size_t tw = cols(s_get(&t)) + 2;
+    s_clear(t);
+    size_t tw = s_add_fit(t, text, strlen(text), inner - 4) + 2;
     size_t left = (inner - tw) / 2;
     blank_gutter(l, &l->line);
     if (l->o.color && color) s_puts(&l->line, color);
     s_lit(&l->line, "|");
     s_rep(&l->line, "=", (long)left);
     s_lit(&l->line, " ");
-    s_add(&l->line, s_get(&t), t.len);
+    s_add(&l->line, s_get(t), t->len);
     s_lit(&l->line, " ");
     s_rep(&l->line, "=", (long)(inner - tw - left));
     s_lit(&l->line, "|");
     if (l->o.color && color) s_puts(&l->line, C_OFF);
-    free(t.p);
 }
 
 /* An arrow with its label (already fitted to diag - LABEL_PAD columns). */
@@ -1120,22 +1159,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
     char a[1100];
     hs_clear(k);
     k->have = 1;
-    k->method = dup_or_null(h->method);
-    k->path = dup_or_null(h->path);
-    k->host = dup_or_null(h->host);
-    k->origin = dup_or_null(h->origin);
-    k->version = dup_or_null(h->version);
-    k->server_versions = dup_or_null(h->server_versions);
-    k->protocols_offered = dup_or_null(h->protocols_offered);
-    k->protocol_selected = dup_or_null(h->protocol_selected);
-    k->extensions_offered = dup_or_null(h->extensions_offered);
-    k->extensions_selected = dup_or_null(h->extensions_selected);
-    k->key = dup_or_null(h->key);
-    k->accept = dup_or_null(h->accept);
-    k->expected_accept = dup_or_null(h->expected_accept);
-    k->reason = dup_or_null(h->reason);
-    k->rule = dup_or_null(h->rule);
-    k->why = dup_or_null(h->why);
+    hs_copy_strs(k, h);
     k->status = h->status;
     k->verdict = h->verdict;
     k->key_warning = h->key_warning;
@@ -1165,7 +1189,8 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         c->drew_resp = 1;
     }
 
-    struct str t = {0};
+    struct str t = l->text; /* the ladder's scratch, given back below */
+    s_clear(&t);
     switch (h->verdict) {
     case WSI_HS_VALID:
         /* live, the verdict is news now: the facts come only at the connection's end */
@@ -1185,7 +1210,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         break;
     }
     if (t.len) note(l, c, "\xE2\x9C\x97", s_get(&t), C_BAD); /* ✗ */
-    free(t.p);
+    l->text = t;
     if (h->key_warning)
         note(l, c, "\xE2\x9A\xA0", "Sec-WebSocket-Key is not the base64 of 16 bytes (RFC 6455 \xC2\xA7" "4.1)",
              C_BAD); /* ⚠ */
@@ -1430,11 +1455,12 @@ static void on_violation(struct wsi_ladder *l, struct lconn *c, const struct wsi
     int d = sidx(ev->side);
     struct lside *s = &c->sd[d];
     char a[1100];
-    struct str t = {0};
+    struct str t = l->text; /* the ladder's scratch, given back below */
+    s_clear(&t);
     s_printf(&t, "%s: %s", wsi_violation_section(v->v), wsi_violation_text(v->v));
     if (v->detail && *v->detail) s_printf(&t, " (%s)", wire(v->detail, a, sizeof a));
     size_t n = format_note(l, "\xE2\x9A\xA0", s_get(&t), C_BAD); /* ⚠ */
-    free(t.p);
+    l->text = t;
     /* A frame whose arrow is already drawn gets its mark now; else it waits for it. */
     if (v->offset < s->drawn_hi && !(s->data_open && v->offset >= s->data_lo))
         add_lines(c, s_get(&l->blk), l->blk.len, n);
@@ -1445,7 +1471,8 @@ static void on_violation(struct wsi_ladder *l, struct lconn *c, const struct wsi
 static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
 {
     char a[1100];
-    struct str t = {0};
+    struct str t = l->text; /* the ladder's scratch, given back below */
+    s_clear(&t);
     int d = sidx(ev->side);
     switch (ev->kind) {
     case WSI_EV_GAP:
@@ -1484,7 +1511,8 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
             /* what an observer without keys sees: the record's kind, size and time */
             const struct wsi_tls_burst *b = te->records;
             char tb[24], hb[600];
-            struct str lab = {0};
+            struct str lab = l->pre; /* the ladder's scratch, given back below */
+            s_clear(&lab);
             s_printf(&lab, "TLS %s", wsi_tls_type_name(b->type, tb));
             if (b->count > 1) s_printf(&lab, " x%llu", (unsigned long long)b->count);
             s_printf(&lab, " %llu B", (unsigned long long)b->bytes);
@@ -1494,7 +1522,7 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
                 s_lit(&lab, " (encrypted)");
             c->tls_arrows++;
             arrow3(l, c, ev->t, ev->side, &lab, NULL, NULL);
-            free(lab.p);
+            l->pre = lab;
         } else if (te->alert) {
             s_printf(&t, "TLS alert (%s): %s", dir_words(ev->side), wire(te->alert, a, sizeof a));
         } else if (te->error) {
@@ -1519,7 +1547,7 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
         }
         note(l, c, strcmp(w, "close") == 0 || strcmp(w, "source") == 0 ? NULL : "\xE2\x9C\x97",
              s_get(&t), strcmp(w, "close") == 0 || strcmp(w, "source") == 0 ? NULL : C_BAD); /* ✗ */
-        free(t.p);
+        l->text = t;
         return;
     }
     case WSI_EV_END:
@@ -1533,7 +1561,7 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
         break;
     }
     if (t.len) note(l, c, NULL, s_get(&t), NULL);
-    free(t.p);
+    l->text = t;
 }
 
 /* ---- the block ------------------------------------------------------------------ */
@@ -1581,7 +1609,8 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     const struct hs_copy *h = &c->hs;
     char cl[64], sv[64], a[1100], e[1100], tm[32], sz[32], sz2[32];
     int cd = ev->client_dir == 1 ? 1 : 0;
-    struct str t = {0};
+    struct str t = l->text; /* the ladder's scratch, given back below */
+    s_clear(&t);
 
     conn_title(&t, ev->conn, c->file ? c->file : ev->file);
     if (ev->har)
@@ -1820,7 +1849,7 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
                  (unsigned long long)ce->gaps, ce->gaps == 1 ? "" : "s");
         fact(l, "Problems", s_get(&t), ce->violations ? C_BAD : NULL);
     }
-    free(t.p);
+    l->text = t;
 }
 
 /* The closing bar, by what the close summary and the END events say. */
@@ -1858,10 +1887,10 @@ static void final_bar(struct wsi_ladder *l, const struct lconn *c, const struct 
 
 /* Write a connection's block and forget it. */
 /* Block text: as it is, or live after the connection's tag on every line. */
-static void emit(struct wsi_ladder *l, const struct lconn *c, const char *text)
+static void emit(struct wsi_ladder *l, const struct lconn *c, const struct str *text)
 {
-    if (l->o.live) live_lines(l, c, text, strlen(text));
-    else fputs(text, l->o.out);
+    if (l->o.live) live_lines(l, c, s_get(text), text->len);
+    else s_write(text, l->o.out);
 }
 
 static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev, int never_closed)
@@ -1879,13 +1908,14 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
         wrap(l, &l->blk, "", "From a HAR file: " WSI_HAR_NOT_SHOWN ". To see those, capture the traffic (wsinspect -i).",
              l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 0);
         if (l->blocks++) fputc('\n', f);
-        fputs(s_get(&l->blk), f);
+        s_write(&l->blk, f);
     }
     if (l->blocks++ && !l->o.live) fputc('\n', f);
     s_clear(&l->blk);
     s_clear(&l->line);
     if (!ce->websocket && !c->http && !c->hs.have) {
-        struct str t = {0};
+        struct str t = l->text; /* the ladder's scratch, given back below */
+        s_clear(&t);
         const char *what = c->tls_line || ce->tls ? "TLS"
                            : ce->carries == WSI_CARRIES_UPGRADE_OTHER ? "upgraded to another protocol (not decoded)"
                            : ce->carries == WSI_CARRIES_HTTP          ? "HTTP, no complete message"
@@ -1905,39 +1935,39 @@ static void print_block(struct wsi_ladder *l, struct lconn *c, const struct wsi_
             fact(l, "Arrows", "the TLS records, as anyone on the network sees them: kind, direction, size and time; "
                               "the key log would show the HTTP upgrade and every WebSocket frame inside",
                  NULL);
-        emit(l, c, s_get(&l->blk));
+        emit(l, c, &l->blk);
         if (c->tls_arrows && !l->o.live) {
             s_clear(&l->line);
             column_heads(l, &l->line);
-            fputs(s_get(&l->line), f);
+            s_write(&l->line, f);
             s_clear(&l->line);
         }
-        fputs(s_get(&c->body), f); /* its arrows and notes (a snap length cut, gaps...); live: printed already */
-        free(t.p);
+        s_write(&c->body, f); /* its arrows and notes (a snap length cut, gaps...); live: printed already */
+        l->text = t;
         return;
     }
     header(l, c, ev);
     if (l->o.live) {
         /* the arrows are out already: the facts, then how it ended */
-        emit(l, c, s_get(&l->blk));
+        emit(l, c, &l->blk);
         final_bar(l, c, ce, never_closed);
         s_lit(&l->line, "\n");
-        emit(l, c, s_get(&l->line));
+        emit(l, c, &l->line);
         s_clear(&l->line);
         return;
     }
-    fputs(s_get(&l->blk), f);
+    s_write(&l->blk, f);
     s_clear(&l->line);
     column_heads(l, &l->line);
-    fputs(s_get(&l->line), f);
+    s_write(&l->line, f);
     s_clear(&l->line);
-    fputs(s_get(&c->body), f);
+    s_write(&c->body, f);
     if (c->dropped)
         fprintf(f, "%*s... %llu more event%s not shown; use --json\n", (int)l->gw, "", (unsigned long long)c->dropped,
                 c->dropped == 1 ? "" : "s");
     final_bar(l, c, ce, never_closed);
     s_lit(&l->line, "\n");
-    fputs(s_get(&l->line), f);
+    s_write(&l->line, f);
     s_clear(&l->line);
 }
 
@@ -2061,13 +2091,13 @@ int wsi_ladder_give(void *ladder)
                  wsi_endpoint_str(ci, 1 - cd, sv));
     s_clear(&l->blk);
     wrap(l, &l->blk, "", s_get(&t), l->o.color ? C_BOLD : "", l->o.color ? C_OFF : "", 1);
-    fputs(s_get(&l->blk), f);
+    s_write(&l->blk, f);
     s_clear(&l->blk);
     s_clear(&t);
     column_heads(l, &t);
-    fputs(s_get(&t), f);
+    s_write(&t, f);
     free(t.p);
-    fputs(s_get(&best->body), f);
+    s_write(&best->body, f);
     free(best->body.p);
     best->body = (struct str){0};
     best->continued = 1;
@@ -2098,7 +2128,7 @@ void wsi_ladder_event(void *self, const struct wsi_event *ev)
             }
         } else {
             if (l->blocks++) fputc('\n', l->o.out);
-            fputs(s_get(&l->blk), l->o.out);
+            s_write(&l->blk, l->o.out);
         }
         fflush(l->o.out);
         return;
@@ -2214,5 +2244,6 @@ void wsi_ladder_free(struct wsi_ladder *l)
     free(l->all.p);
     free(l->pre.p);
     free(l->suf.p);
+    free(l->text.p);
     free(l);
 }
