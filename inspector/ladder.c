@@ -948,7 +948,10 @@ static const char *fmt_secs(double s, char buf[32])
 static const char *wire(const char *s, char *buf, size_t bufsz)
 {
     if (!s) return NULL;
-    return wsi_escape_preview((const uint8_t *)s, strlen(s), 1024, 1, buf, bufsz);
+    size_t n = strlen(s);
+    /* the usual case: nothing to escape, and whole in the buffer, so the escaped string is s */
+    if (n <= 1024 && n < bufsz && wsi_plain_run((const uint8_t *)s, n) == n) return s;
+    return wsi_escape_preview((const uint8_t *)s, n, 1024, 1, buf, bufsz);
 }
 
 /* ---- violations waiting for their arrow -------------------------------------- */

@@ -114,6 +114,9 @@ char *wsi_human_size(uint64_t n, char buf[32]);
 size_t wsi_fixed(double v, int decimals, char buf[32]);
 /* Bytes of printable ASCII (0x20-0x7E) at the start of s (n bytes): 8 at a time. */
 size_t wsi_ascii_run(const uint8_t *s, size_t n);
+/* Bytes at the start of s (n bytes) that wsi_escape_preview shows as they are: printable ASCII
+ * but '"' and '\\'. 8 at a time. */
+size_t wsi_plain_run(const uint8_t *s, size_t n);
 /* v in decimal ("%llu"), NUL-terminated. Returns the length. */
 size_t wsi_u64(uint64_t v, char buf[24]);
 

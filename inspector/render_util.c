@@ -273,6 +273,25 @@ size_t wsi_ascii_run(const uint8_t *s, size_t n)
     return i;
 }
 
+size_t wsi_plain_run(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* as wsi_ascii_run, and the bytes equal to '"' or '\\': y = x ^ c has a zero byte there, and
+     * (y - 1) & ~y sets its high bit; a borrow sets false bits only above a true one */
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+        uint64_t out = (((x - ones * 0x20) & ~x) | ((x + ones) | x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
+        if (out) return i + (size_t)(__builtin_ctzll(out) >> 3);
+    }
+#endif
+    while (i < n && as_is[s[i]]) i++;
+    return i;
+}
+
 size_t wsi_u64(uint64_t v, char b[24])
 {
     char d[24];

@@ -1663,6 +1663,45 @@ static void test_ascii_run(void **state)
     }
 }
 
+/* wsi_plain_run counts what a byte-by-byte loop counts (printable ASCII but '"' and '\\'), for
+ * every byte value at every place in 20 bytes, and on random texts. */
+static int plain_byte(uint8_t b)
+{
+    return b >= 0x20 && b <= 0x7E && b != '"' && b != '\\';
+}
+
+static void test_plain_run(void **state)
+{
+    (void)state;
+    uint8_t b[64];
+    for (int v = 0; v < 256; v++) {
+        for (size_t at = 0; at < 20; at++) {
+            memset(b, 'a', sizeof b);
+            b[at] = (uint8_t)v;
+            assert_int_equal(wsi_plain_run(b, 20), plain_byte((uint8_t)v) ? 20 : at);
+            if (at > 0) { /* a byte to escape after it: still the first one counts */
+                static const uint8_t before[] = {0x1F, 0xFF, '"', '\\', 0x7F};
+                for (size_t k = 0; k < sizeof before; k++) {
+                    b[at - 1] = before[k];
+                    assert_int_equal(wsi_plain_run(b, 20), at - 1);
+                }
+            }
+        }
+    }
+    uint64_t x = 0x2545F4914F6CDD1Dull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t n = (size_t)(x % sizeof b);
+        for (size_t k = 0; k < n; k++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            b[k] = (uint8_t)(x % 16 ? 0x20 + x % 95 : x >> 8);
+        }
+        size_t want = 0;
+        while (want < n && plain_byte(b[want])) want++;
+        assert_int_equal(wsi_plain_run(b, n), want);
+    }
+}
+
 /* wsi_human_size as it was written with printf alone: the reference for the direct one. */
 static void ref_human_size(uint64_t n, char buf[32])
 {
@@ -2068,7 +2107,7 @@ int main(void)
         cmocka_unit_test(test_json_chat),        cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_json_payload_cap), cmocka_unit_test(test_summary), cmocka_unit_test(test_order_start),
         cmocka_unit_test(test_escape_preview),   cmocka_unit_test(test_human_size), cmocka_unit_test(test_fixed6), cmocka_unit_test(test_escape_each_byte), cmocka_unit_test(test_fixed), cmocka_unit_test(test_human_size_printf),
-        cmocka_unit_test(test_escape_preview_passes), cmocka_unit_test(test_ascii_run), cmocka_unit_test(test_loss_words),
+        cmocka_unit_test(test_escape_preview_passes), cmocka_unit_test(test_ascii_run), cmocka_unit_test(test_plain_run), cmocka_unit_test(test_loss_words),
         cmocka_unit_test(test_utf8_helpers),     cmocka_unit_test(test_utf8_helpers_model),
         cmocka_unit_test(test_endpoint_ipv4),    cmocka_unit_test(test_connmap),
     };
