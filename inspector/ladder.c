@@ -115,19 +115,17 @@ static void s_printf(struct str *s, const char *fmt, ...)
     free(big);
 }
 
-/* `unit` n times. */
-static void s_rep(struct str *s, const char *unit, long n)
+/* n times `run`'s character (a run of it, `k` long): the arrows' dashes and the bars' "=". */
+static void s_run(struct str *s, const char *run, size_t k, long n)
 {
-    size_t k = strlen(unit);
-    if (k == 1 && n > 0) {
-        /* a run of one character (the arrows' dashes): written at once */
-        char run[128];
-        memset(run, unit[0], sizeof run);
-        for (; n > 0; n -= (long)sizeof run) s_add(s, run, n < (long)sizeof run ? (size_t)n : sizeof run);
-        return;
-    }
-    for (long i = 0; i < n; i++) s_add(s, unit, k);
+    for (; n > 0; n -= (long)k) s_add(s, run, n < (long)k ? (size_t)n : k);
 }
+
+#define RUN32(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+static const char DASHES[] = RUN32("-") RUN32("-") RUN32("-") RUN32("-");
+static const char EQUALS[] = RUN32("=") RUN32("=") RUN32("=") RUN32("=");
+#define s_dashes(s, n) s_run((s), DASHES, sizeof DASHES - 1, (n))
+#define s_equals(s, n) s_run((s), EQUALS, sizeof EQUALS - 1, (n))
 
 /* The common pieces of a line written directly, not through s_printf (vsnprintf
  * costs a thousand instructions a call): "%llu", "%d", "%*s" of "", "%02x". */
@@ -402,6 +400,7 @@ struct wsi_ladder {
     struct str lab, all;       /* scratch: an arrow's label (arrow3), kept from one arrow to the next */
     struct str pre, suf;       /* scratch: the words before and after a label's text (on_http ... on_message) */
     struct str text;           /* scratch: a note's or a header line's text (on_handshake ... print_block) */
+    struct str accept_rule;    /* the header's lines under a valid Accept, wrapped once */
     struct lconn *first;       /* blocks not printed yet, in a list (to find the biggest) */
     uint64_t held;             /* bytes charged for all of them */
     uint64_t early;            /* blocks printed early for the memory budget */
@@ -775,11 +774,11 @@ static void bar(struct wsi_ladder *l, const char *text, const char *color)
     blank_gutter(l, &l->line);
     if (l->o.color && color) s_puts(&l->line, color);
     s_lit(&l->line, "|");
-    s_rep(&l->line, "=", (long)left);
+    s_equals(&l->line, (long)left);
     s_lit(&l->line, " ");
     s_add(&l->line, s_get(t), t->len);
     s_lit(&l->line, " ");
-    s_rep(&l->line, "=", (long)(inner - tw - left));
+    s_equals(&l->line, (long)(inner - tw - left));
     s_lit(&l->line, "|");
     if (l->o.color && color) s_puts(&l->line, C_OFF);
 }
@@ -795,13 +794,13 @@ static void arrow_w(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_si
         s_lit(&l->line, "|---- ");
         s_add(&l->line, label, len);
         s_lit(&l->line, " ");
-        s_rep(&l->line, "-", (long)(l->diag - 9 - w));
+        s_dashes(&l->line, (long)(l->diag - 9 - w));
         s_lit(&l->line, ">|");
     } else {
         s_lit(&l->line, "|<--- ");
         s_add(&l->line, label, len);
         s_lit(&l->line, " ");
-        s_rep(&l->line, "-", (long)(l->diag - 8 - w));
+        s_dashes(&l->line, (long)(l->diag - 8 - w));
         s_lit(&l->line, "|");
     }
     if (l->o.color) s_puts(&l->line, C_OFF);
@@ -1570,7 +1569,7 @@ static void on_other(struct wsi_ladder *l, struct lconn *c, const struct wsi_eve
 /* ---- the block ------------------------------------------------------------------ */
 
 /* One header line "  Label       value" (value wrapped), into l->blk. */
-static void fact(struct wsi_ladder *l, const char *label, const char *value, const char *on)
+static void fact_to(const struct wsi_ladder *l, struct str *out, const char *label, const char *value, const char *on)
 {
     char lead[32];
     /* "  %-11s " (labels are ours, ASCII, shorter than the buffer) */
@@ -1579,7 +1578,12 @@ static void fact(struct wsi_ladder *l, const char *label, const char *value, con
     memset(lead, ' ', sizeof lead);
     memcpy(lead + 2, label, k);
     size_t llen = 2 + (k < 11 ? 11 : k) + 1;
-    wrap_n(l, &l->blk, lead, llen, llen, value, strlen(value), l->o.color && on ? on : "", l->o.color && on ? C_OFF : "", 0);
+    wrap_n(l, out, lead, llen, llen, value, strlen(value), l->o.color && on ? on : "", l->o.color && on ? C_OFF : "", 0);
+}
+
+static void fact(struct wsi_ladder *l, const char *label, const char *value, const char *on)
+{
+    fact_to(l, &l->blk, label, value, on);
 }
 
 /* A header value: the escaped string, or "(none)". */
@@ -1748,8 +1752,12 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         }
         fact(l, "Accept", s_get(&t), on);
         s_clear(&t);
-        if (h->verdict == WSI_HS_VALID)
-            fact(l, "", "= base64(SHA-1(Key + \"" WS_GUID "\")), RFC 6455 \xC2\xA7" "4.2.2", NULL);
+        if (h->verdict == WSI_HS_VALID) {
+            /* the same lines under every valid Accept: wrapped once */
+            if (!l->accept_rule.len)
+                fact_to(l, &l->accept_rule, "", "= base64(SHA-1(Key + \"" WS_GUID "\")), RFC 6455 \xC2\xA7" "4.2.2", NULL);
+            s_add(&l->blk, s_get(&l->accept_rule), l->accept_rule.len);
+        }
         if (h->verdict != WSI_HS_VALID) {
             s_printf(&t, "\xE2\x9C\x97 %s", wsi_hs_verdict_id(h->verdict));
             if (h->why) s_printf(&t, ": %s", h->why);
@@ -2248,5 +2256,6 @@ void wsi_ladder_free(struct wsi_ladder *l)
     free(l->pre.p);
     free(l->suf.p);
     free(l->text.p);
+    free(l->accept_rule.p);
     free(l);
 }
