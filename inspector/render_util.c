@@ -226,21 +226,20 @@ char *wsi_escape_preview(const uint8_t *s, size_t len, size_t max_chars, int ell
 size_t wsi_fixed(double v, int decimals, char b[32])
 {
     static const double scale[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+    static const uint32_t pow10[] = {1, 10, 100, 1000, 10000, 100000, 1000000};
     if (decimals < 0 || decimals > 6 || !(v >= 0)) return 0;
     double x = v * scale[decimals];
     /* below 10^9, x is off the exact product by at most 10^9 * 2^-53 (about 1.1e-7): well
      * inside the millionth kept from a half below */
     if (!(x < 1e9)) return 0;
-    double fl = floor(x);
+    double fl = (double)(uint32_t)x; /* floor: x is at least 0 and below 2^32 */
     if (fabs(x - fl - 0.5) < 1e-6) return 0;
-    unsigned long long r = (unsigned long long)(x - fl < 0.5 ? fl : fl + 1);
-    unsigned long long ip = r, fr = 0;
-    for (int i = 0; i < decimals; i++) ip /= 10;
-    fr = r - ip * (unsigned long long)scale[decimals];
-    char *p = b, d[24];
+    uint32_t r = (uint32_t)fl + (x - fl < 0.5 ? 0 : 1); /* at most 10^9: 32 bits */
+    uint32_t ip = r / pow10[decimals], fr = r - ip * pow10[decimals];
+    char *p = b, d[10];
     size_t nd = 0;
     do d[nd++] = (char)('0' + ip % 10);
-    while ((ip /= 10) && nd < sizeof d);
+    while (ip /= 10);
     while (nd) *p++ = d[--nd];
     if (decimals) {
         *p++ = '.';
