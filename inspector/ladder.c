@@ -639,6 +639,20 @@ static void blank_gutter(const struct wsi_ladder *l, struct str *s)
     s_spaces(s, l->gw);
 }
 
+/* Whether wrap_n's pieces of p (n bytes) end at b: at the end, or at a space after a non-space
+ * (with seg, two spaces) that does not keep "RFC" with its number or a "§" with what is before. */
+static int piece_end(const char *p, size_t n, size_t b, int seg)
+{
+    if (b == n) return 1;
+    if (b == 0 || p[b] != ' ' || p[b - 1] == ' ') return 0;
+    if (seg && !(b + 1 < n && p[b + 1] == ' ')) return 0;
+    if (b + 1 < n && p[b + 1] != ' ') {
+        if (b >= 3 && memcmp(p + b - 3, "RFC", 3) == 0) return 0;
+        if (n - (b + 1) >= 2 && memcmp(p + b + 1, "\xC2\xA7", 2) == 0) return 0;
+    }
+    return 1;
+}
+
 /* Word-wrap `text` (tlen bytes) to the ladder's width into out: the first line starts with
  * `lead` (llen bytes, lw columns), the next ones with as many spaces; on/off wrap each line's
  * text (colour). With `seg`, lines break only between segments separated by two spaces. "RFC",
@@ -666,11 +680,13 @@ static size_t wrap_n(const struct wsi_ladder *l, struct str *out, const char *le
     }
     do {
         /* the longest run of whole pieces that fits: pieces within the line's first `avail` bytes
-         * fit (a column a byte at most) without being measured; from the first that ends further,
-         * the columns are counted (pieces end at spaces, so they add up to the columns of the
-         * text before them) */
+         * fit (a column a byte at most) without being measured, up to the last of them found from
+         * `avail` back; from the first that ends further, the columns are counted (pieces end at
+         * spaces, so they add up to the columns of the text before them) */
         size_t used = 0, end = 0, i = 0, n = left;
         int counted = 0;
+        for (i = n < avail ? n : avail; i > 0 && !piece_end(p, n, i, seg); i--) continue;
+        end = i;
         while (i < n) {
             size_t ws = i;
             while (ws < n && p[ws] == ' ') ws++;

@@ -854,6 +854,47 @@ static void test_ladder_quoted_cut(void **state)
     free(out.buf);
 }
 
+/* Wrapped notes keep "RFC", its number and its "§" section on one line at every width, and
+ * lose nothing: the text comes back, in order, from the wrapped lines (spaces aside). */
+static void test_ladder_wrap_glue(void **state)
+{
+    (void)state;
+    static const char why[] = "the Accept is not what RFC 6455 \xC2\xA7" "4.2.2 computes from the key; see "
+                              "RFC 6455 \xC2\xA7" "1.3 and RFC 6455 \xC2\xA7" "4.1 for the GUID, a_very_long_token_"
+                              "that_no_line_of_forty_columns_can_hold_whole_at_all_and_more and then RFC 6455";
+    for (int width = 40; width <= 100; width++) {
+        struct wsi_render_opts o = opts(width, 0);
+        struct wsi_handshake_ev h = hs_valid();
+        h.verdict = WSI_HS_MISMATCH;
+        h.accept = WRONG;
+        h.why = why;
+        h.rule = "RFC 6455 \xC2\xA7" "4.1";
+        char *buf = render_chat(LADDER, &o, &h);
+        struct lines l = split(buf);
+        long at = find(&l, 0, "handshake mismatch");
+        assert_true(at >= 0);
+        char words[1024] = "";
+        for (size_t i = (size_t)at; i < l.n && strncmp(l.v[i], "    ", 4) == 0 && !strchr(l.v[i], '|'); i++) {
+            const char *t = l.v[i];
+            while (*t == ' ') t++;
+            if (strncmp(t, "\xE2\x9C\x97 ", 4) == 0) t += 4; /* the mark */
+            assert_false(ends_with(t, "RFC"));
+            assert_false(ends_with(t, "6455") && !strstr(t, "RFC 6455"));
+            assert_true(strncmp(t, "\xC2\xA7", 2) != 0);
+            for (size_t k = strlen(words); *t; t++) /* without its spaces: a long token is cut anywhere */
+                if (*t != ' ') words[k++] = *t, words[k] = '\0';
+        }
+        char want[sizeof why];
+        size_t k = 0;
+        for (const char *t = why; *t; t++)
+            if (*t != ' ') want[k++] = *t;
+        want[k] = '\0';
+        assert_non_null(strstr(words, want));
+        free(l.v);
+        free(buf);
+    }
+}
+
 /* A live capture's counts: drops where they were noticed, loud, and the totals at the end, in
  * every view (the ladder live and in blocks, JSON, the summary). */
 static void test_stats_every_view(void **state)
@@ -2098,7 +2139,7 @@ int main(void)
         cmocka_unit_test(test_ladder_invalid_then_http),
         cmocka_unit_test(test_cut_short),
         cmocka_unit_test(test_ladder_live),
-        cmocka_unit_test(test_ladder_tokens_whole), cmocka_unit_test(test_ladder_quoted_cut),
+        cmocka_unit_test(test_ladder_tokens_whole), cmocka_unit_test(test_ladder_quoted_cut), cmocka_unit_test(test_ladder_wrap_glue),
         cmocka_unit_test(test_stats_every_view),
         cmocka_unit_test(test_ladder_orphan_frame),
         cmocka_unit_test(test_ladder_line_cap),  cmocka_unit_test(test_ladder_interleaved),
