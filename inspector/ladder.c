@@ -316,7 +316,6 @@ struct hs_copy {
     int deflate;                           /* permessage-deflate negotiated */
     struct wsi_pmd_params pmd;             /* its parameters (error is a static string) */
     double latency;                        /* request to response, seconds (-1 unknown) */
-    char *strs;                            /* the strings above, in one allocation */
 };
 
 /* What one side (direction) of the connection has shown so far. */
@@ -449,15 +448,19 @@ static void hs_from(const struct wsi_handshake_ev *h, const char *from[HS_STRS])
 
 static void hs_clear(struct hs_copy *h)
 {
-    char **slot[HS_STRS];
+    char **slot[HS_STRS], *block = NULL;
     hs_slots(h, slot);
-    for (size_t i = 0; i < HS_STRS; i++) *slot[i] = NULL;
-    free(h->strs);
-    h->strs = NULL;
+    for (size_t i = 0; i < HS_STRS; i++) {
+        if (!block) block = *slot[i]; /* the first string set starts their allocation */
+        *slot[i] = NULL;
+    }
+    free(block);
     h->have = 0;
 }
 
-/* Copy the event's strings (NULL stays NULL) into one allocation. */
+/* Copy the event's strings (NULL stays NULL) into one allocation, in the order of hs_slots: the
+ * first one set is where it starts (no pointer of its own: a block's size, charged to the
+ * memory budget, stays what it was). */
 static void hs_copy_strs(struct hs_copy *k, const struct wsi_handshake_ev *h)
 {
     const char *from[HS_STRS];
@@ -469,7 +472,7 @@ static void hs_copy_strs(struct hs_copy *k, const struct wsi_handshake_ev *h)
         len[i] = from[i] ? strlen(from[i]) + 1 : 0;
         total += len[i];
     }
-    char *q = k->strs = total ? malloc(total) : NULL;
+    char *q = total ? malloc(total) : NULL;
     if (!q) return; /* none, or out of memory: all of them NULL */
     for (size_t i = 0; i < HS_STRS; i++) {
         if (!from[i]) continue;
