@@ -607,6 +607,30 @@ static void commit_line(struct wsi_ladder *l, struct lconn *c)
     s_clear(&l->line);
 }
 
+/* Where a line about to be written goes, as add_lines would take it: the body itself (not
+ * copied there from the scratch line), the scratch line when it is printed live, or nowhere
+ * (NULL) once the cap is reached. line_end finishes it. */
+static struct str *line_start(struct wsi_ladder *l, struct lconn *c)
+{
+    if (c->l && c->l->o.live) return &l->line;
+    if (c->nlines + 1 > WSI_LADDER_MAX_LINES) {
+        c->dropping = 1;
+        return NULL;
+    }
+    return &c->body;
+}
+
+static void line_end(struct wsi_ladder *l, struct lconn *c, struct str *out)
+{
+    if (out == &l->line) {
+        commit_line(l, c);
+        return;
+    }
+    s_lit(out, "\n");
+    c->nlines++;
+    c->added = 1;
+}
+
 /* The gutter: time since the connection began, right-aligned in 10 columns. */
 static void gutter(const struct wsi_ladder *l, struct str *s, double t)
 {
@@ -807,23 +831,25 @@ static void arrow_w(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_si
                     size_t w)
 {
     int right = side != WSI_S2C;
-    gutter(l, &l->line, t);
-    if (l->o.color) s_puts(&l->line, right ? C_C2S : C_S2C);
+    struct str *out = line_start(l, c);
+    if (!out) return;
+    gutter(l, out, t);
+    if (l->o.color) s_puts(out, right ? C_C2S : C_S2C);
     if (right) {
-        s_lit(&l->line, "|---- ");
-        s_add(&l->line, label, len);
-        s_lit(&l->line, " ");
-        s_dashes(&l->line, (long)(l->diag - 9 - w));
-        s_lit(&l->line, ">|");
+        s_lit(out, "|---- ");
+        s_add(out, label, len);
+        s_lit(out, " ");
+        s_dashes(out, (long)(l->diag - 9 - w));
+        s_lit(out, ">|");
     } else {
-        s_lit(&l->line, "|<--- ");
-        s_add(&l->line, label, len);
-        s_lit(&l->line, " ");
-        s_dashes(&l->line, (long)(l->diag - 8 - w));
-        s_lit(&l->line, "|");
+        s_lit(out, "|<--- ");
+        s_add(out, label, len);
+        s_lit(out, " ");
+        s_dashes(out, (long)(l->diag - 8 - w));
+        s_lit(out, "|");
     }
-    if (l->o.color) s_puts(&l->line, C_OFF);
-    commit_line(l, c);
+    if (l->o.color) s_puts(out, C_OFF);
+    line_end(l, c, out);
 }
 
 /* Characters in s (a byte that is not valid UTF-8 counts as one). */
@@ -847,8 +873,9 @@ struct quote {
 /* The escaped preview of q into buf: at most opts.payload characters, "…" when the payload
  * goes on. The arrow shows `room` columns of it at most: when its first room + 1 characters
  * are already wider, they alone are written (cut at room columns, they are cut where the whole
- * preview is). Returns its length. */
-static size_t preview(const struct wsi_ladder *l, const struct quote *q, size_t room, char *buf, size_t bufsz)
+ * preview is). Returns its length; *w gets its columns. */
+static size_t preview(const struct wsi_ladder *l, const struct quote *q, size_t room, char *buf, size_t bufsz,
+                      size_t *w)
 {
     size_t max = l->o.payload_auto || l->o.payload > PREVIEW_CHARS ? PREVIEW_CHARS : l->o.payload;
     const uint8_t *p = q->p;
@@ -857,7 +884,7 @@ static size_t preview(const struct wsi_ladder *l, const struct quote *q, size_t 
     if (room < max && n > room + 1) {
         wsi_escape_preview(p, n, room + 1, 0, buf, bufsz);
         k = strlen(buf);
-        if (cols_n(buf, k) > room) return k;
+        if ((*w = cols_n(buf, k)) > room) return k;
     }
     wsi_escape_preview(p, n, max, 1, buf, bufsz);
     k = strlen(buf);
@@ -865,6 +892,7 @@ static size_t preview(const struct wsi_ladder *l, const struct quote *q, size_t 
         memcpy(buf + k, ELLIPSIS, 4);
         k += 3;
     }
+    *w = cols_n(buf, k);
     return k;
 }
 
@@ -891,9 +919,9 @@ static void arrow3(struct wsi_ladder *l, struct lconn *c, double t, enum wsi_sid
     size_t w = wp + ws;
     if (q && room) {
         char pv[PREVIEW_CHARS * 10 + 8];
-        size_t k = preview(l, q, room, pv, sizeof pv);
+        size_t qw, k = preview(l, q, room, pv, sizeof pv, &qw);
         s_lit(all, "\"");
-        w += s_add_fit(all, pv, k, room) + 2;
+        w += s_add_fit_w(all, pv, k, qw, room) + 2;
         s_lit(all, "\"");
     }
     s_add(all, suffix, slen);
