@@ -1005,6 +1005,16 @@ static const char *wire(const char *s, char *buf, size_t bufsz)
     return wsi_escape_preview((const uint8_t *)s, n, 1024, 1, buf, bufsz);
 }
 
+/* Append a string from the wire (not NULL), escaped as wire() escapes it into a[1100]: as it is
+ * when there is nothing to escape, without measuring it again. */
+static void s_wire(struct str *t, const char *s)
+{
+    char buf[1100];
+    size_t n = strlen(s);
+    if (n <= 1024 && n < sizeof buf && wsi_plain_run((const uint8_t *)s, n) == n) s_add(t, s, n);
+    else s_puts(t, wsi_escape_preview((const uint8_t *)s, n, 1024, 1, buf, sizeof buf));
+}
+
 /* ---- violations waiting for their arrow -------------------------------------- */
 
 /* Write the waiting violations of side d whose frame lies in [lo, hi) (or all of
@@ -1085,7 +1095,7 @@ static void drawn(struct lconn *c, int d, uint64_t lo, uint64_t hi)
 static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_event *ev)
 {
     const struct wsi_http_ev *h = &ev->u.http;
-    char a[1100], b[1100], sz[32], tm[32];
+    char b[1100], sz[32], tm[32];
     struct str pre = l->pre, suf = l->suf; /* the ladder's scratch, given back below */
     s_clear(&pre);
     s_clear(&suf);
@@ -1096,9 +1106,11 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
             s_lit(&pre, "HTTP Upgrade Request ");
             c->upgrade_req = c->drew_req = 1;
         }
-        s_puts(&pre, h->method ? wire(h->method, a, sizeof a) : "?");
+        if (h->method) s_wire(&pre, h->method);
+        else s_lit(&pre, "?");
         s_lit(&pre, " ");
-        s_puts(&pre, h->target ? wire(h->target, b, sizeof b) : "?");
+        if (h->target) s_wire(&pre, h->target);
+        else s_lit(&pre, "?");
         /* polling: how long since the previous request on this connection */
         if (c->nreq) {
             s_lit(&suf, " (+");
@@ -1112,7 +1124,7 @@ static void on_http(struct wsi_ladder *l, struct lconn *c, const struct wsi_even
         s_int(&pre, h->status);
         if (h->reason && *h->reason) {
             s_lit(&pre, " ");
-            s_puts(&pre, wire(h->reason, a, sizeof a));
+            s_wire(&pre, h->reason);
         }
         if (c->upgrade_req) c->drew_resp = 1;
         if (h->status >= 200 || h->status == 101) c->nresp++;
@@ -1210,7 +1222,6 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
 {
     const struct wsi_handshake_ev *h = &ev->u.hs;
     struct hs_copy *k = &c->hs;
-    char a[1100];
     hs_clear(k);
     k->have = 1;
     hs_copy_strs(k, h);
@@ -1227,7 +1238,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         struct str pre = l->pre;
         s_clear(&pre);
         s_lit(&pre, "HTTP Upgrade Request GET ");
-        s_puts(&pre, wire(h->path, a, sizeof a));
+        s_wire(&pre, h->path);
         arrow3(l, c, ev->t, WSI_C2S, &pre, NULL, NULL);
         l->pre = pre;
         c->drew_req = c->upgrade_req = 1;
@@ -1237,7 +1248,7 @@ static void on_handshake(struct wsi_ladder *l, struct lconn *c, const struct wsi
         s_clear(&pre);
         s_int(&pre, h->status);
         if (h->reason && *h->reason) s_lit(&pre, " ");
-        if (h->reason) s_puts(&pre, wire(h->reason, a, sizeof a));
+        if (h->reason) s_wire(&pre, h->reason);
         arrow3(l, c, ev->t, WSI_S2C, &pre, NULL, NULL);
         l->pre = pre;
         c->drew_resp = 1;
@@ -1639,6 +1650,12 @@ static void fact(struct wsi_ladder *l, const char *label, const char *value, con
 }
 
 /* A header value: the escaped string, or "(none)". */
+static void s_val(struct str *t, const char *s)
+{
+    if (s) s_wire(t, s);
+    else s_lit(t, "(none)");
+}
+
 static const char *val(const char *s, char *buf, size_t bufsz)
 {
     return s ? wire(s, buf, bufsz) : "(none)";
@@ -1742,9 +1759,10 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
     } else if (h->have && ev->har && !h->method && h->status <= 0) {
         fact(l, "Handshake", "not recorded: the socket failed before it (no request headers, status 0)", C_BAD);
     } else if (h->have) {
-        s_puts(&t, h->method ? wire(h->method, e, sizeof e) : "GET");
+        if (h->method) s_wire(&t, h->method);
+        else s_lit(&t, "GET");
         s_lit(&t, " ");
-        s_puts(&t, val(h->path, a, sizeof a));
+        s_val(&t, h->path);
         fact(l, "Request", s_get(&t), NULL);
         s_clear(&t);
         fact(l, "Host", val(h->host, a, sizeof a), NULL);
@@ -1761,19 +1779,19 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         }
         /* offered and selected on lines of their own: extension values hold ';' */
         s_lit(&t, "offered: ");
-        s_puts(&t, val(h->protocols_offered, a, sizeof a));
+        s_val(&t, h->protocols_offered);
         fact(l, "Protocols", s_get(&t), NULL);
         s_clear(&t);
         s_lit(&t, "selected: ");
-        s_puts(&t, val(h->protocol_selected, a, sizeof a));
+        s_val(&t, h->protocol_selected);
         fact(l, "", s_get(&t), NULL);
         s_clear(&t);
         s_lit(&t, "offered: ");
-        s_puts(&t, val(h->extensions_offered, a, sizeof a));
+        s_val(&t, h->extensions_offered);
         fact(l, "Extensions", s_get(&t), NULL);
         s_clear(&t);
         s_lit(&t, "selected: ");
-        s_puts(&t, val(h->extensions_selected, a, sizeof a));
+        s_val(&t, h->extensions_selected);
         fact(l, "", s_get(&t), NULL);
         s_clear(&t);
         fact(l, "Key", h->key ? wire(h->key, a, sizeof a) : "missing", NULL);
@@ -1821,7 +1839,7 @@ static void header(struct wsi_ladder *l, const struct lconn *c, const struct wsi
         if (h->status > 0) {
             s_int(&t, h->status);
             if (h->reason && *h->reason) s_lit(&t, " ");
-            if (h->reason) s_puts(&t, wire(h->reason, a, sizeof a));
+            if (h->reason) s_wire(&t, h->reason);
             if (h->latency >= 0) {
                 s_lit(&t, ", ");
                 s_puts(&t, fmt_secs(h->latency, tm));
