@@ -132,16 +132,18 @@ char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64]);
 /* Stable ids: "retrans-differs", "snaplen-cut", ...; "fin", "rst", "capture". */
 const char *wsi_tcp_anomaly_id(enum wsi_tcp_anomaly k);
 const char *wsi_end_reason_id(enum wsi_end_reason r);
-/* Connection id -> a renderer's per-connection state (a chained hash; zero-initialised = empty). */
-struct wsi_connmap_node;
+/* Connection id -> a renderer's per-connection state (open addressing, no allocation per
+ * entry; zero-initialised = empty). Values are never NULL. */
+struct wsi_connmap_slot;
 struct wsi_connmap {
-    struct wsi_connmap_node **b; /* buckets (a power of two of them, or NULL while empty) */
-    size_t nb;                   /* number of buckets */
-    size_t n;                    /* entries */
+    struct wsi_connmap_slot *b; /* slots (a power of two of them, or NULL while empty) */
+    size_t nb;                  /* number of slots */
+    size_t n;                   /* entries */
 };
 void *wsi_connmap_get(const struct wsi_connmap *m, uint64_t id);
-int wsi_connmap_put(struct wsi_connmap *m, uint64_t id, void *val);   /* 0, or -1 out of memory */
+int wsi_connmap_put(struct wsi_connmap *m, uint64_t id, void *val);   /* 0, or -1 out of memory (or val NULL) */
 void *wsi_connmap_del(struct wsi_connmap *m, uint64_t id);            /* removes; returns the value */
-void **wsi_connmap_take_all(struct wsi_connmap *m, size_t *n);        /* empties m; malloc'd array (NULL when none) */
+/* Empties m: its values in id order, a malloc'd array (NULL, *n 0, when none or out of memory). */
+void **wsi_connmap_take_all(struct wsi_connmap *m, size_t *n);
 
 #endif

@@ -369,32 +369,35 @@ char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64])
 
 /* ---- the connection map --------------------------------------------------- */
 
-struct wsi_connmap_node {
-    uint64_t id;                   /* connection id */
-    void *val;                     /* the renderer's state */
-    struct wsi_connmap_node *next; /* next in the bucket */
+/*
+ * Open addressing with linear probing: the slots hold the id and the value themselves, so an
+ * entry costs no allocation of its own (a renderer used to make and free a node for every
+ * connection). At most half the slots are used. A removal moves later entries of its run back
+ * into the hole (backward-shift deletion), so there are no tombstones and a look-up stops at
+ * the first empty slot. A slot is empty when its val is NULL (values are never NULL).
+ */
+struct wsi_connmap_slot {
+    uint64_t id;
+    void *val;
 };
 
-/* The bucket of id (Fibonacci hashing: ids are consecutive, this spreads them). */
-static size_t bucket(size_t nb, uint64_t id)
+/* The home slot of id (Fibonacci hashing: ids are consecutive, this spreads them). */
+static size_t home(size_t nb, uint64_t id)
 {
     return (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (nb - 1);
 }
 
-/* Double the bucket array (or create it). */
+/* Double the slots (or create 64). */
 static int grow(struct wsi_connmap *m)
 {
     size_t nb = m->nb ? m->nb * 2 : 64;
-    struct wsi_connmap_node **b = calloc(nb, sizeof *b);
+    struct wsi_connmap_slot *b = calloc(nb, sizeof *b);
     if (!b) return -1;
     for (size_t i = 0; i < m->nb; i++) {
-        struct wsi_connmap_node *e = m->b[i], *next;
-        for (; e; e = next) {
-            next = e->next;
-            size_t k = bucket(nb, e->id);
-            e->next = b[k];
-            b[k] = e;
-        }
+        if (!m->b[i].val) continue;
+        size_t k = home(nb, m->b[i].id);
+        while (b[k].val) k = (k + 1) & (nb - 1);
+        b[k] = m->b[i];
     }
     free(m->b);
     m->b = b;
@@ -402,64 +405,67 @@ static int grow(struct wsi_connmap *m)
     return 0;
 }
 
+/* The slot holding id, or the empty slot that ends its run. */
+static size_t find(const struct wsi_connmap *m, uint64_t id)
+{
+    size_t k = home(m->nb, id);
+    while (m->b[k].val && m->b[k].id != id) k = (k + 1) & (m->nb - 1);
+    return k;
+}
+
 void *wsi_connmap_get(const struct wsi_connmap *m, uint64_t id)
 {
-    if (!m->nb) return NULL;
-    for (const struct wsi_connmap_node *e = m->b[bucket(m->nb, id)]; e; e = e->next)
-        if (e->id == id) return e->val;
-    return NULL;
+    return m->nb ? m->b[find(m, id)].val : NULL;
 }
 
 int wsi_connmap_put(struct wsi_connmap *m, uint64_t id, void *val)
 {
-    if (m->n >= m->nb && grow(m) != 0 && !m->nb) return -1; /* a failed grow still leaves a usable map */
-    size_t k = bucket(m->nb, id);
-    for (struct wsi_connmap_node *e = m->b[k]; e; e = e->next)
-        if (e->id == id) {
-            e->val = val;
-            return 0;
-        }
-    struct wsi_connmap_node *e = malloc(sizeof *e);
-    if (!e) return -1;
-    e->id = id;
-    e->val = val;
-    e->next = m->b[k];
-    m->b[k] = e;
-    m->n++;
+    if (!val) return -1;
+    if ((m->n + 1) * 2 > m->nb && grow(m) != 0 && (m->n + 1) * 4 > m->nb * 3) return -1; /* at most 3/4 full */
+    size_t k = find(m, id);
+    if (!m->b[k].val) m->n++;
+    m->b[k].id = id;
+    m->b[k].val = val;
     return 0;
 }
 
 void *wsi_connmap_del(struct wsi_connmap *m, uint64_t id)
 {
     if (!m->nb) return NULL;
-    for (struct wsi_connmap_node **pp = &m->b[bucket(m->nb, id)]; *pp; pp = &(*pp)->next) {
-        struct wsi_connmap_node *e = *pp;
-        if (e->id != id) continue;
-        void *val = e->val;
-        *pp = e->next;
-        free(e);
-        m->n--;
-        return val;
+    size_t mask = m->nb - 1, hole = find(m, id);
+    void *val = m->b[hole].val;
+    if (!val) return NULL;
+    /* entries after the hole whose home is not between the hole and them move back into it */
+    for (size_t k = (hole + 1) & mask; m->b[k].val; k = (k + 1) & mask) {
+        size_t h = home(m->nb, m->b[k].id);
+        if (((k - h) & mask) >= ((k - hole) & mask)) {
+            m->b[hole] = m->b[k];
+            hole = k;
+        }
     }
-    return NULL;
+    m->b[hole].val = NULL;
+    m->n--;
+    return val;
+}
+
+static int by_slot_id(const void *a, const void *b)
+{
+    uint64_t x = ((const struct wsi_connmap_slot *)a)->id, y = ((const struct wsi_connmap_slot *)b)->id;
+    return x < y ? -1 : x > y;
 }
 
 void **wsi_connmap_take_all(struct wsi_connmap *m, size_t *n)
 {
-    void **vals = m->n ? malloc(m->n * sizeof *vals) : NULL;
     size_t k = 0;
-    for (size_t i = 0; i < m->nb; i++) {
-        struct wsi_connmap_node *e = m->b[i], *next;
-        for (; e; e = next) {
-            next = e->next;
-            if (vals) vals[k++] = e->val;
-            free(e);
-        }
-    }
+    for (size_t i = 0; i < m->nb; i++) /* gathered at the front of the slots, then put in id order */
+        if (m->b[i].val) m->b[k++] = m->b[i];
+    if (k) qsort(m->b, k, sizeof *m->b, by_slot_id);
+    void **vals = k ? malloc(k * sizeof *vals) : NULL;
+    for (size_t i = 0; vals && i < k; i++) vals[i] = m->b[i].val;
     free(m->b);
     m->b = NULL;
     m->nb = m->n = 0;
-    *n = k;
+    *n = vals ? k : 0;
     return vals;
 }
 

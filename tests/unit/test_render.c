@@ -2127,6 +2127,38 @@ static void test_connmap(void **state)
     assert_int_equal(n, 2500);
     assert_int_equal(m.n, 0);
     assert_null(wsi_connmap_get(&m, 2));
+    for (size_t i = 0; i < n; i++) assert_ptr_equal(all[i], &vals[2 * i + 1]); /* in id order */
+    free(all);
+
+    /* random puts, replacements and removals against a plain array, over ids that collide in
+     * runs (a small range, and multiples of a large power of two) */
+    static uint64_t ids[600];
+    static int *ref[600];
+    for (size_t i = 0; i < 600; i++) ids[i] = i < 300 ? i + 1 : (uint64_t)(i - 299) << 40;
+    uint64_t r = 88172645463325252ull;
+    size_t live = 0;
+    for (int step = 0; step < 300000; step++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        size_t i = (size_t)(r % 600);
+        if ((r >> 20) % 3) {
+            if (!ref[i]) live++;
+            ref[i] = &vals[(r >> 32) % 5000];
+            assert_int_equal(wsi_connmap_put(&m, ids[i], ref[i]), 0);
+        } else {
+            assert_ptr_equal(wsi_connmap_del(&m, ids[i]), ref[i]);
+            if (ref[i]) live--;
+            ref[i] = NULL;
+        }
+        assert_int_equal(m.n, live);
+        if (step % 1000 == 0)
+            for (size_t k = 0; k < 600; k++) assert_ptr_equal(wsi_connmap_get(&m, ids[k]), ref[k]);
+    }
+    assert_int_equal(wsi_connmap_put(&m, 7, NULL), -1); /* no NULL values: NULL marks an empty slot */
+    all = wsi_connmap_take_all(&m, &n);
+    assert_int_equal(n, live);
+    size_t k = 0;
+    for (size_t i = 0; i < 600; i++) /* ids[] ascends: the values come in the same order */
+        if (ref[i]) assert_ptr_equal(all[k++], ref[i]);
     free(all);
 }
 
