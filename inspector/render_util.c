@@ -253,43 +253,39 @@ size_t wsi_fixed(double v, int decimals, char b[32])
     return (size_t)(p - b);
 }
 
-size_t wsi_ascii_run(const uint8_t *s, size_t n)
+/* Bytes of printable ASCII (0x20-0x7E) at the start of s, and with `plain` none of them '"' or
+ * '\\' (as_is). 8 bytes a step where words are little-endian: the high bit of each byte below
+ * 0x20 (x - 0x20 borrows, x had no high bit) or above 0x7E (x + 1 reaches 0x80, or x had it),
+ * and with `plain` of each byte equal to '"' or '\\' (y = x ^ c has a zero byte there, and
+ * (y - 1) & ~y sets its high bit). A borrow or a carry can only set a false bit in a byte above
+ * a true one, so the lowest bit set is the first byte that ends the run. */
+static inline size_t run_of(const uint8_t *s, size_t n, int plain)
 {
     size_t i = 0;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* 8 bytes a step: the high bit of each byte below 0x20 (x - 0x20 borrows, x had no high bit)
-     * or above 0x7E (x + 1 reaches 0x80, or x had it). A borrow or a carry can only set a false
-     * bit in a byte above a true one, so the lowest bit set is the first byte out of the range. */
     const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
     for (; i + 8 <= n; i += 8) {
         uint64_t x;
         memcpy(&x, s + i, 8);
-        uint64_t out = (((x - ones * 0x20) & ~x) | ((x + ones) | x)) & high;
+        uint64_t out = ((x - ones * 0x20) & ~x) | ((x + ones) | x);
+        if (plain) {
+            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+            out |= ((q - ones) & ~q) | ((b - ones) & ~b);
+        }
+        out &= high;
         if (out) return i + (size_t)(__builtin_ctzll(out) >> 3);
     }
 #endif
-    while (i < n && s[i] >= 0x20 && s[i] <= 0x7E) i++;
+    if (plain)
+        while (i < n && as_is[s[i]]) i++;
+    else
+        while (i < n && s[i] >= 0x20 && s[i] <= 0x7E) i++;
     return i;
 }
 
-size_t wsi_plain_run(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    /* as wsi_ascii_run, and the bytes equal to '"' or '\\': y = x ^ c has a zero byte there, and
-     * (y - 1) & ~y sets its high bit; a borrow sets false bits only above a true one */
-    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, s + i, 8);
-        uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-        uint64_t out = (((x - ones * 0x20) & ~x) | ((x + ones) | x) | ((q - ones) & ~q) | ((b - ones) & ~b)) & high;
-        if (out) return i + (size_t)(__builtin_ctzll(out) >> 3);
-    }
-#endif
-    while (i < n && as_is[s[i]]) i++;
-    return i;
-}
+size_t wsi_ascii_run(const uint8_t *s, size_t n) { return run_of(s, n, 0); }
+
+size_t wsi_plain_run(const uint8_t *s, size_t n) { return run_of(s, n, 1); }
 
 size_t wsi_u64(uint64_t v, char b[24])
 {
