@@ -322,6 +322,41 @@ static double *double_cases(size_t *n)
 
 /* gap events: conn, packet, offset and length take every u64 case; ts and t every
  * timestamp and seconds case; each whole line is compared. */
+/* The line of a gap event as the reference writes it. */
+static void ref_gap_line(struct sb *w, const struct wsi_event *ev)
+{
+    sb_add(w, "{\"type\":\"gap\",\"conn\":", 21);
+    ref_u64(w, ev->conn);
+    if (ev->side == WSI_C2S) sb_printf(w, ",\"dir\":\"c2s\"");
+    else if (ev->side == WSI_S2C) sb_printf(w, ",\"dir\":\"s2c\"");
+    sb_printf(w, ",\"packet\":");
+    ref_u64(w, ev->packet);
+    sb_printf(w, ",\"ts\":");
+    ref_ts(w, ev->ts_sec, ev->ts_nsec);
+    sb_printf(w, ",\"t\":");
+    ref_sec(w, ev->t);
+    sb_printf(w, ",\"offset\":");
+    ref_u64(w, ev->u.gap.offset);
+    sb_printf(w, ",\"length\":");
+    ref_u64(w, ev->u.gap.len);
+    sb_add(w, "}\n", 2);
+}
+
+/* Every writer renders the n gap events as the reference does; frees them and the reference. */
+static void expect_gap_lines(struct wsi_event *evs, size_t n)
+{
+    struct sb want = {0};
+    for (size_t i = 0; i < n; i++) ref_gap_line(&want, &evs[i]);
+    for (size_t m = 0; m < NIMPL; m++) {
+        size_t len;
+        char *got = render(&impls[m], 32, evs, n, &len);
+        assert_same(impls[m].name, got, len, want.s, want.n);
+        free(got);
+    }
+    free(want.s);
+    free(evs);
+}
+
 static void test_numbers_and_times(void **state)
 {
     (void)state;
@@ -334,7 +369,6 @@ static void test_numbers_and_times(void **state)
     size_t n = nu > nd ? nu : nd;
     struct wsi_event *evs = calloc(n, sizeof *evs);
     assert_non_null(evs);
-    struct sb want = {0};
     for (size_t i = 0; i < n; i++) {
         struct wsi_event *ev = &evs[i];
         ev->kind = WSI_EV_GAP;
@@ -348,31 +382,8 @@ static void test_numbers_and_times(void **state)
         ev->t = d[i % nd];
         ev->u.gap.offset = u[(i * 13 + 5) % nu];
         ev->u.gap.len = u[(nu - 1 - i % nu)];
-
-        sb_add(&want, "{\"type\":\"gap\",\"conn\":", 21);
-        ref_u64(&want, ev->conn);
-        if (ev->side == WSI_C2S) sb_printf(&want, ",\"dir\":\"c2s\"");
-        else if (ev->side == WSI_S2C) sb_printf(&want, ",\"dir\":\"s2c\"");
-        sb_printf(&want, ",\"packet\":");
-        ref_u64(&want, ev->packet);
-        sb_printf(&want, ",\"ts\":");
-        ref_ts(&want, ev->ts_sec, ev->ts_nsec);
-        sb_printf(&want, ",\"t\":");
-        ref_sec(&want, ev->t);
-        sb_printf(&want, ",\"offset\":");
-        ref_u64(&want, ev->u.gap.offset);
-        sb_printf(&want, ",\"length\":");
-        ref_u64(&want, ev->u.gap.len);
-        sb_add(&want, "}\n", 2);
     }
-    for (size_t m = 0; m < NIMPL; m++) {
-        size_t len;
-        char *got = render(&impls[m], 32, evs, n, &len);
-        assert_same(impls[m].name, got, len, want.s, want.n);
-        free(got);
-    }
-    free(want.s);
-    free(evs);
+    expect_gap_lines(evs, n);
     free(u);
     free(d);
 }
@@ -386,7 +397,6 @@ static void test_every_half(void **state)
     enum { N = 10000 };
     struct wsi_event *evs = calloc(N, sizeof *evs);
     assert_non_null(evs);
-    struct sb want = {0};
     for (uint32_t h = 0; h < N; h++) {
         struct wsi_event *ev = &evs[h];
         ev->kind = WSI_EV_GAP;
@@ -394,20 +404,8 @@ static void test_every_half(void **state)
         ev->ts_sec = 1700000000;
         ev->ts_nsec = h % 10 * 100000000u + h * 10000u + (N - 1 - h);
         ev->t = ev->ts_nsec / 1e9;
-        sb_printf(&want, "{\"type\":\"gap\",\"conn\":0,\"packet\":0,\"ts\":");
-        ref_ts(&want, ev->ts_sec, ev->ts_nsec);
-        sb_printf(&want, ",\"t\":");
-        ref_sec(&want, ev->t);
-        sb_printf(&want, ",\"offset\":0,\"length\":0}\n");
     }
-    for (size_t m = 0; m < NIMPL; m++) {
-        size_t len;
-        char *got = render(&impls[m], 32, evs, N, &len);
-        assert_same(impls[m].name, got, len, want.s, want.n);
-        free(got);
-    }
-    free(want.s);
-    free(evs);
+    expect_gap_lines(evs, N);
 }
 
 /* The writer keeps a line's fields from "conn" to "ts", and its "t", and copies them into
@@ -422,7 +420,6 @@ static void test_repeated_starts(void **state)
                                 -0.0, 0.0, 1e-9, 3.0000000005, 1e300, -1.5, NAN, INFINITY};
     struct wsi_event *evs = calloc(N, sizeof *evs);
     assert_non_null(evs);
-    struct sb want = {0};
     for (size_t i = 0; i < N; i++) {
         struct wsi_event *ev = &evs[i];
         unsigned same = i ? (unsigned)rnd() : 0; /* bit k: field k as in the line before */
@@ -435,26 +432,8 @@ static void test_repeated_starts(void **state)
         if (!(same & 16)) ev->ts_nsec = rnd() % 4 ? (uint32_t)(rnd() % 3) : (uint32_t)(rnd() % 1000000002u);
         if (!(same & 32)) ev->t = rnd() % 2 ? ts[rnd() % (sizeof ts / sizeof *ts)] : (double)(rnd() % 1000) / 1e3;
         ev->u.gap.offset = i;
-        sb_add(&want, "{\"type\":\"gap\",\"conn\":", 21);
-        ref_u64(&want, ev->conn);
-        if (ev->side == WSI_C2S) sb_printf(&want, ",\"dir\":\"c2s\"");
-        else if (ev->side == WSI_S2C) sb_printf(&want, ",\"dir\":\"s2c\"");
-        sb_printf(&want, ",\"packet\":");
-        ref_u64(&want, ev->packet);
-        sb_printf(&want, ",\"ts\":");
-        ref_ts(&want, ev->ts_sec, ev->ts_nsec);
-        sb_printf(&want, ",\"t\":");
-        ref_sec(&want, ev->t);
-        sb_printf(&want, ",\"offset\":%zu,\"length\":0}\n", i);
     }
-    for (size_t m = 0; m < NIMPL; m++) {
-        size_t len;
-        char *got = render(&impls[m], 32, evs, N, &len);
-        assert_same(impls[m].name, got, len, want.s, want.n);
-        free(got);
-    }
-    free(want.s);
-    free(evs);
+    expect_gap_lines(evs, N);
 }
 
 /* Signed fields (status, rsv, opcode...) at the int limits. */

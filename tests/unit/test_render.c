@@ -1669,23 +1669,27 @@ static void test_human_size(void **state)
     assert_string_equal(wsi_human_size(UINT64_MAX, b), "16.0 EiB");
 }
 
-/* wsi_ascii_run counts what a byte-by-byte loop counts, for every byte value at every place
- * of a word and on random buffers of every length. */
-static void test_ascii_run(void **state)
+/* wsi_ascii_run and wsi_plain_run count what a byte-by-byte loop counts (ok: the bytes a run
+ * takes), for every byte value at every place in 20 bytes, with each byte that ends a run just
+ * before it (`enders`), and on random buffers of every length up to 64. */
+static int ascii_byte(uint8_t b) { return b >= 0x20 && b <= 0x7E; }
+
+static int plain_byte(uint8_t b) { return ascii_byte(b) && b != '"' && b != '\\'; }
+
+static void check_run(size_t (*run)(const uint8_t *, size_t), int (*ok)(uint8_t), const uint8_t *enders,
+                      size_t nenders)
 {
-    (void)state;
-    uint8_t b[40];
+    uint8_t b[64];
     for (int v = 0; v < 256; v++) {
         for (size_t at = 0; at < 20; at++) {
             memset(b, 'a', sizeof b);
             b[at] = (uint8_t)v;
-            size_t want = v >= 0x20 && v <= 0x7E ? 20 : at;
-            assert_int_equal(wsi_ascii_run(b, 20), want);
-            if (at > 0) { /* a byte out of range after it: still the first one counts */
-                b[at - 1] = 0x1F;
-                assert_int_equal(wsi_ascii_run(b, 20), at - 1);
-                b[at - 1] = 0xFF;
-                assert_int_equal(wsi_ascii_run(b, 20), at - 1);
+            assert_int_equal(run(b, 20), ok((uint8_t)v) ? 20 : at);
+            if (at > 0) { /* a byte that ends the run before it: still the first one counts */
+                for (size_t k = 0; k < nenders; k++) {
+                    b[at - 1] = enders[k];
+                    assert_int_equal(run(b, 20), at - 1);
+                }
             }
         }
     }
@@ -1699,48 +1703,23 @@ static void test_ascii_run(void **state)
             b[k] = (uint8_t)(x % 16 ? 0x20 + x % 95 : x >> 8);
         }
         size_t want = 0;
-        while (want < n && b[want] >= 0x20 && b[want] <= 0x7E) want++;
-        assert_int_equal(wsi_ascii_run(b, n), want);
+        while (want < n && ok(b[want])) want++;
+        assert_int_equal(run(b, n), want);
     }
 }
 
-/* wsi_plain_run counts what a byte-by-byte loop counts (printable ASCII but '"' and '\\'), for
- * every byte value at every place in 20 bytes, and on random texts. */
-static int plain_byte(uint8_t b)
+static void test_ascii_run(void **state)
 {
-    return b >= 0x20 && b <= 0x7E && b != '"' && b != '\\';
+    (void)state;
+    static const uint8_t enders[] = {0x1F, 0xFF, 0x7F, 0x00};
+    check_run(wsi_ascii_run, ascii_byte, enders, sizeof enders);
 }
 
 static void test_plain_run(void **state)
 {
     (void)state;
-    uint8_t b[64];
-    for (int v = 0; v < 256; v++) {
-        for (size_t at = 0; at < 20; at++) {
-            memset(b, 'a', sizeof b);
-            b[at] = (uint8_t)v;
-            assert_int_equal(wsi_plain_run(b, 20), plain_byte((uint8_t)v) ? 20 : at);
-            if (at > 0) { /* a byte to escape after it: still the first one counts */
-                static const uint8_t before[] = {0x1F, 0xFF, '"', '\\', 0x7F};
-                for (size_t k = 0; k < sizeof before; k++) {
-                    b[at - 1] = before[k];
-                    assert_int_equal(wsi_plain_run(b, 20), at - 1);
-                }
-            }
-        }
-    }
-    uint64_t x = 0x2545F4914F6CDD1Dull;
-    for (int i = 0; i < 200000; i++) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t n = (size_t)(x % sizeof b);
-        for (size_t k = 0; k < n; k++) {
-            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-            b[k] = (uint8_t)(x % 16 ? 0x20 + x % 95 : x >> 8);
-        }
-        size_t want = 0;
-        while (want < n && plain_byte(b[want])) want++;
-        assert_int_equal(wsi_plain_run(b, n), want);
-    }
+    static const uint8_t enders[] = {0x1F, 0xFF, '"', '\\', 0x7F};
+    check_run(wsi_plain_run, plain_byte, enders, sizeof enders);
 }
 
 /* wsi_human_size as it was written with printf alone: the reference for the direct one. */
