@@ -342,17 +342,23 @@ static void ref_gap_line(struct sb *w, const struct wsi_event *ev)
     sb_add(w, "}\n", 2);
 }
 
+/* Every writer renders the n events (previews of `payload` bytes) exactly as `want`. */
+static void expect_rendered(const struct wsi_event *evs, size_t n, size_t payload, const struct sb *want)
+{
+    for (size_t m = 0; m < NIMPL; m++) {
+        size_t len;
+        char *got = render(&impls[m], payload, evs, n, &len);
+        assert_same(impls[m].name, got, len, want->s, want->n);
+        free(got);
+    }
+}
+
 /* Every writer renders the n gap events as the reference does; frees them and the reference. */
 static void expect_gap_lines(struct wsi_event *evs, size_t n)
 {
     struct sb want = {0};
     for (size_t i = 0; i < n; i++) ref_gap_line(&want, &evs[i]);
-    for (size_t m = 0; m < NIMPL; m++) {
-        size_t len;
-        char *got = render(&impls[m], 32, evs, n, &len);
-        assert_same(impls[m].name, got, len, want.s, want.n);
-        free(got);
-    }
+    expect_rendered(evs, n, 32, &want);
     free(want.s);
     free(evs);
 }
@@ -783,12 +789,7 @@ static void test_buffer_edges(void **state)
         for (size_t i = 0; i < len; i++) sb_add(&want, "65", 2);
         sb_printf(&want, "\",\"preview_truncated\":false}\n");
     }
-    for (size_t m = 0; m < NIMPL; m++) {
-        size_t len;
-        char *got = render(&impls[m], 100000, evs, n, &len);
-        assert_same(impls[m].name, got, len, want.s, want.n);
-        free(got);
-    }
+    expect_rendered(evs, n, 100000, &want);
     free(want.s);
     free(worst);
     free(plain);
