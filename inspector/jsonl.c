@@ -41,7 +41,7 @@
 #define SEC_NSEC_MAX_LEN (U64_MAX_LEN + 10)
 #define DOUBLE9_MAX_LEN (1 + 16 + 10) /* '-', below 2^52 (16 digits), ".NNNNNNNNN" */
 #define TS_MAX_LEN (1 + SEC_NSEC_MAX_LEN) /* w_ts */
-#define ENDPOINT4_MAX_LEN 21              /* 255.255.255.255:65535 (w_endpoint4) */
+#define ENDPOINT4_MAX_LEN 21              /* 255.255.255.255:65535 (wsi_ipv4_port) */
 #define HEAD_LEN 24                       /* {"type":"<name>" of a line, copied whole (struct line_head) */
 #define KEY_MAX 32                        /* the longest ,"key": (checked for each key: KEY) */
 
@@ -787,28 +787,6 @@ static size_t shown(const struct wsi_json *j, const uint8_t *p, size_t n, int te
 
 /* ---- one object per event kind ------------------------------------------ */
 
-/* An IPv4 address and port as wsi_endpoint_str writes them: digits, dots and a colon,
- * nothing to escape. */
-static inline char *w_endpoint4(char *p, const uint8_t a[4], unsigned port)
-{
-    for (int i = 0; i < 4; i++) {
-        unsigned v = a[i];
-        if (v >= 100) {
-            *p++ = (char)('0' + v / 100);
-            v %= 100;
-            memcpy(p, dec2 + 2 * v, 2);
-            p += 2;
-        } else if (v >= 10) {
-            memcpy(p, dec2 + 2 * v, 2);
-            p += 2;
-        } else {
-            *p++ = (char)('0' + v);
-        }
-        *p++ = i < 3 ? '.' : ':';
-    }
-    return w_u64(p, port);
-}
-
 /* "k": "addr:port" of the sender of direction dir (0 or 1), as wsi_endpoint_str writes it
  * (IPv4 written here, straight into the line), or null without ci. */
 static void jendpoint_(struct wsi_json *j, const char *ks, size_t kn, const struct wsi_conn_info *ci, int dir)
@@ -819,7 +797,7 @@ static void jendpoint_(struct wsi_json *j, const char *ks, size_t kn, const stru
     } else if (ci->addr[dir].family == 4) {
         char *p = jkey(j, ks, kn, 2 + ENDPOINT4_MAX_LEN);
         *p++ = '"';
-        p = w_endpoint4(p, ci->addr[dir].bytes, ci->port[dir]);
+        p = wsi_ipv4_port(p, ci->addr[dir].bytes, ci->port[dir]); /* digits, dots, a colon: nothing to escape */
         *p++ = '"';
         done(j, p);
     } else {

@@ -127,6 +127,9 @@ size_t wsi_u64(uint64_t v, char buf[24]);
 size_t wsi_utf8_next(const uint8_t *s, size_t len, uint32_t *cp);
 /* len minus a trailing UTF-8 sequence that was cut short (a preview ending mid-character). */
 size_t wsi_utf8_trim_tail(const uint8_t *s, size_t len);
+/* "a.b.c.d:port" at p, as inet_ntop and "%s:%u" write it, without their cost: at most 21
+ * bytes, no NUL. Returns the end. */
+char *wsi_ipv4_port(char *p, const uint8_t a[4], unsigned port);
 /* "addr:port" ("[v6]:port") of the sender of reasm direction dir ("?" without ci). */
 char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64]);
 /* Stable ids: "retrans-differs", "snaplen-cut", ...; "fin", "rst", "capture". */

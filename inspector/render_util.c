@@ -340,6 +340,18 @@ static char *put_dec(char *p, unsigned v)
     return p;
 }
 
+char *wsi_ipv4_port(char *p, const uint8_t a[4], unsigned port)
+{
+    for (int i = 0; i < 4; i++) { /* a byte: one to three digits, no loop */
+        unsigned v = a[i];
+        if (v >= 100) *p++ = (char)('0' + v / 100);
+        if (v >= 10) *p++ = (char)('0' + v / 10 % 10);
+        *p++ = (char)('0' + v % 10);
+        *p++ = i < 3 ? '.' : ':';
+    }
+    return put_dec(p, port);
+}
+
 char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64])
 {
     char a[48];
@@ -348,13 +360,7 @@ char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64])
         return buf;
     }
     if (ci->addr[dir].family == 4) {
-        /* as inet_ntop and "%s:%u" write it, without their cost (JSON asks twice per connection) */
-        char *p = buf;
-        for (int i = 0; i < 4; i++) {
-            p = put_dec(p, ci->addr[dir].bytes[i]);
-            *p++ = i < 3 ? '.' : ':';
-        }
-        *put_dec(p, ci->port[dir]) = '\0';
+        *wsi_ipv4_port(buf, ci->addr[dir].bytes, ci->port[dir]) = '\0';
         return buf;
     }
     wsi_addr_str(&ci->addr[dir], a);
