@@ -131,13 +131,8 @@ static const char EQUALS[] = RUN32("=") RUN32("=") RUN32("=") RUN32("=");
  * costs a thousand instructions a call): "%llu", "%d", "%*s" of "", "%02x". */
 static void s_u64(struct str *s, uint64_t v)
 {
-    /* the digits from the last, in 32 bits once the number fits them */
-    char b[24], *e = b + sizeof b, *p = e;
-    for (; v > UINT32_MAX; v /= 10) *--p = (char)('0' + v % 10);
-    uint32_t x = (uint32_t)v;
-    do *--p = (char)('0' + x % 10);
-    while (x /= 10);
-    s_add(s, p, (size_t)(e - p));
+    char b[20];
+    s_add(s, b, (size_t)(wsi_put_u64(b, v) - b));
 }
 
 static void s_int(struct str *s, int v)

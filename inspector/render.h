@@ -2,7 +2,9 @@
 #ifndef WSI_RENDER_H
 #define WSI_RENDER_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "event.h"
 
@@ -119,6 +121,19 @@ size_t wsi_ascii_run(const uint8_t *s, size_t n);
 size_t wsi_plain_run(const uint8_t *s, size_t n);
 /* v in decimal ("%llu"), NUL-terminated. Returns the length. */
 size_t wsi_u64(uint64_t v, char buf[24]);
+/* The same at p without the NUL (at most 20 bytes). Returns the end. Inline: the ladder
+ * writes several numbers a line. */
+static inline char *wsi_put_u64(char *p, uint64_t v)
+{
+    /* the digits from the last, in 32 bits once the number fits them */
+    char d[20], *e = d + sizeof d, *q = e;
+    for (; v > UINT32_MAX; v /= 10) *--q = (char)('0' + v % 10);
+    uint32_t x = (uint32_t)v;
+    do *--q = (char)('0' + x % 10);
+    while (x /= 10);
+    memcpy(p, q, (size_t)(e - q));
+    return p + (e - q);
+}
 
 /* Internals shared by ladder.c, jsonl.c and summary.c (render_util.c); not for other stages. */
 /* Bytes (1-4) of the well-formed UTF-8 character at s (RFC 3629: no overlongs, no

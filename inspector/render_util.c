@@ -289,13 +289,9 @@ size_t wsi_plain_run(const uint8_t *s, size_t n) { return run_of(s, n, 1); }
 
 size_t wsi_u64(uint64_t v, char b[24])
 {
-    char d[24];
-    size_t nd = 0;
-    do d[nd++] = (char)('0' + v % 10);
-    while (v /= 10);
-    for (size_t i = 0; i < nd; i++) b[i] = d[nd - 1 - i];
-    b[nd] = '\0';
-    return nd;
+    char *e = wsi_put_u64(b, v);
+    *e = '\0';
+    return (size_t)(e - b);
 }
 
 char *wsi_human_size(uint64_t n, char buf[32])
@@ -329,17 +325,6 @@ char *wsi_human_size(uint64_t n, char buf[32])
     return buf;
 }
 
-/* v in decimal at p; returns the end. */
-static char *put_dec(char *p, unsigned v)
-{
-    char t[10];
-    size_t n = 0;
-    do t[n++] = (char)('0' + v % 10);
-    while (v /= 10);
-    while (n) *p++ = t[--n];
-    return p;
-}
-
 char *wsi_ipv4_port(char *p, const uint8_t a[4], unsigned port)
 {
     for (int i = 0; i < 4; i++) { /* a byte: one to three digits, no loop */
@@ -349,7 +334,7 @@ char *wsi_ipv4_port(char *p, const uint8_t a[4], unsigned port)
         *p++ = (char)('0' + v % 10);
         *p++ = i < 3 ? '.' : ':';
     }
-    return put_dec(p, port);
+    return wsi_put_u64(p, port);
 }
 
 char *wsi_endpoint_str(const struct wsi_conn_info *ci, int dir, char buf[64])
