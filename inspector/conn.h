@@ -84,8 +84,8 @@ struct conn {
     struct wsi_conn_info ci;/* endpoints, id, first packet */
     int client_dir;         /* reasm direction of the client; -1 while unknown */
     struct side sd[2];      /* per reasm direction */
-    char *req_copy;         /* the pending upgrade request head: the buffer it was collected in */
-    size_t req_len;         /* that buffer's size (what it holds is charged) */
+    char *req_copy;         /* the pending upgrade request head: the side buffer it was collected in */
+    size_t req_cap;         /* that buffer's size (what it holds is charged) */
     uint64_t charged;       /* bytes charged to the memory budget for this connection (conn_account) */
     struct conn *older, *newer; /* the session's list of its connections, oldest first */
     struct http1_head *req; /* parsed, pointing into req_copy (allocated with it) */

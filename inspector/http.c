@@ -511,14 +511,14 @@ static void on_request(struct conn *c, int dir, struct http1_head *h, size_t n)
     if (upgrade) {
         /* the request is kept for the response's verdict: the side's buffer, which holds it,
          * is taken whole (the parsed head points into it), and the side starts a new one */
-        side_buf_free(c->s, c->req_copy, c->req_len);
+        side_buf_free(c->s, c->req_copy, c->req_cap);
         c->req_copy = NULL;
-        c->req_len = 0;
+        c->req_cap = 0;
         if (!c->req) c->req = session_head_get(c->s);
         c->have_req = 0;
         if (c->req) {
             size_t len;
-            c->req_len = sd->bcap;
+            c->req_cap = sd->bcap;
             c->req_copy = (char *)side_take(sd, &len);
             *c->req = *h;
             c->have_req = 1;

@@ -113,7 +113,7 @@ void side_drop(struct side *sd)
 /* Bytes a connection holds: its state, held bytes, previews, decoders. */
 static uint64_t conn_held(const struct conn *c)
 {
-    uint64_t n = sizeof *c + c->req_len + (c->req ? sizeof *c->req : 0) + classify_held(c);
+    uint64_t n = sizeof *c + c->req_cap + (c->req ? sizeof *c->req : 0) + classify_held(c);
     if (c->tls) n += TLS_HELD + wsi_tls_held(c->tls); /* and the records held for the key log */
     if (c->burst) n += sizeof *c->burst;
     for (int d = 0; d < 2; d++) {
@@ -566,7 +566,7 @@ static void conn_free(struct conn *c)
         free(c->sd[d].fprev);
         side_buf_free(s, c->sd[d].buf, c->sd[d].bcap);
     }
-    side_buf_free(s, c->req_copy, c->req_len);
+    side_buf_free(s, c->req_copy, c->req_cap);
     session_head_put(s, c->req);
     wsi_tls_free(c->tls);
     free(c->burst);
