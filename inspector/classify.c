@@ -175,9 +175,12 @@ void classify_detect(struct conn *c, int dir, const uint8_t *p, size_t n)
     size_t take = 0;
     const uint8_t *b = p;
     size_t bl = DETECT_BYTES;
-    /* The usual case, an HTTP head whose first bytes came at once, is looked at where it is
-     * and handed on whole; anything else is looked at from the bytes held so far. */
-    if (sd->blen || n < DETECT_BYTES || (wsi_cls_request(p, bl) != 1 && wsi_cls_response(p, bl) != 1)) {
+    /* The usual case, first bytes that came at once, is looked at where they are and handed on
+     * whole. Fewer are held until there are enough, and where each piece ended is noted: the
+     * mid-stream guess restarts at piece boundaries, so it must get the pieces as they came. */
+    if (!sd->blen) sd->hold_cuts = 0;
+    else sd->hold_cuts |= (uint8_t)(1u << (sd->blen - 1));
+    if (sd->blen || n < DETECT_BYTES) {
         take = n < DETECT_BYTES - sd->blen ? n : DETECT_BYTES - sd->blen;
         side_append(sd, p, take, DETECT_BYTES);
         b = sd->buf;
@@ -237,6 +240,18 @@ void classify_detect(struct conn *c, int dir, const uint8_t *p, size_t n)
     size_t hl;
     uint8_t *held = side_take(sd, &hl);
     sd->mode = m;
+    if (m == M_GUESS) {
+        /* the earlier pieces one by one, then this one whole (its first `take` bytes are held too) */
+        size_t from = 0;
+        for (size_t i = 0; i + take < hl; i++) {
+            if (!(sd->hold_cuts >> i & 1)) continue;
+            conn_process(c, dir, held + from, i + 1 - from);
+            from = i + 1;
+        }
+        free(held);
+        conn_process(c, dir, p, n);
+        return;
+    }
     conn_process(c, dir, held, hl);
     free(held);
     if (take < n) conn_process(c, dir, p + take, n - take);

@@ -51,6 +51,7 @@ struct side {
     uint8_t *buf;           /* head bytes being collected / bytes held while waiting */
     size_t blen, bcap;      /* bytes in buf, its capacity */
     size_t head_scan;       /* HTTP head in buf: bytes already scanned for its end */
+    uint8_t hold_cuts;      /* M_DETECT: bit i set when a piece of the held bytes ended after byte i */
     int head_line1;         /* ... its first line is complete */
     struct wsi_body body;   /* the body being read (M_HTTP_BODY) */
     int last_req_head;      /* client: the last request was HEAD (its response has no body) */

@@ -122,6 +122,7 @@ struct rec {
     char log[16384];
     size_t len;
     struct wsi_close_ev last_close;
+    char evidence[256];      /* last_close.evidence, copied */
     char accept_expected[32];
 };
 
@@ -185,6 +186,7 @@ static void rec_event(void *self, const struct wsi_event *ev)
         break;
     case WSI_EV_CLOSE:
         r->last_close = ev->u.close;
+        snprintf(r->evidence, sizeof r->evidence, "%s", ev->u.close.evidence ? ev->u.close.evidence : "");
         recf(r, "close ws=%d clean=%d abnormal=%d\n", ev->u.close.websocket, ev->u.close.closed_cleanly,
              ev->u.close.abnormal);
         break;
@@ -481,6 +483,48 @@ static void test_midstream(void **state)
     wsi_session_free(cv.s);
 }
 
+/* The mid-stream guess restarts at segment boundaries, so the session must hand it the
+ * segments as they came, even while it holds a connection's first bytes to classify them.
+ * `sizes` are the client's segments (0-terminated), each all 0x30 (RSV2 and RSV3: no frame);
+ * the evidence must be the guess's own when fed the same segments directly. */
+static void midstream_garbage(const size_t *sizes, const char *want)
+{
+    struct rec r = {0};
+    struct conv cv;
+    new_session(&r, &cv);
+    struct wsi_guess g;
+    wsi_guess_init(&g);
+    uint8_t junk[64];
+    memset(junk, 0x30, sizeof junk);
+    for (const size_t *n = sizes; *n; n++) {
+        seg(&cv, 0, WSI_TH_ACK | WSI_TH_PSH, junk, *n);
+        wsi_guess_feed(&g, 0, junk, *n);
+    }
+    wsi_guess_finish(&g);
+    wsi_session_finish(cv.s);
+    assert_int_equal(r.last_close.carries, WSI_CARRIES_OTHER);
+    assert_string_equal(r.evidence, g.why);
+    assert_string_equal(r.evidence, want);
+    wsi_guess_free(&g);
+    wsi_session_free(cv.s);
+}
+
+static void test_midstream_segments_whole(void **state)
+{
+    (void)state;
+    /* three segments are three restarts (the limit is WSI_GUESS_RESTARTS = 3): no answer */
+    static const size_t three[] = {20, 20, 20, 0};
+    midstream_garbage(three, "not WebSocket: no run of valid frames");
+    /* a fourth is one too many */
+    static const size_t four[] = {20, 20, 20, 20, 0};
+    midstream_garbage(four, "not WebSocket: the first speaker's bytes are no frames (RSV2 or RSV3 set)");
+    /* first pieces shorter than the classifier looks at: still one restart each */
+    static const size_t shorts[] = {3, 2, 20, 20, 0};
+    midstream_garbage(shorts, "not WebSocket: the first speaker's bytes are no frames (RSV2 or RSV3 set)");
+    static const size_t shorts3[] = {3, 2, 20, 0};
+    midstream_garbage(shorts3, "not WebSocket: no run of valid frames");
+}
+
 /* An unmasked client frame is a §5.1 violation, counted for the exit status. */
 static void test_violation_counted(void **state)
 {
@@ -729,6 +773,7 @@ int main(void)
         cmocka_unit_test(test_keepalive_before_upgrade),
         cmocka_unit_test(test_splits_and_coalescing),
         cmocka_unit_test(test_midstream),
+        cmocka_unit_test(test_midstream_segments_whole),
         cmocka_unit_test(test_violation_counted),
         cmocka_unit_test(test_gap_in_payload),
         cmocka_unit_test(test_not_websocket),
