@@ -82,7 +82,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct wsi_inflate a, b;
     int nct = opt & 1;
     size_t pm = previews[(opt >> 2) & 3];
-    if (wsi_inflate_init(&a, nct, pm) != 0 || wsi_inflate_init(&b, nct, pm) != 0) abort();
+    /* the streams are reused from one input to the next, as a session reuses them */
+    static struct wsi_zpool pool;
+    if (wsi_inflate_init(&a, &pool, nct, pm) != 0 || wsi_inflate_init(&b, &pool, nct, pm) != 0) abort();
     unsigned msg = 0;
     while (in.left > 0) {
         uint8_t fl = fz_u8(&in);

@@ -22,11 +22,28 @@ void wsi_budget_giver(struct wsi_budget *b, wsi_give_fn fn, void *self, const ch
     b->ngivers++;
 }
 
+void wsi_budget_trimmer(struct wsi_budget *b, wsi_trim_fn fn, void *self)
+{
+    if (!b || b->ntrimmers >= WSI_BUDGET_TRIMMERS) return;
+    b->trimmer[b->ntrimmers].fn = fn;
+    b->trimmer[b->ntrimmers].self = self;
+    b->ntrimmers++;
+}
+
 uint64_t wsi_budget_enforce(struct wsi_budget *b)
 {
     if (!b || !b->limit || b->used <= b->limit || b->busy) return 0;
     uint64_t target = b->limit - b->limit / 8, n = 0;
     b->busy = 1;
+    if (b->ntrimmers) {
+        /* freeing spares costs nothing but their reuse: back within the limit, that is enough */
+        b->trims++;
+        for (int i = 0; i < b->ntrimmers; i++) b->trimmer[i].fn(b->trimmer[i].self);
+        if (b->used <= b->limit) {
+            b->busy = 0;
+            return 0;
+        }
+    }
     for (int i = 0; i < b->ngivers && b->used > target; i++) {
         while (b->used > target) {
             uint64_t before = b->used;

@@ -29,6 +29,12 @@ typedef int (*wsi_give_fn)(void *self);
 
 #define WSI_BUDGET_GIVERS 4
 
+/* Free the objects kept for reuse (spares), releasing their charge. Nothing the
+ * output depends on is lost, so it is done first, and said nowhere. */
+typedef void (*wsi_trim_fn)(void *self);
+
+#define WSI_BUDGET_TRIMMERS 4
+
 struct wsi_budget {
     uint64_t limit;            /* bytes (0: no limit) */
     uint64_t used;             /* charged now */
@@ -40,6 +46,12 @@ struct wsi_budget {
         uint64_t times;        /* how many times it gave */
     } giver[WSI_BUDGET_GIVERS];
     int ngivers;
+    struct {
+        wsi_trim_fn fn;
+        void *self;
+    } trimmer[WSI_BUDGET_TRIMMERS];
+    int ntrimmers;
+    uint64_t trims;            /* times the spares were freed */
     int busy;                  /* enforcing now (charges from the givers' own output are only counted) */
 };
 
@@ -47,6 +59,10 @@ void wsi_budget_init(struct wsi_budget *b, uint64_t limit);
 
 /* Register a holder that can give way; the first registered gives first. */
 void wsi_budget_giver(struct wsi_budget *b, wsi_give_fn fn, void *self, const char *what);
+
+/* Register a keeper of spares: over the limit, every keeper frees its spares before any
+ * holder gives way. */
+void wsi_budget_trimmer(struct wsi_budget *b, wsi_trim_fn fn, void *self);
 
 static inline void wsi_budget_charge(struct wsi_budget *b, uint64_t n)
 {
@@ -68,8 +84,9 @@ static inline void wsi_budget_resize(struct wsi_budget *b, uint64_t old, uint64_
     else wsi_budget_release(b, old - now);
 }
 
-/* At a safe point (between packets): over the limit, the holders give way until the
- * total is under 7/8 of it. Returns how many holdings were given up. */
+/* At a safe point (between packets): over the limit, the spares are freed; if the total is
+ * still over it, the holders give way until it is under 7/8 of it. Returns how many holdings
+ * were given up (freeing spares gives up none). */
 uint64_t wsi_budget_enforce(struct wsi_budget *b);
 
 /* "64M", "1G", "500000", "512K": bytes. Returns 0 and sets *out, or -1. */

@@ -39,11 +39,19 @@ enum mode {
     M_OPAQUE,       /* something else, or unreadable after a problem: bytes only counted */
 };
 
-struct ping;
 struct conn;
 struct cls_guess;
 
 /* One reasm direction of a connection. */
+#define MAX_PINGS 16            /* outstanding pings remembered per side, for pong round trips */
+
+struct ping {
+    uint8_t data[125];  /* payload (control payloads are at most 125 bytes) */
+    size_t len;         /* its length */
+    double t;           /* when it was sent, relative to the connection start */
+    int used;           /* slot holds an unanswered ping */
+};
+
 struct side {
     struct conn *c;         /* owning connection */
     int dir;                /* reasm direction 0 or 1 */
@@ -116,10 +124,13 @@ struct conn {
 #define SIDE_BUF 1024     /* a side buffer's first size */
 #define SESSION_SPARES 32 /* of each kind: about as many as end between two that begin */
 
-/* Objects of one size let go, for the next one asked for (session.c). */
+/* Objects of one size let go, for the next one asked for (session.c). Those kept are
+ * charged to the budget, `size` bytes each. */
 struct spares {
     void *p[SESSION_SPARES];
     unsigned n;
+    size_t size;
+    struct wsi_budget *budget;
 };
 
 struct wsi_session {
@@ -134,10 +145,12 @@ struct wsi_session {
     struct wsi_pktref last;  /* the last packet read */
     /* Spares: fixed-size objects let go, kept for the next connection or head instead of being
      * freed and allocated again (each time from the top of the heap, which glibc then gave
-     * back to the kernel and faulted in again). A spare is charged to nothing, as a freed
-     * object; one in use is charged as before. */
+     * back to the kernel and faulted in again). What is kept is charged to the budget by the
+     * pool that keeps it; over the budget the pools are emptied first (session.c). One in
+     * use is charged as before, by what holds it. */
     struct spares spare_conn, spare_head, spare_ws, spare_pings;
     struct spares spare_buf; /* side buffers of SIDE_BUF bytes, the size most HTTP heads fit in */
+    struct wsi_zpool zpool;  /* zlib streams (permessage-deflate, HTTP bodies) with their previews */
 };
 
 /* ---- session.c ---- */

@@ -165,13 +165,14 @@ enum wsi_coding wsi_coding_of(const char *value, size_t len)
     return found;
 }
 
-int wsi_decoder_start(struct wsi_decoder *d, enum wsi_coding coding)
+int wsi_decoder_start(struct wsi_decoder *d, struct wsi_zpool *pool, enum wsi_coding coding)
 {
     memset(d, 0, sizeof *d);
     d->coding = coding;
+    d->pool = pool;
     /* gzip: a gzip member (zlib's 16 + window bits); deflate: zlib for now, raw decided by the
-     * first bytes. From inflate.c's idle decompressors, reset as new. */
-    z_stream *z = wsi_zstream_get(coding == WSI_CODING_GZIP ? 16 + MAX_WBITS : MAX_WBITS);
+     * first bytes. From the pool's idle decompressors, reset as new. */
+    z_stream *z = wsi_zstream_get(pool, coding == WSI_CODING_GZIP ? 16 + MAX_WBITS : MAX_WBITS);
     if (!z) {
         d->error = "out of memory";
         return -1;
@@ -264,7 +265,7 @@ int wsi_decoder_feed(struct wsi_decoder *d, const uint8_t *p, size_t n,
 void wsi_decoder_end(struct wsi_decoder *d)
 {
     if (d->z) {
-        wsi_zstream_put(d->z); /* kept for the next decoder or permessage-deflate stream */
+        wsi_zstream_put(d->pool, d->z); /* kept for the next decoder or permessage-deflate stream */
         d->z = NULL;
     }
 }
@@ -452,7 +453,7 @@ static void start_body(struct conn *c, int dir, const struct http1_head *h, int 
     sd->dec_on = 0;
     sd->coding = coding_name(h, &coding);
     if ((sd->sse || sd->body.kind == WSI_BODY_CHUNKED) && (coding == WSI_CODING_GZIP || coding == WSI_CODING_DEFLATE))
-        sd->dec_on = wsi_decoder_start(&sd->dec, coding) == 0;
+        sd->dec_on = wsi_decoder_start(&sd->dec, &c->s->zpool, coding) == 0;
     if (sd->coding && !sd->dec_on) {
         wsi_sse_free(sd->sse); /* its events cannot be read */
         sd->sse = NULL;

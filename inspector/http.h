@@ -73,6 +73,7 @@ enum wsi_coding {
 struct wsi_decoder {
     enum wsi_coding coding;
     void *z;                 /* zlib's stream (allocated by wsi_decoder_start) */
+    struct wsi_zpool *pool;  /* where the stream goes back to (NULL: freed) */
     int raw;                 /* deflate: the stream has no zlib header (raw deflate) */
     int started;             /* the first byte was seen (deflate: zlib or raw decided) */
     int done;                /* the compressed stream ended; bytes after it are ignored */
@@ -86,8 +87,9 @@ struct wsi_decoder {
 /* The coding a Content-Encoding value names (NULL: identity). */
 enum wsi_coding wsi_coding_of(const char *value, size_t len);
 
-/* Start decoding a body in `coding`. Returns 0, or -1 when out of memory (error is set). */
-int wsi_decoder_start(struct wsi_decoder *d, enum wsi_coding coding);
+/* Start decoding a body in `coding`, with a zlib stream from `pool` (NULL: a new one).
+ * Returns 0, or -1 when out of memory (error is set). */
+int wsi_decoder_start(struct wsi_decoder *d, struct wsi_zpool *pool, enum wsi_coding coding);
 
 /* Push compressed bytes; decoded bytes go to out(). Returns 0, or -1 once decoding has
  * stopped (d->error says why; later calls do nothing). */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "budget.h"
 #include "preview.h"
 
 #include <zlib.h>
@@ -101,16 +102,6 @@ void wsi_pmd_parse(const char *value, size_t len, struct wsi_pmd_params *out)
 
 /* ---- idle decompressors ---------------------------------------------------------- */
 
-/*
- * A decompressor costs zlib about 7 KiB of state at inflateInit2 and a 32 KiB
- * window at its first output, and the preview buffer besides. Many short
- * connections each set up two and drop them a moment later, so those that are
- * let go are kept, up to POOL_MAX per thread, and the next one starts from one
- * of them, reset by inflateReset2 (which gives exactly the state of a new
- * stream, window included: none of the old bytes can be referred to).
- */
-#define POOL_MAX 32
-
 struct zbox {
     z_stream zs;           /* first: wsi_inflate.zs points at it */
     uint8_t *preview;      /* the preview buffer it was let go with, or NULL */
@@ -118,8 +109,7 @@ struct zbox {
     struct zbox *next;     /* in the pool */
 };
 
-static _Thread_local struct zbox *pool;
-static _Thread_local unsigned pool_len;
+static uint64_t box_held(const struct zbox *b) { return WSI_ZLIB_HELD + b->preview_cap; }
 
 static void box_free(struct zbox *b)
 {
@@ -128,24 +118,33 @@ static void box_free(struct zbox *b)
     free(b);
 }
 
-void wsi_inflate_pool_drain(void)
+void wsi_zpool_init(struct wsi_zpool *pool, struct wsi_budget *budget)
 {
-    while (pool) {
-        struct zbox *b = pool;
-        pool = b->next;
+    memset(pool, 0, sizeof *pool);
+    pool->budget = budget;
+}
+
+void wsi_zpool_drain(struct wsi_zpool *pool)
+{
+    if (!pool) return;
+    while (pool->kept) {
+        struct zbox *b = pool->kept;
+        pool->kept = b->next;
+        wsi_budget_release(pool->budget, box_held(b));
         box_free(b);
     }
-    pool_len = 0;
+    pool->n = 0;
 }
 
 /* A decompressor in the state inflateInit2(window_bits) gives a new one: from the pool, or made. */
-static struct zbox *box_get(int window_bits)
+static struct zbox *box_get(struct wsi_zpool *pool, int window_bits)
 {
-    struct zbox *b = pool;
+    struct zbox *b = pool ? pool->kept : NULL;
     if (b) {
-        pool = b->next;
-        pool_len--;
+        pool->kept = b->next;
+        pool->n--;
         b->next = NULL;
+        wsi_budget_release(pool->budget, box_held(b));
         if (inflateReset2(&b->zs, window_bits) == Z_OK) return b;
         box_free(b);
     }
@@ -159,36 +158,38 @@ static struct zbox *box_get(int window_bits)
 }
 
 /* Back to the pool with its preview buffer (whoever let it go last), or freed. */
-static void box_put(struct zbox *b)
+static void box_put(struct wsi_zpool *pool, struct zbox *b)
 {
-    if (pool_len < POOL_MAX) {
-        b->next = pool;
-        pool = b;
-        pool_len++;
+    if (pool && pool->n < WSI_ZPOOL_MAX) {
+        b->next = pool->kept;
+        pool->kept = b;
+        pool->n++;
+        wsi_budget_charge(pool->budget, box_held(b));
     } else {
         box_free(b);
     }
 }
 
-void *wsi_zstream_get(int window_bits)
+void *wsi_zstream_get(struct wsi_zpool *pool, int window_bits)
 {
-    struct zbox *b = box_get(window_bits);
+    struct zbox *b = box_get(pool, window_bits);
     return b ? &b->zs : NULL;
 }
 
-void wsi_zstream_put(void *zs)
+void wsi_zstream_put(struct wsi_zpool *pool, void *zs)
 {
-    if (zs) box_put(zs); /* zs is a zbox's first member */
+    if (zs) box_put(pool, zs); /* zs is a zbox's first member */
 }
 
 /* ---- inflation ------------------------------------------------------------------- */
 
-int wsi_inflate_init(struct wsi_inflate *z, int no_context_takeover, size_t preview_max)
+int wsi_inflate_init(struct wsi_inflate *z, struct wsi_zpool *pool, int no_context_takeover, size_t preview_max)
 {
     memset(z, 0, sizeof *z);
-    struct zbox *b = box_get(-15);
+    struct zbox *b = box_get(pool, -15);
     if (!b) return -1;
     z->zs = &b->zs;
+    z->pool = pool;
     z->no_context_takeover = no_context_takeover;
     z->budget = WSI_INFLATE_BUDGET;
     z->preview_max = preview_max ? preview_max : 256;
@@ -332,7 +333,7 @@ void wsi_inflate_free(struct wsi_inflate *z)
     if (b) {
         b->preview = z->preview;
         b->preview_cap = z->preview_cap;
-        box_put(b);
+        box_put(z->pool, b);
     } else {
         free(z->preview);
     }

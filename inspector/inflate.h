@@ -33,10 +33,36 @@ void wsi_pmd_parse(const char *value, size_t len, struct wsi_pmd_params *out);
  * takeover): its later messages are not inflated, and say why. */
 #define WSI_INFLATE_BUDGET ((uint64_t)1 << 30)
 
+/* What a zlib decompressor holds besides its struct, from zlib's documented needs:
+ * about 7 KiB of state at inflateInit2 and a 32 KiB window at its first output. */
+#define WSI_ZLIB_HELD (40u << 10)
+
+struct wsi_budget;
+
+/*
+ * Decompressors let go, kept for the next one (a few dozen at most, WSI_ZPOOL_MAX):
+ * many short connections each set up two and drop them a moment later. The next
+ * one starts from a kept one, reset by inflateReset2, which gives exactly the state
+ * of a new stream, window included (none of the old bytes can be referred to).
+ * What is kept is charged to the budget, WSI_ZLIB_HELD and its preview buffer each.
+ */
+#define WSI_ZPOOL_MAX 32
+struct wsi_zpool {
+    void *kept;                /* a list of them (inflate.c's struct zbox) */
+    unsigned n;
+    struct wsi_budget *budget; /* charged with what is kept (NULL: none) */
+};
+
+/* An empty pool charging `budget` (NULL: none). */
+void wsi_zpool_init(struct wsi_zpool *pool, struct wsi_budget *budget);
+/* Free what the pool keeps (and release its charge). */
+void wsi_zpool_drain(struct wsi_zpool *pool);
+
 /* One direction's decompressor. Nothing is kept but the preview: output is
  * counted, previewed and (for text) checked as UTF-8, then dropped. */
 struct wsi_inflate {
     void *zs;                  /* the zlib stream (z_stream *) */
+    struct wsi_zpool *pool;    /* where it goes back to (NULL: freed) */
     int no_context_takeover;   /* reset the window before each message */
     int started;               /* a message has been inflated since the last reset */
     int broken;                /* the shared window is lost (an error, a gap, a cut): later messages cannot inflate */
@@ -57,8 +83,9 @@ struct wsi_inflate {
     int stream_end;            /* the deflate stream ended (a BFINAL block) inside this message */
 };
 
-/* 0, or -1 when zlib cannot be set up. preview_max 0 means 256. */
-int wsi_inflate_init(struct wsi_inflate *z, int no_context_takeover, size_t preview_max);
+/* 0, or -1 when zlib cannot be set up. The stream comes from `pool` when it keeps one
+ * (NULL: none) and goes back to it. preview_max 0 means 256. */
+int wsi_inflate_init(struct wsi_inflate *z, struct wsi_zpool *pool, int no_context_takeover, size_t preview_max);
 
 /* A compressed message starts. */
 void wsi_inflate_begin(struct wsi_inflate *z, int is_text);
@@ -77,20 +104,15 @@ void wsi_inflate_break(struct wsi_inflate *z, const char *why);
 /* 1 when the inflated text so far is valid UTF-8 and ends on a character boundary. */
 int wsi_inflate_utf8_ok(const struct wsi_inflate *z);
 
-/* Lets the decompressor go. Its zlib stream and preview buffer are kept for
- * the next wsi_inflate_init of this thread (a few dozen at most). */
+/* Lets the decompressor go: its zlib stream and preview buffer back to its pool, or freed. */
 void wsi_inflate_free(struct wsi_inflate *z);
 
 /* A zlib stream (z_stream *) in the state inflateInit2(window_bits) gives a new one (the
- * window bits as zlib takes them: 16 + 15 gzip, 15 zlib, -15 raw), taken from the
- * decompressors this thread keeps (reset by inflateReset2) or made; NULL when zlib cannot be
- * set up. For the HTTP body decoder: one set-up path for every zlib stream. */
-void *wsi_zstream_get(int window_bits);
-/* Lets a stream of wsi_zstream_get go: kept for the next one, as wsi_inflate_free does. */
-void wsi_zstream_put(void *zs);
-
-/* Frees the decompressors this thread keeps for reuse (for a thread that ends;
- * what the main thread keeps is simply there at exit). */
-void wsi_inflate_pool_drain(void);
+ * window bits as zlib takes them: 16 + 15 gzip, 15 zlib, -15 raw), taken from `pool` (reset
+ * by inflateReset2) or made; NULL when zlib cannot be set up. For the HTTP body decoder:
+ * one set-up path for every zlib stream. */
+void *wsi_zstream_get(struct wsi_zpool *pool, int window_bits);
+/* Lets a stream of wsi_zstream_get go: back to `pool` (NULL: freed). */
+void wsi_zstream_put(struct wsi_zpool *pool, void *zs);
 
 #endif

@@ -84,7 +84,8 @@
  * Memory bound: about max_conns * sizeof(struct conn), plus for each open
  * connection sizeof(struct live) + 2 * max_ooo_bytes, plus history_bytes,
  * the hash table and at most MAX_SPARES spare struct live; a sequence jump
- * costs nothing but the gap it reports.
+ * costs nothing but the gap it reports. All of it is charged to the budget;
+ * over it, the spares are freed first (wsi_budget_trimmer).
  *
  * Time: in-order bytes cost a copy into the history; an out-of-order
  * segment costs O(log n) expected in the number n of buffered pieces (a treap
@@ -956,6 +957,7 @@ static void table_maybe_grow(struct wsi_reasm *r)
         }
     }
     free(r->buckets);
+    wsi_budget_resize(r->budget, r->nbuckets * sizeof *r->buckets, n * sizeof *b);
     r->buckets = b;
     r->nbuckets = n;
 }
@@ -966,7 +968,8 @@ static void dir_free(struct dirstate *d)
     d->hist_last = d->hist_end = HIST_NONE;
 }
 
-/* An open connection's state: a spare one when there is one, as calloc gives it. */
+/* An open connection's state: a spare one when there is one, as calloc gives it. A spare
+ * is charged as one in use is, so taking one or letting one go changes no charge. */
 static struct live *live_get(struct wsi_reasm *r)
 {
     struct live *o = r->spares;
@@ -977,20 +980,20 @@ static struct live *live_get(struct wsi_reasm *r)
     } else {
         o = calloc(1, sizeof *o);
         if (!o) return NULL;
+        wsi_budget_charge(r->budget, sizeof *o);
     }
-    wsi_budget_charge(r->budget, sizeof *o);
     return o;
 }
 
 /* Let go of an open connection's state (its buffers already freed): kept for the next one. */
 static void live_put(struct wsi_reasm *r, struct live *o)
 {
-    wsi_budget_release(r->budget, sizeof *o);
     if (r->nspares < MAX_SPARES) {
         o->next_spare = r->spares;
         r->spares = o;
         r->nspares++;
     } else {
+        wsi_budget_release(r->budget, sizeof *o);
         free(o);
     }
 }
@@ -1107,6 +1110,19 @@ static int syn_starts_new(const struct conn *c, int dir, uint32_t seq)
 
 /* ---- interface -------------------------------------------------------------- */
 
+/* Over the memory budget, before anything gives way: the spare open-connection states go. */
+static void trim_spares(void *self)
+{
+    struct wsi_reasm *r = self;
+    wsi_budget_release(r->budget, r->nspares * sizeof(struct live));
+    while (r->spares) {
+        struct live *o = r->spares;
+        r->spares = o->next_spare;
+        free(o);
+    }
+    r->nspares = 0;
+}
+
 struct wsi_reasm *wsi_reasm_new(const struct wsi_reasm_cb *cb, void *user, const struct wsi_reasm_limits *lim)
 {
     struct wsi_reasm *r = calloc(1, sizeof *r);
@@ -1127,6 +1143,8 @@ struct wsi_reasm *wsi_reasm_new(const struct wsi_reasm_cb *cb, void *user, const
         free(r);
         return NULL;
     }
+    wsi_budget_charge(r->budget, r->nbuckets * sizeof *r->buckets);
+    wsi_budget_trimmer(r->budget, trim_spares, r);
     /* a per-table seed so that colliding tuples cannot be prepared in advance */
     uint64_t s = (uint64_t)(uintptr_t)r ^ ((uint64_t)time(NULL) << 32) ^ (uint64_t)clock();
     s ^= s >> 31;
@@ -1201,12 +1219,9 @@ void wsi_reasm_free(struct wsi_reasm *r)
     for (size_t i = 0; i < r->nbuckets; i++) {
         while (r->buckets[i]) conn_destroy(r, r->buckets[i]);
     }
+    wsi_budget_release(r->budget, r->nbuckets * sizeof *r->buckets);
     free(r->buckets);
-    while (r->spares) {
-        struct live *o = r->spares;
-        r->spares = o->next_spare;
-        free(o);
-    }
+    trim_spares(r);
     wsi_budget_release(r->budget, r->hist_cap);
     hist_unmap(r);
     free(r);

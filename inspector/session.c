@@ -105,9 +105,7 @@ void side_drop(struct side *sd)
 
 /* ---- the memory budget ---------------------------------------------------------- */
 
-/* What a decoder holds besides its struct, estimated from zlib's documented needs
- * (a 32 KiB window and about 7 KiB of state for inflate) and TLS's record buffers. */
-#define ZLIB_INFLATE_HELD (40u << 10)
+/* What TLS holds besides its struct: its record buffers (zlib's is inflate.h's WSI_ZLIB_HELD). */
 #define TLS_HELD (40u << 10)
 
 /* Bytes a connection holds: its state, held bytes, previews, decoders. */
@@ -121,10 +119,10 @@ static uint64_t conn_held(const struct conn *c)
         n += sd->bcap;
         n += sd->fprev_cap;
         if (sd->ws) n += sizeof *sd->ws + wsi_ws_held(sd->ws);
-        if (sd->inf_on) n += ZLIB_INFLATE_HELD + sd->inf.preview_cap;
-        if (sd->dec_on) n += ZLIB_INFLATE_HELD;
+        if (sd->inf_on) n += WSI_ZLIB_HELD + sd->inf.preview_cap;
+        if (sd->dec_on) n += WSI_ZLIB_HELD;
         if (sd->sse) n += 2 * c->s->http_preview + 1024;
-        if (sd->pings) n += 1024;
+        if (sd->pings) n += MAX_PINGS * sizeof *sd->pings;
     }
     return n;
 }
@@ -580,19 +578,45 @@ static void conn_free(struct conn *c)
 
 void *spare_get(struct spares *sp, size_t size)
 {
-    return sp->n ? sp->p[--sp->n] : malloc(size);
+    if (!sp->n) return malloc(size);
+    wsi_budget_release(sp->budget, sp->size);
+    return sp->p[--sp->n];
 }
 
 void spare_put(struct spares *sp, void *obj)
 {
     if (!obj) return;
-    if (sp->n < SESSION_SPARES) sp->p[sp->n++] = obj;
-    else free(obj);
+    if (sp->n < SESSION_SPARES) {
+        sp->p[sp->n++] = obj;
+        wsi_budget_charge(sp->budget, sp->size);
+    } else {
+        free(obj);
+    }
+}
+
+static void spares_init(struct spares *sp, size_t size, struct wsi_budget *budget)
+{
+    sp->n = 0;
+    sp->size = size;
+    sp->budget = budget;
 }
 
 static void spares_free(struct spares *sp)
 {
+    wsi_budget_release(sp->budget, sp->n * sp->size);
     while (sp->n) free(sp->p[--sp->n]);
+}
+
+/* Over the memory budget, before anything held for the traffic gives way: the spares go. */
+static void trim_spares(void *self)
+{
+    struct wsi_session *s = self;
+    spares_free(&s->spare_conn);
+    spares_free(&s->spare_head);
+    spares_free(&s->spare_ws);
+    spares_free(&s->spare_pings);
+    spares_free(&s->spare_buf);
+    wsi_zpool_drain(&s->zpool);
 }
 
 struct http1_head *session_head_get(struct wsi_session *s)
@@ -662,6 +686,13 @@ struct wsi_session *wsi_session_new(const struct wsi_session_opts *o, const stru
         free(s);
         return NULL;
     }
+    spares_init(&s->spare_conn, sizeof(struct conn), s->o.budget);
+    spares_init(&s->spare_head, sizeof(struct http1_head), s->o.budget);
+    spares_init(&s->spare_ws, sizeof(struct wsi_ws_decoder), s->o.budget);
+    spares_init(&s->spare_pings, MAX_PINGS * sizeof(struct ping), s->o.budget);
+    spares_init(&s->spare_buf, SIDE_BUF, s->o.budget);
+    wsi_zpool_init(&s->zpool, s->o.budget);
+    wsi_budget_trimmer(s->o.budget, trim_spares, s);
     /* over the memory budget, after the renderers' own ways (registered before): out-of-order
      * pieces first, then held bytes, then whole connections */
     wsi_budget_giver(s->o.budget, give_ooo, s, "out-of-order holes declared gaps");
@@ -705,11 +736,7 @@ void wsi_session_free(struct wsi_session *s)
     /* connections never closed (a run stopped early, without wsi_session_finish) */
     while (s->oldest) conn_free(s->oldest);
     wsi_reasm_free(s->reasm);
-    spares_free(&s->spare_conn);
-    spares_free(&s->spare_head);
-    spares_free(&s->spare_ws);
-    spares_free(&s->spare_pings);
-    spares_free(&s->spare_buf);
+    trim_spares(s);
     free(s);
 }
 

@@ -6,15 +6,6 @@
 #include "accept.h"
 #include "conn.h"
 
-#define MAX_PINGS 16            /* outstanding pings remembered per side, for pong round trips */
-
-struct ping {
-    uint8_t data[125];  /* payload (control payloads are at most 125 bytes) */
-    size_t len;         /* its length */
-    double t;           /* when it was sent, relative to the connection start */
-    int used;           /* slot holds an unanswered ping */
-};
-
 /* ---- WebSocket callbacks ------------------------------------------------------ */
 
 static int is_data_opcode(unsigned op) { return op == WSI_OP_TEXT || op == WSI_OP_BINARY; }
@@ -289,7 +280,7 @@ void ws_upgraded(struct conn *c, int server_dir, const struct http1_head *resp)
         int cd = conn_client_dir(c);
         for (int d = 0; d < 2; d++) {
             int nct = d == cd ? c->pmd.client_no_context_takeover : c->pmd.server_no_context_takeover;
-            c->sd[d].inf_on = wsi_inflate_init(&c->sd[d].inf, nct, c->s->o.preview_max) == 0;
+            c->sd[d].inf_on = wsi_inflate_init(&c->sd[d].inf, &c->s->zpool, nct, c->s->o.preview_max) == 0;
         }
     }
     if (c->verdict != WSI_HS_VALID && c->verdict != WSI_HS_NOT_SEEN) {

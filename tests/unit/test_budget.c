@@ -91,6 +91,57 @@ static void test_enforce_order(void **state)
     assert_true(b.peak == 1300);
 }
 
+/* A keeper of spares: frees them all, releasing their charge. */
+struct keeper {
+    struct wsi_budget *b;
+    uint64_t held;
+    int calls, order;
+};
+
+static void trim(void *self)
+{
+    struct keeper *k = self;
+    k->calls++;
+    if (!k->order) k->order = ++asked;
+    wsi_budget_release(k->b, k->held);
+    k->held = 0;
+}
+
+static void test_spares_first(void **state)
+{
+    (void)state;
+    struct wsi_budget b;
+    wsi_budget_init(&b, 1000);
+    struct holder a = {&b, 5, 100, 0, 0};
+    struct keeper k = {&b, 300, 0, 0};
+    asked = 0;
+    wsi_budget_giver(&b, give, &a, "a");
+    wsi_budget_trimmer(&b, trim, &k);
+    wsi_budget_charge(&b, 500 + 300);
+    /* under the limit: the spares are kept */
+    assert_int_equal(wsi_budget_enforce(&b), 0);
+    assert_int_equal(k.calls, 0);
+    /* over it, the spares alone bring it back within it (not under 7/8: freeing them is
+     * cheap to do again): nobody gives way, nothing is said */
+    wsi_budget_charge(&b, 300); /* 1100, of which 300 spares */
+    assert_int_equal(wsi_budget_enforce(&b), 0);
+    assert_int_equal(k.calls, 1);
+    assert_int_equal(k.order, 1);
+    assert_int_equal(a.calls, 0);
+    assert_true(b.used == 800 && b.trims == 1 && b.giver[0].times == 0);
+    /* over it again by more than the spares: they are freed first, then the holder gives way
+     * down to 7/8 of the limit */
+    k.held = 100;
+    wsi_budget_charge(&b, 100 + 300); /* 1200, of which 100 spares */
+    assert_int_equal(wsi_budget_enforce(&b), 3); /* 1100, then 1000, 900, 800 <= 875 */
+    assert_int_equal(k.calls, 2);
+    assert_int_equal(a.order, 2);
+    assert_true(b.used == 800 && b.trims == 2 && b.giver[0].times == 3);
+    /* at most WSI_BUDGET_TRIMMERS keepers */
+    for (int i = 0; i < WSI_BUDGET_TRIMMERS + 2; i++) wsi_budget_trimmer(&b, trim, &k);
+    assert_int_equal(b.ntrimmers, WSI_BUDGET_TRIMMERS);
+}
+
 static void test_no_limit_and_release(void **state)
 {
     (void)state;
@@ -120,6 +171,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_enforce_order),
+        cmocka_unit_test(test_spares_first),
         cmocka_unit_test(test_no_limit_and_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,10 @@
 #include <zlib.h>
 
 #include "http.h"
+#include "inflate.h"
+
+/* The zlib streams let go, shared by every test (a session's are its own). */
+static struct wsi_zpool pool;
 
 struct rec {
     char log[1024];
@@ -180,7 +184,7 @@ static void test_decoder_every_split(void **state)
             struct wsi_decoder d;
             struct rec r = {.used = 0};
             r.log[0] = '\0';
-            assert_int_equal(wsi_decoder_start(&d, kinds[k].coding), 0);
+            assert_int_equal(wsi_decoder_start(&d, &pool, kinds[k].coding), 0);
             assert_int_equal(wsi_decoder_feed(&d, z, cut, on_out, &r), 0);
             assert_int_equal(wsi_decoder_feed(&d, z + cut, zn - cut, on_out, &r), 0);
             assert_string_equal(r.log, TEXT);
@@ -204,7 +208,7 @@ static void test_decoder_gzip_members(void **state)
     size_t b = squeeze("second member", 31, z + a, sizeof z - a);
     struct wsi_decoder d;
     struct rec r = {.used = 0};
-    assert_int_equal(wsi_decoder_start(&d, WSI_CODING_GZIP), 0);
+    assert_int_equal(wsi_decoder_start(&d, &pool, WSI_CODING_GZIP), 0);
     assert_int_equal(wsi_decoder_feed(&d, z, a + b, on_out, &r), 0);
     assert_string_equal(r.log, "first member, second member");
     wsi_decoder_end(&d);
@@ -218,7 +222,7 @@ static void test_decoder_corrupt(void **state)
     /* not gzip at all */
     struct wsi_decoder d;
     struct rec r = {.used = 0};
-    assert_int_equal(wsi_decoder_start(&d, WSI_CODING_GZIP), 0);
+    assert_int_equal(wsi_decoder_start(&d, &pool, WSI_CODING_GZIP), 0);
     assert_int_equal(wsi_decoder_feed(&d, (const uint8_t *)"plain text, no gzip", 19, on_out, &r), -1);
     assert_non_null(d.error);
     assert_non_null(strstr(d.error, "the gzip data is corrupt"));
@@ -229,7 +233,7 @@ static void test_decoder_corrupt(void **state)
     z[12] ^= 0xFF;
     z[13] ^= 0xFF;
     r.used = 0;
-    assert_int_equal(wsi_decoder_start(&d, WSI_CODING_GZIP), 0);
+    assert_int_equal(wsi_decoder_start(&d, &pool, WSI_CODING_GZIP), 0);
     int rc = wsi_decoder_feed(&d, z, zn, on_out, &r);
     assert_true(rc == -1 ? d.error != NULL : d.error == NULL);
     assert_true(rc == -1 || strcmp(r.log, TEXT) != 0 || !d.done);
@@ -254,7 +258,7 @@ static void test_decoder_reuse(void **state)
         struct wsi_decoder d;
         struct rec r = {.used = 0};
         r.log[0] = '\0';
-        assert_int_equal(wsi_decoder_start(&d, kinds[before].coding), 0);
+        assert_int_equal(wsi_decoder_start(&d, &pool, kinds[before].coding), 0);
         if (last) assert_ptr_equal(d.z, last); /* the stream let go last */
         if (round % 2) {
             wsi_decoder_feed(&d, z[before], zn[before] / 2, on_out, &r);
@@ -271,7 +275,7 @@ static void test_decoder_reuse(void **state)
         /* the next one */
         struct rec r2 = {.used = 0};
         r2.log[0] = '\0';
-        assert_int_equal(wsi_decoder_start(&d, kinds[k].coding), 0);
+        assert_int_equal(wsi_decoder_start(&d, &pool, kinds[k].coding), 0);
         assert_ptr_equal(d.z, last);
         size_t cut = (size_t)round * 7 % (zn[k] + 1);
         assert_int_equal(wsi_decoder_feed(&d, z[k], cut, on_out, &r2), 0);
@@ -307,7 +311,7 @@ static void test_decoder_large_output(void **state)
     assert_true(zn < 64 << 10);
     struct wsi_decoder d;
     uint64_t got = 0;
-    assert_int_equal(wsi_decoder_start(&d, WSI_CODING_DEFLATE), 0);
+    assert_int_equal(wsi_decoder_start(&d, &pool, WSI_CODING_DEFLATE), 0);
     assert_int_equal(wsi_decoder_feed(&d, z, zn, count_out, &got), 0);
     assert_int_equal(got, big);
     assert_true(d.done);
@@ -331,5 +335,7 @@ int main(void)
         cmocka_unit_test(test_decoder_reuse),
         cmocka_unit_test(test_decoder_large_output),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    wsi_zpool_drain(&pool);
+    return rc;
 }

@@ -10,7 +10,11 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "budget.h"
 #include "inflate.h"
+
+/* The decompressors let go, shared by every test (a session's are its own). */
+static struct wsi_zpool pool;
 
 /* Inflate one message given as bytes; returns the result of wsi_inflate_end. */
 static int one(struct wsi_inflate *z, int text, const uint8_t *m, size_t n, size_t split)
@@ -47,7 +51,7 @@ static void check_example(const uint8_t *m, size_t n)
 {
     for (size_t split = 0; split < n; split++) {
         struct wsi_inflate z;
-        assert_int_equal(wsi_inflate_init(&z, 0, 64), 0);
+        assert_int_equal(wsi_inflate_init(&z, &pool, 0, 64), 0);
         assert_int_equal(one(&z, 1, m, n, split), 0);
         expect_text(&z, "Hello");
         assert_int_equal(z.in_len, n);
@@ -65,7 +69,7 @@ static void test_rfc_context_takeover(void **s)
 {
     (void)s;
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 0, 64), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 0, 64), 0);
     assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
     expect_text(&z, "Hello");
     assert_int_equal(one(&z, 1, HELLO_SHARED, sizeof HELLO_SHARED, 0), 0);
@@ -73,7 +77,7 @@ static void test_rfc_context_takeover(void **s)
     wsi_inflate_free(&z);
 
     /* with no_context_takeover the window is emptied: the same bytes cannot inflate */
-    assert_int_equal(wsi_inflate_init(&z, 1, 64), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 1, 64), 0);
     assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
     assert_int_equal(one(&z, 1, HELLO_SHARED, sizeof HELLO_SHARED, 0), -1);
     assert_non_null(z.error);
@@ -88,7 +92,7 @@ static void test_window_after_bfinal(void **s)
 {
     (void)s;
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 0, 64), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 0, 64), 0);
     assert_int_equal(one(&z, 1, HELLO_BFINAL, sizeof HELLO_BFINAL, 0), 0);
     expect_text(&z, "Hello");
     assert_int_equal(one(&z, 1, HELLO_SHARED, sizeof HELLO_SHARED, 0), 0);
@@ -103,7 +107,7 @@ static void test_empty(void **s)
     (void)s;
     static const uint8_t zero[] = {0x00};
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 0, 64), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 0, 64), 0);
     assert_int_equal(one(&z, 1, NULL, 0, 0), 0);
     expect_text(&z, "");
     assert_int_equal(one(&z, 1, zero, 1, 0), 0);
@@ -119,7 +123,7 @@ static void test_invalid_and_broken(void **s)
     (void)s;
     static const uint8_t bad[] = {0xff, 0xff, 0xff, 0xff, 0x01};
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 0, 64), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 0, 64), 0);
     assert_int_equal(one(&z, 0, bad, sizeof bad, 0), -1);
     assert_non_null(z.error);
     assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), -1);
@@ -132,7 +136,7 @@ static void test_break(void **s)
 {
     (void)s;
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 0, 64), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 0, 64), 0);
     wsi_inflate_begin(&z, 1);
     wsi_inflate_feed(&z, HELLO_1BLOCK, 3);
     wsi_inflate_break(&z, "bytes missing");
@@ -164,7 +168,7 @@ static void test_roundtrip_and_preview(void **s)
     memset(&c, 0, sizeof c);
     assert_int_equal(deflateInit2(&c, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 0, 32), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 0, 32), 0);
     size_t big = 200000;
     uint8_t *msg = malloc(big), *comp = malloc(big + 1024);
     assert_non_null(msg);
@@ -196,7 +200,7 @@ static void test_utf8_after_inflate(void **s)
     static const uint8_t latin1[] = {'c', 'a', 'f', 0xe9};
     size_t n = pmd_compress(&c, latin1, sizeof latin1, comp, sizeof comp);
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 0, 64), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 0, 64), 0);
     assert_int_equal(one(&z, 1, comp, n, 0), 0);
     assert_false(wsi_inflate_utf8_ok(&z));
     deflateEnd(&c);
@@ -215,7 +219,7 @@ static void test_bomb_is_cut(void **s)
     assert_non_null(zeros);
     assert_non_null(comp);
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 0, 16), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 0, 16), 0);
     wsi_inflate_begin(&z, 0);
     for (uint64_t total = 0; total <= WSI_INFLATE_MAX_OUT + chunk; total += chunk) {
         c.next_in = zeros;
@@ -275,7 +279,7 @@ static void test_cut_and_context_takeover(void **s)
     unsigned mib = (unsigned)(WSI_INFLATE_MAX_OUT >> 20) + 1;
     for (int nct = 0; nct <= 1; nct++) {
         struct wsi_inflate z;
-        assert_int_equal(wsi_inflate_init(&z, nct, 16), 0);
+        assert_int_equal(wsi_inflate_init(&z, &pool, nct, 16), 0);
         assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
         expect_text(&z, "Hello");
         /* the cut message itself inflated as far as the limit: shown, cut, no error */
@@ -317,8 +321,8 @@ static void test_budget(void **s)
         uint64_t budget = nct ? (uint64_t)64 << 20 : WSI_INFLATE_BUDGET;
         unsigned mib = nct ? 15 : 255; /* four messages of this many MiB inflate whole, then 4 MiB are left */
         struct wsi_inflate z, other;
-        assert_int_equal(wsi_inflate_init(&z, nct, 16), 0);
-        assert_int_equal(wsi_inflate_init(&other, nct, 16), 0);
+        assert_int_equal(wsi_inflate_init(&z, &pool, nct, 16), 0);
+        assert_int_equal(wsi_inflate_init(&other, &pool, nct, 16), 0);
         assert_int_equal(z.budget, WSI_INFLATE_BUDGET);
         z.budget = budget;
         for (int i = 0; i < 4; i++) {
@@ -356,7 +360,7 @@ static void test_budget(void **s)
 
     /* a lower budget (as a caller may set after wsi_inflate_init) is reached the same way, over small messages */
     struct wsi_inflate z;
-    assert_int_equal(wsi_inflate_init(&z, 1, 16), 0);
+    assert_int_equal(wsi_inflate_init(&z, &pool, 1, 16), 0);
     z.budget = 10;
     assert_int_equal(one(&z, 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
     expect_text(&z, "Hello");
@@ -413,6 +417,49 @@ static void test_params(void **s)
     }
 }
 
+/* What a pool keeps is charged to its budget, WSI_ZLIB_HELD and its preview buffer each; a
+ * stream taken from it is reset as new, at most WSI_ZPOOL_MAX are kept, draining frees all. */
+static void test_pool_charged(void **state)
+{
+    (void)state;
+    struct wsi_budget b;
+    wsi_budget_init(&b, 0);
+    struct wsi_zpool p;
+    wsi_zpool_init(&p, &b);
+    enum { N = WSI_ZPOOL_MAX + 3 };
+    struct wsi_inflate z[N];
+    for (int i = 0; i < N; i++) {
+        assert_int_equal(wsi_inflate_init(&z[i], &p, 0, 64), 0);
+        assert_int_equal(one(&z[i], 1, HELLO_1BLOCK, sizeof HELLO_1BLOCK, 0), 0);
+    }
+    assert_true(b.used == 0 && p.n == 0);
+    size_t cap = z[0].preview_cap;
+    void *last_zs = z[WSI_ZPOOL_MAX - 1].zs; /* the last one kept: the pool was full after it */
+    for (int i = 0; i < N; i++) wsi_inflate_free(&z[i]);
+    assert_int_equal(p.n, WSI_ZPOOL_MAX);
+    assert_true(b.used == (uint64_t)WSI_ZPOOL_MAX * (WSI_ZLIB_HELD + cap));
+    /* the last one kept is taken first, its charge released, its window forgotten: the
+     * second message of §7.2.3.2, which refers back to "Hello", does not inflate */
+    struct wsi_inflate y;
+    assert_int_equal(wsi_inflate_init(&y, &p, 0, 64), 0);
+    assert_ptr_equal(y.zs, last_zs);
+    assert_true(b.used == (uint64_t)(WSI_ZPOOL_MAX - 1) * (WSI_ZLIB_HELD + cap));
+    assert_int_equal(one(&y, 1, HELLO_SHARED, sizeof HELLO_SHARED, 0), -1);
+    wsi_inflate_free(&y);
+    /* an HTTP body's stream comes from the same pool and goes back to it */
+    void *zs = wsi_zstream_get(&p, 31);
+    assert_non_null(zs);
+    assert_int_equal(p.n, WSI_ZPOOL_MAX - 1);
+    wsi_zstream_put(&p, zs);
+    assert_int_equal(p.n, WSI_ZPOOL_MAX);
+    wsi_zpool_drain(&p);
+    assert_true(p.n == 0 && p.kept == NULL && b.used == 0);
+    /* without a pool, nothing is kept */
+    assert_int_equal(wsi_inflate_init(&y, NULL, 0, 64), 0);
+    wsi_inflate_free(&y);
+    assert_true(b.used == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +478,9 @@ int main(void)
         cmocka_unit_test(test_cut_and_context_takeover),
         cmocka_unit_test(test_budget),
         cmocka_unit_test(test_params),
+        cmocka_unit_test(test_pool_charged),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    wsi_zpool_drain(&pool);
+    return rc;
 }

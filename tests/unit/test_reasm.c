@@ -788,8 +788,9 @@ static void test_reuse_after_fin(void **state)
 }
 
 /* A closed connection keeps only a small entry (to absorb late packets); its open state is let
- * go, and the budget is charged accordingly: while open, an entry and its state; once closed,
- * the entry alone, under half of it. New connections after that are charged as the first were. */
+ * go, kept as a spare and charged as such, until the budget needs the room: then the entry
+ * alone is charged, under half of an open one. New connections after that are charged as the
+ * first were. */
 static void test_closed_entries(void **state)
 {
     (void)state;
@@ -813,6 +814,13 @@ static void test_closed_entries(void **state)
         tx(&t, &f[i], 1, 901, FINACK, NULL);
     }
     for (size_t i = 0; i < t.rec.nconns; i++) assert_true(t.rec.conns[i]->closed);
+    /* the open states let go are kept as spares, still charged: nothing changed */
+    assert_int_equal(b.used - base, open);
+    /* over the budget the spares go first (the reassembler has nothing else to give) */
+    b.limit = 1;
+    wsi_budget_enforce(&b);
+    b.limit = 0;
+    assert_int_equal(b.trims, 1);
     uint64_t closed = b.used - base;
     assert_true(closed > 0);         /* the entries are still there... */
     assert_true(closed * 2 < open);  /* ...at under half the cost */

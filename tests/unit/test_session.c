@@ -11,7 +11,9 @@
 #include <cmocka.h>
 #include <pcap/dlt.h>
 
+#include "budget.h"
 #include "event.h"
+#include "inflate.h"
 #include "session.h"
 
 #define SESSION_SPARES_TEST 32 /* conn.h's SESSION_SPARES: more connections than spares kept */
@@ -338,6 +340,70 @@ static void test_spares_start_clean(void **state)
     }
     assert_int_equal(wsi_session_stats(cv.s)->websockets, 3 * SESSION_SPARES_TEST);
     wsi_session_free(cv.s);
+}
+
+/* What the session keeps for reuse (connections, heads, side buffers, frame decoders, ping
+ * tables, zlib streams) is charged to the budget while kept; over the budget it is freed
+ * first, and nothing is said; the charges balance to zero when the session is freed. */
+static void test_spares_charged(void **state)
+{
+    (void)state;
+    struct rec r = {0};
+    struct conv cv;
+    struct wsi_budget b;
+    wsi_budget_init(&b, 0);
+    static struct wsi_sink sink;
+    sink.event = rec_event;
+    sink.self = &r;
+    /* a small history log, so that the spares are more than an eighth of all that is charged */
+    struct wsi_session_opts o = {.preview_max = 64, .budget = &b, .limits = {.history_bytes = 64 << 10}};
+    memset(&cv, 0, sizeof cv);
+    cv.s = wsi_session_new(&o, &sink);
+    assert_non_null(cv.s);
+    uint64_t at_start = b.used;
+    for (int i = 0; i < 8; i++) {
+        cv.cport = (uint16_t)(41000 + i);
+        cv.seq[0] = 1000;
+        cv.seq[1] = 50000;
+        r.len = 0;
+        handshake_tcp(&cv);
+        send_str(&cv, 0, REQ);
+        send_str(&cv, 1, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+                         "Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n");
+        seg(&cv, 1, WSI_TH_ACK, "\xc1\x07\xf2\x48\xcd\xc9\xc9\x07\x00", 9);
+        send_text(&cv, 0, 9, "ping");
+        send_text(&cv, 1, 10, "ping");
+        send_close(&cv, 0, 1000);
+        send_close(&cv, 1, 1000);
+        seg(&cv, 1, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+        seg(&cv, 0, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+        assert_non_null(strstr(r.log, "<s msg op=1 inflated 7->5 \"Hello\"\n"));
+    }
+    assert_int_equal(wsi_session_stats(cv.s)->websockets, 8);
+    /* every connection is closed: what is charged beyond the start is the closed entries and the spares */
+    uint64_t kept = b.used - at_start;
+    assert_true(kept > 2 * WSI_ZLIB_HELD); /* the two zlib streams are kept, charged */
+    b.limit = b.used - 1; /* just over it: freeing the spares is enough */
+    assert_int_equal(wsi_budget_enforce(&b), 0); /* nothing was given up that the output shows */
+    b.limit = 0;
+    assert_int_equal(b.trims, 1);
+    uint64_t entries = b.used - at_start;
+    assert_true(entries > 0 && entries + 2 * WSI_ZLIB_HELD < kept);
+    /* the next connection is decoded as the first was, from new objects */
+    cv.cport = 42000;
+    cv.seq[0] = 1000;
+    cv.seq[1] = 50000;
+    r.len = 0;
+    r.log[0] = '\0';
+    handshake_tcp(&cv);
+    send_str(&cv, 0, REQ);
+    send_str(&cv, 1, RESP_OK);
+    send_text(&cv, 1, 1, "after");
+    wsi_session_finish(cv.s);
+    assert_non_null(strstr(r.log, "<s msg op=1 \"after\"\n"));
+    wsi_session_free(cv.s);
+    assert_true(b.used == 0);
 }
 
 /* The server's Accept is wrong: MISMATCH, with the expected value computed by calc/. */
@@ -785,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_h2c_upgrade),
         cmocka_unit_test(test_version_warning),
         cmocka_unit_test(test_spares_start_clean),
+        cmocka_unit_test(test_spares_charged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
