@@ -288,7 +288,7 @@ static void usage(FILE *f)
             "  --max-ooo BYTES  out-of-order bytes buffered per direction (default 4194304)\n"
             "  --max-conns N    connections tracked at once (default 65536)\n"
             "  --history BYTES  delivered bytes kept, all connections together, to compare\n"
-            "                   retransmissions with (default 4194304)\n"
+            "                   retransmissions with (default 4194304; at most a quarter of --max-memory)\n"
             "\n"
             "  -h, --help       this help;  -V, --version  the version\n"
             "\n"

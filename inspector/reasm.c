@@ -1133,6 +1133,9 @@ struct wsi_reasm *wsi_reasm_new(const struct wsi_reasm_cb *cb, void *user, const
     r->max_conns = lim && lim->max_conns ? lim->max_conns : DEFAULT_MAX_CONNS;
     r->budget = lim ? lim->budget : NULL;
     size_t hist = lim && lim->history_bytes ? lim->history_bytes : DEFAULT_HISTORY;
+    /* at most a quarter of the budget: the log is charged whole from the start, and a log
+     * as big as the budget would leave no room for any connection */
+    if (r->budget && r->budget->limit && hist > r->budget->limit / 4) hist = (size_t)(r->budget->limit / 4);
     if (hist < MIN_HISTORY) hist = MIN_HISTORY;
     for (r->hist_cap = MIN_HISTORY; r->hist_cap <= hist / 2;) r->hist_cap <<= 1; /* a power of two <= hist */
     wsi_budget_charge(r->budget, r->hist_cap); /* the history log, allocated at the first delivery */

@@ -81,7 +81,8 @@ struct wsi_reasm_limits {
     size_t max_conns;       /* connections tracked at once; the oldest idle is evicted (default 65536) */
     struct wsi_budget *budget; /* charged with what is held (connections, out-of-order pieces, history), or NULL */
     size_t history_bytes;   /* delivered bytes kept, all connections together, to compare retransmissions
-                             * with (default 4 MiB; rounded down to a power of two, at least 4 KiB) */
+                             * with (default 4 MiB; at most a quarter of the budget's limit; rounded
+                             * down to a power of two, at least 4 KiB) */
 };
 
 struct wsi_reasm; /* opaque */

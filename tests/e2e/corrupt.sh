@@ -316,6 +316,13 @@ check "budget: the default (256M) is not reached by the ooo capture" sh -c '! gr
 "$WSINSPECT" --max-memory 3M "$D/press-ooo.pcap" >/dev/null 2>"$D/press-small.err"
 expect_eq "--max-memory below 4M: exit 2" "$?" 2
 check "--max-memory below 4M: the message says so" grep -q "is not a size of at least 4M" "$D/press-small.err"
+# the smallest budget still decodes a capture that fits in it: the retransmission history (4 MiB
+# by default) is at most a quarter of the budget, not the whole of it
+for v in --json --summary; do
+    "$WSINSPECT" $v "$SRC" >"$D/small-default.out" 2>&1
+    "$WSINSPECT" $v --max-memory 4M "$SRC" >"$D/small-4m.out" 2>&1
+    check "--max-memory 4M, $v: $SRC as without it, nothing given up" cmp -s "$D/small-default.out" "$D/small-4m.out"
+done
 
 # A write that fails stops the run at once (exit 2, the reason, where it stopped), not after
 # reading the whole input: 10,000 requests give megabytes of JSON into a full device.

@@ -840,6 +840,35 @@ static void test_closed_entries(void **state)
     assert_int_equal(b.used, 0);
 }
 
+/* The history log is charged whole from the start, so it takes at most a quarter of the
+ * budget's limit: under the smallest budget (4 MiB) a 1 MiB log, not the default 4 MiB. */
+static void test_history_fits_budget(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t limit;
+        size_t history, charged;
+    } cases[] = {
+        {0, 0, 4 << 20},              /* no limit: the default */
+        {4 << 20, 0, 1 << 20},        /* the smallest budget */
+        {6 << 20, 0, 1 << 20},        /* a quarter, rounded down to a power of two */
+        {16 << 20, 0, 4 << 20},       /* room for the default */
+        {8 << 20, 64 << 10, 64 << 10}, /* asked for, and it fits */
+        {8 << 20, 16 << 20, 2 << 20},  /* asked for more than fits */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct wsi_budget b;
+        wsi_budget_init(&b, cases[i].limit);
+        struct tb t;
+        tb_init_lim(&t, &(struct wsi_reasm_limits){.budget = &b, .history_bytes = cases[i].history});
+        uint64_t used = b.used;
+        tb_free(&t);
+        /* the log, and the first bucket array (a few hundred bytes) besides */
+        assert_true(used >= cases[i].charged && used - cases[i].charged < 4096);
+        assert_true(b.used == 0);
+    }
+}
+
 /* A retransmitted SYN is the same connection; a SYN with another ISN on an open one starts a new one. */
 static void test_syn_retransmit(void **state)
 {
@@ -1589,6 +1618,7 @@ int main(void)
         cmocka_unit_test(test_no_callbacks),
         cmocka_unit_test(test_next_capture),
         cmocka_unit_test(test_closed_entries),
+        cmocka_unit_test(test_history_fits_budget),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
