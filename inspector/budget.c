@@ -30,6 +30,15 @@ void wsi_budget_trimmer(struct wsi_budget *b, wsi_trim_fn fn, void *self)
     b->ntrimmers++;
 }
 
+void wsi_budget_trimmer_remove(struct wsi_budget *b, void *self)
+{
+    if (!b) return;
+    int k = 0;
+    for (int i = 0; i < b->ntrimmers; i++)
+        if (b->trimmer[i].self != self) b->trimmer[k++] = b->trimmer[i];
+    b->ntrimmers = k;
+}
+
 uint64_t wsi_budget_enforce(struct wsi_budget *b)
 {
     if (!b || !b->limit || b->used <= b->limit || b->busy) return 0;

@@ -63,6 +63,8 @@ void wsi_budget_giver(struct wsi_budget *b, wsi_give_fn fn, void *self, const ch
 /* Register a keeper of spares: over the limit, every keeper frees its spares before any
  * holder gives way. */
 void wsi_budget_trimmer(struct wsi_budget *b, wsi_trim_fn fn, void *self);
+/* A keeper that goes away (freed before the budget) is no longer asked. */
+void wsi_budget_trimmer_remove(struct wsi_budget *b, void *self);
 
 static inline void wsi_budget_charge(struct wsi_budget *b, uint64_t n)
 {

@@ -42,9 +42,9 @@ enum mode {
 struct conn;
 struct cls_guess;
 
-/* One reasm direction of a connection. */
 #define MAX_PINGS 16            /* outstanding pings remembered per side, for pong round trips */
 
+/* A ping sent, awaiting its pong (websocket.c). */
 struct ping {
     uint8_t data[125];  /* payload (control payloads are at most 125 bytes) */
     size_t len;         /* its length */
@@ -52,6 +52,7 @@ struct ping {
     int used;           /* slot holds an unanswered ping */
 };
 
+/* One reasm direction of a connection. */
 struct side {
     struct conn *c;         /* owning connection */
     int dir;                /* reasm direction 0 or 1 */

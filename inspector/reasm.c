@@ -1225,6 +1225,7 @@ void wsi_reasm_free(struct wsi_reasm *r)
     wsi_budget_release(r->budget, r->nbuckets * sizeof *r->buckets);
     free(r->buckets);
     trim_spares(r);
+    wsi_budget_trimmer_remove(r->budget, r);
     wsi_budget_release(r->budget, r->hist_cap);
     hist_unmap(r);
     free(r);

@@ -737,6 +737,7 @@ void wsi_session_free(struct wsi_session *s)
     while (s->oldest) conn_free(s->oldest);
     wsi_reasm_free(s->reasm);
     trim_spares(s);
+    wsi_budget_trimmer_remove(s->o.budget, s);
     free(s);
 }
 

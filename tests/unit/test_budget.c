@@ -137,6 +137,12 @@ static void test_spares_first(void **state)
     assert_int_equal(k.calls, 2);
     assert_int_equal(a.order, 2);
     assert_true(b.used == 800 && b.trims == 2 && b.giver[0].times == 3);
+    /* a keeper that goes away is no longer asked */
+    wsi_budget_trimmer_remove(&b, &k);
+    assert_int_equal(b.ntrimmers, 0);
+    wsi_budget_charge(&b, 300); /* 1100 */
+    wsi_budget_enforce(&b);
+    assert_int_equal(k.calls, 2);
     /* at most WSI_BUDGET_TRIMMERS keepers */
     for (int i = 0; i < WSI_BUDGET_TRIMMERS + 2; i++) wsi_budget_trimmer(&b, trim, &k);
     assert_int_equal(b.ntrimmers, WSI_BUDGET_TRIMMERS);

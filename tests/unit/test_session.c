@@ -404,6 +404,7 @@ static void test_spares_charged(void **state)
     assert_non_null(strstr(r.log, "<s msg op=1 \"after\"\n"));
     wsi_session_free(cv.s);
     assert_true(b.used == 0);
+    assert_int_equal(b.ntrimmers, 0); /* the session and its reassembler are no longer asked */
 }
 
 /* The server's Accept is wrong: MISMATCH, with the expected value computed by calc/. */
