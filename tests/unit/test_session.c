@@ -551,21 +551,20 @@ static void test_midstream(void **state)
 }
 
 /* The mid-stream guess restarts at segment boundaries, so the session must hand it the
- * segments as they came, even while it holds a connection's first bytes to classify them.
- * `sizes` are the client's segments (0-terminated), each all 0x30 (RSV2 and RSV3: no frame);
- * the evidence must be the guess's own when fed the same segments directly. */
-static void midstream_garbage(const size_t *sizes, const char *want)
+ * segments as they came, even while it holds a connection's first bytes to classify them
+ * (it holds them while they could still begin an HTTP head or a TLS record). `pieces` are
+ * the client's segments (NULL-terminated), none of them frames; the evidence must be the
+ * guess's own when fed the same segments directly. */
+static void midstream_garbage(const char *const *pieces, const char *want)
 {
     struct rec r = {0};
     struct conv cv;
     new_session(&r, &cv);
     struct wsi_guess g;
     wsi_guess_init(&g);
-    uint8_t junk[64];
-    memset(junk, 0x30, sizeof junk);
-    for (const size_t *n = sizes; *n; n++) {
-        seg(&cv, 0, WSI_TH_ACK | WSI_TH_PSH, junk, *n);
-        wsi_guess_feed(&g, 0, junk, *n);
+    for (const char *const *p = pieces; *p; p++) {
+        send_str(&cv, 0, *p);
+        wsi_guess_feed(&g, 0, (const uint8_t *)*p, strlen(*p));
     }
     wsi_guess_finish(&g);
     wsi_session_finish(cv.s);
@@ -576,20 +575,30 @@ static void midstream_garbage(const size_t *sizes, const char *want)
     wsi_session_free(cv.s);
 }
 
+#define X20 "XXXXXXXXXXXXXXXXXXXX" /* 0x58: RSV1 and RSV3 set, no frame */
+
 static void test_midstream_segments_whole(void **state)
 {
     (void)state;
-    /* three segments are three restarts (the limit is WSI_GUESS_RESTARTS = 3): no answer */
-    static const size_t three[] = {20, 20, 20, 0};
-    midstream_garbage(three, "not WebSocket: no run of valid frames");
-    /* a fourth is one too many */
-    static const size_t four[] = {20, 20, 20, 20, 0};
-    midstream_garbage(four, "not WebSocket: the first speaker's bytes are no frames (RSV2 or RSV3 set)");
-    /* first pieces shorter than the classifier looks at: still one restart each */
-    static const size_t shorts[] = {3, 2, 20, 20, 0};
-    midstream_garbage(shorts, "not WebSocket: the first speaker's bytes are no frames (RSV2 or RSV3 set)");
-    static const size_t shorts3[] = {3, 2, 20, 0};
-    midstream_garbage(shorts3, "not WebSocket: no run of valid frames");
+    static const char *const no_run = "not WebSocket: no run of valid frames";
+    static const char *const no_frames = "not WebSocket: the first speaker's bytes are no frames (RSV2 or RSV3 set)";
+    /* three segments are three restarts (the limit is WSI_GUESS_RESTARTS = 3): no answer... */
+    static const char *const three[] = {X20, X20, X20, NULL};
+    midstream_garbage(three, no_run);
+    /* ...a fourth is one too many */
+    static const char *const four[] = {X20, X20, X20, X20, NULL};
+    midstream_garbage(four, no_frames);
+    /* segments shorter than the classifier looks at, that could begin an HTTP request ("GE",
+     * "GETX" no longer can): held, then handed on one by one, each a restart */
+    static const char *const held[] = {"GE", "TX", X20, X20, NULL};
+    midstream_garbage(held, no_frames);
+    static const char *const held3[] = {"GE", "TX", X20, NULL};
+    midstream_garbage(held3, no_run);
+    static const char *const held_two[] = {"PO", "ST", X20, X20, NULL}; /* "POST" could still be */
+    midstream_garbage(held_two, no_frames);
+    /* short segments that cannot begin one are not held */
+    static const char *const shorts[] = {"XXX", "XX", X20, X20, NULL};
+    midstream_garbage(shorts, no_frames);
 }
 
 /* An unmasked client frame is a §5.1 violation, counted for the exit status. */
