@@ -118,6 +118,15 @@ static void send_close(struct conv *cv, int dir, int code)
     seg(cv, dir, WSI_TH_ACK | WSI_TH_PSH, f, h + 2);
 }
 
+/* A clean end: a close (1000) each way, the client's first, then a FIN each way. */
+static void close_both(struct conv *cv)
+{
+    send_close(cv, 0, 1000);
+    send_close(cv, 1, 1000);
+    seg(cv, 1, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+    seg(cv, 0, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+}
+
 /* ---- a recording sink: one line per event ------------------------------------ */
 
 struct rec {
@@ -239,10 +248,7 @@ static void test_lesson05_chat(void **state)
     send_text(&cv, 1, 1, "news update");
     send_text(&cv, 0, 1, "typing...");
     send_text(&cv, 1, 1, "user joined");
-    send_close(&cv, 0, 1000);
-    send_close(&cv, 1, 1000);
-    seg(&cv, 1, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
-    seg(&cv, 0, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+    close_both(&cv);
     wsi_session_finish(cv.s);
     const char *want =
         "conn 1\n"
@@ -304,10 +310,7 @@ static void test_spares_start_clean(void **state)
         send_text(&cv, 1, 10, old); /* the unanswered ping of the connection before: not this one's */
         send_text(&cv, 1, 10, ping);
         send_text(&cv, 0, 9, pend); /* in the table's second place, never answered */
-        send_close(&cv, 0, 1000);
-        send_close(&cv, 1, 1000);
-        seg(&cv, 1, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
-        seg(&cv, 0, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+        close_both(&cv);
         /* the same lines as the first connection's, but for its number and the ping's text */
         char *body = strchr(r.log, '\n');
         assert_non_null(body);
@@ -374,10 +377,7 @@ static void test_spares_charged(void **state)
         seg(&cv, 1, WSI_TH_ACK, "\xc1\x07\xf2\x48\xcd\xc9\xc9\x07\x00", 9);
         send_text(&cv, 0, 9, "ping");
         send_text(&cv, 1, 10, "ping");
-        send_close(&cv, 0, 1000);
-        send_close(&cv, 1, 1000);
-        seg(&cv, 1, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
-        seg(&cv, 0, WSI_TH_FIN | WSI_TH_ACK, NULL, 0);
+        close_both(&cv);
         assert_non_null(strstr(r.log, "<s msg op=1 inflated 7->5 \"Hello\"\n"));
     }
     assert_int_equal(wsi_session_stats(cv.s)->websockets, 8);
