@@ -60,7 +60,7 @@ done
 
 # the others: the extractor, built without sanitizers
 mkdir -p "$OUT" || exit 1
-src="fuzz/seed_extract.c inspector/capture.c inspector/netdecode.c inspector/reasm.c"
+src="fuzz/seed_extract.c inspector/budget.c inspector/capture.c inspector/netdecode.c inspector/reasm.c"
 bin="$OUT/seed_extract"
 rebuild=0
 [ -x "$bin" ] || rebuild=1
