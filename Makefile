@@ -155,7 +155,12 @@ demo: deps all
 lessons: all
 	@sh lessons/check.sh $(BUILD)
 
-bench: all
+# make bench's question of cores (bench/cores.c): one reader, decoding sharded over threads
+$(BUILD)/tools/bench_cores: $(call obj,bench/cores.c) $(INSP_LIB) $(CALC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^ $(PKG_LIBS) -lm
+
+bench: all $(BUILD)/tools/bench_cores
 	@sh bench/run.sh $(BUILD)
 	@sh bench/live.sh $(BUILD)
 

@@ -309,6 +309,25 @@ if [ "$SMIB" -gt 0 ]; then
     fi
 fi
 
+# ---- the question of cores ---------------------------------------------------------
+# One reader, the decoding sharded by connection over threads (bench/cores.c): one thread,
+# a reader and one decoder, a reader and two decoders, each the lowest wall time of 5 rounds,
+# on the short connections and on the mix's prefix. Two decoders write two streams that a
+# wsinspect built this way would still have to merge: an upper bound.
+CORES=$BUILD/tools/bench_cores
+(cd "$ROOT" && make -s --no-print-directory BUILD="$BUILD" "$CORES") >"$SCRATCH/make-cores.log" 2>&1
+HAVE_CORES=0
+if [ -x "$CORES" ]; then
+    echo "bench: the question of cores (bench_cores, 5 rounds of each way)"
+    HAVE_CORES=1
+    if [ "$HAVE_SHORT" -eq 1 ]; then
+        "$CORES" "$SHORT" 5 >"$SCRATCH/cores-short.txt" 2>&1 || HAVE_CORES=0
+    fi
+    "$CORES" "$PREFIX" 5 >"$SCRATCH/cores-mix.txt" 2>&1 || HAVE_CORES=0
+fi
+# cores_x FILE: reader + 2 decoders against one thread, from bench_cores's last line
+cores_x() { awk '/^cores:/ { if ($7 > 0) printf "%.2f", $3 / $7 }' "$1" 2>/dev/null; }
+
 # ---- the report ------------------------------------------------------------------
 CPU=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null)
 echo
@@ -366,6 +385,17 @@ if [ "$HAVE_SHORT" -eq 1 ]; then
         echo "    (tshark read the first $SPREFIX_MIB MiB in $STS_WALL s; peak memory is for that prefix;"
         echo "     frames decoded there: tshark $STS_FRAMES, wsinspect $SPREFIX_FRAMES)"
     fi
+fi
+if [ "$HAVE_CORES" -eq 1 ]; then
+    echo
+    echo "  the question of cores: --json's work on $NCPU CPUs (bench_cores, lowest of 5 rounds)"
+    if [ "$HAVE_SHORT" -eq 1 ]; then
+        echo "  short connections ($SHORT_MIB MiB)"
+        grep -v '^cores:' "$SCRATCH/cores-short.txt"
+    fi
+    echo "  the mix's prefix ($(mib_of "$PREFIX") MiB)"
+    grep -v '^cores:' "$SCRATCH/cores-mix.txt"
+    echo "    (two decoders write two streams, not merged back into packet order: an upper bound)"
 fi
 if [ "$HAVE_HEADS" -eq 1 ]; then
     echo
@@ -425,6 +455,14 @@ if [ "$HAVE_SHORT" -eq 1 ]; then
     else
         echo "    SKIP  short connections: page-fault time under 3%: perf is missing or sees no kernel samples"
     fi
+fi
+if [ "$HAVE_CORES" -eq 1 ]; then
+    _sx=-
+    [ "$HAVE_SHORT" -eq 1 ] && _sx=$(cores_x "$SCRATCH/cores-short.txt")
+    echo "    INFO  cores: a reader and two decoders, against one thread: ${_sx:-?}x on the short connections," \
+        "$(cores_x "$SCRATCH/cores-mix.txt")x on the mix, before any merge (not built: bench/README.md, \"More cores\")"
+else
+    echo "    SKIP  cores: bench_cores could not be built or run"
 fi
 if [ "$HAVE_HEADS" -eq 1 ]; then
     target "$(awk -v r="$HEADS_RATIO" 'BEGIN { print (r < 2) }')" \
