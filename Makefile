@@ -144,7 +144,7 @@ test: deps
 	@$(MAKE) --no-print-directory all-tests
 	@sh tests/run-all.sh $(BUILD)
 
-all-tests: $(WSACCEPT) $(WSINSPECT) $(WSECHO) $(UNIT_BINS) $(ECHO_UNIT_BINS) $(TOOL_BINS)
+all-tests: $(WSACCEPT) $(WSINSPECT) $(WSECHO) $(UNIT_BINS) $(ECHO_UNIT_BINS) $(TOOL_BINS) $(BUILD)/tools/bench_cores
 
 unit: $(UNIT_BINS) $(ECHO_UNIT_BINS)
 	@for t in $(UNIT_BINS) $(ECHO_UNIT_BINS); do $$t || exit 1; done
