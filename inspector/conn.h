@@ -66,8 +66,7 @@ struct side {
     int last_req_head;      /* client: the last request was HEAD (its response has no body) */
     uint64_t chunk_index;   /* chunks of the current chunked body */
     const char *coding;     /* the current body's Content-Encoding when not identity (static name), or NULL */
-    struct wsi_decoder dec; /* its decoder (gzip, deflate) when its content is shown (chunks, event stream) */
-    int dec_on;             /* dec is started */
+    struct wsi_decoder *dec;/* its decoder (gzip, deflate) when its content is shown (chunks, event stream), or NULL */
     uint64_t chunk_decoded; /* bytes decoded out of the chunk being read */
     struct wsi_sse *sse;    /* event-stream parser of the current body, or NULL */
     struct wsi_ws_decoder *ws; /* the frame decoder (M_WS), allocated when WebSocket starts */
@@ -79,8 +78,7 @@ struct side {
     uint64_t frames, messages, bytes; /* counters for the summary */
     uint64_t controls;      /* of the messages, control frames (close, ping, pong) */
     int close_code;         /* code of the close frame sent: -1 none, 0 close without code */
-    struct wsi_inflate inf; /* permessage-deflate decompressor of this side's messages */
-    int inf_on;             /* inf is initialised (deflate negotiated) */
+    struct wsi_inflate *inf;/* permessage-deflate decompressor of this side's messages (negotiated), or NULL */
     int msg_compressed;     /* the data message being read has RSV1 and is being inflated */
     struct ping *pings;     /* pings sent by this side, awaiting pongs (allocated at the first) */
     unsigned ping_next;     /* next slot to overwrite */

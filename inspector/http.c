@@ -310,6 +310,25 @@ static void on_content(void *user, const uint8_t *p, size_t n)
     if (sd->sse) wsi_sse_feed(sd->sse, p, n);
 }
 
+/* The body's decoder: started (left NULL when out of memory: its content is not shown)... */
+static void dec_start(struct side *sd, enum wsi_coding coding)
+{
+    sd->dec = malloc(sizeof *sd->dec);
+    if (sd->dec && wsi_decoder_start(sd->dec, &sd->c->s->zpool, coding) != 0) {
+        free(sd->dec);
+        sd->dec = NULL;
+    }
+}
+
+/* ...and stopped, its zlib stream back to the session's pool. */
+static void dec_stop(struct side *sd)
+{
+    if (!sd->dec) return;
+    wsi_decoder_end(sd->dec);
+    free(sd->dec);
+    sd->dec = NULL;
+}
+
 /* Bytes of a body after dechunking: decoded first when it has a content coding. */
 static void on_body_data(void *user, const uint8_t *p, size_t n)
 {
@@ -318,14 +337,13 @@ static void on_body_data(void *user, const uint8_t *p, size_t n)
         on_content(sd, p, n);
         return;
     }
-    if (!sd->dec_on) return; /* a coding that is not decoded (or no longer): no content to show */
-    if (wsi_decoder_feed(&sd->dec, p, n, on_content, sd) == 0) return;
+    if (!sd->dec) return; /* a coding that is not decoded (or no longer): no content to show */
+    if (wsi_decoder_feed(sd->dec, p, n, on_content, sd) == 0) return;
     /* decoding stopped: said once; an event stream is not read any further */
     char why[160];
-    snprintf(why, sizeof why, "the %s body is not decoded from here: %s", sd->coding, sd->dec.error);
+    snprintf(why, sizeof why, "the %s body is not decoded from here: %s", sd->coding, sd->dec->error);
     conn_lost(sd->c, sd->dir, 0, why, &sd->pkt);
-    wsi_decoder_end(&sd->dec);
-    sd->dec_on = 0;
+    dec_stop(sd);
     wsi_sse_free(sd->sse);
     sd->sse = NULL;
 }
@@ -348,9 +366,9 @@ static void on_chunk_end(void *user, uint64_t size)
     ev.u.chunk.preview_len = sd->fprev_len;
     ev.u.chunk.index = ++sd->chunk_index;
     ev.u.chunk.coding = sd->coding;
-    ev.u.chunk.decoded = sd->coding && sd->dec_on;
+    ev.u.chunk.decoded = sd->coding && sd->dec;
     ev.u.chunk.decoded_len = sd->chunk_decoded;
-    if (sd->coding && !sd->dec_on) ev.u.chunk.preview_len = 0; /* compressed bytes are not content */
+    if (sd->coding && !sd->dec) ev.u.chunk.preview_len = 0; /* compressed bytes are not content */
     conn_emit(sd->c, &ev, sd->dir, &sd->pkt);
     sd->fprev_len = 0;
     sd->chunk_decoded = 0;
@@ -367,8 +385,7 @@ static void body_done(struct side *sd, enum mode next)
 {
     wsi_sse_free(sd->sse);
     sd->sse = NULL;
-    if (sd->dec_on) wsi_decoder_end(&sd->dec);
-    sd->dec_on = 0;
+    dec_stop(sd);
     sd->coding = NULL;
     sd->mode = next;
 }
@@ -392,8 +409,7 @@ void http_side_free(struct side *sd)
 {
     wsi_sse_free(sd->sse);
     sd->sse = NULL;
-    if (sd->dec_on) wsi_decoder_end(&sd->dec);
-    sd->dec_on = 0;
+    dec_stop(sd);
 }
 
 /* The body's Content-Encoding, as a static name (NULL: identity). */
@@ -449,12 +465,11 @@ static void start_body(struct conn *c, int dir, const struct http1_head *h, int 
     if (sd->mode != M_HTTP_BODY) return;
     /* a coded body whose content is shown (chunks, events) is decoded first */
     enum wsi_coding coding;
-    if (sd->dec_on) wsi_decoder_end(&sd->dec);
-    sd->dec_on = 0;
+    dec_stop(sd);
     sd->coding = coding_name(h, &coding);
     if ((sd->sse || sd->body.kind == WSI_BODY_CHUNKED) && (coding == WSI_CODING_GZIP || coding == WSI_CODING_DEFLATE))
-        sd->dec_on = wsi_decoder_start(&sd->dec, &c->s->zpool, coding) == 0;
-    if (sd->coding && !sd->dec_on) {
+        dec_start(sd, coding);
+    if (sd->coding && !sd->dec) {
         wsi_sse_free(sd->sse); /* its events cannot be read */
         sd->sse = NULL;
     }

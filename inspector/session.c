@@ -119,8 +119,8 @@ static uint64_t conn_held(const struct conn *c)
         n += sd->bcap;
         n += sd->fprev_cap;
         if (sd->ws) n += sizeof *sd->ws + wsi_ws_held(sd->ws);
-        if (sd->inf_on) n += WSI_ZLIB_HELD + sd->inf.preview_cap;
-        if (sd->dec_on) n += WSI_ZLIB_HELD;
+        if (sd->inf) n += sizeof *sd->inf + WSI_ZLIB_HELD + sd->inf->preview_cap;
+        if (sd->dec) n += sizeof *sd->dec + WSI_ZLIB_HELD;
         if (sd->sse) n += 2 * c->s->http_preview + 1024;
         if (sd->pings) n += MAX_PINGS * sizeof *sd->pings;
     }
@@ -439,7 +439,7 @@ static void gap_in(void *cu, int dir, uint64_t offset, uint64_t len, const struc
         classify_gap(c, dir);
         break;
     case M_WS:
-        if (sd->msg_compressed) wsi_inflate_break(&sd->inf, "bytes of the compressed message are missing");
+        if (sd->msg_compressed) wsi_inflate_break(sd->inf, "bytes of the compressed message are missing");
         if (sd->ws) wsi_ws_gap(sd->ws, len);
         break;
     case M_HTTP_BODY:

@@ -16,8 +16,8 @@ static void ws_frame_begin(void *user, const struct wsi_frame *f)
     sd->fprev_len = 0;
     if (is_data_opcode(f->opcode)) {
         /* RSV1 on a message's first frame marks it compressed (RFC 7692 §6) */
-        sd->msg_compressed = sd->inf_on && (f->rsv & 4);
-        if (sd->msg_compressed) wsi_inflate_begin(&sd->inf, f->opcode == WSI_OP_TEXT);
+        sd->msg_compressed = sd->inf && (f->rsv & 4);
+        if (sd->msg_compressed) wsi_inflate_begin(sd->inf, f->opcode == WSI_OP_TEXT);
     }
 }
 
@@ -28,7 +28,7 @@ static int ws_frame_data(void *user, const struct wsi_frame *f, const uint8_t *d
     struct side *sd = user;
     size_t max = sd->c->s->o.preview_max;
     int inflating = sd->msg_compressed && (is_data_opcode(f->opcode) || f->opcode == WSI_OP_CONT);
-    if (inflating) wsi_inflate_feed(&sd->inf, data, len);
+    if (inflating) wsi_inflate_feed(sd->inf, data, len);
     wsi_preview_keep(&sd->fprev, &sd->fprev_len, &sd->fprev_cap, max, data, len);
     return inflating || sd->fprev_len < max;
 }
@@ -93,7 +93,7 @@ static void ws_message(void *user, const struct wsi_message *m)
     else if (m->opcode == WSI_OP_CLOSE && sd->close_code < 0) sd->close_code = m->close_code < 0 ? 0 : m->close_code;
     int bad_text = 0;
     if (sd->msg_compressed && is_data_opcode(m->opcode) && m->rsv1) {
-        struct wsi_inflate *z = &sd->inf;
+        struct wsi_inflate *z = sd->inf;
         ev.u.msg.inflated = 1;
         if (m->incomplete) wsi_inflate_break(z, "bytes of the compressed message are missing");
         if (wsi_inflate_end(z) == 0) {
@@ -280,7 +280,12 @@ void ws_upgraded(struct conn *c, int server_dir, const struct http1_head *resp)
         int cd = conn_client_dir(c);
         for (int d = 0; d < 2; d++) {
             int nct = d == cd ? c->pmd.client_no_context_takeover : c->pmd.server_no_context_takeover;
-            c->sd[d].inf_on = wsi_inflate_init(&c->sd[d].inf, &c->s->zpool, nct, c->s->o.preview_max) == 0;
+            struct wsi_inflate *z = malloc(sizeof *z);
+            if (z && wsi_inflate_init(z, &c->s->zpool, nct, c->s->o.preview_max) != 0) {
+                free(z);
+                z = NULL;
+            }
+            c->sd[d].inf = z; /* NULL when out of memory: its messages are not inflated */
         }
     }
     if (c->verdict != WSI_HS_VALID && c->verdict != WSI_HS_NOT_SEEN) {
@@ -313,6 +318,7 @@ void ws_side_free(struct side *sd)
     sd->ws = NULL;
     spare_put(&sd->c->s->spare_pings, sd->pings);
     sd->pings = NULL;
-    if (sd->inf_on) wsi_inflate_free(&sd->inf);
-    sd->inf_on = 0;
+    if (sd->inf) wsi_inflate_free(sd->inf);
+    free(sd->inf);
+    sd->inf = NULL;
 }
