@@ -53,17 +53,25 @@ struct cls_guess {
 void classify_set(struct conn *c, enum wsi_carries k, const char *why)
 {
     c->carries = k;
-    size_t n = strlen(why); /* copied as snprintf's "%s" would, cut to fit: without its cost */
-    if (n >= sizeof c->evidence) n = sizeof c->evidence - 1;
-    memcpy(c->evidence, why, n);
-    c->evidence[n] = '\0';
+    c->evidence = why;
+    free(c->own_evidence);
+    c->own_evidence = NULL;
+}
+
+/* The same with a sentence that does not last (the guess's): a copy is kept. */
+static void classify_set_copy(struct conn *c, enum wsi_carries k, const char *why)
+{
+    char *own = strdup(why);
+    classify_set(c, k, own ? own : "(out of memory)");
+    c->own_evidence = own;
 }
 
 size_t classify_held(const struct conn *c)
 {
+    size_t n = c->own_evidence ? strlen(c->own_evidence) + 1 : 0;
     const struct cls_guess *G = c->guess;
-    if (!G) return 0;
-    return sizeof *G + G->cap * sizeof *G->ch + G->g.d[0].cap + G->g.d[1].cap;
+    if (!G) return n;
+    return n + sizeof *G + G->cap * sizeof *G->ch + G->g.d[0].cap + G->g.d[1].cap;
 }
 
 static void guess_release(struct conn *c)
@@ -75,13 +83,18 @@ static void guess_release(struct conn *c)
     c->guess = NULL;
 }
 
-void classify_free(struct conn *c) { guess_release(c); }
+void classify_free(struct conn *c)
+{
+    guess_release(c);
+    free(c->own_evidence);
+    c->own_evidence = NULL;
+}
 
 /* The guess said no: what was held is counted, not decoded, and so is the rest. */
 static void guess_rejected(struct conn *c)
 {
     struct cls_guess *G = c->guess;
-    classify_set(c, WSI_CARRIES_OTHER, G->g.why);
+    classify_set_copy(c, WSI_CARRIES_OTHER, G->g.why);
     for (int d = 0; d < 2; d++) {
         c->undecoded[d] += G->g.d[d].seen;
         if (c->sd[d].mode == M_GUESS) c->sd[d].mode = M_OPAQUE;
@@ -96,7 +109,7 @@ static void guess_confirmed(struct conn *c)
     const struct wsi_guess *g = &G->g;
     c->client_dir = g->client_dir;
     c->websocket = 1;
-    classify_set(c, WSI_CARRIES_WS_MIDSTREAM, g->why);
+    classify_set_copy(c, WSI_CARRIES_WS_MIDSTREAM, g->why);
     const struct held *first = NULL;
     for (size_t i = 0; i < G->n && !first; i++)
         if (G->ch[i].off + G->ch[i].len > wsi_guess_start(g, G->ch[i].dir)) first = &G->ch[i];

@@ -113,7 +113,8 @@ struct conn {
     uint64_t violations, gaps;
     struct wsi_pktref last; /* latest packet of this connection */
     enum wsi_carries carries; /* what it carries, once decided (classify.c) */
-    char evidence[192];     /* and why */
+    const char *evidence;   /* and why: a sentence of the code's, or own_evidence (NULL while undecided) */
+    char *own_evidence;     /* the mid-stream guess's sentence, copied (the guess goes once it has decided) */
     struct cls_guess *guess;/* the mid-stream guess while it looks */
     int ws_pending;         /* after an invalid 101: frames (1, or 2 with RSV1 allowed) unless HTTP follows */
     uint64_t tcp_bytes[2];  /* payload bytes per reasm direction */
@@ -189,7 +190,7 @@ void classify_gap(struct conn *c, int dir);    /* bytes missing while it looks *
 void classify_finish(struct conn *c);          /* the connection is over: a guess still looking is no */
 size_t classify_held(const struct conn *c); /* bytes the mid-stream guess holds */
 void classify_free(struct conn *c);         /* let the guess go (nothing emitted) */
-void classify_set(struct conn *c, enum wsi_carries k, const char *why);
+void classify_set(struct conn *c, enum wsi_carries k, const char *why); /* why: a string literal */
 
 /* ---- http.c ---- */
 /* Collect head bytes and act on a complete head. Returns bytes consumed from p. */

@@ -521,7 +521,7 @@ static void cb_close(void *cu)
     ce->websocket = c->websocket;
     if (c->carries == WSI_CARRIES_NOTHING) classify_set(c, WSI_CARRIES_NOTHING, "no payload byte is in the capture");
     ce->carries = c->carries;
-    ce->evidence = c->evidence[0] ? c->evidence : NULL;
+    ce->evidence = c->evidence;
     ce->tls = c->tls != NULL || c->carries == WSI_CARRIES_TLS; /* or TLS records without their hello */
     ce->tls_decrypted = c->tls_decrypted;
     ce->verdict = c->verdict;
