@@ -29,17 +29,7 @@ for cap in captures/chat-python.pcap captures/deflate-python.pcap captures/multi
     check "$cap: bench_cores runs (exit 0, nothing on stderr)" sh -c '[ ! -s "$1" ]' _ "$T/err.txt"
     check "$cap: its one-thread output is wsinspect --json's" cmp "$T/want.json" "$T/got.json"
     # every packet to one decoder: the two decoders' counts add up to the capture's records
-    pkts=$("$PY" - "$cap" <<'PYEOF'
-import struct, sys
-b = open(sys.argv[1], 'rb').read()
-end = '<' if b[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') else '>'
-off, n = 24, 0
-while off + 16 <= len(b):
-    off += 16 + struct.unpack(end + 'I', b[off + 8:off + 12])[0]
-    n += 1
-print(n)
-PYEOF
-)
+    pkts=$(pcap_records "$cap")
     one=$(awk '/^  reader \+ 1 decoder/ { gsub(/[()]/, "", $NF); print $NF }' "$T/table.txt")
     two=$(awk '/^  reader \+ 2 decoders/ { n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^\([0-9]+\)$/) { gsub(/[()]/, "", $i); n += $i } print n }' "$T/table.txt")
     expect_eq "$cap: one decoder gets every packet" "$one" "$pkts"

@@ -54,19 +54,6 @@ wait_for() {
     done
 }
 listening() { grep -q "listening on lo" "$1"; }
-# records FILE: the records in a pcap file, counted by their headers
-records() {
-    python3 - "$1" <<'EOF'
-import struct, sys
-data = open(sys.argv[1], "rb").read()
-end = "<" if data[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
-off, n = 24, 0
-while off + 16 <= len(data):
-    off += 16 + struct.unpack(end + "I", data[off + 8:off + 12])[0]
-    n += 1
-print(n if off == len(data) else "cut at record %d" % n)
-EOF
-}
 # count FILE DIR: text messages of one direction in wsinspect's JSON
 count() { grep '"type":"message"' "$1" | grep '"opcode_name":"text"' | grep -c "\"dir\":\"$2\""; }
 
@@ -170,5 +157,5 @@ for f in during live; do
     expect_eq "-w file ($f the capture): server messages" "$(count "$T/$f.reread.json" s2c)" "$N"
 done
 saved=$(sed -n 's/^wsinspect: \([0-9]*\) packets saved to .*/\1/p' "$T/live.err")
-expect_eq "-w file: as many records as packets said saved" "$(records "$T/live.pcap")" "$saved"
+expect_eq "-w file: as many records as packets said saved" "$(pcap_records "$T/live.pcap")" "$saved"
 finish
