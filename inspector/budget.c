@@ -66,6 +66,38 @@ uint64_t wsi_budget_enforce(struct wsi_budget *b)
     return n;
 }
 
+void wsi_spares_init(struct wsi_spares *sp, size_t size, unsigned max, struct wsi_budget *budget)
+{
+    sp->n = 0;
+    sp->max = max < WSI_SPARES_MAX ? max : WSI_SPARES_MAX;
+    sp->size = size;
+    sp->budget = budget;
+}
+
+void *wsi_spares_get(struct wsi_spares *sp)
+{
+    if (!sp->n) return malloc(sp->size);
+    wsi_budget_release(sp->budget, sp->size);
+    return sp->p[--sp->n];
+}
+
+void wsi_spares_put(struct wsi_spares *sp, void *obj)
+{
+    if (!obj) return;
+    if (sp->n < sp->max) {
+        sp->p[sp->n++] = obj;
+        wsi_budget_charge(sp->budget, sp->size);
+    } else {
+        free(obj);
+    }
+}
+
+void wsi_spares_free(struct wsi_spares *sp)
+{
+    wsi_budget_release(sp->budget, sp->n * sp->size);
+    while (sp->n) free(sp->p[--sp->n]);
+}
+
 int wsi_budget_parse(const char *s, uint64_t *out)
 {
     if (!s || !*s || *s == '-' || *s == '+') return -1;

@@ -91,6 +91,30 @@ static inline void wsi_budget_resize(struct wsi_budget *b, uint64_t old, uint64_
  * were given up (freeing spares gives up none). */
 uint64_t wsi_budget_enforce(struct wsi_budget *b);
 
+/*
+ * Spares: objects of one size a stage lets go, kept for its next ones instead of being freed
+ * and allocated again (each time from the top of the heap, which glibc gives back to the
+ * kernel and faults in again). Those kept are charged to the budget, `size` bytes each; the
+ * stage frees them with wsi_spares_free when the budget asks it (wsi_budget_trimmer). One in
+ * use is charged by what holds it.
+ */
+#define WSI_SPARES_MAX 64
+
+struct wsi_spares {
+    void *p[WSI_SPARES_MAX];
+    unsigned n, max;           /* kept now; kept at most (up to WSI_SPARES_MAX) */
+    size_t size;               /* bytes of each */
+    struct wsi_budget *budget; /* charged with those kept (NULL: none) */
+};
+
+void wsi_spares_init(struct wsi_spares *sp, size_t size, unsigned max, struct wsi_budget *budget);
+/* A kept one, or a new one from malloc: its bytes undefined (NULL when out of memory). */
+void *wsi_spares_get(struct wsi_spares *sp);
+/* One let go: kept, or freed when `max` are kept already. NULL is nothing. */
+void wsi_spares_put(struct wsi_spares *sp, void *obj);
+/* Free those kept, releasing their charge. */
+void wsi_spares_free(struct wsi_spares *sp);
+
 /* "64M", "1G", "500000", "512K": bytes. Returns 0 and sets *out, or -1. */
 int wsi_budget_parse(const char *s, uint64_t *out);
 

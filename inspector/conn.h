@@ -124,15 +124,6 @@ struct conn {
 #define SIDE_BUF 1024     /* a side buffer's first size */
 #define SESSION_SPARES 32 /* of each kind: about as many as end between two that begin */
 
-/* Objects of one size let go, for the next one asked for (session.c). Those kept are
- * charged to the budget, `size` bytes each. */
-struct spares {
-    void *p[SESSION_SPARES];
-    unsigned n;
-    size_t size;
-    struct wsi_budget *budget;
-};
-
 struct wsi_session {
     struct wsi_session_opts o;
     struct conn *oldest, *newest; /* its connections */
@@ -143,13 +134,10 @@ struct wsi_session {
     size_t http_preview;     /* bytes kept of a chunk or an event's data: preview_max, at most WSI_HTTP_PREVIEW_MAX */
     uint64_t undecodable_before; /* st.undecodable when this capture began (several read in turn) */
     struct wsi_pktref last;  /* the last packet read */
-    /* Spares: fixed-size objects let go, kept for the next connection or head instead of being
-     * freed and allocated again (each time from the top of the heap, which glibc then gave
-     * back to the kernel and faulted in again). What is kept is charged to the budget by the
-     * pool that keeps it; over the budget the pools are emptied first (session.c). One in
-     * use is charged as before, by what holds it. */
-    struct spares spare_conn, spare_head, spare_ws, spare_pings;
-    struct spares spare_buf; /* side buffers of SIDE_BUF bytes, the size most HTTP heads fit in */
+    /* Spares (budget.h): fixed-size objects let go, kept for the next connection or head; over
+     * the budget they are freed first (session.c, trim_spares). */
+    struct wsi_spares spare_conn, spare_head, spare_ws, spare_pings;
+    struct wsi_spares spare_buf; /* side buffers of SIDE_BUF bytes, the size most HTTP heads fit in */
     struct wsi_zpool zpool;  /* zlib streams (permessage-deflate, HTTP bodies) with their previews */
 };
 
@@ -170,11 +158,6 @@ uint8_t *side_take(struct side *sd, size_t *len);                        /* the 
 void side_drop(struct side *sd);
 /* Free a side's buffer of `cap` bytes (one taken by side_take, say): one of SIDE_BUF is kept as a spare. */
 void side_buf_free(struct wsi_session *s, void *buf, size_t cap);
-/* An object of `size` bytes (always the same for one sp): a spare or a new one, its bytes
- * undefined as malloc's (NULL when out of memory). */
-void *spare_get(struct spares *sp, size_t size);
-/* An object let go: kept as a spare, or freed. NULL is nothing. */
-void spare_put(struct spares *sp, void *obj);
 /* A head to parse into, and back (the session's spares). */
 struct http1_head *session_head_get(struct wsi_session *s);
 void session_head_put(struct wsi_session *s, struct http1_head *h);

@@ -165,10 +165,7 @@ enum { L_ACT = 0, L_ID = 1 };
 /* What an open connection holds besides its table entry. It is let go when the connection
  * closes (kept as a spare for the next one), so a closed entry costs only its struct conn. */
 struct live {
-    union {
-        struct link byid;         /* in use: on r->open_ids, in id order */
-        struct live *next_spare;  /* a spare: on r->spares */
-    };
+    struct link byid;          /* on r->open_ids, in id order */
     void *user;                /* what on_open returned */
     int time_warned;           /* a timestamp going backwards was reported */
     struct wsi_pktref prev;    /* the previous packet of the connection (prev.num 0: none yet) */
@@ -210,8 +207,7 @@ struct wsi_reasm {
     int hist_mapped;         /* it is a mapping of its own (hist_map), not malloc's */
     size_t hist_cap;         /* its size, a power of two */
     uint64_t hist_head;      /* log position of the next byte to write; position p is at hist[p & (cap - 1)] */
-    struct live *spares;     /* open-connection states let go, for the next connections */
-    size_t nspares;          /* how many (at most MAX_SPARES) */
+    struct wsi_spares spares;/* open-connection states let go, for the next connections */
 };
 
 static const struct wsi_pktref no_pkt; /* stands in for a NULL packet reference */
@@ -968,34 +964,21 @@ static void dir_free(struct dirstate *d)
     d->hist_last = d->hist_end = HIST_NONE;
 }
 
-/* An open connection's state: a spare one when there is one, as calloc gives it. A spare
- * is charged as one in use is, so taking one or letting one go changes no charge. */
+/* An open connection's state, as calloc gives it: a spare one when there is one. */
 static struct live *live_get(struct wsi_reasm *r)
 {
-    struct live *o = r->spares;
-    if (o) {
-        r->spares = o->next_spare;
-        r->nspares--;
-        memset(o, 0, sizeof *o);
-    } else {
-        o = calloc(1, sizeof *o);
-        if (!o) return NULL;
-        wsi_budget_charge(r->budget, sizeof *o);
-    }
+    struct live *o = wsi_spares_get(&r->spares);
+    if (!o) return NULL;
+    memset(o, 0, sizeof *o);
+    wsi_budget_charge(r->budget, sizeof *o);
     return o;
 }
 
 /* Let go of an open connection's state (its buffers already freed): kept for the next one. */
 static void live_put(struct wsi_reasm *r, struct live *o)
 {
-    if (r->nspares < MAX_SPARES) {
-        o->next_spare = r->spares;
-        r->spares = o;
-        r->nspares++;
-    } else {
-        wsi_budget_release(r->budget, sizeof *o);
-        free(o);
-    }
+    wsi_budget_release(r->budget, sizeof *o);
+    wsi_spares_put(&r->spares, o);
 }
 
 /* on_close for a connection whose directions have both ended; keep a closed entry. */
@@ -1114,13 +1097,7 @@ static int syn_starts_new(const struct conn *c, int dir, uint32_t seq)
 static void trim_spares(void *self)
 {
     struct wsi_reasm *r = self;
-    wsi_budget_release(r->budget, r->nspares * sizeof(struct live));
-    while (r->spares) {
-        struct live *o = r->spares;
-        r->spares = o->next_spare;
-        free(o);
-    }
-    r->nspares = 0;
+    wsi_spares_free(&r->spares);
 }
 
 struct wsi_reasm *wsi_reasm_new(const struct wsi_reasm_cb *cb, void *user, const struct wsi_reasm_limits *lim)
@@ -1147,6 +1124,7 @@ struct wsi_reasm *wsi_reasm_new(const struct wsi_reasm_cb *cb, void *user, const
         return NULL;
     }
     wsi_budget_charge(r->budget, r->nbuckets * sizeof *r->buckets);
+    wsi_spares_init(&r->spares, sizeof(struct live), MAX_SPARES, r->budget);
     wsi_budget_trimmer(r->budget, trim_spares, r);
     /* a per-table seed so that colliding tuples cannot be prepared in advance */
     uint64_t s = (uint64_t)(uintptr_t)r ^ ((uint64_t)time(NULL) << 32) ^ (uint64_t)clock();

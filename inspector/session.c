@@ -69,7 +69,7 @@ int side_append(struct side *sd, const uint8_t *p, size_t n, size_t max)
         size_t cap = sd->bcap ? sd->bcap : SIDE_BUF;
         while (cap < sd->blen + n) cap *= 2;
         if (cap > max) cap = max;
-        uint8_t *nb = !sd->bcap && cap == SIDE_BUF ? spare_get(&sd->c->s->spare_buf, SIDE_BUF) : realloc(sd->buf, cap);
+        uint8_t *nb = !sd->bcap && cap == SIDE_BUF ? wsi_spares_get(&sd->c->s->spare_buf) : realloc(sd->buf, cap);
         if (!nb) return 0;
         sd->buf = nb;
         sd->bcap = cap;
@@ -91,7 +91,7 @@ uint8_t *side_take(struct side *sd, size_t *len)
 
 void side_buf_free(struct wsi_session *s, void *buf, size_t cap)
 {
-    if (cap == SIDE_BUF) spare_put(&s->spare_buf, buf);
+    if (cap == SIDE_BUF) wsi_spares_put(&s->spare_buf, buf);
     else free(buf);
 }
 
@@ -366,7 +366,7 @@ void conn_process(struct conn *c, int dir, const uint8_t *p, size_t n)
 static void *cb_open(void *user, const struct wsi_conn_info *ci)
 {
     struct wsi_session *s = user;
-    struct conn *c = spare_get(&s->spare_conn, sizeof *c);
+    struct conn *c = wsi_spares_get(&s->spare_conn);
     if (!c) return NULL;
     memset(c, 0, sizeof *c); /* as calloc gave it */
     c->s = s;
@@ -573,60 +573,29 @@ static void conn_free(struct conn *c)
     else s->oldest = c->newer;
     if (c->newer) c->newer->older = c->older;
     else s->newest = c->older;
-    spare_put(&s->spare_conn, c);
-}
-
-void *spare_get(struct spares *sp, size_t size)
-{
-    if (!sp->n) return malloc(size);
-    wsi_budget_release(sp->budget, sp->size);
-    return sp->p[--sp->n];
-}
-
-void spare_put(struct spares *sp, void *obj)
-{
-    if (!obj) return;
-    if (sp->n < SESSION_SPARES) {
-        sp->p[sp->n++] = obj;
-        wsi_budget_charge(sp->budget, sp->size);
-    } else {
-        free(obj);
-    }
-}
-
-static void spares_init(struct spares *sp, size_t size, struct wsi_budget *budget)
-{
-    sp->n = 0;
-    sp->size = size;
-    sp->budget = budget;
-}
-
-static void spares_free(struct spares *sp)
-{
-    wsi_budget_release(sp->budget, sp->n * sp->size);
-    while (sp->n) free(sp->p[--sp->n]);
+    wsi_spares_put(&s->spare_conn, c);
 }
 
 /* Over the memory budget, before anything held for the traffic gives way: the spares go. */
 static void trim_spares(void *self)
 {
     struct wsi_session *s = self;
-    spares_free(&s->spare_conn);
-    spares_free(&s->spare_head);
-    spares_free(&s->spare_ws);
-    spares_free(&s->spare_pings);
-    spares_free(&s->spare_buf);
+    wsi_spares_free(&s->spare_conn);
+    wsi_spares_free(&s->spare_head);
+    wsi_spares_free(&s->spare_ws);
+    wsi_spares_free(&s->spare_pings);
+    wsi_spares_free(&s->spare_buf);
     wsi_zpool_drain(&s->zpool);
 }
 
 struct http1_head *session_head_get(struct wsi_session *s)
 {
-    return spare_get(&s->spare_head, sizeof(struct http1_head));
+    return wsi_spares_get(&s->spare_head);
 }
 
 void session_head_put(struct wsi_session *s, struct http1_head *h)
 {
-    spare_put(&s->spare_head, h);
+    wsi_spares_put(&s->spare_head, h);
 }
 
 /* ---- packets -------------------------------------------------------------- */
@@ -686,11 +655,11 @@ struct wsi_session *wsi_session_new(const struct wsi_session_opts *o, const stru
         free(s);
         return NULL;
     }
-    spares_init(&s->spare_conn, sizeof(struct conn), s->o.budget);
-    spares_init(&s->spare_head, sizeof(struct http1_head), s->o.budget);
-    spares_init(&s->spare_ws, sizeof(struct wsi_ws_decoder), s->o.budget);
-    spares_init(&s->spare_pings, MAX_PINGS * sizeof(struct ping), s->o.budget);
-    spares_init(&s->spare_buf, SIDE_BUF, s->o.budget);
+    wsi_spares_init(&s->spare_conn, sizeof(struct conn), SESSION_SPARES, s->o.budget);
+    wsi_spares_init(&s->spare_head, sizeof(struct http1_head), SESSION_SPARES, s->o.budget);
+    wsi_spares_init(&s->spare_ws, sizeof(struct wsi_ws_decoder), SESSION_SPARES, s->o.budget);
+    wsi_spares_init(&s->spare_pings, MAX_PINGS * sizeof(struct ping), SESSION_SPARES, s->o.budget);
+    wsi_spares_init(&s->spare_buf, SIDE_BUF, SESSION_SPARES, s->o.budget);
     wsi_zpool_init(&s->zpool, s->o.budget);
     wsi_budget_trimmer(s->o.budget, trim_spares, s);
     /* over the memory budget, after the renderers' own ways (registered before): out-of-order

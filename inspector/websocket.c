@@ -51,7 +51,7 @@ static void ws_frame_end(void *user, const struct wsi_frame *f)
 static void ping_record(struct side *sd, const struct wsi_message *m, double t)
 {
     if (!sd->pings) {
-        sd->pings = spare_get(&sd->c->s->spare_pings, MAX_PINGS * sizeof *sd->pings);
+        sd->pings = wsi_spares_get(&sd->c->s->spare_pings);
         if (!sd->pings) return;
         memset(sd->pings, 0, MAX_PINGS * sizeof *sd->pings); /* as calloc gave it */
     }
@@ -154,10 +154,10 @@ void ws_start(struct conn *c, int dir, int rsv1_allowed)
         .preview_max = c->s->o.preview_max,
     };
     if (!sd->ws) {
-        sd->ws = spare_get(&c->s->spare_ws, sizeof *sd->ws);
+        sd->ws = wsi_spares_get(&c->s->spare_ws);
         if (!sd->ws || wsi_ws_init(sd->ws, &wo, &ws_callbacks, sd) != 0) {
             if (sd->ws) wsi_ws_free(sd->ws);
-            spare_put(&c->s->spare_ws, sd->ws);
+            wsi_spares_put(&c->s->spare_ws, sd->ws);
             sd->ws = NULL;
             sd->mode = M_OPAQUE;
             return;
@@ -314,9 +314,9 @@ void ws_upgraded(struct conn *c, int server_dir, const struct http1_head *resp)
 void ws_side_free(struct side *sd)
 {
     if (sd->ws) wsi_ws_free(sd->ws);
-    spare_put(&sd->c->s->spare_ws, sd->ws);
+    wsi_spares_put(&sd->c->s->spare_ws, sd->ws);
     sd->ws = NULL;
-    spare_put(&sd->c->s->spare_pings, sd->pings);
+    wsi_spares_put(&sd->c->s->spare_pings, sd->pings);
     sd->pings = NULL;
     if (sd->inf) wsi_inflate_free(sd->inf);
     free(sd->inf);

@@ -148,6 +148,37 @@ static void test_spares_first(void **state)
     assert_int_equal(b.ntrimmers, WSI_BUDGET_TRIMMERS);
 }
 
+/* A pool of spares: those kept are charged, `size` each; a kept one is given before a new
+ * one (last in, first out), at most `max` are kept, and freeing them releases their charge. */
+static void test_spares_pool(void **state)
+{
+    (void)state;
+    struct wsi_budget b;
+    wsi_budget_init(&b, 0);
+    struct wsi_spares sp;
+    wsi_spares_init(&sp, 100, 3, &b);
+    void *o[5];
+    for (int i = 0; i < 5; i++) assert_non_null(o[i] = wsi_spares_get(&sp));
+    assert_true(b.used == 0); /* new ones, in use: charged by whoever holds them */
+    for (int i = 0; i < 5; i++) wsi_spares_put(&sp, o[i]); /* the last two are freed */
+    assert_int_equal(sp.n, 3);
+    assert_true(b.used == 300);
+    assert_ptr_equal(wsi_spares_get(&sp), o[2]);
+    assert_true(b.used == 200);
+    wsi_spares_put(&sp, o[2]);
+    wsi_spares_put(&sp, NULL); /* nothing */
+    assert_true(sp.n == 3 && b.used == 300);
+    wsi_spares_free(&sp);
+    assert_true(sp.n == 0 && b.used == 0);
+    /* at most WSI_SPARES_MAX, whatever is asked; without a budget nothing is charged */
+    wsi_spares_init(&sp, 8, WSI_SPARES_MAX + 10, NULL);
+    assert_int_equal(sp.max, WSI_SPARES_MAX);
+    void *x = wsi_spares_get(&sp);
+    wsi_spares_put(&sp, x);
+    assert_int_equal(sp.n, 1);
+    wsi_spares_free(&sp);
+}
+
 static void test_no_limit_and_release(void **state)
 {
     (void)state;
@@ -178,6 +209,7 @@ int main(void)
         cmocka_unit_test(test_parse),
         cmocka_unit_test(test_enforce_order),
         cmocka_unit_test(test_spares_first),
+        cmocka_unit_test(test_spares_pool),
         cmocka_unit_test(test_no_limit_and_release),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
